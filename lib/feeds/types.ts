@@ -1,0 +1,37 @@
+import type { SiteConfig } from '../config.ts';
+import type { FeedItem, Term } from '../post/types.ts';
+
+export type FeedKind = 'site' | 'category' | 'tag';
+export type FeedFormat = 'rss' | 'atom' | 'json';
+
+/** One feed of the site (the whole site, a category or a tag), rendered in three formats. */
+export interface FeedDescriptor {
+  kind: FeedKind;
+  /** Absent for the site feed. */
+  term?: Term;
+  /** Storage folder under the feeds root: '' for the site, `categories/<slug>/`, `tags/<slug>/`. */
+  dir: string;
+  /** Human title, e.g. `Herald Example — tag: 科技`. */
+  title: string;
+}
+
+/** Everything a renderer needs; renderers are pure functions of this. */
+export interface FeedInput {
+  site: SiteConfig;
+  feed: FeedDescriptor;
+  /** Newest first, at most `site.itemsPerFeed`. */
+  items: FeedItem[];
+}
+
+export interface RenderedFile {
+  /** Storage key under the feeds root (`tags/<slug>/rss.xml`); its URL percent-encodes each segment. */
+  path: string;
+  body: string;
+  contentType: string;
+}
+
+export const FEED_FILES: Record<FeedFormat, { file: string; contentType: string }> = {
+  rss: { file: 'rss.xml', contentType: 'application/rss+xml; charset=utf-8' },
+  atom: { file: 'atom.xml', contentType: 'application/atom+xml; charset=utf-8' },
+  json: { file: 'feed.json', contentType: 'application/feed+json; charset=utf-8' },
+};
