@@ -35,3 +35,14 @@ export const FEED_FILES: Record<FeedFormat, { file: string; contentType: string 
   atom: { file: 'atom.xml', contentType: 'application/atom+xml; charset=utf-8' },
   json: { file: 'feed.json', contentType: 'application/feed+json; charset=utf-8' },
 };
+
+/** What the directory page and OPML list about one feed. */
+export interface FeedSummary {
+  feed: FeedDescriptor;
+  /** Items currently in the feed (at most `itemsPerFeed`). */
+  count: number;
+  /** Total published posts carrying the term (or in the site). */
+  total: number;
+  /** Date of the newest item, ISO UTC; absent for an empty feed. */
+  newest?: string;
+}

@@ -6,6 +6,7 @@ export interface StoredObject {
   body: Uint8Array;
   etag: string;
   contentType?: string;
+  cacheControl?: string;
   lastModified?: Date;
   metadata: Record<string, string>;
 }
