@@ -1,0 +1,173 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { SingleBar } from 'cli-progress';
+import { ConfigError, parseConfig, type SiteConfig } from './config.ts';
+import { rebuild } from './pipeline/rebuild.ts';
+import type { RunReport } from './pipeline/types.ts';
+import { FsStorage } from './storage/fs/index.ts';
+import { MemoryStorage } from './storage/memory/index.ts';
+
+export const EXIT_OK = 0;
+export const EXIT_REJECTED = 1;
+export const EXIT_USAGE = 2;
+
+/** Where the CLI writes; injectable so tests can capture it. */
+export interface CliIo {
+  out: (line: string) => void;
+  err: (line: string) => void;
+  /** A progress bar is drawn only on a terminal. */
+  isTTY: boolean;
+}
+
+const defaultIo: CliIo = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+  isTTY: Boolean(process.stderr.isTTY),
+};
+
+const HELP = `Herald: RSS 2.0, Atom 1.0 and JSON Feed 1.1 for a folder of Markdown posts.
+
+Usage:
+  herald build --content <dir> --out <dir> [--config <file>] [--base-url <url>] [--strict]
+  herald serve --content <dir> [--out <dir>] [--port <n>] [--host <addr>] [--config <file>] [--base-url <url>]
+  herald --help | --version
+
+Commands:
+  build   Read every post under --content and write the feed tree under --out:
+            rss.xml atom.xml feed.json                 the whole site
+            categories/<slug>/{rss.xml,atom.xml,feed.json}
+            tags/<slug>/{rss.xml,atom.xml,feed.json}
+            index.html feeds.opml                      the feed directory
+          Files whose bytes did not change are not rewritten.
+  serve   Build, then serve --out over HTTP the way the CDN does (ETag, 304, gzip/br)
+          and regenerate the affected feeds whenever a post under --content changes.
+
+Options:
+  --content <dir>   Folder of Markdown posts (front matter: YAML --- or TOML +++). Default: content
+  --out <dir>       Output folder. Default: public
+  --config <file>   Site configuration. Default: <content>/herald.config.json
+  --base-url <url>  Overrides baseUrl and feedsUrl of the configuration.
+  --strict          (build) Exit 1 when any post was rejected.
+  --port <n>        (serve) Default: 8080
+  --host <addr>     (serve) Default: 127.0.0.1
+  -h, --help        Show this help.
+  -v, --version     Show the version.
+
+Exit status: 0 published; 1 with --strict when a post was rejected; 2 bad usage or configuration.`;
+
+const OPTIONS = {
+  content: { type: 'string' },
+  out: { type: 'string' },
+  config: { type: 'string' },
+  'base-url': { type: 'string' },
+  strict: { type: 'boolean' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error) {
+    io.err(`herald: ${(error as Error).message}\nRun 'herald --help' for usage.`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    io.out(await version());
+    return EXIT_OK;
+  }
+  const [command, ...extra] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    io.out(HELP);
+    return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
+  }
+  if (extra.length > 0 || (command !== 'build' && command !== 'serve')) {
+    io.err(`herald: unknown command '${positionals.join(' ')}'\nRun 'herald --help' for usage.`);
+    return EXIT_USAGE;
+  }
+  const contentDir = path.resolve(values.content ?? 'content');
+  const outDir = path.resolve(values.out ?? 'public');
+  let site: SiteConfig;
+  try {
+    site = await loadSiteConfig(contentDir, values.config, values['base-url']);
+  } catch (error) {
+    io.err(`herald: ${(error as Error).message}`);
+    return EXIT_USAGE;
+  }
+  if (command === 'serve') {
+    const port = values.port === undefined ? 8080 : Number(values.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      io.err(`herald: --port must be a number from 0 to 65535, not '${values.port}'`);
+      return EXIT_USAGE;
+    }
+    const { startPreview } = await import('./serve/preview.ts');
+    return startPreview({ contentDir, outDir, site, port, host: values.host ?? '127.0.0.1', configPath: values.config, baseUrl: values['base-url'], log: io.out });
+  }
+  const report = await build(contentDir, outDir, site, io);
+  for (const line of summarize(report, contentDir, outDir)) io.out(line);
+  return values.strict && report.posts.rejected.length > 0 ? EXIT_REJECTED : EXIT_OK;
+}
+
+/** The config file, with `--base-url` overriding both URLs; a missing file is a usage error, named. */
+export async function loadSiteConfig(contentDir: string, configPath?: string, baseUrl?: string): Promise<SiteConfig> {
+  const file = path.resolve(configPath ?? path.join(contentDir, 'herald.config.json'));
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(`${file}: cannot read the site configuration (${code ?? (error as Error).message})`);
+  }
+  return parseConfig(text, file, baseUrl === undefined ? undefined : { baseUrl, feedsUrl: baseUrl });
+}
+
+async function build(contentDir: string, outDir: string, site: SiteConfig, io: CliIo): Promise<RunReport> {
+  const bar = io.isTTY ? new SingleBar({ format: 'posts {bar} {value}/{total} {percentage}% eta {eta}s', hideCursor: true, clearOnComplete: true }) : undefined;
+  let started = false;
+  const report = await rebuild({
+    content: new FsStorage(contentDir),
+    feeds: new FsStorage(outDir),
+    state: new MemoryStorage(),
+    site,
+    now: () => new Date(),
+    onProgress: (done, total) => {
+      if (!bar) return;
+      if (!started) {
+        bar.start(total, 0);
+        started = true;
+      }
+      bar.update(done);
+    },
+  });
+  bar?.stop();
+  return report;
+}
+
+/** The closing summary: counts first, then every rejected file with its reason. */
+export function summarize(report: RunReport, contentDir: string, outDir: string): string[] {
+  const { posts, feeds } = report;
+  const lines = [
+    `herald build: ${path.relative(process.cwd(), contentDir) || '.'} -> ${path.relative(process.cwd(), outDir) || '.'}`,
+    `  posts: ${posts.read} read, ${posts.published} published, ${posts.skipped.length} skipped, ${posts.rejected.length} rejected`,
+  ];
+  const reasons = new Map<string, number>();
+  for (const { reason } of posts.skipped) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  for (const [reason, count] of [...reasons].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))) {
+    lines.push(`  skipped ${count}: ${reason}`);
+  }
+  for (const error of posts.rejected) lines.push(`  rejected ${error.key}: ${error.reason}`);
+  lines.push(`  files: ${feeds.written.length} written, ${feeds.unchanged} unchanged, ${feeds.deleted.length} deleted`);
+  for (const failure of report.failed) lines.push(`  failed ${failure.key}: ${failure.error}`);
+  lines.push(`  done in ${(report.durationMs / 1000).toFixed(2)} s`);
+  return lines;
+}
+
+async function version(): Promise<string> {
+  const pkg = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return `herald ${pkg.version}`;
+}
