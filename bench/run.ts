@@ -1,0 +1,15 @@
+// `npm run bench`: each benchmark in a fresh process, so peak memory and cold-start figures are its own.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const benches = ['build.ts', 'pipeline.ts', 'infra.ts'].filter((file) => existsSync(path.join(here, file)));
+let failed = false;
+for (const file of benches) {
+  console.log(`\n== bench/${file}`);
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(here, file)], { stdio: 'inherit' });
+  failed ||= run.status !== 0;
+}
+process.exitCode = failed ? 1 : 0;
