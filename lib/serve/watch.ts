@@ -1,0 +1,143 @@
+import path from 'node:path';
+import { watch as chokidarWatch } from 'chokidar';
+
+/** The key under which a change of the site configuration is reported, wherever the file lives. */
+export const CONFIG_KEY = 'herald.config.json';
+
+export interface WatchOptions {
+  /** Content folder; keys are relative to it, `/`-separated. */
+  dir: string;
+  /** The configuration file when it is not `<dir>/herald.config.json`; its changes are reported as CONFIG_KEY. */
+  configFile?: string;
+  /**
+   * Called with the sorted, de-duplicated keys that were added, changed or removed (a rename is both).
+   * Never called again before the previous call settles; changes arriving meanwhile make the next call.
+   */
+  onChange: (keys: string[]) => Promise<void> | void;
+  /** A failed onChange or a watcher error. The watcher carries on. */
+  onError?: (error: unknown) => void;
+  /** Quiet time that ends a burst. Keep it above chokidar's ~100 ms hold on deletions (it waits to tell an editor's atomic save from a delete). */
+  quietMs?: number;
+  /** Longest a change waits while a burst goes on. */
+  maxWaitMs?: number;
+}
+
+export interface Watcher {
+  /** Resolves once the initial scan is done: changes after this are reported. */
+  readonly ready: Promise<void>;
+  /** Stops watching, drops pending changes and waits for a running onChange to settle. */
+  close(): Promise<void>;
+}
+
+// Dotfiles and folders (.git, .DS_Store, editor locks like .#post.md) and editor backups/swap files.
+function isNoise(key: string): boolean {
+  return key.split('/').some((segment) => segment.startsWith('.') || segment.endsWith('~') || /^#.*#$/.test(segment) || /\.(swp|swx|tmp)$/.test(segment));
+}
+
+export function watchContent(options: WatchOptions): Watcher {
+  const { dir, onChange, onError = () => {}, quietMs = 200, maxWaitMs = 2000 } = options;
+  const root = path.resolve(dir);
+  const configFile = options.configFile === undefined ? undefined : path.resolve(options.configFile);
+  const defaultConfig = path.join(root, CONFIG_KEY);
+
+  const keyOf = (file: string): string | null => {
+    const absolute = path.resolve(file);
+    if (absolute === configFile) return CONFIG_KEY;
+    // With --config elsewhere, the folder's own herald.config.json is not the configuration: ignore it.
+    if (configFile !== undefined && absolute === defaultConfig) return null;
+    const relative = path.relative(root, absolute);
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return null;
+    const key = relative.split(path.sep).join('/');
+    return isNoise(key) ? null : key;
+  };
+
+  // Files seen so far: a removed folder is reported as the removal of each file it held.
+  const known = new Set<string>();
+  const pending = new Set<string>();
+  let firstAt = 0;
+  let lastAt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let closed = false;
+  let isReady = false;
+
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (closed || running || pending.size === 0) return;
+    const due = Math.min(lastAt + quietMs, firstAt + maxWaitMs);
+    timer = setTimeout(flush, Math.max(0, due - Date.now()));
+  };
+
+  const flush = () => {
+    timer = undefined;
+    if (closed || running || pending.size === 0) return;
+    const keys = [...pending].sort();
+    pending.clear();
+    running = (async () => {
+      try {
+        await onChange(keys);
+      } catch (error) {
+        onError(error);
+      }
+    })().finally(() => {
+      running = undefined;
+      schedule();
+    });
+  };
+
+  const changed = (key: string) => {
+    if (!isReady) return;
+    const now = Date.now();
+    if (pending.size === 0) firstAt = now;
+    lastAt = now;
+    pending.add(key);
+    schedule();
+  };
+
+  const watcher = chokidarWatch(configFile ? [root, configFile] : root, { ignoreInitial: false, persistent: true });
+  watcher.on('add', (file) => {
+    const key = keyOf(file);
+    if (key === null) return;
+    known.add(key);
+    changed(key);
+  });
+  watcher.on('change', (file) => {
+    const key = keyOf(file);
+    if (key !== null) changed(key);
+  });
+  watcher.on('unlink', (file) => {
+    const key = keyOf(file);
+    if (key === null) return;
+    known.delete(key);
+    changed(key);
+  });
+  watcher.on('unlinkDir', (folder) => {
+    const relative = path.relative(root, path.resolve(folder)).split(path.sep).join('/');
+    for (const key of known) {
+      if (key.startsWith(`${relative}/`)) {
+        known.delete(key);
+        changed(key);
+      }
+    }
+  });
+  watcher.on('error', onError);
+
+  const ready = new Promise<void>((resolve) => {
+    watcher.once('ready', () => {
+      isReady = true;
+      resolve();
+    });
+  });
+
+  return {
+    ready,
+    async close() {
+      closed = true;
+      clearTimeout(timer);
+      pending.clear();
+      await watcher.close();
+      await running;
+    },
+  };
+}
