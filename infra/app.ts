@@ -1,0 +1,13 @@
+// The CDK app (`cdk.json` runs it): one Herald stack, configured from `herald:*` context values.
+import { App } from 'aws-cdk-lib';
+import { settingsFromContext } from './context.ts';
+import { HeraldStack } from './stack.ts';
+
+const app = new App();
+const { stackName, props } = settingsFromContext(
+  (key) => app.node.tryGetContext(key),
+  Object.keys({ ...app.node.getAllContext() }),
+);
+// Environment-agnostic on purpose: synth needs no credentials, and deploy targets the caller's account and region.
+new HeraldStack(app, stackName, props);
+app.synth();

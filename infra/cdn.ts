@@ -1,0 +1,126 @@
+import { Annotations, Duration } from 'aws-cdk-lib';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import {
+  AccessLevel,
+  AllowedMethods,
+  CachedMethods,
+  CachePolicy,
+  CacheCookieBehavior,
+  CacheHeaderBehavior,
+  CacheQueryStringBehavior,
+  Distribution,
+  HeadersFrameOption,
+  HeadersReferrerPolicy,
+  HttpVersion,
+  PriceClass,
+  ResponseHeadersPolicy,
+  SecurityPolicyProtocol,
+  ViewerProtocolPolicy,
+} from 'aws-cdk-lib/aws-cloudfront';
+import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
+import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { Bucket } from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { Prefixes } from './prefixes.ts';
+
+export interface CdnProps {
+  feeds: Bucket;
+  prefixes: Prefixes;
+  /** Custom domain names; `certificate` must then cover them (ACM, us-east-1). */
+  domainNames?: string[];
+  certificate?: ICertificate;
+  priceClass: PriceClass;
+}
+
+/** CloudFront in front of the feeds bucket, reaching it only through Origin Access Control. */
+export class Cdn extends Construct {
+  readonly distribution: Distribution;
+
+  constructor(scope: Construct, id: string, props: CdnProps) {
+    super(scope, id);
+    const { feeds, prefixes } = props;
+
+    // Cache-Control from the objects wins; these bounds only apply when it is missing or extreme.
+    // No cookies, query strings or headers in the key: every reader shares one cached copy, and
+    // CloudFront answers conditional GETs (If-None-Match / If-Modified-Since) from it with 304s.
+    const cachePolicy = new CachePolicy(this, 'FeedCache', {
+      comment: 'Herald feeds: honour origin Cache-Control',
+      minTtl: Duration.seconds(0),
+      defaultTtl: Duration.minutes(5),
+      maxTtl: Duration.days(1),
+      cookieBehavior: CacheCookieBehavior.none(),
+      headerBehavior: CacheHeaderBehavior.none(),
+      queryStringBehavior: CacheQueryStringBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+
+    // Feeds are public documents: web-based readers may fetch any of them (JSON Feed above all) from any origin.
+    // A feed fetch is a CORS-simple GET (browser revalidation adds If-None-Match without a preflight), so
+    // GET and HEAD suffice and no OPTIONS request needs to reach S3.
+    const responseHeadersPolicy = new ResponseHeadersPolicy(this, 'FeedHeaders', {
+      comment: 'Herald feeds: nosniff, CORS GET from any origin',
+      corsBehavior: {
+        accessControlAllowOrigins: ['*'],
+        accessControlAllowMethods: ['GET', 'HEAD'],
+        accessControlAllowHeaders: ['*'],
+        accessControlExposeHeaders: ['ETag', 'Last-Modified'],
+        accessControlAllowCredentials: false,
+        accessControlMaxAge: Duration.days(1),
+        originOverride: true,
+      },
+      securityHeadersBehavior: {
+        contentTypeOptions: { override: true },
+        frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
+        referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: false, override: true },
+      },
+    });
+
+    const origin = S3BucketOrigin.withOriginAccessControl(feeds, {
+      originPath: prefixes.feeds === '' ? undefined : `/${prefixes.feeds.slice(0, -1)}`,
+      // LIST lets S3 answer 404 (not 403) for a feed that does not exist (yet, or any more), which readers
+      // understand. CloudFront never forwards a query string, so no listing request can be made through it.
+      originAccessLevels: [AccessLevel.READ, AccessLevel.LIST],
+    });
+
+    this.distribution = new Distribution(this, 'Distribution', {
+      comment: 'Herald feeds',
+      defaultRootObject: 'index.html',
+      httpVersion: HttpVersion.HTTP2_AND_3,
+      enableIpv6: true,
+      priceClass: props.priceClass,
+      domainNames: props.domainNames,
+      certificate: props.certificate,
+      // Only a custom certificate has a choice of TLS policy; CloudFront's default one is fixed.
+      minimumProtocolVersion: props.certificate ? SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
+      defaultBehavior: {
+        origin,
+        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+        cachedMethods: CachedMethods.CACHE_GET_HEAD,
+        compress: true,
+        cachePolicy,
+        responseHeadersPolicy,
+      },
+    });
+
+    // The root object is set above, which is what the LIST warning asks for.
+    Annotations.of(this.distribution).acknowledgeWarning(
+      '@aws-cdk/aws-cloudfront-origins:listBucketSecurityRisk',
+      'defaultRootObject is index.html and no query string reaches the origin',
+    );
+
+    // The index shares the bucket: an explicit Deny outranks the Allow that OAC adds for the whole bucket,
+    // so no path, encoding trick or future behavior can serve it.
+    feeds.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'NeverServeState',
+        effect: Effect.DENY,
+        principals: [new ServicePrincipal('cloudfront.amazonaws.com')],
+        actions: ['s3:GetObject'],
+        resources: [feeds.arnForObjects(`${prefixes.state}*`)],
+      }),
+    );
+  }
+}

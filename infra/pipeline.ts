@@ -1,0 +1,177 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Distribution } from 'aws-cdk-lib/aws-cloudfront';
+import { Rule, type Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  Code,
+  Function as LambdaFn,
+  LoggingFormat,
+  RecursiveLoop,
+  Runtime,
+  SystemLogLevel,
+} from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { EventType, type Bucket } from 'aws-cdk-lib/aws-s3';
+import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { CONFIG_FILE, type Prefixes } from './prefixes.ts';
+
+export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+
+export interface FunctionSize {
+  memorySize: number;
+  timeout: Duration;
+}
+
+export interface PipelineProps {
+  content: Bucket;
+  feeds: Bucket;
+  distribution: Distribution;
+  prefixes: Prefixes;
+  /** Folder holding `regenerate.mjs` and `rebuild.mjs` (each exporting `handler`). */
+  codePath: string;
+  regenerate: FunctionSize;
+  rebuild: FunctionSize;
+  batchSize: number;
+  batchingWindow: Duration;
+  rebuildSchedule: Schedule;
+  logRetention: RetentionDays;
+  logLevel: LogLevel;
+  websubHub?: string;
+}
+
+/** Receives a DLQ message this many times before giving up on it. */
+export const MAX_RECEIVE_COUNT = 5;
+
+/** S3 events -> SQS -> `regenerate`; a schedule (and `regenerate`, on a config change) -> `rebuild`. */
+export class Pipeline extends Construct {
+  readonly queue: Queue;
+  readonly deadLetters: Queue;
+  readonly regenerate: LambdaFn;
+  readonly rebuild: LambdaFn;
+  readonly schedule: Rule;
+
+  constructor(scope: Construct, id: string, props: PipelineProps) {
+    super(scope, id);
+    const { content, feeds, distribution, prefixes } = props;
+
+    this.deadLetters = new Queue(this, 'DeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new Queue(this, 'Events', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      // AWS's rule for SQS event sources: six function timeouts, plus the time a message waits in a batch,
+      // so a message is never redelivered while a first invocation may still be working on it.
+      visibilityTimeout: Duration.seconds(props.regenerate.timeout.toSeconds() * 6 + props.batchingWindow.toSeconds()),
+      deadLetterQueue: { queue: this.deadLetters, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+
+    // Posts (prefix + `.md`) and the site config. The two filters overlap on the prefix but not on the
+    // suffix, which is what S3 requires of two configurations sharing an event type.
+    const destination = new SqsDestination(this.queue);
+    for (const event of [EventType.OBJECT_CREATED, EventType.OBJECT_REMOVED, EventType.LIFECYCLE_EXPIRATION]) {
+      content.addEventNotification(event, destination, { prefix: prefixes.content, suffix: '.md' });
+      content.addEventNotification(event, destination, { prefix: prefixes.content + CONFIG_FILE, suffix: '.json' });
+    }
+
+    const code = Code.fromAsset(props.codePath);
+    const environment: Record<string, string> = {
+      CONTENT_BUCKET: content.bucketName,
+      CONTENT_PREFIX: prefixes.content,
+      FEEDS_BUCKET: feeds.bucketName,
+      FEEDS_PREFIX: prefixes.feeds,
+      STATE_PREFIX: prefixes.state,
+      DISTRIBUTION_ID: distribution.distributionId,
+      POWERTOOLS_SERVICE_NAME: 'herald',
+      POWERTOOLS_LOG_LEVEL: props.logLevel,
+      NODE_OPTIONS: '--enable-source-maps',
+      ...(props.websubHub ? { WEBSUB_HUB: props.websubHub } : {}),
+    };
+    const makeFunction = (name: 'regenerate' | 'rebuild', size: FunctionSize, description: string, extra = {}) => {
+      const id = name === 'regenerate' ? 'Regenerate' : 'Rebuild';
+      const logGroup = new LogGroup(this, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+      // Our own role: the default one carries AWSLambdaBasicExecutionRole, whose log actions cover every group.
+      const role = new Role(this, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description });
+      logGroup.grantWrite(role);
+      return new LambdaFn(this, id, {
+        description,
+        runtime: Runtime.NODEJS_22_X,
+        architecture: Architecture.ARM_64,
+        code,
+        handler: `${name}.handler`,
+        memorySize: size.memorySize,
+        timeout: size.timeout,
+        role,
+        logGroup,
+        // Powertools writes JSON; Lambda's own START/REPORT lines become JSON too, filtered at the same level.
+        loggingFormat: LoggingFormat.JSON,
+        applicationLogLevelV2: ApplicationLogLevel[props.logLevel],
+        systemLogLevelV2: SystemLogLevel.WARN,
+        recursiveLoop: RecursiveLoop.TERMINATE,
+        environment: { ...environment, ...extra },
+      });
+    };
+    this.rebuild = makeFunction('rebuild', props.rebuild, 'Herald: rebuild the index and every feed from all posts');
+    this.regenerate = makeFunction('regenerate', props.regenerate, 'Herald: regenerate the feeds of changed posts', {
+      REBUILD_FUNCTION_NAME: this.rebuild.functionName,
+    });
+
+    for (const fn of [this.regenerate, this.rebuild]) grantStores(fn, props);
+    distribution.grantCreateInvalidation(this.regenerate);
+    distribution.grantCreateInvalidation(this.rebuild);
+    // A new herald.config.json changes every feed: regenerate hands that to rebuild (asynchronously).
+    this.regenerate.addToRolePolicy(
+      new PolicyStatement({ sid: 'StartRebuild', actions: ['lambda:InvokeFunction'], resources: [this.rebuild.functionArn] }),
+    );
+
+    this.regenerate.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: props.batchSize,
+        maxBatchingWindow: props.batchingWindow,
+        // Two at most: a burst is absorbed by bigger batches, not by racing invocations on the same terms.
+        maxConcurrency: 2,
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    this.schedule = new Rule(this, 'RebuildSchedule', {
+      description: 'Herald: periodic rebuild, publishes future-dated posts when their time comes',
+      schedule: props.rebuildSchedule,
+      targets: [new LambdaFunction(this.rebuild, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+    });
+  }
+}
+
+/**
+ * Read the posts and config, read and write feeds and index: one statement per action group and store.
+ * Nothing here may write to the content bucket: that is what makes a notification loop impossible.
+ */
+function grantStores(fn: LambdaFn, { content, feeds, prefixes }: PipelineProps): void {
+  fn.addToRolePolicy(
+    new PolicyStatement({ sid: 'ReadPosts', actions: ['s3:GetObject'], resources: [content.arnForObjects(`${prefixes.content}*`)] }),
+  );
+  // Unconditioned ListBucket: S3 answers 404 (not 403) for a deleted post only to a caller allowed to list,
+  // and the pipeline reads a 404 as "removed". It reveals key names only; reading stays under the prefix.
+  fn.addToRolePolicy(new PolicyStatement({ sid: 'ListPosts', actions: ['s3:ListBucket'], resources: [content.bucketArn] }));
+  const feedObjects =
+    prefixes.feeds === ''
+      ? [feeds.arnForObjects('*')]
+      : [feeds.arnForObjects(`${prefixes.feeds}*`), feeds.arnForObjects(`${prefixes.state}*`)];
+  fn.addToRolePolicy(
+    new PolicyStatement({
+      sid: 'WriteFeedsAndIndex',
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+      resources: feedObjects,
+    }),
+  );
+  fn.addToRolePolicy(new PolicyStatement({ sid: 'ListFeedsAndIndex', actions: ['s3:ListBucket'], resources: [feeds.bucketArn] }));
+}

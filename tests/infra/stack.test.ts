@@ -1,0 +1,480 @@
+// The default Herald stack, asserted on its synthesized CloudFormation template (no AWS, no bundling).
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { HeraldStack } from '../../infra/stack.ts';
+import { asList, roleStatements, synth, type Statement, type Synthesized } from './synth.ts';
+
+let s: Synthesized;
+let t: Template;
+let stack: HeraldStack;
+let ids: Record<'content' | 'feeds' | 'distribution' | 'queue' | 'dlq' | 'regenerate' | 'rebuild' | 'schedule', string>;
+
+beforeAll(() => {
+  s = synth();
+  t = s.template;
+  stack = s.stack;
+  ids = {
+    content: s.id(stack.buckets.content),
+    feeds: s.id(stack.buckets.feeds),
+    distribution: s.id(stack.cdn.distribution),
+    queue: s.id(stack.pipeline.queue),
+    dlq: s.id(stack.pipeline.deadLetters),
+    regenerate: s.id(stack.pipeline.regenerate),
+    rebuild: s.id(stack.pipeline.rebuild),
+    schedule: s.id(stack.pipeline.schedule),
+  };
+});
+
+const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+const objectsUnder = (bucketId: string, pattern: string) => ({ 'Fn::Join': ['', [arnOf(bucketId), `/${pattern}`]] });
+const distributionArn = () => ({
+  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', { Ref: ids.distribution }]],
+});
+const resource = (id: string) => t.toJSON().Resources[id];
+const policyStatements = (type: string, refKey: string, targetId: string): Statement[] =>
+  Object.values(t.findResources(type))
+    .filter((policy) => JSON.stringify(policy.Properties[refKey]).includes(`"${targetId}"`))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+
+describe('buckets', () => {
+  it.each(['content', 'feeds'] as const)('the %s bucket is private, owner-enforced, encrypted and retained', (name) => {
+    const bucket = resource(ids[name]);
+    expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(bucket.Properties.BucketEncryption).toEqual({
+      ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+    });
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.UpdateReplacePolicy).toBe('Retain');
+  });
+
+  it.each(['content', 'feeds'] as const)('the %s bucket policy refuses plain HTTP and TLS below 1.2', (name) => {
+    const statements = policyStatements('AWS::S3::BucketPolicy', 'Bucket', ids[name]);
+    const everything = [arnOf(ids[name]), objectsUnder(ids[name], '*')];
+    expect(statements).toContainEqual({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:*',
+      Resource: everything,
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    expect(statements).toContainEqual({
+      Effect: 'Deny',
+      Principal: { AWS: '*' },
+      Action: 's3:*',
+      Resource: everything,
+      Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+    });
+  });
+
+  it('versions posts and expires old versions after 90 days', () => {
+    const content = resource(ids.content).Properties;
+    expect(content.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(content.LifecycleConfiguration.Rules).toEqual([
+      {
+        Status: 'Enabled',
+        AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+        NoncurrentVersionExpiration: { NoncurrentDays: 90 },
+        ExpiredObjectDeleteMarker: true,
+      },
+    ]);
+  });
+
+  it('does not version the feeds bucket (derived data, rewritten constantly)', () => {
+    expect(resource(ids.feeds).Properties.VersioningConfiguration).toBeUndefined();
+  });
+
+  it('gives the feeds bucket no event notifications of any kind', () => {
+    const feeds = resource(ids.feeds).Properties;
+    expect(feeds.NotificationConfiguration).toBeUndefined();
+    const notifiers = Object.values(t.findResources('Custom::S3BucketNotifications'));
+    expect(notifiers).toHaveLength(1);
+    expect(notifiers[0]!.Properties.BucketName).toEqual({ Ref: ids.content });
+  });
+
+  it('lets only this distribution read the feeds bucket, and never the state prefix', () => {
+    const statements = policyStatements('AWS::S3::BucketPolicy', 'Bucket', ids.feeds);
+    const allows = statements.filter((statement) => statement.Effect === 'Allow');
+    expect(allows).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 'cloudfront.amazonaws.com' },
+        Action: ['s3:GetObject', 's3:ListBucket'],
+        Resource: [arnOf(ids.feeds), objectsUnder(ids.feeds, '*')],
+        Condition: { StringEquals: { 'AWS:SourceArn': distributionArn() } },
+      },
+    ]);
+    expect(statements).toContainEqual({
+      Sid: 'NeverServeState',
+      Effect: 'Deny',
+      Principal: { Service: 'cloudfront.amazonaws.com' },
+      Action: 's3:GetObject',
+      Resource: objectsUnder(ids.feeds, '_herald/*'),
+    });
+  });
+
+  it('grants nothing on the content bucket to anyone but the functions (no Allow in its policy)', () => {
+    const statements = policyStatements('AWS::S3::BucketPolicy', 'Bucket', ids.content);
+    expect(statements.filter((statement) => statement.Effect === 'Allow')).toEqual([]);
+  });
+});
+
+describe('CloudFront', () => {
+  it('reaches the feeds bucket through Origin Access Control only', () => {
+    const config = resource(ids.distribution).Properties.DistributionConfig;
+    expect(config.Origins).toEqual([
+      {
+        Id: expect.any(String),
+        DomainName: { 'Fn::GetAtt': [ids.feeds, 'RegionalDomainName'] },
+        S3OriginConfig: { OriginAccessIdentity: '' },
+        OriginAccessControlId: { 'Fn::GetAtt': [expect.stringMatching(/OriginAccessControl/), 'Id'] },
+      },
+    ]);
+    t.hasResourceProperties('AWS::CloudFront::OriginAccessControl', {
+      OriginAccessControlConfig: { OriginAccessControlOriginType: 's3', SigningBehavior: 'always', SigningProtocol: 'sigv4' },
+    });
+  });
+
+  it('redirects to HTTPS, speaks HTTP/2 and HTTP/3, compresses and serves index.html at the root', () => {
+    const config = resource(ids.distribution).Properties.DistributionConfig;
+    expect(config).toMatchObject({
+      Enabled: true,
+      DefaultRootObject: 'index.html',
+      HttpVersion: 'http2and3',
+      IPV6Enabled: true,
+      PriceClass: 'PriceClass_100',
+    });
+    expect(config.DefaultCacheBehavior).toMatchObject({
+      ViewerProtocolPolicy: 'redirect-to-https',
+      Compress: true,
+      AllowedMethods: ['GET', 'HEAD'],
+      CachedMethods: ['GET', 'HEAD'],
+      CachePolicyId: { Ref: expect.stringMatching(/FeedCache/) },
+      ResponseHeadersPolicyId: { Ref: expect.stringMatching(/FeedHeaders/) },
+    });
+    expect(config.DefaultCacheBehavior.OriginRequestPolicyId).toBeUndefined();
+    expect(config.CacheBehaviors).toBeUndefined();
+    expect(config.Aliases).toBeUndefined();
+  });
+
+  it('caches by path alone, honouring Cache-Control within 0 s .. 1 day', () => {
+    t.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: {
+        MinTTL: 0,
+        DefaultTTL: 300,
+        MaxTTL: 86_400,
+        ParametersInCacheKeyAndForwardedToOrigin: {
+          CookiesConfig: { CookieBehavior: 'none' },
+          HeadersConfig: { HeaderBehavior: 'none' },
+          QueryStringsConfig: { QueryStringBehavior: 'none' },
+          EnableAcceptEncodingGzip: true,
+          EnableAcceptEncodingBrotli: true,
+        },
+      },
+    });
+  });
+
+  it('adds nosniff and CORS GET from any origin', () => {
+    t.hasResourceProperties('AWS::CloudFront::ResponseHeadersPolicy', {
+      ResponseHeadersPolicyConfig: {
+        SecurityHeadersConfig: Match.objectLike({ ContentTypeOptions: { Override: true } }),
+        CorsConfig: {
+          AccessControlAllowOrigins: { Items: ['*'] },
+          AccessControlAllowMethods: { Items: ['GET', 'HEAD'] },
+          AccessControlAllowHeaders: { Items: ['*'] },
+          AccessControlExposeHeaders: { Items: ['ETag', 'Last-Modified'] },
+          AccessControlAllowCredentials: false,
+          AccessControlMaxAgeSec: 86_400,
+          OriginOverride: true,
+        },
+      },
+    });
+  });
+});
+
+describe('S3 events to SQS', () => {
+  it('notifies the queue of created, removed and expired posts and of the site config', () => {
+    const queue = arnOf(ids.queue);
+    const config = (events: string, prefix: string, suffix: string) => ({
+      Events: [events],
+      QueueArn: queue,
+      Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: suffix }, { Name: 'prefix', Value: prefix }] } },
+    });
+    const notifier = Object.values(t.findResources('Custom::S3BucketNotifications'))[0]!;
+    expect(notifier.Properties.NotificationConfiguration).toEqual({
+      QueueConfigurations: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*', 's3:LifecycleExpiration:*'].flatMap((event) => [
+        config(event, 'posts/', '.md'),
+        config(event, 'posts/herald.config.json', '.json'),
+      ]),
+    });
+  });
+
+  it('lets only the content bucket send to the queue', () => {
+    const allows = policyStatements('AWS::SQS::QueuePolicy', 'Queues', ids.queue).filter((statement) => statement.Effect === 'Allow');
+    expect(allows).toEqual([
+      {
+        Effect: 'Allow',
+        Principal: { Service: 's3.amazonaws.com' },
+        Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+        Resource: arnOf(ids.queue),
+        Condition: { ArnLike: { 'aws:SourceArn': arnOf(ids.content) } },
+      },
+    ]);
+  });
+
+  it('dead-letters a message after 5 receives, and hides it for 6 function timeouts plus the batching window', () => {
+    const queue = resource(ids.queue).Properties;
+    const timeout = resource(ids.regenerate).Properties.Timeout as number;
+    expect(queue.RedrivePolicy).toEqual({ deadLetterTargetArn: arnOf(ids.dlq), maxReceiveCount: 5 });
+    expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * timeout);
+    expect(queue.VisibilityTimeout).toBe(6 * 120 + 20);
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+    expect(resource(ids.dlq).Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
+  });
+
+  it('refuses plain HTTP on both queues', () => {
+    for (const id of [ids.queue, ids.dlq]) {
+      expect(policyStatements('AWS::SQS::QueuePolicy', 'Queues', id)).toContainEqual({
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 'sqs:*',
+        Resource: arnOf(id),
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      });
+    }
+  });
+
+  it('maps the queue to regenerate: 20 s window, batches of 100, 2 at a time, partial batch failures', () => {
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(ids.queue),
+      FunctionName: { Ref: ids.regenerate },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 20,
+      ScalingConfig: { MaximumConcurrency: 2 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+});
+
+describe('functions', () => {
+  const environment = (extra: Record<string, unknown> = {}) => ({
+    CONTENT_BUCKET: { Ref: ids.content },
+    CONTENT_PREFIX: 'posts/',
+    FEEDS_BUCKET: { Ref: ids.feeds },
+    FEEDS_PREFIX: '',
+    STATE_PREFIX: '_herald/',
+    DISTRIBUTION_ID: { Ref: ids.distribution },
+    POWERTOOLS_SERVICE_NAME: 'herald',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    NODE_OPTIONS: '--enable-source-maps',
+    ...extra,
+  });
+
+  it.each([
+    ['regenerate', 1024, 120],
+    ['rebuild', 2048, 900],
+  ] as const)('%s runs nodejs22.x on arm64 from the prebuilt bundle', (name, memory, timeout) => {
+    const fn = resource(ids[name]).Properties;
+    expect(fn).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      Handler: `${name}.handler`,
+      MemorySize: memory,
+      Timeout: timeout,
+      RecursiveLoop: 'Terminate',
+      Role: arnOf(s.id(stack.pipeline[name].role!)),
+      Code: { S3Bucket: expect.anything(), S3Key: expect.stringMatching(/\.zip$/) },
+      LoggingConfig: {
+        LogFormat: 'JSON',
+        ApplicationLogLevel: 'INFO',
+        SystemLogLevel: 'WARN',
+        LogGroup: { Ref: s.id(stack.node.findChild('Pipeline').node.findChild(name === 'regenerate' ? 'RegenerateLogs' : 'RebuildLogs')) },
+      },
+    });
+  });
+
+  it('both functions share one code asset, with no Docker image anywhere', () => {
+    const keys = [ids.regenerate, ids.rebuild].map((id) => resource(id).Properties.Code.S3Key);
+    expect(keys[0]).toBe(keys[1]);
+    expect(JSON.stringify(t.toJSON())).not.toMatch(/ImageUri|ecr/i);
+  });
+
+  it('passes the pipeline environment contract', () => {
+    expect(resource(ids.rebuild).Properties.Environment.Variables).toEqual(environment());
+    expect(resource(ids.regenerate).Properties.Environment.Variables).toEqual(environment({ REBUILD_FUNCTION_NAME: { Ref: ids.rebuild } }));
+  });
+
+  it('keeps logs in their own groups for a month', () => {
+    const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
+    expect(groups).toHaveLength(2);
+    for (const group of groups) {
+      expect(group.Properties.RetentionInDays).toBe(30);
+      expect(group.DeletionPolicy).toBe('Delete');
+    }
+  });
+
+  it('rebuilds hourly, with retries, through EventBridge', () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Targets: [{ Arn: arnOf(ids.rebuild), Id: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } }],
+    });
+    t.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(ids.rebuild),
+      Principal: 'events.amazonaws.com',
+      SourceArn: arnOf(ids.schedule),
+    });
+  });
+});
+
+describe('IAM: least privilege, action by action and resource by resource', () => {
+  const common = (name: 'regenerate' | 'rebuild'): Statement[] => [
+    {
+      Effect: 'Allow',
+      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      Resource: arnOf(s.id(stack.node.findChild('Pipeline').node.findChild(name === 'regenerate' ? 'RegenerateLogs' : 'RebuildLogs'))),
+    },
+    { Sid: 'ReadPosts', Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder(ids.content, 'posts/*') },
+    { Sid: 'ListPosts', Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(ids.content) },
+    {
+      Sid: 'WriteFeedsAndIndex',
+      Effect: 'Allow',
+      Action: ['s3:DeleteObject', 's3:GetObject', 's3:PutObject'],
+      Resource: objectsUnder(ids.feeds, '*'),
+    },
+    { Sid: 'ListFeedsAndIndex', Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(ids.feeds) },
+    { Effect: 'Allow', Action: 'cloudfront:CreateInvalidation', Resource: distributionArn() },
+  ];
+
+  it('regenerate: its logs, read posts, write feeds and index, invalidate this distribution, start rebuild, consume the queue', () => {
+    expect(roleStatements(t, s.id(stack.pipeline.regenerate.role!))).toEqual([
+      ...common('regenerate'),
+      { Sid: 'StartRebuild', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(ids.rebuild) },
+      {
+        Effect: 'Allow',
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+        Resource: arnOf(ids.queue),
+      },
+    ]);
+  });
+
+  it('rebuild: the same stores, nothing else', () => {
+    expect(roleStatements(t, s.id(stack.pipeline.rebuild.role!))).toEqual(common('rebuild'));
+  });
+
+  it('function roles trust Lambda only and carry no managed policies', () => {
+    for (const fn of [stack.pipeline.regenerate, stack.pipeline.rebuild]) {
+      const role = resource(s.id(fn.role!)).Properties;
+      expect(role.ManagedPolicyArns).toBeUndefined();
+      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+        { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } },
+      ]);
+    }
+  });
+
+  it('no Allow anywhere has a wildcard action, and no IAM policy has a "*" resource', () => {
+    const documents = [
+      ...Object.values(t.findResources('AWS::IAM::Policy')).map((r) => r.Properties.PolicyDocument),
+      ...Object.values(t.findResources('AWS::S3::BucketPolicy')).map((r) => r.Properties.PolicyDocument),
+      ...Object.values(t.findResources('AWS::SQS::QueuePolicy')).map((r) => r.Properties.PolicyDocument),
+    ];
+    const allows = documents.flatMap((d) => d.Statement as Statement[]).filter((statement) => statement.Effect === 'Allow');
+    expect(allows.length).toBeGreaterThan(10);
+    for (const statement of allows) {
+      for (const action of asList(statement.Action)) expect(action).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
+      expect(asList(statement.Resource)).not.toContain('*');
+    }
+  });
+
+  it('the notifications helper CDK deploys may only configure the content bucket', () => {
+    const helperPolicy = Object.values(t.findResources('AWS::IAM::Policy')).find((policy) =>
+      JSON.stringify(policy.Properties.PolicyDocument).includes('s3:PutBucketNotification'),
+    );
+    expect(helperPolicy!.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 's3:PutBucketNotification', Resource: arnOf(ids.content) },
+    ]);
+  });
+});
+
+describe('recursive invocation is impossible by construction', () => {
+  const isWrite = (action: string) => /^s3:(Put|Delete|Restore|Replicate|Abort|Create)/.test(action) || action === 's3:*';
+  const functionStatements = () =>
+    [stack.pipeline.regenerate, stack.pipeline.rebuild].flatMap((fn) => roleStatements(t, s.id(fn.role!)));
+
+  it('no function may write to the content bucket, the only bucket that notifies', () => {
+    const writes = functionStatements().filter((statement) => asList(statement.Action).some(isWrite));
+    expect(writes.length).toBeGreaterThan(0);
+    for (const statement of writes) expect(JSON.stringify(statement.Resource)).not.toContain(`"${ids.content}"`);
+  });
+
+  it('no function may send to a queue, publish to a topic or put events', () => {
+    const actions = functionStatements().flatMap((statement) => asList(statement.Action));
+    expect(actions.filter((action) => /^(sqs:SendMessage|sns:|events:|scheduler:)/.test(action))).toEqual([]);
+  });
+
+  it('regenerate is triggered by the queue alone, and rebuild only by its schedule and by regenerate', () => {
+    const permissions = Object.values(t.findResources('AWS::Lambda::Permission')).map((p) => p.Properties);
+    expect(permissions.filter((p) => JSON.stringify(p.FunctionName).includes(`"${ids.regenerate}"`))).toEqual([]);
+    expect(permissions.filter((p) => JSON.stringify(p.FunctionName).includes(`"${ids.rebuild}"`))).toHaveLength(1);
+    const invokers = functionStatements().filter((statement) => asList(statement.Action).includes('lambda:InvokeFunction'));
+    expect(invokers.map((statement) => statement.Resource)).toEqual([arnOf(ids.rebuild)]);
+    for (const mapping of Object.values(t.findResources('AWS::Lambda::EventSourceMapping'))) {
+      expect(mapping.Properties.EventSourceArn).toEqual(arnOf(ids.queue));
+    }
+  });
+});
+
+describe('alarms', () => {
+  const alarmOn = (namespace: string, metric: string, dimension: Record<string, unknown>, threshold: number) =>
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: namespace,
+      MetricName: metric,
+      Dimensions: [dimension],
+      Threshold: threshold,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+
+  it('fires when the dead-letter queue is not empty or the queue is stuck', () => {
+    alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible', { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.dlq, 'QueueName'] } }, 1);
+    alarmOn('AWS/SQS', 'ApproximateAgeOfOldestMessage', { Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }, 900);
+  });
+
+  it.each(['regenerate', 'rebuild'] as const)('fires on %s errors and throttles', (name) => {
+    for (const metric of ['Errors', 'Throttles']) {
+      alarmOn('AWS/Lambda', metric, { Name: 'FunctionName', Value: { Ref: ids[name] } }, 1);
+    }
+  });
+
+  it('notifies nobody unless a topic is given', () => {
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm'))) expect(alarm.Properties.AlarmActions).toBeUndefined();
+  });
+});
+
+describe('outputs', () => {
+  it('names the distribution, the site feeds and the buckets', () => {
+    const outputs = t.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const site = (file: string) => ({ 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [ids.distribution, 'DomainName'] }, `/${file}`]] });
+    expect(outputs.DistributionDomainName!.Value).toEqual({ 'Fn::GetAtt': [ids.distribution, 'DomainName'] });
+    expect(outputs.DistributionId!.Value).toEqual({ Ref: ids.distribution });
+    expect(outputs.SiteUrl!.Value).toEqual(site(''));
+    expect(outputs.RssUrl!.Value).toEqual(site('rss.xml'));
+    expect(outputs.AtomUrl!.Value).toEqual(site('atom.xml'));
+    expect(outputs.JsonFeedUrl!.Value).toEqual(site('feed.json'));
+    expect(outputs.OpmlUrl!.Value).toEqual(site('feeds.opml'));
+    expect(outputs.ContentBucketName!.Value).toEqual({ Ref: ids.content });
+    expect(outputs.FeedsBucketName!.Value).toEqual({ Ref: ids.feeds });
+    expect(outputs.ConfigObject!.Value).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: ids.content }, '/posts/herald.config.json']] });
+    expect(outputs.RebuildFunctionName!.Value).toEqual({ Ref: ids.rebuild });
+    expect(outputs.DeadLetterQueueUrl!.Value).toEqual({ Ref: ids.dlq });
+  });
+});
