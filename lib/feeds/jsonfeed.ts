@@ -1,0 +1,48 @@
+import type { Person } from '../config.ts';
+import { absoluteUrl, feedView, type ItemView } from './model.ts';
+import type { FeedInput } from './types.ts';
+
+/**
+ * JSON Feed 1.1, written directly: `feed` writes version 1 (`author`, no `language`, no
+ * `authors`), and building the object ourselves fixes the key order, so equal input gives
+ * byte-identical output. Two-space indentation, trailing newline.
+ */
+export function renderJsonFeed(input: FeedInput): string {
+  const view = feedView(input);
+  const feed = {
+    version: 'https://jsonfeed.org/version/1.1',
+    title: view.title,
+    home_page_url: view.homeUrl,
+    feed_url: view.selfUrl.json,
+    description: view.description || undefined,
+    icon: view.image,
+    favicon: view.image,
+    language: view.language,
+    authors: view.author ? [jsonAuthor(view.author)] : undefined,
+    hubs: view.hub ? [{ type: 'WebSub', url: view.hub }] : undefined,
+    items: view.items.map(jsonItem),
+  };
+  return `${JSON.stringify(feed, null, 2)}\n`;
+}
+
+function jsonItem(item: ItemView) {
+  return {
+    id: item.id,
+    url: item.url,
+    title: item.title,
+    content_html: item.html,
+    summary: item.summary || undefined,
+    image: item.image?.url,
+    date_published: item.published.toISOString(),
+    date_modified: item.updated.toISOString(),
+    authors: item.authors.length > 0 ? item.authors.map(jsonAuthor) : undefined,
+    tags: item.terms.length > 0 ? [...new Set(item.terms.map((term) => term.name))] : undefined,
+    language: item.language,
+  };
+}
+
+/** JSON Feed authors have no e-mail field; its spec suggests a mailto: URL instead. */
+function jsonAuthor(person: Person) {
+  const url = person.url ?? (person.email ? absoluteUrl(`mailto:${person.email}`) : undefined);
+  return { name: person.name, url };
+}

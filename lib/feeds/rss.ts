@@ -1,0 +1,79 @@
+import { Feed, type Extension, type Item } from 'feed';
+import { feedView, type FeedView, type ItemView } from './model.ts';
+import type { FeedInput } from './types.ts';
+import { cdataPieces, escapeAttr, escapeText } from './xml.ts';
+
+/**
+ * RSS 2.0 through `feed`, which gets the channel layout right (atom:link self with its type,
+ * hub, image, guid isPermaLink="false", RFC 822 dates, content:encoded after description) but
+ * hands our strings to xml-js unguarded. Every value is therefore prepared for what xml-js does
+ * with it:
+ * - element text: xml-js first turns every `&amp;` back into `&`, so a literal `&amp;` in a
+ *   title would lose its `amp;`; `xmlJsText` escapes `&` once more so the round trip is exact;
+ * - attributes: xml-js escapes only `"`, so `&` and `<` (RSS category domain, enclosure type)
+ *   are escaped here;
+ * - CDATA: xml-js splits only the first `]]>`, so description and content:encoded are replaced,
+ *   through `extensions` (which overwrite an item's own key in place), by CDATA pieces we split
+ *   ourselves; the title is replaced by escaped text for the same reason;
+ * - XML-invalid characters are gone already (FeedView), relative URLs are resolved (feed would
+ *   throw), lastBuildDate is the newest item's date (feed would use the clock), and the
+ *   enclosure carries its real type (feed would guess `image/jpg` from the extension). A
+ *   thumbnail whose type is unknown is not given as an enclosure: RSS requires the type.
+ * Authors go out as `dc:creator` (RSS's own `author` must be an e-mail address). The summary is
+ * plain text and readers take description as HTML, so it is HTML-escaped before going in.
+ */
+export function renderRss(input: FeedInput): string {
+  const view = feedView(input);
+  const feed = new Feed({
+    title: xmlJsText(view.title),
+    description: xmlJsText(view.description),
+    link: view.homeUrl,
+    language: view.language,
+    image: view.image && xmlJsText(view.image),
+    copyright: view.copyright && xmlJsText(view.copyright),
+    updated: view.updated,
+    generator: 'Herald',
+    feedLinks: { rss: view.selfUrl.rss },
+    hub: view.hub,
+  });
+  for (const item of view.items) feed.addItem(rssItem(item, view));
+  return `${declareDublinCore(feed.rss2())}\n`;
+}
+
+function rssItem(item: ItemView, view: FeedView): Item {
+  const extensions: Extension[] = [];
+  if (item.title !== '') extensions.push({ name: 'title', objects: { _text: xmlJsText(item.title) } });
+  if (item.summary) extensions.push({ name: 'description', objects: { _cdata: cdataPieces(escapeText(item.summary)) } });
+  if (item.html) extensions.push({ name: 'content:encoded', objects: { _cdata: cdataPieces(item.html) } });
+  const creators = (item.authors.length > 0 ? item.authors : view.author ? [view.author] : []).map((a) => ({
+    _text: xmlJsText(a.name),
+  }));
+  // xml-js writes an array value as repeated elements; feed's Extension type only allows one object.
+  if (creators.length > 0) extensions.push({ name: 'dc:creator', objects: creators as unknown as Record<string, unknown> });
+  return {
+    title: item.title,
+    guid: xmlJsText(item.id),
+    link: item.url,
+    date: item.published,
+    description: item.summary || undefined,
+    content: item.html || undefined,
+    category: item.terms.map((term) => ({ name: xmlJsText(term.name), domain: escapeAttr(term.scheme) })),
+    enclosure: item.image?.type ? { url: item.image.url, type: escapeAttr(item.image.type), length: 0 } : undefined,
+    extensions,
+  };
+}
+
+function xmlJsText(text: string): string {
+  return text.replaceAll('&', '&amp;');
+}
+
+const DC_NAMESPACE = 'xmlns:dc="http://purl.org/dc/elements/1.1/"';
+
+/** feed declares the dc prefix only when some item has content; dc:creator needs it regardless. */
+function declareDublinCore(xml: string): string {
+  const rootStart = xml.indexOf('<rss ');
+  const rootEnd = xml.indexOf('>', rootStart);
+  return xml.slice(rootStart, rootEnd).includes(DC_NAMESPACE)
+    ? xml
+    : `${xml.slice(0, rootEnd)} ${DC_NAMESPACE}${xml.slice(rootEnd)}`;
+}

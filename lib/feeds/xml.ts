@@ -1,0 +1,39 @@
+/**
+ * The few XML text rules every renderer shares. Everything written into a feed goes through
+ * `xmlSafe` first, so a stray control character or lone surrogate in a title never makes a
+ * document that strict parsers reject.
+ */
+
+/** Characters outside XML 1.0's `Char` production (C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates). */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+export function xmlSafe(text: string): string {
+  NOT_XML_CHAR.lastIndex = 0;
+  return NOT_XML_CHAR.test(text) ? text.replace(NOT_XML_CHAR, '') : text;
+}
+
+const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+
+/** Character data: `>` is escaped too, so `]]>` can never appear outside a CDATA section. */
+export function escapeText(text: string): string {
+  return xmlSafe(text).replace(/[&<>]/g, (c) => TEXT_ESCAPES[c]!);
+}
+
+/** A double-quoted attribute value. */
+export function escapeAttr(text: string): string {
+  return xmlSafe(text).replace(/[&<>"]/g, (c) => TEXT_ESCAPES[c]!);
+}
+
+/**
+ * The pieces of a CDATA section holding `text`: every `]]>` (not only the first) is split
+ * between two sections, `]]` ending one and `>` opening the next.
+ */
+export function cdataPieces(text: string): string[] {
+  return xmlSafe(text).split(']]>').map((piece, i, all) => (i > 0 ? '>' : '') + piece + (i < all.length - 1 ? ']]' : ''));
+}
+
+export function cdata(text: string): string {
+  return cdataPieces(text)
+    .map((piece) => `<![CDATA[${piece}]]>`)
+    .join('');
+}
