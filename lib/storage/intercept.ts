@@ -1,0 +1,39 @@
+import type { ObjectInfo, PutOptions, Storage } from './storage.ts';
+
+export type StorageCall =
+  | { op: 'get' | 'head' | 'delete'; key: string }
+  | { op: 'put'; key: string; body: Uint8Array | string; options: PutOptions }
+  | { op: 'list'; prefix: string };
+
+export interface Interceptor {
+  /** Runs before the call reaches storage: throw to fail it (the storage is untouched), await to delay it. */
+  before?(call: StorageCall): void | Promise<void>;
+  /** Runs after the call succeeded: throw to lose the answer of an operation that did happen. */
+  after?(call: StorageCall): void | Promise<void>;
+}
+
+/**
+ * Any storage with hooks around each call: fault injection (a 500 before or after a write lands, a lost
+ * conditional write, a crash between two writes), forced interleavings of concurrent runs, and counting
+ * calls by kind. A listing is one call, hooked when iteration starts and when it ends.
+ */
+export function intercept(storage: Storage, interceptor: Interceptor): Storage {
+  async function around<T>(call: StorageCall, run: () => Promise<T>): Promise<T> {
+    await interceptor.before?.(call);
+    const result = await run();
+    await interceptor.after?.(call);
+    return result;
+  }
+  return {
+    get: (key) => around({ op: 'get', key }, () => storage.get(key)),
+    head: (key) => around({ op: 'head', key }, () => storage.head(key)),
+    put: (key, body, options = {}) => around({ op: 'put', key, body, options }, () => storage.put(key, body, options)),
+    delete: (key) => around({ op: 'delete', key }, () => storage.delete(key)),
+    async *list(prefix = ''): AsyncIterable<ObjectInfo> {
+      const call: StorageCall = { op: 'list', prefix };
+      await interceptor.before?.(call);
+      yield* storage.list(prefix);
+      await interceptor.after?.(call);
+    },
+  };
+}

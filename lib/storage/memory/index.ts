@@ -1,0 +1,71 @@
+import { PreconditionFailedError, type ObjectInfo, type PutOptions, type Storage, type StoredObject } from '../storage.ts';
+import { compareKeys, etagOf, normalizeMetadata, toBytes } from '../semantics.ts';
+
+interface Entry {
+  body: Uint8Array;
+  etag: string;
+  contentType?: string;
+  cacheControl?: string;
+  lastModified: Date;
+  metadata: Record<string, string>;
+}
+
+/**
+ * Objects in a Map, with S3's semantics (ETags, conditional writes, byte-ordered listing, metadata rules).
+ * Bodies are copied in and out, so a caller mutating a buffer never changes what is stored.
+ * For faults and forced interleavings wrap it with `intercept` (../intercept.ts).
+ */
+export class MemoryStorage implements Storage {
+  readonly #objects = new Map<string, Entry>();
+
+  async get(key: string): Promise<StoredObject | null> {
+    const entry = this.#objects.get(key);
+    return entry ? { ...describe(entry), body: entry.body.slice() } : null;
+  }
+
+  async head(key: string): Promise<(Omit<StoredObject, 'body'> & { size: number }) | null> {
+    const entry = this.#objects.get(key);
+    return entry ? { ...describe(entry), size: entry.body.byteLength } : null;
+  }
+
+  async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
+    const metadata = normalizeMetadata(options.metadata);
+    const current = this.#objects.get(key);
+    if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(key);
+    if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) throw new PreconditionFailedError(key);
+    const bytes = toBytes(body).slice();
+    const etag = etagOf(bytes);
+    this.#objects.set(key, {
+      body: bytes,
+      etag,
+      contentType: options.contentType,
+      cacheControl: options.cacheControl,
+      lastModified: new Date(),
+      metadata,
+    });
+    return { etag };
+  }
+
+  async delete(key: string): Promise<void> {
+    this.#objects.delete(key);
+  }
+
+  async *list(prefix = ''): AsyncIterable<ObjectInfo> {
+    const keys = [...this.#objects.keys()].filter((key) => key.startsWith(prefix)).sort(compareKeys);
+    for (const key of keys) {
+      // Like a paginated S3 listing: an object deleted while the caller iterates is not returned.
+      const entry = this.#objects.get(key);
+      if (entry) yield { key, etag: entry.etag, size: entry.body.byteLength, lastModified: entry.lastModified };
+    }
+  }
+}
+
+function describe(entry: Entry): Omit<StoredObject, 'body'> {
+  return {
+    etag: entry.etag,
+    ...(entry.contentType !== undefined && { contentType: entry.contentType }),
+    ...(entry.cacheControl !== undefined && { cacheControl: entry.cacheControl }),
+    lastModified: entry.lastModified,
+    metadata: { ...entry.metadata },
+  };
+}
