@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { Distribution } from 'aws-cdk-lib/aws-cloudfront';
 import { Rule, type Schedule } from 'aws-cdk-lib/aws-events';
@@ -83,6 +85,10 @@ export class Pipeline extends Construct {
       content.addEventNotification(event, destination, { prefix: prefixes.content + CONFIG_FILE, suffix: '.json' });
     }
 
+    const missing = ['regenerate.mjs', 'rebuild.mjs'].filter((file) => !existsSync(path.join(props.codePath, file)));
+    if (missing.length > 0) {
+      throw new Error(`no ${missing.join(' or ')} in ${props.codePath}: run "npm run bundle" first (or set -c herald:code=<folder>)`);
+    }
     const code = Code.fromAsset(props.codePath);
     const environment: Record<string, string> = {
       CONTENT_BUCKET: content.bucketName,

@@ -130,6 +130,12 @@ describe('prop errors', () => {
     expect(() => synth({ certificateArn: CERT })).toThrow('domainNames and certificateArn go together');
   });
 
+  it('asks for the bundle when the code folder lacks it', () => {
+    expect(() => synth({ codePath: '/nonexistent/functions' })).toThrow(
+      'no regenerate.mjs or rebuild.mjs in /nonexistent/functions: run "npm run bundle" first',
+    );
+  });
+
   it('refuses a batch size SQS would refuse', () => {
     expect(() => synth({ batchSize: 0 })).toThrow('batchSize 0 must be an integer from 1 to 10000');
   });
