@@ -1,9 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe } from 'vitest';
-import { FsStorage } from '../../../lib/storage/fs/index.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FsStorage, InvalidKeyError, RESERVED_DIR } from '../../../lib/storage/fs/index.ts';
+import { PreconditionFailedError } from '../../../lib/storage/storage.ts';
 import { storageContract } from './contract.ts';
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
 
 const roots: string[] = [];
 afterEach(() => {
@@ -17,4 +21,128 @@ function tempRoot(): string {
 
 describe('FsStorage: the storage contract', () => {
   storageContract(() => new FsStorage(tempRoot()));
+});
+
+const read = (storage: FsStorage, key: string) =>
+  storage.get(key).then((object) => (object ? new TextDecoder().decode(object.body) : null));
+
+async function keysOf(storage: FsStorage, prefix?: string): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const info of storage.list(prefix)) keys.push(info.key);
+  return keys;
+}
+
+describe('FsStorage: a folder', () => {
+  it('stores each key as a plain file under the root, so the folder can be served as is', async () => {
+    const root = tempRoot();
+    const storage = new FsStorage(root);
+    await storage.put('tags/科技/rss.xml', '<rss/>', { contentType: 'application/rss+xml; charset=utf-8' });
+    expect(readFileSync(path.join(root, 'tags/科技/rss.xml'), 'utf8')).toBe('<rss/>');
+    // Temporary files are renamed into place: none is left behind.
+    expect(readdirSync(path.join(root, RESERVED_DIR, 'tmp'))).toEqual([]);
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['/etc/passwd', 'absolute'],
+    ['../outside', '".." segment'],
+    ['tags/../../outside', '".." segment'],
+    ['./rss.xml', '"." segment'],
+    ['tags//rss.xml', 'empty path segment'],
+    ['tags/', 'empty path segment'],
+    ['tags\\..\\..\\outside', 'backslash'],
+    ['rss.xml\0.png', 'NUL'],
+  ])('refuses the key %j (%s) for every operation', async (key, reason) => {
+    const root = tempRoot();
+    const storage = new FsStorage(path.join(root, 'site'));
+    await expect(storage.put(key, 'x')).rejects.toThrow(InvalidKeyError);
+    await expect(storage.put(key, 'x')).rejects.toThrow(reason);
+    await expect(storage.get(key)).rejects.toThrow(InvalidKeyError);
+    await expect(storage.head(key)).rejects.toThrow(InvalidKeyError);
+    await expect(storage.delete(key)).rejects.toThrow(InvalidKeyError);
+    expect(readdirSync(root)).toEqual([]);
+  });
+
+  it('keeps its own files out of the key space', async () => {
+    const root = tempRoot();
+    const storage = new FsStorage(root);
+    await storage.put('rss.xml', 'x', { metadata: { sha256: 'abc' } });
+    expect(await keysOf(storage)).toEqual(['rss.xml']);
+    expect(await storage.get(`${RESERVED_DIR}/tmp`)).toBeNull();
+    const sidecars = readdirSync(path.join(root, RESERVED_DIR), { recursive: true, withFileTypes: true });
+    const sidecar = sidecars.find((entry) => entry.isFile())!;
+    expect(await storage.get(path.relative(root, path.join(sidecar.parentPath, sidecar.name)))).toBeNull();
+    await expect(storage.put(`${RESERVED_DIR}/meta/x.json`, '{}')).rejects.toThrow(InvalidKeyError);
+    await expect(storage.delete(RESERVED_DIR)).rejects.toThrow(InvalidKeyError);
+  });
+
+  it('reads files nobody put (hand-written posts): S3 ETag, no content type, no metadata', async () => {
+    const root = tempRoot();
+    mkdirSync(path.join(root, 'posts/2025'), { recursive: true });
+    writeFileSync(path.join(root, 'posts/2025/hello world.md'), '# Hello');
+    // A name that is no valid key is not listed, rather than listed and then refused.
+    writeFileSync(path.join(root, 'posts/back\\slash.md'), 'x');
+    const storage = new FsStorage(root);
+    const object = await storage.get('posts/2025/hello world.md');
+    expect(object).toMatchObject({ etag: `"${md5('# Hello')}"`, metadata: {} });
+    expect(object!.contentType).toBeUndefined();
+    expect(await keysOf(storage, 'posts/')).toEqual(['posts/2025/hello world.md']);
+  });
+
+  it('forgets what a put stored once the file is edited behind its back', async () => {
+    const root = tempRoot();
+    const storage = new FsStorage(root);
+    await storage.put('feed.json', '{"v":1}', { contentType: 'application/feed+json', metadata: { sha256: 'v1' } });
+    expect((await storage.head('feed.json'))!.metadata).toEqual({ sha256: 'v1' });
+    // Same size, so only the file's identity (inode, times) tells it changed; the wait outlasts coarse clocks.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    writeFileSync(path.join(root, 'feed.json'), '{"v":2}');
+    const head = await storage.head('feed.json');
+    expect(head).toMatchObject({ etag: `"${md5('{"v":2}')}"`, metadata: {} });
+    expect(head!.contentType).toBeUndefined();
+    expect(await storage.get('feed.json')).toMatchObject({ etag: `"${md5('{"v":2}')}"`, metadata: {} });
+  });
+
+  it('shares one folder between instances: each sees the other’s writes and ETags', async () => {
+    const root = tempRoot();
+    const a = new FsStorage(root);
+    const b = new FsStorage(root);
+    const first = await a.put('index.json', 'one');
+    expect((await b.head('index.json'))!.etag).toBe(first.etag);
+    const second = await b.put('index.json', 'two', { ifMatch: first.etag });
+    expect((await a.head('index.json'))!.etag).toBe(second.etag);
+    await expect(a.put('index.json', 'three', { ifMatch: first.etag })).rejects.toBeInstanceOf(PreconditionFailedError);
+  });
+
+  it('explains keys a folder cannot hold, where S3 could: an object and a folder of the same name', async () => {
+    const storage = new FsStorage(tempRoot());
+    await storage.put('tags/a', 'object');
+    await expect(storage.put('tags/a/rss.xml', 'x')).rejects.toThrow(/already an object/);
+    await storage.put('categories/b/rss.xml', 'x');
+    await expect(storage.put('categories/b', 'x')).rejects.toThrow(/names a folder/);
+    await expect(storage.put('categories/b', 'x', { ifNoneMatch: '*' })).rejects.toThrow(/names a folder/);
+    expect(await storage.get('categories/b')).toBeNull();
+    await storage.delete('categories/b');
+    expect(await read(storage, 'categories/b/rss.xml')).toBe('x');
+  });
+
+  it('removes folders a delete leaves empty, up to the root but never the root', async () => {
+    const root = tempRoot();
+    const storage = new FsStorage(root);
+    await storage.put('tags/a/rss.xml', 'a');
+    await storage.put('tags/b/rss.xml', 'b');
+    await storage.delete('tags/a/rss.xml');
+    expect(readdirSync(path.join(root, 'tags'))).toEqual(['b']);
+    await storage.delete('tags/b/rss.xml');
+    expect(readdirSync(root)).toEqual([RESERVED_DIR]);
+  });
+
+  it('lists from the folder a prefix names and nothing for a prefix no key can have', async () => {
+    const storage = new FsStorage(tempRoot());
+    await storage.put('tags/a/rss.xml', 'a');
+    expect(await keysOf(storage, 'tags/a/r')).toEqual(['tags/a/rss.xml']);
+    expect(await keysOf(storage, '../')).toEqual([]);
+    expect(await keysOf(storage, `${RESERVED_DIR}/`)).toEqual([]);
+    expect(await keysOf(new FsStorage(path.join(tempRoot(), 'never-created')))).toEqual([]);
+  });
 });
