@@ -1,0 +1,186 @@
+import type { SiteConfig } from './config.ts';
+import { feedPath } from './feeds/feeds.ts';
+import type { FeedFormat, FeedSummary } from './feeds/types.ts';
+
+/**
+ * The feed directory (`index.html` at the feeds root): every feed of the site with its subscribe links.
+ * A pure function of the site and the feed summaries: no clock, no external resources, so the page is
+ * byte-identical across rebuilds and works offline, on localhost and behind the CDN alike.
+ */
+
+export const FORMAT_LABELS: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
+const FORMAT_TYPES: Record<FeedFormat, string> = {
+  rss: 'application/rss+xml',
+  atom: 'application/atom+xml',
+  json: 'application/feed+json',
+};
+const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
+
+export interface OrderedFeeds {
+  site?: FeedSummary;
+  categories: FeedSummary[];
+  tags: FeedSummary[];
+}
+
+/**
+ * Newest first (ISO UTC strings compare as instants); empty feeds last; among equals (a post's tags all
+ * share its date) the larger feed first, then the slug in code-point order: a total, locale-free order.
+ */
+export function byRecency(a: FeedSummary, b: FeedSummary): number {
+  if (a.newest !== b.newest) {
+    if (a.newest === undefined) return 1;
+    if (b.newest === undefined) return -1;
+    return a.newest < b.newest ? 1 : -1;
+  }
+  if (a.total !== b.total) return b.total - a.total;
+  const sa = a.feed.term?.slug ?? '';
+  const sb = b.feed.term?.slug ?? '';
+  return sa < sb ? -1 : sa > sb ? 1 : 0;
+}
+
+/** Splits summaries by kind, each kind sorted by recency. */
+export function orderFeeds(feeds: readonly FeedSummary[]): OrderedFeeds {
+  return {
+    site: feeds.find((summary) => summary.feed.kind === 'site'),
+    categories: feeds.filter((summary) => summary.feed.kind === 'category').sort(byRecency),
+    tags: feeds.filter((summary) => summary.feed.kind === 'tag').sort(byRecency),
+  };
+}
+
+/** A feed file's URL relative to the feeds root, each segment percent-encoded (`tags/%E7%A7%91%E6%8A%80/rss.xml`). */
+export function relativeFeedHref(summary: FeedSummary, format: FeedFormat): string {
+  return feedPath(summary.feed, format).split('/').map(encodeURIComponent).join('/');
+}
+
+// C0 controls other than tab, LF and CR are parse errors in HTML and invalid in XML.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/g;
+const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/** Escapes text for HTML content and quoted attribute values alike. */
+export function escapeHtml(text: string): string {
+  return text.replace(CONTROL, '').replace(/[&<>"']/g, (char) => ENTITIES[char]!);
+}
+
+/** The calendar date of an instant in the site's zone, `YYYY-MM-DD`: readable in every language, stable across ICU versions. */
+function calendarDate(iso: string, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(iso));
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}`;
+}
+
+function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+function filterKey(summary: FeedSummary): string {
+  const term = summary.feed.term;
+  return (term ? `${term.name} ${term.slug}` : summary.feed.title).normalize('NFKC').toLowerCase();
+}
+
+function row(summary: FeedSummary, site: SiteConfig): string {
+  const name = summary.feed.term?.name ?? summary.feed.title;
+  const size = summary.count < summary.total ? `${plural(summary.total, 'post')}, newest ${summary.count} in the feed` : plural(summary.total, 'post');
+  const when = summary.newest
+    ? `latest <time datetime="${escapeHtml(summary.newest)}">${calendarDate(summary.newest, site.timeZone)}</time>`
+    : 'no posts yet';
+  const links = FORMATS.map(
+    (format) => `<a href="${escapeHtml(relativeFeedHref(summary, format))}" type="${FORMAT_TYPES[format]}">${FORMAT_LABELS[format]}</a>`,
+  ).join('');
+  return `<li data-q="${escapeHtml(filterKey(summary))}"><div class="about"><span class="name">${escapeHtml(name)}</span><span class="meta">${size} · ${when}</span></div><div class="links">${links}</div></li>`;
+}
+
+function section(id: string, heading: string, feeds: FeedSummary[], site: SiteConfig, counted = true): string {
+  if (feeds.length === 0) return '';
+  return [
+    `<section id="${id}" aria-labelledby="${id}-h">`,
+    `<h2 id="${id}-h">${heading}${counted ? ` <span class="n">${feeds.length}</span>` : ''}</h2>`,
+    `<ul class="feeds">`,
+    ...feeds.map((summary) => row(summary, site)),
+    `</ul>`,
+    `<p class="none" hidden>No ${heading.toLowerCase()} match.</p>`,
+    `</section>`,
+  ].join('\n');
+}
+
+const STYLE = `
+:root{color-scheme:light dark;--fg:#1d1d1f;--muted:#5f6368;--bg:#fff;--line:#e3e3e6;--accent:#b3400b;--pill:#fbeee6}
+@media (prefers-color-scheme:dark){:root{--fg:#e8e8ea;--muted:#a0a0a8;--bg:#16161a;--line:#2c2c33;--accent:#ff9a5c;--pill:#3a2619}}
+*{box-sizing:border-box}
+body{margin:0 auto;max-width:52rem;padding:1.25rem 1rem 3rem;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Microsoft YaHei",sans-serif;color:var(--fg);background:var(--bg)}
+h1{font-size:1.6rem;line-height:1.25;margin:0 0 .25rem;overflow-wrap:anywhere}
+h2{font-size:1.1rem;margin:2rem 0 .5rem}
+h2 .n{color:var(--muted);font-weight:normal;font-size:.9rem}
+header p{margin:.25rem 0;color:var(--muted)}
+a{color:var(--accent)}
+.feeds{list-style:none;margin:0;padding:0;border-top:1px solid var(--line)}
+.feeds li{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.25rem 1rem;padding:.6rem 0;border-bottom:1px solid var(--line)}
+.about{display:flex;flex-direction:column;min-width:0;flex:1 1 16rem}
+.name{font-weight:600;overflow-wrap:anywhere}
+.meta{color:var(--muted);font-size:.875rem}
+.links{display:flex;gap:.4rem}
+.links a{display:inline-block;padding:.35rem .7rem;border-radius:999px;background:var(--pill);text-decoration:none;font-size:.875rem;font-weight:600;white-space:nowrap}
+.links a:hover,.links a:focus-visible{text-decoration:underline}
+.filter{margin:1.75rem 0 0}
+.filter label{display:block;font-weight:600;margin-bottom:.25rem}
+.filter input{width:100%;font:inherit;padding:.55rem .75rem;border:1px solid var(--line);border-radius:.5rem;background:transparent;color:inherit}
+.none{color:var(--muted)}
+footer{margin-top:2.5rem;color:var(--muted);font-size:.875rem}
+`.trim();
+
+// Progressive enhancement: without script the filter stays hidden and every feed is listed.
+const SCRIPT = `
+(function(){var box=document.querySelector('.filter'),input=document.getElementById('filter');if(!box||!input)return;box.hidden=false;
+var sections=[].slice.call(document.querySelectorAll('section[id]')).filter(function(s){return s.id!=='site'});
+function apply(){var q=input.value.normalize('NFKC').toLowerCase().trim();sections.forEach(function(s){var shown=0;
+[].forEach.call(s.querySelectorAll('li[data-q]'),function(li){var hit=!q||li.getAttribute('data-q').indexOf(q)!==-1;li.hidden=!hit;if(hit)shown++});
+s.querySelector('.none').hidden=shown>0;s.querySelector('.n').textContent=q?shown+' / '+s.querySelectorAll('li[data-q]').length:String(s.querySelectorAll('li[data-q]').length)})}
+input.addEventListener('input',apply);document.addEventListener('keydown',function(e){if(e.key==='/'&&document.activeElement!==input){e.preventDefault();input.focus()}});apply()})();
+`.trim();
+
+export function renderDirectory(site: SiteConfig, feeds: readonly FeedSummary[]): string {
+  const { site: siteFeed, categories, tags } = orderFeeds(feeds);
+  const autodiscovery = siteFeed
+    ? FORMATS.map(
+        (format) =>
+          `<link rel="alternate" type="${FORMAT_TYPES[format]}" title="${escapeHtml(`${siteFeed.feed.title} (${FORMAT_LABELS[format]})`)}" href="${escapeHtml(relativeFeedHref(siteFeed, format))}">`,
+      )
+    : [];
+  const termCount = [categories.length ? plural(categories.length, 'category', 'categories') : '', tags.length ? plural(tags.length, 'tag') : '']
+    .filter(Boolean)
+    .join(' and ');
+  return [
+    '<!doctype html>',
+    `<html lang="${escapeHtml(site.language)}">`,
+    '<head>',
+    '<meta charset="utf-8">',
+    '<meta name="viewport" content="width=device-width, initial-scale=1">',
+    `<title>${escapeHtml(site.title)} · Feeds</title>`,
+    ...(site.description ? [`<meta name="description" content="${escapeHtml(site.description)}">`] : []),
+    ...autodiscovery,
+    `<link rel="alternate" type="text/x-opml" title="${escapeHtml(`${site.title} (OPML)`)}" href="feeds.opml">`,
+    `<style>${STYLE}</style>`,
+    '</head>',
+    '<body>',
+    '<header>',
+    `<h1>${escapeHtml(site.title)}</h1>`,
+    ...(site.description ? [`<p>${escapeHtml(site.description)}</p>`] : []),
+    `<p><a href="${escapeHtml(site.baseUrl)}">Website</a> · <a href="feeds.opml" type="text/x-opml">All feeds as OPML</a> (import into a feed reader)</p>`,
+    '</header>',
+    '<main>',
+    siteFeed ? section('site', 'Whole site', [siteFeed], site, false) : '',
+    termCount
+      ? `<div class="filter" hidden><label for="filter">Filter ${termCount}</label><input id="filter" type="search" autocomplete="off" spellcheck="false" placeholder="Type part of a name (press / to focus)"></div>`
+      : '',
+    section('categories', 'Categories', categories, site),
+    section('tags', 'Tags', tags, site),
+    '</main>',
+    `<footer>Copy a link into your feed reader to subscribe. Dates are in ${escapeHtml(site.timeZone)} time.</footer>`,
+    `<script>${SCRIPT}</script>`,
+    '</body>',
+    '</html>',
+    '',
+  ]
+    .filter((line) => line !== '')
+    .concat('')
+    .join('\n');
+}

@@ -1,0 +1,72 @@
+import type { SiteConfig } from './config.ts';
+import { orderFeeds } from './directory.ts';
+import { feedUrl } from './feeds/feeds.ts';
+import type { FeedSummary } from './feeds/types.ts';
+
+/**
+ * `feeds.opml`: every feed of the site as an OPML 2.0 subscription list, for readers' "import".
+ *
+ * One outline per feed, pointing at its RSS file: readers subscribe to each outline, so listing the Atom
+ * and JSON Feed files too would subscribe people to every post three times. Feeds are grouped one level
+ * deep (site, categories, tags) because readers map top-level outlines to folders and flatten deeper ones;
+ * folder names carry the site title so an import never merges into a reader's existing "Tags" folder.
+ * Deterministic: `dateModified` is the newest item's date, never the clock.
+ */
+
+// Characters XML 1.0 forbids outright; tab, LF and CR are escaped so attribute normalization keeps them.
+const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
+
+export function escapeXml(text: string): string {
+  return text.replace(INVALID_XML, '').replace(/[&<>"\t\n\r]/g, (char) => XML_ESCAPES[char]!);
+}
+
+function attributes(pairs: [string, string | undefined][]): string {
+  return pairs
+    .filter((pair): pair is [string, string] => pair[1] !== undefined)
+    .map(([name, value]) => ` ${name}="${escapeXml(value)}"`)
+    .join('');
+}
+
+function feedOutline(summary: FeedSummary, site: SiteConfig): string {
+  return `      <outline${attributes([
+    ['type', 'rss'],
+    ['version', 'RSS2'],
+    ['text', summary.feed.title],
+    ['title', summary.feed.title],
+    ['xmlUrl', feedUrl(site, summary.feed, 'rss')],
+    ['htmlUrl', site.baseUrl],
+    ['language', site.language],
+  ])}/>`;
+}
+
+function group(text: string, feeds: FeedSummary[], site: SiteConfig): string[] {
+  if (feeds.length === 0) return [];
+  return [`    <outline${attributes([['text', text], ['title', text]])}>`, ...feeds.map((summary) => feedOutline(summary, site)), '    </outline>'];
+}
+
+export function renderOpml(site: SiteConfig, feeds: readonly FeedSummary[]): string {
+  const { site: siteFeed, categories, tags } = orderFeeds(feeds);
+  const newest = feeds.reduce<string | undefined>((max, { newest: date }) => (date !== undefined && (max === undefined || date > max) ? date : max), undefined);
+  const head = [
+    `    <title>${escapeXml(`${site.title} feeds`)}</title>`,
+    ...(newest ? [`    <dateModified>${new Date(newest).toUTCString()}</dateModified>`] : []),
+    ...(site.author ? [`    <ownerName>${escapeXml(site.author.name)}</ownerName>`] : []),
+    ...(site.author?.email ? [`    <ownerEmail>${escapeXml(site.author.email)}</ownerEmail>`] : []),
+    `    <docs>http://opml.org/spec2.opml</docs>`,
+  ];
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<opml version="2.0">',
+    '  <head>',
+    ...head,
+    '  </head>',
+    '  <body>',
+    ...group(site.title, siteFeed ? [siteFeed] : [], site),
+    ...group(`${site.title} · Categories`, categories, site),
+    ...group(`${site.title} · Tags`, tags, site),
+    '  </body>',
+    '</opml>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import type { SiteConfig } from '../../lib/config.ts';
+import { byRecency, escapeHtml, orderFeeds, renderDirectory } from '../../lib/directory.ts';
+import type { FeedSummary } from '../../lib/feeds/types.ts';
+
+const site: SiteConfig = {
+  title: 'Herald <Example> & Co',
+  description: 'Posts about "feeds" & more',
+  baseUrl: 'https://example.com/',
+  feedsUrl: 'https://example.com/feeds/',
+  language: 'zh-CN',
+  timeZone: 'Asia/Shanghai',
+  itemsPerFeed: 20,
+  content: 'full',
+  permalink: '/:section/:slug/',
+  maxPostBytes: 1_000_000,
+  maxTermsPerPost: 100,
+  cacheControl: 'public, max-age=300',
+};
+
+function term(kind: 'category' | 'tag', name: string, slug: string, total: number, newest?: string): FeedSummary {
+  const folder = kind === 'category' ? 'categories' : 'tags';
+  return {
+    feed: { kind, term: { name, slug }, dir: `${folder}/${slug}/`, title: `${site.title} — ${kind}: ${name}` },
+    count: Math.min(total, site.itemsPerFeed),
+    total,
+    newest,
+  };
+}
+
+const siteSummary: FeedSummary = { feed: { kind: 'site', dir: '', title: site.title }, count: 20, total: 143, newest: '2025-02-12T16:30:00.000Z' };
+const summaries: FeedSummary[] = [
+  term('tag', 'Old', 'old', 2, '2020-01-01T00:00:00.000Z'),
+  term('tag', '科技', '科技', 7, '2025-02-12T16:30:00.000Z'),
+  term('tag', 'R&D <lab>', 'r&d-<lab>', 1, '2024-06-01T00:00:00.000Z'),
+  term('tag', 'Empty', 'empty', 0),
+  term('tag', 'Popular', 'popular', 40, '2024-06-01T00:00:00.000Z'),
+  term('category', 'News', 'news', 100, '2025-01-01T00:00:00.000Z'),
+  term('category', 'C#', 'c#', 3, '2025-02-01T00:00:00.000Z'),
+  siteSummary,
+];
+
+/** The rows of a section, in page order, by display name. */
+function namesIn(html: string, section: string): string[] {
+  const body = html.slice(html.indexOf(`<section id="${section}"`), html.indexOf('</section>', html.indexOf(`<section id="${section}"`)));
+  return [...body.matchAll(/<span class="name">([^<]*)<\/span>/g)].map((match) => match[1]!);
+}
+
+describe('renderDirectory', () => {
+  const html = renderDirectory(site, summaries);
+
+  it('is a complete, self-contained HTML page for phones and desktops', () => {
+    expect(html.startsWith('<!doctype html>\n<html lang="zh-CN">')).toBe(true);
+    expect(html).toContain('<meta charset="utf-8">');
+    expect(html).toContain('<meta name="viewport" content="width=device-width, initial-scale=1">');
+    expect(html.trimEnd().endsWith('</html>')).toBe(true);
+    expect(html).not.toMatch(/<script[^>]*\ssrc=|<link[^>]*rel="stylesheet"|@import|url\(|<img|<iframe|fonts\.googleapis/);
+    expect(html.match(/<script>/g)).toHaveLength(1);
+  });
+
+  it('puts autodiscovery links for the three site feeds and the OPML in the head', () => {
+    const head = html.slice(0, html.indexOf('</head>'));
+    expect(head).toContain('<link rel="alternate" type="application/rss+xml" title="Herald &lt;Example&gt; &amp; Co (RSS)" href="rss.xml">');
+    expect(head).toContain('<link rel="alternate" type="application/atom+xml" title="Herald &lt;Example&gt; &amp; Co (Atom)" href="atom.xml">');
+    expect(head).toContain('<link rel="alternate" type="application/feed+json" title="Herald &lt;Example&gt; &amp; Co (JSON Feed)" href="feed.json">');
+    expect(head).toContain('href="feeds.opml"');
+  });
+
+  it('lists the site first, then categories and tags, newest first, empty feeds last', () => {
+    expect(html.indexOf('id="site"')).toBeLessThan(html.indexOf('id="categories"'));
+    expect(html.indexOf('id="categories"')).toBeLessThan(html.indexOf('id="tags"'));
+    expect(namesIn(html, 'site')).toEqual(['Herald &lt;Example&gt; &amp; Co']);
+    expect(namesIn(html, 'categories')).toEqual(['C#', 'News']);
+    // Popular and R&D share a date: the larger feed comes first.
+    expect(namesIn(html, 'tags')).toEqual(['科技', 'Popular', 'R&amp;D &lt;lab&gt;', 'Old', 'Empty']);
+  });
+
+  it('links each format relatively, each path segment percent-encoded', () => {
+    expect(html).toContain('href="tags/%E7%A7%91%E6%8A%80/rss.xml"');
+    expect(html).toContain('href="tags/%E7%A7%91%E6%8A%80/atom.xml"');
+    expect(html).toContain('href="tags/%E7%A7%91%E6%8A%80/feed.json"');
+    expect(html).toContain('href="categories/c%23/rss.xml"');
+    expect(html).toContain('href="tags/r%26d-%3Clab%3E/rss.xml"');
+  });
+
+  it('shows non-ASCII names as they are and escapes markup in names', () => {
+    expect(html).toContain('<span class="name">科技</span>');
+    expect(html).not.toContain('<lab>');
+    expect(html).toContain('data-q="r&amp;d &lt;lab&gt; r&amp;d-&lt;lab&gt;"');
+    expect(html).toContain('<h1>Herald &lt;Example&gt; &amp; Co</h1>');
+    expect(html).toContain('<meta name="description" content="Posts about &quot;feeds&quot; &amp; more">');
+  });
+
+  it('shows counts and the newest date as a machine-readable instant and a date in the site time zone', () => {
+    // 16:30 UTC is past midnight in Shanghai.
+    expect(html).toContain('143 posts, newest 20 in the feed · latest <time datetime="2025-02-12T16:30:00.000Z">2025-02-13</time>');
+    expect(html).toContain('1 post · latest <time datetime="2024-06-01T00:00:00.000Z">2024-06-01</time>');
+    expect(html).toContain('0 posts · no posts yet');
+  });
+
+  it('offers a filter box, hidden until the script runs, only when there are terms', () => {
+    expect(html).toContain('<div class="filter" hidden><label for="filter">Filter 2 categories and 5 tags</label><input id="filter" type="search"');
+    const bare = renderDirectory(site, [siteSummary]);
+    expect(bare).not.toContain('id="filter"');
+    expect(bare).not.toContain('id="tags"');
+    expect(renderDirectory(site, [siteSummary, term('category', 'One', 'one', 1, '2025-01-01T00:00:00.000Z')])).toContain('Filter 1 category</label>');
+  });
+
+  it('is a pure function: same bytes for the same feeds in any order', () => {
+    expect(renderDirectory(site, [...summaries].reverse())).toBe(html);
+    expect(renderDirectory(site, summaries)).toBe(html);
+  });
+});
+
+describe('orderFeeds and byRecency', () => {
+  it('gives a total order', () => {
+    const { site: first, categories, tags } = orderFeeds(summaries);
+    expect(first).toBe(siteSummary);
+    expect(categories.map((s) => s.feed.term!.slug)).toEqual(['c#', 'news']);
+    expect(tags.map((s) => s.feed.term!.slug)).toEqual(['科技', 'popular', 'r&d-<lab>', 'old', 'empty']);
+    const a = term('tag', 'A', 'a', 1, '2025-01-01T00:00:00.000Z');
+    const b = term('tag', 'B', 'b', 1, '2025-01-01T00:00:00.000Z');
+    expect(byRecency(a, b)).toBeLessThan(0);
+    expect(byRecency(b, a)).toBeGreaterThan(0);
+    expect(byRecency(a, a)).toBe(0);
+  });
+});
+
+describe('escapeHtml', () => {
+  it('escapes markup and quotes and drops control characters', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>\u0001\u0008`)).toBe('&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;');
+    expect(escapeHtml('科技 Ünïcödé')).toBe('科技 Ünïcödé');
+  });
+});

@@ -1,0 +1,105 @@
+import { XMLParser } from 'fast-xml-parser';
+import { SaxesParser } from 'saxes';
+import { describe, expect, it } from 'vitest';
+import type { SiteConfig } from '../../lib/config.ts';
+import type { FeedSummary } from '../../lib/feeds/types.ts';
+import { escapeXml, renderOpml } from '../../lib/opml.ts';
+
+const site: SiteConfig = {
+  title: 'Herald & "Friends"',
+  description: 'Example',
+  baseUrl: 'https://example.com/',
+  feedsUrl: 'https://example.com/feeds/',
+  language: 'en',
+  timeZone: 'UTC',
+  author: { name: 'Ada <Lovelace>', email: 'ada@example.com' },
+  itemsPerFeed: 20,
+  content: 'full',
+  permalink: '/:section/:slug/',
+  maxPostBytes: 1_000_000,
+  maxTermsPerPost: 100,
+  cacheControl: 'public, max-age=300',
+};
+
+function term(kind: 'category' | 'tag', name: string, slug: string, newest?: string): FeedSummary {
+  const folder = kind === 'category' ? 'categories' : 'tags';
+  return { feed: { kind, term: { name, slug }, dir: `${folder}/${slug}/`, title: `${site.title} — ${kind}: ${name}` }, count: 1, total: 1, newest };
+}
+
+const summaries: FeedSummary[] = [
+  term('tag', 'R&D <x>', 'r&d-<x>', '2024-01-01T00:00:00.000Z'),
+  term('tag', '科技', '科技', '2025-02-12T13:15:03.000Z'),
+  term('category', 'C#', 'c#', '2023-05-05T00:00:00.000Z'),
+  { feed: { kind: 'site', dir: '', title: site.title }, count: 20, total: 143, newest: '2025-02-12T13:15:03.000Z' },
+];
+
+function assertWellFormed(xml: string): void {
+  const parser = new SaxesParser({ xmlns: false });
+  parser.on('error', (error) => {
+    throw error;
+  });
+  parser.write(xml).close();
+}
+
+interface Outline {
+  '@_text': string;
+  '@_title': string;
+  '@_type'?: string;
+  '@_xmlUrl'?: string;
+  '@_htmlUrl'?: string;
+  outline?: Outline[];
+}
+
+function parse(xml: string) {
+  const parser = new XMLParser({ ignoreAttributes: false, isArray: (name) => name === 'outline' });
+  return parser.parse(xml) as { opml: { '@_version': string; head: Record<string, string>; body: { outline: Outline[] } } };
+}
+
+describe('renderOpml', () => {
+  const xml = renderOpml(site, summaries);
+  const doc = parse(xml);
+
+  it('is well-formed OPML 2.0 with a deterministic head', () => {
+    assertWellFormed(xml);
+    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">')).toBe(true);
+    expect(doc.opml.head.title).toBe('Herald & "Friends" feeds');
+    expect(doc.opml.head.dateModified).toBe('Wed, 12 Feb 2025 13:15:03 GMT');
+    expect(doc.opml.head.ownerName).toBe('Ada <Lovelace>');
+    expect(xml).not.toContain('dateCreated');
+    expect(renderOpml(site, [...summaries].reverse())).toBe(xml);
+  });
+
+  it('groups one RSS outline per feed by kind, newest first', () => {
+    const groups = doc.opml.body.outline;
+    expect(groups.map((g) => g['@_text'])).toEqual(['Herald & "Friends"', 'Herald & "Friends" · Categories', 'Herald & "Friends" · Tags']);
+    const [siteGroup, categories, tags] = groups;
+    expect(siteGroup!.outline).toHaveLength(1);
+    expect(siteGroup!.outline![0]).toMatchObject({
+      '@_type': 'rss',
+      '@_text': 'Herald & "Friends"',
+      '@_xmlUrl': 'https://example.com/feeds/rss.xml',
+      '@_htmlUrl': 'https://example.com/',
+    });
+    expect(categories!.outline!.map((o) => o['@_xmlUrl'])).toEqual(['https://example.com/feeds/categories/c%23/rss.xml']);
+    expect(tags!.outline!.map((o) => o['@_title'])).toEqual(['Herald & "Friends" — tag: 科技', 'Herald & "Friends" — tag: R&D <x>']);
+    expect(tags!.outline![0]!['@_xmlUrl']).toBe('https://example.com/feeds/tags/%E7%A7%91%E6%8A%80/rss.xml');
+    for (const outline of [...siteGroup!.outline!, ...categories!.outline!, ...tags!.outline!]) {
+      expect(new URL(outline['@_xmlUrl']!).href).toBe(outline['@_xmlUrl']);
+    }
+  });
+
+  it('escapes markup in attributes and leaves out empty groups', () => {
+    expect(xml).toContain('text="Herald &amp; &quot;Friends&quot; — tag: R&amp;D &lt;x&gt;"');
+    const onlySite = renderOpml(site, [summaries[3]!]);
+    assertWellFormed(onlySite);
+    expect(parse(onlySite).opml.body.outline).toHaveLength(1);
+  });
+});
+
+describe('escapeXml', () => {
+  it('drops characters XML forbids and keeps whitespace through attribute normalization', () => {
+    expect(escapeXml('a\u0000b\u001Fc\uFFFE\uD800d')).toBe('abcd');
+    expect(escapeXml('x\ty\nz\r')).toBe('x&#9;y&#10;z&#13;');
+    expect(escapeXml('😀 科技')).toBe('😀 科技');
+  });
+});
