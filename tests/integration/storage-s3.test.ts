@@ -1,6 +1,7 @@
 // Needs a real moto_server (Python moto 5.2.1 on PATH): S3Storage against real S3 semantics.
-import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { writeIfChanged } from '../../lib/publish.ts';
 import { S3Storage, newRequestCounts } from '../../lib/storage/s3/index.ts';
 import { storageContract } from '../lib/storage/contract.ts';
 import { useMoto } from '../support/moto.ts';
@@ -63,5 +64,26 @@ describe('S3Storage on moto', () => {
     await feeds.delete('rss.xml');
     for await (const _ of feeds.list()) void _;
     expect(counts).toEqual({ get: 1, head: 1, put: 3, delete: 1, list: 1 });
+  });
+});
+
+describe('writeIfChanged on moto', () => {
+  it('publishes headers S3 serves, then leaves the object alone so conditional GETs get 304', async () => {
+    const { s3 } = moto();
+    const counts = newRequestCounts();
+    const feeds = new S3Storage({ client: s3, bucket: BUCKET, prefix: 'published/', counts });
+    const file = { path: 'tags/c#/atom.xml', body: '<feed>中文</feed>', contentType: 'application/atom+xml; charset=utf-8' };
+    const cache = 'public, max-age=300, stale-while-revalidate=60, stale-if-error=86400';
+    expect(await writeIfChanged(feeds, file, cache)).toBe('written');
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'published/tags/c#/atom.xml' }));
+    expect(head).toMatchObject({ ContentType: file.contentType, CacheControl: cache });
+    expect(head.Metadata).toEqual({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+
+    expect(await writeIfChanged(feeds, file, cache)).toBe('unchanged');
+    expect(counts).toMatchObject({ head: 2, put: 1 });
+    const conditional = await s3
+      .send(new GetObjectCommand({ Bucket: BUCKET, Key: 'published/tags/c#/atom.xml', IfNoneMatch: head.ETag }))
+      .catch((error: { $metadata: { httpStatusCode: number } }) => error);
+    expect(conditional.$metadata.httpStatusCode).toBe(304);
   });
 });

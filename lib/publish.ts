@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import type { RenderedFile } from './feeds/types.ts';
+import { toBytes } from './storage/semantics.ts';
+import type { Storage } from './storage/storage.ts';
+
+/** Object metadata holding the SHA-256 of the bytes (`x-amz-meta-sha256` on S3). */
+export const HASH_METADATA = 'sha256';
+
+export function sha256Hex(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Writes `file` unless the stored object already has these bytes and headers, so unchanged feeds keep their
+ * ETag and Last-Modified and pollers keep getting 304s. One HEAD decides. The hash lives in metadata because
+ * an S3 ETag is the MD5 of the bytes only for single-part uploads without SSE-KMS or SSE-C encryption.
+ *
+ * The write is conditional on what the HEAD saw (`ifMatch` its ETag, or `ifNoneMatch: '*'` when absent): if
+ * another writer got in between, this throws `PreconditionFailedError` instead of silently replacing its
+ * bytes; re-render and call again.
+ */
+export async function writeIfChanged(
+  storage: Storage,
+  file: RenderedFile,
+  cacheControl: string,
+): Promise<'written' | 'unchanged'> {
+  const bytes = toBytes(file.body);
+  const hash = sha256Hex(bytes);
+  const current = await storage.head(file.path);
+  if (
+    current !== null &&
+    current.metadata[HASH_METADATA] === hash &&
+    current.contentType === file.contentType &&
+    current.cacheControl === cacheControl
+  ) {
+    return 'unchanged';
+  }
+  await storage.put(file.path, bytes, {
+    contentType: file.contentType,
+    cacheControl,
+    metadata: { [HASH_METADATA]: hash },
+    ...(current === null ? { ifNoneMatch: '*' as const } : { ifMatch: current.etag }),
+  });
+  return 'written';
+}
