@@ -118,10 +118,11 @@ export class Pipeline extends Construct {
         timeout: size.timeout,
         role,
         logGroup,
-        // Powertools writes JSON; Lambda's own START/REPORT lines become JSON too, filtered at the same level.
+        // Powertools writes JSON; with a JSON format Lambda's own START/REPORT lines are JSON too, and Lambda
+        // filters application lines at the same level Powertools is given (they disagree otherwise).
         loggingFormat: LoggingFormat.JSON,
         applicationLogLevelV2: ApplicationLogLevel[props.logLevel],
-        systemLogLevelV2: SystemLogLevel.WARN,
+        systemLogLevelV2: SystemLogLevel.INFO,
         recursiveLoop: RecursiveLoop.TERMINATE,
         environment: { ...environment, ...extra },
       });

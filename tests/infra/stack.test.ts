@@ -293,7 +293,7 @@ describe('functions', () => {
       LoggingConfig: {
         LogFormat: 'JSON',
         ApplicationLogLevel: 'INFO',
-        SystemLogLevel: 'WARN',
+        SystemLogLevel: 'INFO',
         LogGroup: { Ref: s.id(stack.node.findChild('Pipeline').node.findChild(name === 'regenerate' ? 'RegenerateLogs' : 'RebuildLogs')) },
       },
     });
