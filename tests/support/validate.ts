@@ -1,0 +1,311 @@
+/**
+ * Feed validity harness, built to check thousands of files in one call:
+ * - every XML file: strict well-formedness and namespaces (saxes, xmlns on);
+ * - Atom: RFC 4287's RELAX NG schema with jing (one JVM for a whole batch of files), plus the
+ *   schema's two Schematron rules, which jing does not run (entry author, entry link/content);
+ * - RSS 2.0 (no schema exists): the structure the spec requires (channel title, link and
+ *   description; items with a title or description; RFC 822 dates; typed enclosures; self link);
+ * - RSS and Atom: two real reader libraries (rss-parser, @rowanmanning/feed-parser) must parse
+ *   the file and see the same items, with the same titles, as the strict parse;
+ * - JSON Feed: JSON Feed 1.1's schema (jsonfeed-schema) with ajv, plus our strict 1.1 overlay.
+ * The format comes from the file name (`rss.xml`, `atom.xml`, `feed.json`) or else its root element.
+ * jing must be installed (`apt-get install -y jing`); without it the harness throws.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { parseFeed } from '@rowanmanning/feed-parser';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import RssParser from 'rss-parser';
+import { SaxesParser } from 'saxes';
+
+export interface FeedFile {
+  /** Where the file lives (storage key or file path); problems name it. */
+  path: string;
+  body: string;
+  /** Item titles the file must contain, in order; checked when given. */
+  titles?: string[];
+}
+
+export type Check = 'xml' | 'atom-schema' | 'atom-rules' | 'rss-structure' | 'rss-parser' | 'feed-parser' | 'json-feed' | 'titles';
+
+export interface Problem {
+  path: string;
+  check: Check;
+  message: string;
+}
+
+const ATOM_NS = 'http://www.w3.org/2005/Atom';
+const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/schemas');
+export const ATOM_SCHEMA = path.join(SCHEMAS, 'atom.rnc');
+const JING_BATCH = 2000;
+
+export async function validateFeedFiles(files: FeedFile[]): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const atomFiles: FeedFile[] = [];
+  const pending: Promise<Problem[]>[] = [];
+  for (const file of files) {
+    if (file.path.endsWith('.json')) {
+      problems.push(...checkJsonFeed(file));
+      continue;
+    }
+    const doc = parseXml(file.body);
+    if ('error' in doc) {
+      problems.push({ path: file.path, check: 'xml', message: doc.error });
+      continue;
+    }
+    const isAtom = doc.root.uri === ATOM_NS && doc.root.local === 'feed';
+    const isRss = doc.root.uri === '' && doc.root.local === 'rss';
+    if (!isAtom && !isRss) {
+      problems.push({ path: file.path, check: 'xml', message: `root element <${doc.root.name}> is neither RSS nor Atom` });
+      continue;
+    }
+    const items = isAtom ? atomChecks(file, doc.root, problems) : rssChecks(file, doc.root, problems);
+    if (file.titles) compareTitles(file, 'titles', file.titles, items.map((i) => i.title), problems);
+    if (isAtom) atomFiles.push(file);
+    pending.push(readerChecks(file, items));
+  }
+  const jing = runJing(atomFiles);
+  for (const found of await Promise.all([...pending, jing])) problems.push(...found);
+  return problems;
+}
+
+// ---------------------------------------------------------------- strict XML
+
+interface XmlElement {
+  name: string;
+  uri: string;
+  local: string;
+  attributes: Record<string, string>;
+  children: XmlElement[];
+  /** Direct character data (text and CDATA). */
+  text: string;
+}
+
+function parseXml(body: string): { root: XmlElement } | { error: string } {
+  const parser = new SaxesParser({ xmlns: true, position: true });
+  const stack: XmlElement[] = [];
+  let root: XmlElement | undefined;
+  let error: string | undefined;
+  parser.on('error', (err) => {
+    error ??= err.message;
+  });
+  parser.on('opentag', (tag) => {
+    const attributes: Record<string, string> = {};
+    for (const attr of Object.values(tag.attributes)) attributes[attr.name] = attr.value;
+    const element: XmlElement = { name: tag.name, uri: tag.uri, local: tag.local, attributes, children: [], text: '' };
+    stack.at(-1)?.children.push(element);
+    root ??= element;
+    stack.push(element);
+  });
+  parser.on('closetag', () => {
+    stack.pop();
+  });
+  const addText = (text: string) => {
+    const current = stack.at(-1);
+    if (current) current.text += text;
+  };
+  parser.on('text', addText);
+  parser.on('cdata', addText);
+  parser.write(body).close();
+  if (error !== undefined) return { error };
+  if (!root) return { error: 'no root element' };
+  return { root };
+}
+
+const child = (el: XmlElement, local: string, uri = el.uri) => el.children.find((c) => c.local === local && c.uri === uri);
+const children = (el: XmlElement, local: string, uri = el.uri) => el.children.filter((c) => c.local === local && c.uri === uri);
+
+// ---------------------------------------------------------------- RSS
+
+const RFC822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (GMT|UT|[+-]\d{4})$/;
+
+interface SeenItem {
+  id: string | undefined;
+  title: string;
+}
+
+function rssChecks(file: FeedFile, rss: XmlElement, problems: Problem[]): SeenItem[] {
+  const problem = (message: string) => problems.push({ path: file.path, check: 'rss-structure', message });
+  if (rss.attributes.version !== '2.0') problem(`rss version is ${JSON.stringify(rss.attributes.version)}, not "2.0"`);
+  const channel = child(rss, 'channel');
+  if (!channel) {
+    problem('no <channel>');
+    return [];
+  }
+  for (const required of ['title', 'link', 'description']) {
+    if (!child(channel, required)) problem(`channel has no <${required}>`);
+  }
+  for (const dateName of ['lastBuildDate', 'pubDate']) {
+    const date = child(channel, dateName);
+    if (date && !RFC822.test(date.text)) problem(`channel <${dateName}> ${JSON.stringify(date.text)} is not an RFC 822 date`);
+  }
+  const self = children(channel, 'link', ATOM_NS).find((l) => l.attributes.rel === 'self');
+  if (!self) problem('channel has no atom:link rel="self"');
+  else if (self.attributes.type !== 'application/rss+xml') problem('atom:link rel="self" lacks type="application/rss+xml"');
+  return children(channel, 'item').map((item, index) => {
+    const where = `item ${index + 1}`;
+    const title = child(item, 'title');
+    if (!title && !child(item, 'description')) problem(`${where} has neither <title> nor <description>`);
+    const pubDate = child(item, 'pubDate');
+    if (pubDate && !RFC822.test(pubDate.text)) problem(`${where} <pubDate> ${JSON.stringify(pubDate.text)} is not an RFC 822 date`);
+    for (const enclosure of children(item, 'enclosure')) {
+      const { url, length, type } = enclosure.attributes;
+      if (!url || length === undefined || !/^\d+$/.test(length) || !type || !/^[^/\s]+\/[^/\s]+$/.test(type)) {
+        problem(`${where} <enclosure> needs url, a numeric length and a media type: ${JSON.stringify(enclosure.attributes)}`);
+      }
+    }
+    return { id: child(item, 'guid')?.text, title: title?.text ?? '' };
+  });
+}
+
+// ---------------------------------------------------------------- Atom
+
+/** The Schematron rules of RFC 4287's schema; jing checks only the grammar. */
+function atomChecks(file: FeedFile, feed: XmlElement, problems: Problem[]): SeenItem[] {
+  const problem = (message: string) => problems.push({ path: file.path, check: 'atom-rules', message });
+  const feedHasAuthor = children(feed, 'author').length > 0;
+  if (!children(feed, 'link').some((l) => l.attributes.rel === 'self')) problem('feed has no link rel="self"');
+  return children(feed, 'entry').map((entry, index) => {
+    const links = children(entry, 'link');
+    if (!links.some((l) => (l.attributes.rel ?? 'alternate') === 'alternate') && !child(entry, 'content')) {
+      problem(`entry ${index + 1} has neither a rel="alternate" link nor content`);
+    }
+    if (!feedHasAuthor && !child(entry, 'author')) problem(`entry ${index + 1} has no author and neither has the feed`);
+    return { id: child(entry, 'id')?.text, title: child(entry, 'title')?.text ?? '' };
+  });
+}
+
+async function runJing(files: FeedFile[]): Promise<Problem[]> {
+  if (files.length === 0) return [];
+  const dir = await mkdtemp(path.join(tmpdir(), 'herald-jing-'));
+  try {
+    const problems: Problem[] = [];
+    for (let start = 0; start < files.length; start += JING_BATCH) {
+      const batch = files.slice(start, start + JING_BATCH);
+      const names = batch.map((_, i) => path.join(dir, `${start + i}.xml`));
+      await Promise.all(batch.map((file, i) => writeFile(names[i]!, file.body)));
+      const byName = new Map(names.map((name, i) => [name, batch[i]!.path]));
+      const { stdout, code } = await run('jing', ['-c', ATOM_SCHEMA, ...names]);
+      for (const line of stdout.split('\n')) {
+        const match = /^(.*?):(\d+):(\d+): (?:error|fatal): (.*)$/.exec(line);
+        if (!match) continue;
+        const source = byName.get(match[1]!);
+        problems.push({
+          path: source ?? match[1]!,
+          check: 'atom-schema',
+          message: source ? `line ${match[2]}, column ${match[3]}: ${match[4]}` : line,
+        });
+      }
+      if (code !== 0 && problems.length === 0) throw new Error(`jing failed (exit ${code}) without reporting a file:\n${stdout}`);
+    }
+    return problems;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function run(command: string, args: string[]): Promise<{ stdout: string; code: number | null }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    let stdout = '';
+    proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    proc.on('error', (err) =>
+      reject(new Error(`cannot run ${command} (${err.message}); install it with: apt-get install -y ${command}`)),
+    );
+    proc.on('close', (code) => resolve({ stdout, code }));
+  });
+}
+
+// ---------------------------------------------------------------- readers
+
+const rssParser = new RssParser();
+
+async function readerChecks(file: FeedFile, items: SeenItem[]): Promise<Problem[]> {
+  const problems: Problem[] = [];
+  const expected = items.map((i) => i.title);
+  try {
+    const feed = await rssParser.parseString(file.body);
+    compareTitles(file, 'rss-parser', expected, feed.items.map((i) => i.title ?? ''), problems);
+  } catch (err) {
+    problems.push({ path: file.path, check: 'rss-parser', message: `cannot parse: ${(err as Error).message}` });
+  }
+  try {
+    const feed = parseFeed(file.body);
+    compareTitles(file, 'feed-parser', expected, feed.items.map((i) => i.title ?? ''), problems);
+    const ids = feed.items.map((i) => i.id);
+    const expectedIds = items.map((i) => i.id?.trim() ?? null);
+    if (JSON.stringify(ids) !== JSON.stringify(expectedIds)) {
+      problems.push({ path: file.path, check: 'feed-parser', message: `item ids ${JSON.stringify(ids)}, expected ${JSON.stringify(expectedIds)}` });
+    }
+  } catch (err) {
+    problems.push({ path: file.path, check: 'feed-parser', message: `cannot parse: ${(err as Error).message}` });
+  }
+  return problems;
+}
+
+/** Readers trim and fold whitespace in titles; that is not a disagreement. */
+const fold = (title: string) => title.replace(/\s+/g, ' ').trim();
+
+/**
+ * feed-parser decodes HTML entities in titles a second time (for feeds that double-escape), so
+ * a title that literally reads `&amp;` reaches its users as `&`. That is the reader's choice, not
+ * our error: its own decoder, html-entities, is used to tell the two apart.
+ */
+const readerDecode = createRequire(createRequire(import.meta.url).resolve('@rowanmanning/feed-parser'))('html-entities')
+  .decode as (text: string) => string;
+
+function compareTitles(file: FeedFile, check: Check, expected: string[], seen: string[], problems: Problem[]): void {
+  if (seen.length !== expected.length) {
+    problems.push({ path: file.path, check, message: `${seen.length} items, expected ${expected.length}` });
+    return;
+  }
+  expected.forEach((title, i) => {
+    const got = fold(seen[i]!);
+    if (got !== fold(title) && !(check === 'feed-parser' && got === fold(readerDecode(title)))) {
+      problems.push({ path: file.path, check, message: `item ${i + 1} title ${JSON.stringify(seen[i])}, expected ${JSON.stringify(title)}` });
+    }
+  });
+}
+
+// ---------------------------------------------------------------- JSON Feed
+
+let jsonFeedValidators: ValidateFunction[] | undefined;
+
+function jsonFeedSchemas(): ValidateFunction[] {
+  if (!jsonFeedValidators) {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats.default(ajv);
+    const published = createRequire(import.meta.url)('jsonfeed-schema/v1.1') as object;
+    const strict = JSON.parse(readFileSync(path.join(SCHEMAS, 'jsonfeed-1.1-strict.json'), 'utf8')) as object;
+    jsonFeedValidators = [ajv.compile(published), ajv.compile(strict)];
+  }
+  return jsonFeedValidators;
+}
+
+function checkJsonFeed(file: FeedFile): Problem[] {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(file.body);
+  } catch (err) {
+    return [{ path: file.path, check: 'json-feed', message: `not JSON: ${(err as Error).message}` }];
+  }
+  const problems: Problem[] = [];
+  for (const validate of jsonFeedSchemas()) {
+    if (!validate(doc)) {
+      for (const e of validate.errors ?? []) {
+        problems.push({ path: file.path, check: 'json-feed', message: `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}` });
+      }
+    }
+  }
+  if (file.titles && problems.length === 0) {
+    const items = (doc as { items: { title?: string }[] }).items;
+    compareTitles(file, 'titles', file.titles, items.map((i) => i.title ?? ''), problems);
+  }
+  return problems;
+}
