@@ -1,6 +1,7 @@
 import type { SiteConfig } from './config.ts';
 import { feedPath } from './feeds/feeds.ts';
 import type { FeedFormat, FeedSummary } from './feeds/types.ts';
+import { xmlSafe } from './feeds/xml.ts';
 
 /**
  * The feed directory (`index.html` at the feeds root): every feed of the site with its subscribe links.
@@ -52,13 +53,11 @@ export function relativeFeedHref(summary: FeedSummary, format: FeedFormat): stri
   return feedPath(summary.feed, format).split('/').map(encodeURIComponent).join('/');
 }
 
-// C0 controls other than tab, LF and CR are parse errors in HTML and invalid in XML.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/g;
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
-/** Escapes text for HTML content and quoted attribute values alike. */
+/** Escapes text for HTML content and quoted attribute values alike; characters XML forbids are parse errors in HTML too. */
 export function escapeHtml(text: string): string {
-  return text.replace(CONTROL, '').replace(/[&<>"']/g, (char) => ENTITIES[char]!);
+  return xmlSafe(text).replace(/[&<>"']/g, (char) => ENTITIES[char]!);
 }
 
 /** The calendar date of an instant in the site's zone, `YYYY-MM-DD`: readable in every language, stable across ICU versions. */
@@ -79,7 +78,8 @@ function filterKey(summary: FeedSummary): string {
 
 function row(summary: FeedSummary, site: SiteConfig): string {
   const name = summary.feed.term?.name ?? summary.feed.title;
-  const size = summary.count < summary.total ? `${plural(summary.total, 'post')}, newest ${summary.count} in the feed` : plural(summary.total, 'post');
+  // The feed holds only the newest `itemsPerFeed` posts of the term.
+  const size = summary.count < summary.total ? `${summary.count} of ${plural(summary.total, 'post')}` : plural(summary.total, 'post');
   const when = summary.newest
     ? `latest <time datetime="${escapeHtml(summary.newest)}">${calendarDate(summary.newest, site.timeZone)}</time>`
     : 'no posts yet';
@@ -106,6 +106,7 @@ const STYLE = `
 :root{color-scheme:light dark;--fg:#1d1d1f;--muted:#5f6368;--bg:#fff;--line:#e3e3e6;--accent:#b3400b;--pill:#fbeee6}
 @media (prefers-color-scheme:dark){:root{--fg:#e8e8ea;--muted:#a0a0a8;--bg:#16161a;--line:#2c2c33;--accent:#ff9a5c;--pill:#3a2619}}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 body{margin:0 auto;max-width:52rem;padding:1.25rem 1rem 3rem;font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","PingFang SC","Microsoft YaHei",sans-serif;color:var(--fg);background:var(--bg)}
 h1{font-size:1.6rem;line-height:1.25;margin:0 0 .25rem;overflow-wrap:anywhere}
 h2{font-size:1.1rem;margin:2rem 0 .5rem}
@@ -117,6 +118,7 @@ a{color:var(--accent)}
 .about{display:flex;flex-direction:column;min-width:0;flex:1 1 16rem}
 .name{font-weight:600;overflow-wrap:anywhere}
 .meta{color:var(--muted);font-size:.875rem}
+time{white-space:nowrap}
 .links{display:flex;gap:.4rem}
 .links a{display:inline-block;padding:.35rem .7rem;border-radius:999px;background:var(--pill);text-decoration:none;font-size:.875rem;font-weight:600;white-space:nowrap}
 .links a:hover,.links a:focus-visible{text-decoration:underline}

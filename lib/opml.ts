@@ -2,6 +2,7 @@ import type { SiteConfig } from './config.ts';
 import { orderFeeds } from './directory.ts';
 import { feedUrl } from './feeds/feeds.ts';
 import type { FeedSummary } from './feeds/types.ts';
+import { escapeAttr, escapeText } from './feeds/xml.ts';
 
 /**
  * `feeds.opml`: every feed of the site as an OPML 2.0 subscription list, for readers' "import".
@@ -13,18 +14,10 @@ import type { FeedSummary } from './feeds/types.ts';
  * Deterministic: `dateModified` is the newest item's date, never the clock.
  */
 
-// Characters XML 1.0 forbids outright; tab, LF and CR are escaped so attribute normalization keeps them.
-const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const XML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\t': '&#9;', '\n': '&#10;', '\r': '&#13;' };
-
-export function escapeXml(text: string): string {
-  return text.replace(INVALID_XML, '').replace(/[&<>"\t\n\r]/g, (char) => XML_ESCAPES[char]!);
-}
-
 function attributes(pairs: [string, string | undefined][]): string {
   return pairs
     .filter((pair): pair is [string, string] => pair[1] !== undefined)
-    .map(([name, value]) => ` ${name}="${escapeXml(value)}"`)
+    .map(([name, value]) => ` ${name}="${escapeAttr(value)}"`)
     .join('');
 }
 
@@ -49,10 +42,10 @@ export function renderOpml(site: SiteConfig, feeds: readonly FeedSummary[]): str
   const { site: siteFeed, categories, tags } = orderFeeds(feeds);
   const newest = feeds.reduce<string | undefined>((max, { newest: date }) => (date !== undefined && (max === undefined || date > max) ? date : max), undefined);
   const head = [
-    `    <title>${escapeXml(`${site.title} feeds`)}</title>`,
+    `    <title>${escapeText(`${site.title} feeds`)}</title>`,
     ...(newest ? [`    <dateModified>${new Date(newest).toUTCString()}</dateModified>`] : []),
-    ...(site.author ? [`    <ownerName>${escapeXml(site.author.name)}</ownerName>`] : []),
-    ...(site.author?.email ? [`    <ownerEmail>${escapeXml(site.author.email)}</ownerEmail>`] : []),
+    ...(site.author ? [`    <ownerName>${escapeText(site.author.name)}</ownerName>`] : []),
+    ...(site.author?.email ? [`    <ownerEmail>${escapeText(site.author.email)}</ownerEmail>`] : []),
     `    <docs>http://opml.org/spec2.opml</docs>`,
   ];
   return [

@@ -93,7 +93,7 @@ describe('renderDirectory', () => {
 
   it('shows counts and the newest date as a machine-readable instant and a date in the site time zone', () => {
     // 16:30 UTC is past midnight in Shanghai.
-    expect(html).toContain('143 posts, newest 20 in the feed · latest <time datetime="2025-02-12T16:30:00.000Z">2025-02-13</time>');
+    expect(html).toContain('20 of 143 posts · latest <time datetime="2025-02-12T16:30:00.000Z">2025-02-13</time>');
     expect(html).toContain('1 post · latest <time datetime="2024-06-01T00:00:00.000Z">2024-06-01</time>');
     expect(html).toContain('0 posts · no posts yet');
   });

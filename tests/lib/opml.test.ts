@@ -3,7 +3,7 @@ import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../../lib/config.ts';
 import type { FeedSummary } from '../../lib/feeds/types.ts';
-import { escapeXml, renderOpml } from '../../lib/opml.ts';
+import { renderOpml } from '../../lib/opml.ts';
 
 const site: SiteConfig = {
   title: 'Herald & "Friends"',
@@ -90,16 +90,11 @@ describe('renderOpml', () => {
 
   it('escapes markup in attributes and leaves out empty groups', () => {
     expect(xml).toContain('text="Herald &amp; &quot;Friends&quot; — tag: R&amp;D &lt;x&gt;"');
+    const controls = renderOpml({ ...site, title: 'Bad\u0001\u0008 title' }, summaries);
+    assertWellFormed(controls);
+    expect(controls).toContain('<title>Bad title feeds</title>');
     const onlySite = renderOpml(site, [summaries[3]!]);
     assertWellFormed(onlySite);
     expect(parse(onlySite).opml.body.outline).toHaveLength(1);
-  });
-});
-
-describe('escapeXml', () => {
-  it('drops characters XML forbids and keeps whitespace through attribute normalization', () => {
-    expect(escapeXml('a\u0000b\u001Fc\uFFFE\uD800d')).toBe('abcd');
-    expect(escapeXml('x\ty\nz\r')).toBe('x&#9;y&#10;z&#13;');
-    expect(escapeXml('😀 科技')).toBe('😀 科技');
   });
 });
