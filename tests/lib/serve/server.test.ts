@@ -1,43 +1,12 @@
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chooseEncoding, contentTypeFor, createServer, keyForPath, type HeraldServer } from '../../../lib/serve/server.ts';
-import type { PutOptions, Storage, StoredObject } from '../../../lib/storage/storage.ts';
-
-/** Just enough of the Storage contract for the server, which only reads. */
-class ObjectMap implements Storage {
-  readonly objects = new Map<string, StoredObject>();
-  async get(key: string) {
-    return this.objects.get(key) ?? null;
-  }
-  async head(key: string) {
-    const object = this.objects.get(key);
-    if (!object) return null;
-    const { body, ...rest } = object;
-    return { ...rest, size: body.byteLength };
-  }
-  async put(key: string, body: Uint8Array | string, options: PutOptions = {}) {
-    const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-    const etag = `"${key.length}-${bytes.byteLength}-${this.objects.size}"`;
-    this.objects.set(key, {
-      body: bytes,
-      etag,
-      contentType: options.contentType,
-      cacheControl: options.cacheControl,
-      lastModified: new Date('2025-02-12T13:15:03.250Z'),
-      metadata: options.metadata ?? {},
-    });
-    return { etag };
-  }
-  async delete(key: string) {
-    this.objects.delete(key);
-  }
-  async *list(prefix = '') {
-    for (const key of [...this.objects.keys()].sort()) {
-      if (key.startsWith(prefix)) yield { key, etag: this.objects.get(key)!.etag, size: this.objects.get(key)!.body.byteLength };
-    }
-  }
-}
+import { FsStorage, RESERVED_DIR } from '../../../lib/storage/fs/index.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
 
 interface Reply {
   status: number;
@@ -63,7 +32,8 @@ const rss = `<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel
 const atom = `<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">${'<entry/>'.repeat(300)}</feed>\n`;
 
 describe('createServer', () => {
-  const storage = new ObjectMap();
+  const storage = new MemoryStorage();
+  const stored = async (key: string) => (await storage.head(key))!;
   let server: HeraldServer;
   let port: number;
   const get = (path: string, headers?: Record<string, string>, method?: string) => request(port, path, headers, method);
@@ -84,12 +54,13 @@ describe('createServer', () => {
 
   it('serves stored objects with their content type, cache control, strong ETag and Last-Modified', async () => {
     const reply = await get('/rss.xml');
-    const stored = storage.objects.get('rss.xml')!;
+    const object = await stored('rss.xml');
     expect(reply.status).toBe(200);
     expect(reply.headers['content-type']).toBe('application/rss+xml; charset=utf-8');
     expect(reply.headers['cache-control']).toBe(CACHE);
-    expect(reply.headers.etag).toBe(stored.etag);
-    expect(reply.headers['last-modified']).toBe('Wed, 12 Feb 2025 13:15:03 GMT');
+    expect(reply.headers.etag).toBe(object.etag);
+    expect(reply.headers.etag).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(reply.headers['last-modified']).toBe(object.lastModified!.toUTCString());
     expect(reply.headers['content-length']).toBe(String(Buffer.byteLength(rss)));
     expect(reply.headers['content-encoding']).toBeUndefined();
     expect(reply.body.toString('utf8')).toBe(rss);
@@ -122,7 +93,7 @@ describe('createServer', () => {
   });
 
   it('answers 304 to a matching If-None-Match, weak or strong, and to a list containing it', async () => {
-    const { etag } = storage.objects.get('rss.xml')!;
+    const { etag } = await stored('rss.xml');
     for (const validator of [etag, `W/${etag}`, `"other", ${etag}`, '*']) {
       const reply = await get('/rss.xml', { 'If-None-Match': validator });
       expect(reply.status, validator).toBe(304);
@@ -134,16 +105,19 @@ describe('createServer', () => {
   });
 
   it('answers 304 to If-Modified-Since at or after Last-Modified, and If-None-Match takes precedence', async () => {
-    expect((await get('/rss.xml', { 'If-Modified-Since': 'Wed, 12 Feb 2025 13:15:03 GMT' })).status).toBe(304);
-    expect((await get('/rss.xml', { 'If-Modified-Since': 'Thu, 13 Feb 2025 00:00:00 GMT' })).status).toBe(304);
-    expect((await get('/rss.xml', { 'If-Modified-Since': 'Wed, 12 Feb 2025 13:15:02 GMT' })).status).toBe(200);
+    const lastModified = (await stored('rss.xml')).lastModified!.getTime();
+    const at = (ms: number) => new Date(lastModified + ms).toUTCString();
+    // The header has whole seconds: the stored instant's own second counts as not modified.
+    expect((await get('/rss.xml', { 'If-Modified-Since': at(0) })).status).toBe(304);
+    expect((await get('/rss.xml', { 'If-Modified-Since': at(86_400_000) })).status).toBe(304);
+    expect((await get('/rss.xml', { 'If-Modified-Since': at(-2000) })).status).toBe(200);
     expect((await get('/rss.xml', { 'If-Modified-Since': 'not a date' })).status).toBe(200);
-    const mismatch = await get('/rss.xml', { 'If-None-Match': '"stale"', 'If-Modified-Since': 'Thu, 13 Feb 2025 00:00:00 GMT' });
+    const mismatch = await get('/rss.xml', { 'If-None-Match': '"stale"', 'If-Modified-Since': at(86_400_000) });
     expect(mismatch.status).toBe(200);
   });
 
   it('compresses with Brotli when accepted, else gzip, with a weak ETag and Vary', async () => {
-    const { etag } = storage.objects.get('rss.xml')!;
+    const { etag } = await stored('rss.xml');
     const br = await get('/rss.xml', { 'Accept-Encoding': 'gzip, deflate, br' });
     expect(br.headers['content-encoding']).toBe('br');
     expect(br.headers.vary).toBe('Accept-Encoding');
@@ -165,7 +139,7 @@ describe('createServer', () => {
   });
 
   it('treats the weak ETag of a compressed response as a validator for either representation', async () => {
-    const { etag } = storage.objects.get('rss.xml')!;
+    const { etag } = await stored('rss.xml');
     expect((await get('/rss.xml', { 'Accept-Encoding': 'br', 'If-None-Match': etag })).status).toBe(304);
     const reply = await get('/rss.xml', { 'If-None-Match': `W/${etag}` });
     expect(reply.status).toBe(304);
@@ -175,7 +149,7 @@ describe('createServer', () => {
   it('leaves uncompressed what CloudFront leaves uncompressed: Atom, small bodies', async () => {
     const reply = await get('/atom.xml', { 'Accept-Encoding': 'br, gzip' });
     expect(reply.headers['content-encoding']).toBeUndefined();
-    expect(reply.headers.etag).toBe(storage.objects.get('atom.xml')!.etag);
+    expect(reply.headers.etag).toBe((await stored('atom.xml')).etag);
     expect(reply.headers.vary).toBeUndefined();
     expect(reply.body.toString('utf8')).toBe(atom);
     expect((await get('/', { 'Accept-Encoding': 'br, gzip' })).headers['content-encoding']).toBeUndefined();
@@ -252,7 +226,7 @@ describe('createServer', () => {
 
   it('answers 500, not a crash, when the storage fails', async () => {
     const errors: unknown[] = [];
-    const broken = new ObjectMap();
+    const broken = new MemoryStorage();
     broken.get = () => Promise.reject(new Error('disk on fire'));
     const failing = createServer({ storage: broken, onError: (error) => errors.push(error) });
     const { port: failingPort } = await failing.listen(0, '127.0.0.1');
@@ -267,6 +241,52 @@ describe('createServer', () => {
   it('rejects listen with EADDRINUSE when the port is taken', async () => {
     const other = createServer({ storage });
     await expect(other.listen(port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+});
+
+describe('createServer over a folder (FsStorage, as `herald serve` uses it)', () => {
+  let root: string;
+  let server: HeraldServer;
+  let port: number;
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'herald-serve-fs-'));
+    const storage = new FsStorage(root);
+    await storage.put('tags/科技/rss.xml', rss, { contentType: 'application/rss+xml; charset=utf-8', cacheControl: CACHE });
+    await mkdir(path.join(root, 'notes'), { recursive: true });
+    await writeFile(path.join(root, 'notes/hand-written.html'), '<p>not put through the storage</p>');
+    server = createServer({ storage, cacheControl: 'max-age=60' });
+    port = (await server.listen(0, '127.0.0.1')).port;
+  });
+  afterAll(async () => {
+    await server.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('serves what was put with its stored headers, and a hand-written file with headers from its name and mtime', async () => {
+    const feed = await request(port, '/tags/%E7%A7%91%E6%8A%80/rss.xml', { 'Accept-Encoding': 'gzip' });
+    expect(feed.status).toBe(200);
+    expect(feed.headers['content-type']).toBe('application/rss+xml; charset=utf-8');
+    expect(feed.headers['cache-control']).toBe(CACHE);
+    expect(zlib.gunzipSync(feed.body).toString('utf8')).toBe(rss);
+    expect((await request(port, '/tags/%E7%A7%91%E6%8A%80/rss.xml', { 'If-None-Match': feed.headers.etag! })).status).toBe(304);
+
+    const page = await request(port, '/notes/hand-written.html');
+    expect(page.status).toBe(200);
+    expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(page.headers['cache-control']).toBe('max-age=60');
+    expect(page.headers['last-modified']).toBe((await stat(path.join(root, 'notes/hand-written.html'))).mtime.toUTCString());
+  });
+
+  it('never serves the storage’s own sidecars or anything outside the folder', async () => {
+    const sidecars = await readdir(path.join(root, RESERVED_DIR), { recursive: true });
+    expect(sidecars.length).toBeGreaterThan(0);
+    for (const file of sidecars) {
+      expect((await request(port, `/${RESERVED_DIR}/${file}`)).status, file).toBe(404);
+    }
+    expect((await request(port, `/${RESERVED_DIR}/`)).status).toBe(404);
+    expect((await request(port, '/notes/')).status).toBe(404);
+    expect((await request(port, `/..%2f${path.basename(root)}/notes/hand-written.html`)).status).toBe(404);
   });
 });
 
