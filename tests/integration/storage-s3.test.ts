@@ -1,10 +1,19 @@
-// Needs a real moto_server (Python moto 5.2.1 on PATH): S3Storage against real S3 semantics.
-import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+// Needs a real moto_server (Python moto 5.2.1 on PATH): S3Storage against real S3 semantics, and the S3 -> SQS
+// notifications the pipeline decodes.
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { writeIfChanged } from '../../lib/publish.ts';
+import { coalesce, decodeEvent } from '../../lib/s3-events.ts';
 import { S3Storage, newRequestCounts } from '../../lib/storage/s3/index.ts';
 import { storageContract } from '../lib/storage/contract.ts';
-import { useMoto } from '../support/moto.ts';
+import { connectBucketToQueue, useMoto } from '../support/moto.ts';
 
 const moto = useMoto();
 const BUCKET = 'storage-contract';
@@ -85,5 +94,42 @@ describe('writeIfChanged on moto', () => {
       .send(new GetObjectCommand({ Bucket: BUCKET, Key: 'published/tags/c#/atom.xml', IfNoneMatch: head.ETag }))
       .catch((error: { $metadata: { httpStatusCode: number } }) => error);
     expect(conditional.$metadata.httpStatusCode).toBe(304);
+  });
+});
+
+describe('S3 -> SQS notifications on moto', () => {
+  it('delivers filtered, URL-encoded notifications that decodeEvent turns back into keys', async () => {
+    const { s3, sqs } = moto();
+    const queueUrl = await connectBucketToQueue(moto(), { bucket: 'notified', queue: 'posts', prefix: 'posts/', suffix: '.md' });
+    const put = (Key: string) => s3.send(new PutObjectCommand({ Bucket: 'notified', Key, Body: '# post' }));
+    await put('posts/a b+c/中文.md');
+    await put('posts/ignored.txt');
+    await put('drafts/ignored.md');
+    await s3.send(new DeleteObjectCommand({ Bucket: 'notified', Key: 'posts/a b+c/中文.md' }));
+
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    // The shape the regenerate handler receives: S3 notification JSON as each SQS body, one record per
+    // message, the key URL-encoded (moto encodes '/' too; S3 leaves it), no sequencer from moto.
+    const record = JSON.parse(Messages.find((m) => m.Body!.includes('ObjectCreated'))!.Body!).Records[0];
+    expect(record).toMatchObject({
+      eventSource: 'aws:s3',
+      eventName: 'ObjectCreated:Put',
+      s3: { bucket: { name: 'notified' }, object: { key: expect.stringMatching(/^posts%2Fa\+b%2Bc%2F%E4%B8%AD%E6%96%87\.md$/) } },
+    });
+
+    const event = {
+      Records: Messages.map((m) => ({ messageId: m.MessageId!, body: m.Body!, eventSource: 'aws:sqs' })),
+    };
+    const decoded = decodeEvent(event);
+    // Setting up the notification made S3 send its test event first.
+    expect(decoded.ignored).toEqual([expect.objectContaining({ eventName: 's3:TestEvent' })]);
+    expect(decoded.malformed).toEqual([]);
+    expect(decoded.changes.map((c) => [c.key, c.kind])).toEqual([
+      ['posts/a b+c/中文.md', 'upsert'],
+      ['posts/a b+c/中文.md', 'remove'],
+    ]);
+    expect(coalesce(decoded.changes)).toMatchObject([{ key: 'posts/a b+c/中文.md', kind: 'remove' }]);
   });
 });
