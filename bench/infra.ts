@@ -1,6 +1,7 @@
 // CloudFormation template of the Herald stack: synthesis time, template size and resource counts against
 // CloudFormation's quotas. Figures only. Uses dist/functions when built, else the tests' stub bundles.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -10,11 +11,13 @@ const real = existsSync(path.join(DEFAULT_CODE_PATH, 'regenerate.mjs'));
 const codePath = real ? DEFAULT_CODE_PATH : path.join(REPO_ROOT, 'tests/fixtures/infra/functions');
 const context = JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
 
+const outdir = mkdtempSync(path.join(os.tmpdir(), 'herald-bench-cdk-'));
 const started = performance.now();
-const app = new App({ context });
+const app = new App({ context, outdir });
 const stack = new HeraldStack(app, 'Herald', { codePath });
 const template = Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string }>; Outputs: object };
 const seconds = (performance.now() - started) / 1000;
+rmSync(outdir, { recursive: true, force: true });
 
 const compact = Buffer.byteLength(JSON.stringify(template));
 const pretty = Buffer.byteLength(JSON.stringify(template, null, 1));

@@ -1,5 +1,6 @@
 // Synthesizes a Herald stack the way `cdk synth` does (cdk.json's feature flags), against stub bundles.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -8,6 +9,11 @@ import { HeraldStack, REPO_ROOT, type HeraldStackProps } from '../../infra/stack
 
 /** Two tiny files named like the real bundles: synthesis never needs `npm run bundle`. */
 export const STUB_CODE = path.join(REPO_ROOT, 'tests/fixtures/infra/functions');
+
+// Each synthesis writes a cloud assembly; keep them in one folder that goes away with the test process.
+const OUT_ROOT = mkdtempSync(path.join(os.tmpdir(), 'herald-synth-'));
+process.on('exit', () => rmSync(OUT_ROOT, { recursive: true, force: true }));
+let synthesized = 0;
 
 export function cdkJsonContext(): Record<string, unknown> {
   return JSON.parse(readFileSync(path.join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
@@ -24,7 +30,7 @@ export interface Synthesized {
 }
 
 export function synth(props: HeraldStackProps = {}): Synthesized {
-  const app = new App({ context: cdkJsonContext() });
+  const app = new App({ context: cdkJsonContext(), outdir: path.join(OUT_ROOT, String(synthesized++)) });
   const stack = new HeraldStack(app, 'Herald', { codePath: STUB_CODE, ...props });
   const template = Template.fromStack(stack);
   const id = (construct: IConstruct) => {
