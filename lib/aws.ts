@@ -41,8 +41,20 @@ export function envFlag(env: Env, name: string): boolean {
 function endpoint(env: Env, service: string): string | undefined {
   const name = env[`AWS_ENDPOINT_URL_${service}`] ? `AWS_ENDPOINT_URL_${service}` : 'AWS_ENDPOINT_URL';
   const value = env[name] || undefined;
-  if (value !== undefined && !URL.canParse(value)) throw new EnvironmentError(`${name} is not a URL: ${value}`);
+  if (value === undefined) return undefined;
+  // `localhost:9000` parses as a URL with the scheme `localhost:`: insist on http(s).
+  if (!/^https?:$/.test(protocolOf(value))) {
+    throw new EnvironmentError(`${name} must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
   return value;
+}
+
+function protocolOf(url: string): string {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return '';
+  }
 }
 
 export function awsSettings(env: Env = process.env): AwsSettings {

@@ -8,12 +8,12 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeIfChanged } from '../../lib/publish.ts';
 import { coalesce, decodeEvent } from '../../lib/s3-events.ts';
 import { S3Storage, newRequestCounts } from '../../lib/storage/s3/index.ts';
 import { storageContract } from '../lib/storage/contract.ts';
-import { connectBucketToQueue, useMoto } from '../support/moto.ts';
+import { connectBucketToQueue, startMoto, useMoto } from '../support/moto.ts';
 
 const moto = useMoto();
 const BUCKET = 'storage-contract';
@@ -131,5 +131,16 @@ describe('S3 -> SQS notifications on moto', () => {
       ['posts/a b+c/中文.md', 'remove'],
     ]);
     expect(coalesce(decoded.changes)).toMatchObject([{ key: 'posts/a b+c/中文.md', kind: 'remove' }]);
+  });
+});
+
+describe('the moto support helper', () => {
+  it('says how to install moto_server when it is missing', async () => {
+    vi.stubEnv('PATH', '/nonexistent');
+    try {
+      await expect(startMoto()).rejects.toThrow('moto_server is not on PATH. Install it with: pip install "moto[server]==5.2.1"');
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
