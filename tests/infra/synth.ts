@@ -5,14 +5,15 @@ import path from 'node:path';
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
+import { afterAll } from 'vitest';
 import { HeraldStack, REPO_ROOT, type HeraldStackProps } from '../../infra/stack.ts';
 
 /** Two tiny files named like the real bundles: synthesis never needs `npm run bundle`. */
 export const STUB_CODE = path.join(REPO_ROOT, 'tests/fixtures/infra/functions');
 
-// Each synthesis writes a cloud assembly; keep them in one folder that goes away with the test process.
+// Each synthesis writes a cloud assembly; keep them in one folder that goes away after the test file.
 const OUT_ROOT = mkdtempSync(path.join(os.tmpdir(), 'herald-synth-'));
-process.on('exit', () => rmSync(OUT_ROOT, { recursive: true, force: true }));
+afterAll(() => rmSync(OUT_ROOT, { recursive: true, force: true }));
 let synthesized = 0;
 
 export function cdkJsonContext(): Record<string, unknown> {
