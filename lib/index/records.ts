@@ -1,0 +1,79 @@
+import type { FeedItem, ParseResult, PostMeta } from '../post/types.ts';
+import { isPublished, nextChange } from '../post/visibility.ts';
+import { placementOf, type Placement } from './entries.ts';
+
+/**
+ * What the index knows about one content object. Every content key that was ever seen has one, until a
+ * rebuild forgets the keys that no longer exist (removed posts leave a `removed` record behind, so a late
+ * duplicate of the deletion finds nothing to do).
+ */
+export interface PostRecord {
+  key: string;
+  /** ETag of the content object the record was built from; absent once it is removed. */
+  source?: string;
+  status: 'post' | 'skipped' | 'rejected' | 'removed';
+  /** Why a file is skipped or rejected. */
+  reason?: string;
+  /** Normalized metadata (status `post`). */
+  meta?: PostMeta;
+  /** In the lists of its feeds: published when the record was written. */
+  listed: boolean;
+  /** The rendered item, kept for posts that are (or were, when written) among some feed's newest. */
+  item?: FeedItem;
+  /**
+   * Present while the change this record holds is not yet carried into every list and feed file: earlier
+   * places of the post that may still be listed. A run that finds it (a retry after a crash, a concurrent
+   * run) finishes the work; the run that did the work clears it.
+   */
+  pending?: Placement[];
+}
+
+/** What a content object is now, as a record (without `item` and `pending`, which the caller decides). */
+export function recordOf(key: string, source: string | undefined, parsed: ParseResult | null, now: Date): PostRecord {
+  if (parsed === null || source === undefined) return { key, status: 'removed', listed: false };
+  switch (parsed.status) {
+    case 'skipped':
+      return { key, source, status: 'skipped', reason: parsed.reason, listed: false };
+    case 'rejected':
+      return { key, source, status: 'rejected', reason: parsed.error.reason, listed: false };
+    case 'post': {
+      const { body: _body, ...meta } = parsed.post;
+      return { key, source, status: 'post', meta, listed: isPublished(meta, now) };
+    }
+  }
+}
+
+/** The same content object, in the same state of visibility: nothing to do for it. */
+export function sameState(a: PostRecord, b: PostRecord): boolean {
+  return a.source === b.source && a.status === b.status && a.listed === b.listed;
+}
+
+/** Where the post stands in lists according to this record: its own place when listed, and any pending ones. */
+export function placementsOf(record: PostRecord): Placement[] {
+  const own = record.listed && record.meta ? [placementOf(record.meta)] : [];
+  return [...(record.pending ?? []), ...own];
+}
+
+/** Pending places for a record replacing `previous`: everything the previous one may still occupy. */
+export function pendingAfter(previous: PostRecord | undefined): Placement[] {
+  if (!previous) return [];
+  const seen = new Set<string>();
+  return placementsOf(previous).filter((placement) => {
+    const id = JSON.stringify(placement);
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
+}
+
+/** Why a parsed post is not in any feed right now. Agrees with `isPublished`, which decides. */
+export function hiddenReason(meta: PostMeta, now: Date): string {
+  if (meta.draft) return 'draft';
+  const next = nextChange(meta, now);
+  return next ? `scheduled: published from ${next.toISOString()}` : 'expired';
+}
+
+/** The schedule time of a record: when its visibility flips next, if ever. */
+export function nextChangeOf(record: PostRecord, now: Date): string | undefined {
+  return record.status === 'post' && record.meta ? nextChange(record.meta, now)?.toISOString() : undefined;
+}
