@@ -7,7 +7,8 @@ import {
   HeadObjectCommand,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { ListDistributionsCommand } from '@aws-sdk/client-cloudfront';
+import { ListQueuesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeIfChanged } from '../../lib/publish.ts';
 import { coalesce, decodeEvent } from '../../lib/s3-events.ts';
@@ -135,6 +136,13 @@ describe('S3 -> SQS notifications on moto', () => {
 });
 
 describe('the moto support helper', () => {
+  it('hands out clients for every service it serves', async () => {
+    const { cloudfront, sqs, env, endpoint } = moto();
+    expect(env).toMatchObject({ AWS_ENDPOINT_URL: endpoint, AWS_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: 'true' });
+    expect((await cloudfront.send(new ListDistributionsCommand({}))).DistributionList?.Quantity).toBe(0);
+    expect((await sqs.send(new ListQueuesCommand({}))).$metadata.httpStatusCode).toBe(200);
+  });
+
   it('says how to install moto_server when it is missing', async () => {
     vi.stubEnv('PATH', '/nonexistent');
     try {

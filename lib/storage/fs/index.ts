@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  existsSync,
   linkSync,
   mkdirSync,
   openSync,
@@ -232,9 +233,12 @@ export class FsStorage implements Storage {
 
   /** The sidecar for `key` if there is one and it describes the bytes whose ETag `etag()` gives. */
   #sidecar(key: string, etag: () => string): Sidecar | null {
+    const file = this.#sidecarFile(key);
+    // Most files (hand-written posts) have none; a thrown ENOENT costs more than reading a small post.
+    if (!existsSync(file)) return null;
     let sidecar: Sidecar;
     try {
-      sidecar = JSON.parse(readFileSync(this.#sidecarFile(key), 'utf8')) as Sidecar;
+      sidecar = JSON.parse(readFileSync(file, 'utf8')) as Sidecar;
     } catch (error) {
       if (isMissing(error) || error instanceof SyntaxError) return null;
       throw error;
