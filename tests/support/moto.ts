@@ -103,6 +103,10 @@ export async function startMoto(): Promise<Moto> {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, PYTHONUNBUFFERED: '1' },
     });
+    // Should the test process end without afterAll (a crash, a timeout), take moto down with it.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.off('exit', killOnExit));
     let log = '';
     const keep = (chunk: Buffer) => {
       log = (log + chunk.toString()).slice(-4_000);
