@@ -44,12 +44,13 @@ const notification = (...records: ReturnType<typeof s3Record>[]) => JSON.stringi
 
 describe('decodeEvent', () => {
   it('decodes a plain S3 event: keys URL-decoded with + as a space and %2B as a plus', () => {
+    const sequencer = '0055AED6DCD90281E5';
     const decoded = decodeEvent({
-      Records: [s3Record('ObjectCreated:Put', 'posts/hello+world%2B1/%E4%B8%AD%E6%96%87.md', { sequencer: '0055AED6DCD90281E5' })],
+      Records: [s3Record('ObjectCreated:Put', 'posts/hello+world%2B1/%E4%B8%AD%E6%96%87.md', { sequencer })],
     });
     expect(decoded).toEqual({
       changes: [
-        { bucket: 'content', key: 'posts/hello world+1/中文.md', kind: 'upsert', eventName: 'ObjectCreated:Put', sequencer: '0055AED6DCD90281E5' },
+        { bucket: 'content', key: 'posts/hello world+1/中文.md', kind: 'upsert', eventName: 'ObjectCreated:Put', sequencer },
       ],
       malformed: [],
       ignored: [],
@@ -170,7 +171,13 @@ describe('coalesce', () => {
   });
 
   it('keeps one entry per key with the messageIds of all its records, duplicates included once', () => {
-    expect(coalesce([change('posts/a.md', 'upsert', 'm1'), change('posts/b.md', 'upsert', 'm1'), change('posts/a.md', 'upsert', 'm2'), change('posts/a.md', 'upsert', 'm2')])).toEqual([
+    const changes = [
+      change('posts/a.md', 'upsert', 'm1'),
+      change('posts/b.md', 'upsert', 'm1'),
+      change('posts/a.md', 'upsert', 'm2'),
+      change('posts/a.md', 'upsert', 'm2'),
+    ];
+    expect(coalesce(changes)).toEqual([
       { bucket: 'content', key: 'posts/a.md', kind: 'upsert', eventName: 'ObjectCreated:Put', messageIds: ['m1', 'm2'] },
       { bucket: 'content', key: 'posts/b.md', kind: 'upsert', eventName: 'ObjectCreated:Put', messageIds: ['m1'] },
     ]);
@@ -185,12 +192,14 @@ describe('coalesce', () => {
   });
 
   it('takes the later record in the batch when sequencers are missing (moto sends none)', () => {
-    expect(coalesce([change('posts/a.md', 'upsert', 'm1'), change('posts/a.md', 'remove', 'm2')])).toMatchObject([{ kind: 'remove' }]);
+    const changes = [change('posts/a.md', 'upsert', 'm1'), change('posts/a.md', 'remove', 'm2')];
+    expect(coalesce(changes)).toMatchObject([{ kind: 'remove', messageIds: ['m1', 'm2'] }]);
   });
 
   it('keeps equal keys in different buckets apart and sorts by bucket, then key bytes', () => {
     const other = { ...change('posts/a.md', 'upsert', 'm3'), bucket: 'archive' };
-    expect(coalesce([change('posts/😀.md', 'upsert', 'm1'), change('posts/ｚ.md', 'upsert', 'm2'), other]).map((c) => `${c.bucket}:${c.key}`)).toEqual([
+    const coalesced = coalesce([change('posts/😀.md', 'upsert', 'm1'), change('posts/ｚ.md', 'upsert', 'm2'), other]);
+    expect(coalesced.map((c) => `${c.bucket}:${c.key}`)).toEqual([
       'archive:posts/a.md',
       'content:posts/ｚ.md',
       'content:posts/😀.md',
