@@ -59,9 +59,12 @@ type Head = Omit<StoredObject, 'body'> & { size: number };
  *   or a crash fell between the two renames) is ignored rather than believed. Files nobody `put`
  *   (hand-written posts) carry no content type; callers derive one from the name.
  * - Writes go to a temporary file under `.herald/tmp/` and are renamed into place: readers see the old
- *   bytes or the new, never a torn file.
+ *   bytes or the new, never a torn file. (A process killed mid-write leaves a stray file there, never in
+ *   the key space.) Copying the folder to a web server elsewhere: leave `.herald/` out.
  * - ETags are S3's (quoted MD5). Where an ETag was not needed to answer (listings, plain reads), it is
- *   computed on first access, then cached per file identity (inode, size, times).
+ *   computed on first access, then cached per file identity (inode, size, times). Our writes always make
+ *   a new inode; only an in-place edit keeping the size within one tick of the kernel's file clock
+ *   (a few ms) could go unnoticed.
  * - Conditional writes: each `put` runs synchronously from its check to its rename, so in one process
  *   no other call can slip in between. `ifNoneMatch: '*'` is also atomic across processes (it creates the
  *   file with link(2), which fails if the name exists); `ifMatch` is not: two processes may both pass the
