@@ -1,0 +1,52 @@
+/**
+ * Lambda `rebuild`: any event (the schedule, a manual `{}`, `regenerate` after a config change) -> every
+ * post re-read, the index and every feed rebuilt, feeds of emptied terms removed, future-dated posts whose
+ * time has come published. Throws when keys failed, so the schedule's retry policy runs it again.
+ */
+import type { Context } from 'aws-lambda';
+import { rebuild } from '../lib/pipeline/rebuild.ts';
+import { describe, Runtime, type RuntimeOptions } from '../lib/runtime.ts';
+
+export interface RebuildSummary {
+  posts: number;
+  published: number;
+  rejected: number;
+  feedsWritten: number;
+  feedsDeleted: number;
+}
+
+export type RebuildHandler = (event?: unknown, context?: Context) => Promise<RebuildSummary>;
+
+export function createHandler(options: RuntimeOptions = {}): RebuildHandler {
+  let runtime: Runtime | undefined;
+  return async (_event, context) => {
+    const started = performance.now();
+    runtime ??= new Runtime(options);
+    const stores = runtime.stores();
+    try {
+      const site = await runtime.loadSite(stores.content);
+      const report = await rebuild(runtime.deps(stores, site));
+      const announced = await runtime.announce(report, site);
+      runtime.logRun('rebuild', report, stores, {
+        invalidatedPaths: announced.invalidation?.paths.length ?? 0,
+        hubPings: announced.hubPings,
+        durationMs: Math.round(performance.now() - started),
+        ...(context && { requestId: context.awsRequestId }),
+      });
+      if (report.failed.length > 0) throw new Error(`rebuild: ${report.failed.length} keys failed; first: ${report.failed[0]!.key}: ${report.failed[0]!.error}`);
+      return {
+        posts: report.posts.read,
+        published: report.posts.published,
+        rejected: report.posts.rejected.length,
+        feedsWritten: report.feeds.written.length,
+        feedsDeleted: report.feeds.deleted.length,
+      };
+    } catch (error) {
+      runtime.log.error('rebuild failed', { error: describe(error) });
+      throw error;
+    }
+  };
+}
+
+/** Configured from the environment on first use, then reused by every invocation of the container. */
+export const handler = createHandler();

@@ -1,0 +1,102 @@
+/**
+ * Lambda `regenerate`: S3 notifications (through SQS, or straight from S3) -> the affected feeds.
+ * Decodes and coalesces the event, hands the posts' keys to `regenerate`, and reports the SQS messages
+ * whose keys failed so only those are retried. A new `herald.config.json` changes every feed: it starts
+ * the `rebuild` function when REBUILD_FUNCTION_NAME is set, else rebuilds here.
+ */
+import type { Context, SQSBatchResponse } from 'aws-lambda';
+import { isPostKey } from '../lib/index/layout.ts';
+import { rebuild } from '../lib/pipeline/rebuild.ts';
+import { regenerate } from '../lib/pipeline/regenerate.ts';
+import type { RunReport } from '../lib/pipeline/types.ts';
+import { CONFIG_FILE, describe, Runtime, type RuntimeOptions } from '../lib/runtime.ts';
+import { coalesce, decodeEvent } from '../lib/s3-events.ts';
+
+export type RegenerateHandler = (event: unknown, context?: Context) => Promise<SQSBatchResponse | undefined>;
+
+export function createHandler(options: RuntimeOptions = {}): RegenerateHandler {
+  let runtime: Runtime | undefined;
+  return async (event, context) => {
+    const started = performance.now();
+    runtime ??= new Runtime(options);
+    const { log } = runtime;
+    const fromQueue = isSqsEvent(event);
+    const decoded = decodeEvent(event);
+    for (const { messageId, reason } of decoded.malformed) log.warn('dropped a message that is no S3 notification', { messageId, reason });
+
+    // Messages per content key: a key's failure fails every message that named it.
+    const messagesOf = new Map<string, string[]>();
+    let configMessages: string[] | undefined;
+    for (const change of coalesce(decoded.changes)) {
+      const key = runtime.contentKey(change.bucket, change.key);
+      if (key === CONFIG_FILE) configMessages = change.messageIds;
+      else if (key !== null && isPostKey(key)) messagesOf.set(key, change.messageIds);
+      else log.debug('ignored a key outside the content prefix', { bucket: change.bucket, key: change.key });
+    }
+    const keys = [...messagesOf.keys()];
+    const failed = new Set<string>();
+    let failures = 0;
+    if (keys.length > 0 || configMessages) {
+      const stores = runtime.stores();
+      let report: RunReport;
+      try {
+        const site = await runtime.loadSite(stores.content);
+        const deps = runtime.deps(stores, site);
+        let rebuildStarted = false;
+        if (configMessages && !runtime.settings.rebuildFunctionName) {
+          // Every post is in a rebuild, so it covers the batch's keys too.
+          report = await rebuild(deps);
+          if (report.failed.length > 0) {
+            configMessages.forEach((id) => failed.add(id));
+            failures++;
+          }
+        } else {
+          if (configMessages) {
+            try {
+              await runtime.startRebuild(`${CONFIG_FILE} changed`);
+              rebuildStarted = true;
+            } catch (error) {
+              log.error('could not start the rebuild function', { error: describe(error) });
+              configMessages.forEach((id) => failed.add(id));
+              failures++;
+            }
+          }
+          report = await regenerate(deps, keys);
+        }
+        for (const { key } of report.failed) messagesOf.get(key)?.forEach((id) => failed.add(id));
+        failures += report.failed.length;
+        const announced = await runtime.announce(report, site);
+        runtime.logRun('regenerate', report, stores, {
+          keys: keys.length,
+          configChanged: configMessages !== undefined,
+          rebuildStarted,
+          malformed: decoded.malformed.length,
+          invalidatedPaths: announced.invalidation?.paths.length ?? 0,
+          hubPings: announced.hubPings,
+          failedMessages: failed.size,
+          durationMs: Math.round(performance.now() - started),
+          ...(context && { requestId: context.awsRequestId }),
+        });
+      } catch (error) {
+        // The configuration or the index cannot be read: nothing in the batch can succeed now.
+        log.error('regenerate failed: the whole batch will be retried', { error: describe(error), keys: keys.length });
+        throw error;
+      }
+    } else {
+      log.info('regenerate finished', { keys: 0, ignored: decoded.ignored.length, malformed: decoded.malformed.length });
+    }
+
+    if (fromQueue) return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
+    // Straight from S3 (an asynchronous invocation): throwing makes Lambda retry the event.
+    if (failures > 0) throw new Error(`regenerate: ${failures} changes failed and will be retried`);
+    return undefined;
+  };
+}
+
+function isSqsEvent(event: unknown): boolean {
+  const records = (event as { Records?: unknown[] } | null)?.Records;
+  return Array.isArray(records) && records.some((record) => (record as { eventSource?: string })?.eventSource === 'aws:sqs');
+}
+
+/** Configured from the environment on first use, then reused by every invocation of the container. */
+export const handler = createHandler();

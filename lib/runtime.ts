@@ -1,0 +1,298 @@
+/**
+ * The Lambda functions' world, built from the environment contract (README):
+ *
+ *   CONTENT_BUCKET, CONTENT_PREFIX (default `posts/`)  posts and `herald.config.json`
+ *   FEEDS_BUCKET, FEEDS_PREFIX (default empty)          what CloudFront serves
+ *   STATE_PREFIX (default `_herald/`)                   the index, in the feeds bucket, never served
+ *   DISTRIBUTION_ID                                     optional: CloudFront invalidations
+ *   WEBSUB_HUB                                          optional: rel="hub" in feeds, publish pings
+ *   INVALIDATION_WILDCARD_THRESHOLD (default 15)        more changed paths than this: one `/*`
+ *   REBUILD_FUNCTION_NAME                               optional: where a config change is sent
+ *   S3_FORCE_PATH_STYLE, AWS_ENDPOINT_URL, AWS_REGION   S3-compatible endpoints (lib/aws.ts)
+ *
+ * Clients are built once per container and reused; stores are made per invocation so each run counts
+ * its own S3 requests.
+ */
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { createCloudFrontClient, createS3Client, EnvironmentError, type Env } from './aws.ts';
+import { parseConfig, type SiteConfig } from './config.ts';
+import { DEFAULT_WILDCARD_THRESHOLD, invalidate, type InvalidationResult } from './invalidation.ts';
+import type { PipelineDeps, RunReport } from './pipeline/types.ts';
+import { newRequestCounts, S3Storage, type S3RequestCounts } from './storage/s3/index.ts';
+import type { Storage } from './storage/storage.ts';
+import { changedFeedUrls, publishToHub } from './websub.ts';
+
+/** The site configuration's key under CONTENT_PREFIX. */
+export const CONFIG_FILE = 'herald.config.json';
+
+export interface RuntimeSettings {
+  contentBucket: string;
+  contentPrefix: string;
+  feedsBucket: string;
+  feedsPrefix: string;
+  statePrefix: string;
+  distributionId?: string;
+  websubHub?: string;
+  wildcardThreshold: number;
+  rebuildFunctionName?: string;
+}
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new EnvironmentError(`${name} is not set`);
+  return value;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  return env[name]?.trim() || undefined;
+}
+
+/** A key prefix: empty, or `/`-terminated without a leading `/` (a missing trailing `/` is added). */
+function prefix(env: Env, name: string, fallback: string): string {
+  const value = env[name] ?? fallback;
+  if (value.startsWith('/')) throw new EnvironmentError(`${name} must not start with "/": ${JSON.stringify(value)}`);
+  return value === '' || value.endsWith('/') ? value : `${value}/`;
+}
+
+/** Reads and checks the environment contract; throws `EnvironmentError` naming the variable. */
+export function readSettings(env: Env = process.env): RuntimeSettings {
+  const settings: RuntimeSettings = {
+    contentBucket: required(env, 'CONTENT_BUCKET'),
+    contentPrefix: prefix(env, 'CONTENT_PREFIX', 'posts/'),
+    feedsBucket: required(env, 'FEEDS_BUCKET'),
+    feedsPrefix: prefix(env, 'FEEDS_PREFIX', ''),
+    statePrefix: prefix(env, 'STATE_PREFIX', '_herald/'),
+    wildcardThreshold: DEFAULT_WILDCARD_THRESHOLD,
+  };
+  if (settings.statePrefix === '') throw new EnvironmentError('STATE_PREFIX must not be empty');
+  // The index must stay out of the served tree, and rebuild deletes feed folders it does not know.
+  if (settings.statePrefix.startsWith(settings.feedsPrefix) && settings.feedsPrefix !== '') {
+    throw new EnvironmentError(`STATE_PREFIX ${settings.statePrefix} lies inside FEEDS_PREFIX ${settings.feedsPrefix}`);
+  }
+  const threshold = optional(env, 'INVALIDATION_WILDCARD_THRESHOLD');
+  if (threshold !== undefined) {
+    if (!/^\d+$/.test(threshold)) throw new EnvironmentError(`INVALIDATION_WILDCARD_THRESHOLD must be a whole number, got ${threshold}`);
+    settings.wildcardThreshold = Number(threshold);
+  }
+  const distributionId = optional(env, 'DISTRIBUTION_ID');
+  if (distributionId) settings.distributionId = distributionId;
+  const hub = optional(env, 'WEBSUB_HUB');
+  if (hub) {
+    if (!URL.canParse(hub)) throw new EnvironmentError(`WEBSUB_HUB is not a URL: ${hub}`);
+    settings.websubHub = hub;
+  }
+  const rebuildFunctionName = optional(env, 'REBUILD_FUNCTION_NAME');
+  if (rebuildFunctionName) settings.rebuildFunctionName = rebuildFunctionName;
+  return settings;
+}
+
+/** The logger calls the functions make: Powertools' Logger by default, anything alike in tests. */
+export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+
+export type StoreRole = 'content' | 'feeds' | 'state';
+
+export interface RuntimeOptions {
+  env?: Env;
+  log?: Log;
+  /** Wraps each store of every invocation: fault injection and forced interleavings in tests. */
+  wrapStorage?: (storage: Storage, role: StoreRole) => Storage;
+  now?: () => Date;
+}
+
+/** One invocation's stores, with the S3 requests they made. */
+export interface Stores {
+  content: Storage;
+  feeds: Storage;
+  state: Storage;
+  counts: S3RequestCounts;
+}
+
+export interface AfterRun {
+  invalidation: InvalidationResult | null;
+  hubPings: number;
+}
+
+export class Runtime {
+  readonly settings: RuntimeSettings;
+  readonly log: Log;
+  readonly s3: S3Client;
+  readonly now: () => Date;
+  private readonly env: Env;
+  private readonly wrap: (storage: Storage, role: StoreRole) => Storage;
+  private cloudfrontClient?: CloudFrontClient;
+
+  constructor(options: RuntimeOptions = {}) {
+    this.env = options.env ?? process.env;
+    this.settings = readSettings(this.env);
+    this.log = options.log ?? new Logger({ serviceName: this.env.POWERTOOLS_SERVICE_NAME || 'herald' });
+    this.s3 = createS3Client(this.env);
+    this.now = options.now ?? (() => new Date());
+    this.wrap = options.wrapStorage ?? ((storage) => storage);
+  }
+
+  stores(): Stores {
+    const counts = newRequestCounts();
+    const { contentBucket, contentPrefix, feedsBucket, feedsPrefix, statePrefix } = this.settings;
+    const store = (bucket: string, prefix: string) => new S3Storage({ client: this.s3, bucket, prefix, counts });
+    return {
+      content: this.wrap(store(contentBucket, contentPrefix), 'content'),
+      feeds: this.wrap(store(feedsBucket, feedsPrefix), 'feeds'),
+      state: this.wrap(store(feedsBucket, statePrefix), 'state'),
+      counts,
+    };
+  }
+
+  /** The content-relative key of an event's bucket key; null for another bucket or outside the prefix. */
+  contentKey(bucket: string, bucketKey: string): string | null {
+    const { contentBucket, contentPrefix } = this.settings;
+    if (bucket !== contentBucket || !bucketKey.startsWith(contentPrefix) || bucketKey === contentPrefix) return null;
+    return bucketKey.slice(contentPrefix.length);
+  }
+
+  /** The site configuration, read fresh on every run: a warm container must not keep an old one. */
+  async loadSite(content: Storage): Promise<SiteConfig> {
+    const { contentBucket, contentPrefix, websubHub } = this.settings;
+    const source = `s3://${contentBucket}/${contentPrefix}${CONFIG_FILE}`;
+    const object = await content.get(CONFIG_FILE);
+    if (object === null) throw new EnvironmentError(`${source}: no site configuration (upload ${CONFIG_FILE} first)`);
+    return parseConfig(new TextDecoder().decode(object.body), source, websubHub ? { websubHub } : undefined);
+  }
+
+  deps(stores: Stores, site: SiteConfig): PipelineDeps {
+    return { content: stores.content, feeds: stores.feeds, state: stores.state, site, now: this.now };
+  }
+
+  /**
+   * Tells the CDN and the hub about a run's changes. Neither can undo the run, and a retry would find the
+   * feeds unchanged and tell no one, so failures are logged, never thrown.
+   */
+  async announce(report: RunReport, site: SiteConfig): Promise<AfterRun> {
+    const changed = [...report.feeds.written, ...report.feeds.deleted];
+    let invalidation: InvalidationResult | null = null;
+    if (this.settings.distributionId && changed.length > 0) {
+      try {
+        invalidation = await invalidate(changed, {
+          client: (this.cloudfrontClient ??= createCloudFrontClient(this.env)),
+          distributionId: this.settings.distributionId,
+          wildcardThreshold: this.settings.wildcardThreshold,
+        });
+      } catch (error) {
+        this.log.error('CloudFront invalidation failed', { error: describe(error), paths: changed.length });
+      }
+    }
+    let hubPings = 0;
+    const hub = site.websubHub;
+    const urls = hub ? changedFeedUrls(site.feedsUrl, report.feeds.written) : [];
+    if (hub && urls.length > 0) {
+      const result = await publishToHub(hub, urls, {
+        onFailure: (url, reason) => this.log.warn('WebSub publish failed', { hub, url, reason }),
+      });
+      hubPings = result.published.length;
+    }
+    return { invalidation, hubPings };
+  }
+
+  /**
+   * The run's log: each bad post as a warning naming its key and reason, then one summary line (the line
+   * dashboards and alarms read), with the S3 requests of this invocation.
+   */
+  logRun(name: string, report: RunReport, stores: Stores, extra: Record<string, unknown> = {}): void {
+    for (const rejected of report.posts.rejected) {
+      this.log.warn('post rejected', { key: rejected.key, reason: rejected.reason });
+    }
+    for (const failed of report.failed) this.log.error('key failed: will be retried', { key: failed.key, reason: failed.error });
+    const { counts } = stores;
+    this.log.info(`${name} finished`, {
+      processed: report.posts.read,
+      published: report.posts.published,
+      skipped: report.posts.skipped.length,
+      rejected: report.posts.rejected.length,
+      failed: report.failed.length,
+      feedsWritten: report.feeds.written.length,
+      feedsUnchanged: report.feeds.unchanged,
+      feedsDeleted: report.feeds.deleted.length,
+      s3Requests: counts.get + counts.head + counts.put + counts.delete + counts.list,
+      s3: { ...counts },
+      durationMs: Math.round(report.durationMs),
+      ...extra,
+    });
+  }
+
+  /** Starts the rebuild function without waiting for it (Lambda's asynchronous `Event` invocation). */
+  async startRebuild(reason: string): Promise<void> {
+    const name = this.settings.rebuildFunctionName;
+    if (!name) throw new EnvironmentError('REBUILD_FUNCTION_NAME is not set');
+    await invokeAsync(this.s3, this.env, name, { source: 'herald.regenerate', reason });
+  }
+}
+
+/**
+ * Lambda `Invoke` with `X-Amz-Invocation-Type: Event`: one signed POST, answered 202 once queued. Signed here
+ * with the credentials and region of the S3 client instead of pulling in a whole Lambda client for one call
+ * (bundle size is cold-start time).
+ */
+export async function invokeAsync(s3: S3Client, env: Env, functionName: string, payload: unknown): Promise<void> {
+  const region = await s3.config.region();
+  const base = new URL(env.AWS_ENDPOINT_URL_LAMBDA || env.AWS_ENDPOINT_URL || `https://lambda.${region}.amazonaws.com`);
+  const path = `${base.pathname.replace(/\/$/, '')}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
+  const body = JSON.stringify(payload);
+  const signer = new SignatureV4({ service: 'lambda', region, credentials: s3.config.credentials, sha256: Sha256 });
+  const signed = await signer.sign({
+    method: 'POST',
+    protocol: base.protocol,
+    hostname: base.hostname,
+    ...(base.port && { port: Number(base.port) }),
+    path,
+    query: {},
+    headers: { host: base.host, 'content-type': 'application/json', 'x-amz-invocation-type': 'Event' },
+    body,
+  });
+  const response = await fetch(new URL(path, base), {
+    method: 'POST',
+    headers: signed.headers,
+    body,
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await response.text();
+  if (response.status !== 202) {
+    throw new Error(`invoking ${functionName} failed: ${response.status} ${text.slice(0, 300)}`);
+  }
+}
+
+/** The SDK's checksum shape over node:crypto: a hash, or an HMAC when given a secret. */
+class Sha256 {
+  private hash: Hash | Hmac;
+  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
+    this.hash = this.start();
+  }
+  private start(): Hash | Hmac {
+    if (this.secret === undefined) return createHash('sha256');
+    const key = typeof this.secret === 'string' ? this.secret : ArrayBuffer.isView(this.secret)
+      ? new Uint8Array(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
+      : new Uint8Array(this.secret);
+    return createHmac('sha256', key);
+  }
+  update(data: Uint8Array): void {
+    this.hash.update(data);
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.hash.digest());
+  }
+  reset(): void {
+    this.hash = this.start();
+  }
+}
+
+/** An error as a log field: name and message, and the HTTP status an SDK error carries. */
+export function describe(error: unknown): Record<string, unknown> {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return {
+    name: (error as Error)?.name ?? 'Error',
+    message: (error as Error)?.message ?? String(error),
+    ...(status !== undefined && { status }),
+  };
+}
