@@ -42,7 +42,7 @@ export interface Problem {
 
 const ATOM_NS = 'http://www.w3.org/2005/Atom';
 const SCHEMAS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/schemas');
-export const ATOM_SCHEMA = path.join(SCHEMAS, 'atom.rnc');
+const ATOM_SCHEMA = path.join(SCHEMAS, 'atom.rnc');
 const JING_BATCH = 2000;
 
 export async function validateFeedFiles(files: FeedFile[]): Promise<Problem[]> {
@@ -77,7 +77,7 @@ export async function validateFeedFiles(files: FeedFile[]): Promise<Problem[]> {
 
 // ---------------------------------------------------------------- strict XML
 
-interface XmlElement {
+export interface XmlElement {
   name: string;
   uri: string;
   local: string;
@@ -87,7 +87,8 @@ interface XmlElement {
   text: string;
 }
 
-function parseXml(body: string): { root: XmlElement } | { error: string } {
+/** Strict (saxes, namespaces on) parse into a small element tree, or the first well-formedness error. */
+export function parseXml(body: string): { root: XmlElement } | { error: string } {
   const parser = new SaxesParser({ xmlns: true, position: true });
   const stack: XmlElement[] = [];
   let root: XmlElement | undefined;
@@ -116,6 +117,11 @@ function parseXml(body: string): { root: XmlElement } | { error: string } {
   if (error !== undefined) return { error };
   if (!root) return { error: 'no root element' };
   return { root };
+}
+
+/** Descendants of `el` along a path of local names, e.g. `select(rss, 'channel/item/title')`. */
+export function select(el: XmlElement, path: string): XmlElement[] {
+  return path.split('/').reduce((found, local) => found.flatMap((e) => e.children.filter((c) => c.local === local)), [el]);
 }
 
 const child = (el: XmlElement, local: string, uri = el.uri) => el.children.find((c) => c.local === local && c.uri === uri);

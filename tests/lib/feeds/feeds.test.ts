@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { feedPath, feedUrl, renderFeed, siteFeed, termFeed } from '../../../lib/feeds/feeds.ts';
+import { FEED_FILES } from '../../../lib/feeds/types.ts';
+import { feedItem, siteConfig, term } from '../../support/factories.ts';
+
+const site = siteConfig({ title: 'Herald Example', feedsUrl: 'https://feeds.example.org/sub/' });
+
+describe('feed descriptors', () => {
+  it('names the site feed after the site and puts it at the root', () => {
+    expect(siteFeed(site)).toEqual({ kind: 'site', dir: '', title: 'Herald Example' });
+  });
+
+  it('puts categories and tags in their own folders, titled with the term', () => {
+    expect(termFeed('category', term('Open Source', 'open-source'), site)).toEqual({
+      kind: 'category',
+      term: { name: 'Open Source', slug: 'open-source' },
+      dir: 'categories/open-source/',
+      title: 'Herald Example — Category: Open Source',
+    });
+    expect(termFeed('tag', term('科技'), site)).toMatchObject({ dir: 'tags/科技/', title: 'Herald Example — Tag: 科技' });
+  });
+
+  it.each(['', '.', '..', 'a/b', '../../etc', 'a\\b'])('refuses the slug %j, which is not one safe path segment', (slug) => {
+    expect(() => termFeed('tag', { name: 'x', slug }, site)).toThrow(/unsafe tag slug/);
+  });
+});
+
+describe('feed paths and URLs', () => {
+  const tag = (slug: string) => termFeed('tag', { name: slug, slug }, site);
+
+  it('gives raw storage keys', () => {
+    expect(feedPath(siteFeed(site), 'rss')).toBe('rss.xml');
+    expect(feedPath(tag('科技'), 'atom')).toBe('tags/科技/atom.xml');
+    expect(feedPath(termFeed('category', term('News'), site), 'json')).toBe('categories/news/feed.json');
+  });
+
+  it.each([
+    ['科技', 'https://feeds.example.org/sub/tags/%E7%A7%91%E6%8A%80/rss.xml'],
+    ['c#', 'https://feeds.example.org/sub/tags/c%23/rss.xml'],
+    ['r&d', 'https://feeds.example.org/sub/tags/r%26d/rss.xml'],
+    ['100%', 'https://feeds.example.org/sub/tags/100%25/rss.xml'],
+    ['a b?', 'https://feeds.example.org/sub/tags/a%20b%3F/rss.xml'],
+  ])('percent-encodes the slug %j as one segment', (slug, url) => {
+    expect(feedUrl(site, tag(slug), 'rss')).toBe(url);
+    expect(new URL(url).pathname.split('/').map(decodeURIComponent)).toEqual(['', 'sub', 'tags', slug, 'rss.xml']);
+  });
+
+  it('serves the site feed from the feeds root', () => {
+    expect(feedUrl(site, siteFeed(site), 'json')).toBe('https://feeds.example.org/sub/feed.json');
+  });
+});
+
+describe('renderFeed', () => {
+  it('renders the three formats with their paths and content types', () => {
+    const feed = termFeed('tag', term('C#', 'c#'), site);
+    const files = renderFeed({ site, feed, items: [feedItem({}, site)] });
+    expect(files.map(({ path, contentType }) => ({ path, contentType }))).toEqual([
+      { path: 'tags/c#/rss.xml', contentType: FEED_FILES.rss.contentType },
+      { path: 'tags/c#/atom.xml', contentType: FEED_FILES.atom.contentType },
+      { path: 'tags/c#/feed.json', contentType: FEED_FILES.json.contentType },
+    ]);
+    expect(files[0]?.body).toMatch(/^<\?xml[^]*<rss [^]*<\/rss>\n$/);
+    expect(files[1]?.body).toMatch(/^<\?xml[^]*<feed [^]*<\/feed>\n$/);
+    expect(JSON.parse(files[2]!.body)).toMatchObject({ feed_url: 'https://feeds.example.org/sub/tags/c%23/feed.json' });
+  });
+
+  it('points each format at its own URL', () => {
+    const feed = termFeed('tag', term('科技'), site);
+    const [rss, atom] = renderFeed({ site, feed, items: [] });
+    expect(rss?.body).toContain('<atom:link href="https://feeds.example.org/sub/tags/%E7%A7%91%E6%8A%80/rss.xml" rel="self" type="application/rss+xml"/>');
+    expect(atom?.body).toContain('<id>https://feeds.example.org/sub/tags/%E7%A7%91%E6%8A%80/atom.xml</id>');
+  });
+});

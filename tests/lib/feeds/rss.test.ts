@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { siteFeed } from '../../../lib/feeds/feeds.ts';
+import { renderRss } from '../../../lib/feeds/rss.ts';
+import type { SiteConfig } from '../../../lib/config.ts';
+import type { FeedItem } from '../../../lib/post/types.ts';
+import { feedItem, person, siteConfig } from '../../support/factories.ts';
+import { parseXml, select, type XmlElement } from '../../support/validate.ts';
+
+function rss(items: FeedItem[], site: SiteConfig = siteConfig()): XmlElement {
+  const parsed = parseXml(renderRss({ site, feed: siteFeed(site), items }));
+  if ('error' in parsed) throw new Error(parsed.error);
+  return parsed.root;
+}
+
+const names = (el: XmlElement | undefined) => el?.children.map((c) => c.name);
+
+describe('renderRss', () => {
+  it('writes the channel the spec asks for', () => {
+    const site = siteConfig({ image: 'https://example.org/logo.png', copyright: 'CC BY 4.0', websubHub: 'https://hub.example.net/' });
+    const channel = select(rss([], site), 'channel')[0];
+    expect(names(channel)).toEqual([
+      'title', 'link', 'description', 'lastBuildDate', 'docs', 'generator', 'language', 'image', 'copyright', 'atom:link', 'atom:link',
+    ]);
+    expect(select(channel!, 'generator')[0]?.text).toBe('Herald');
+    expect(select(channel!, 'link').filter((l) => l.uri !== '').map((l) => l.attributes)).toEqual([
+      { href: 'https://example.org/rss.xml', rel: 'self', type: 'application/rss+xml' },
+      { href: 'https://hub.example.net/', rel: 'hub' },
+    ]);
+  });
+
+  it('leaves out image, copyright and hub when the site has none', () => {
+    expect(names(select(rss([]), 'channel')[0])).toEqual([
+      'title', 'link', 'description', 'lastBuildDate', 'docs', 'generator', 'language', 'atom:link',
+    ]);
+  });
+
+  it('writes items with guid, RFC 822 pubDate, summary as description, then content:encoded', () => {
+    const item = feedItem({
+      summary: 'Plain <summary> & more',
+      date: '2025-02-12T13:15:03.000Z',
+      updated: '2025-02-20T00:00:00.000Z',
+      authors: [person('Ann')],
+    });
+    const [el] = select(rss([item]), 'channel/item');
+    expect(names(el)).toEqual(['title', 'link', 'guid', 'pubDate', 'description', 'content:encoded', 'dc:creator']);
+    const text = (name: string) => el!.children.find((c) => c.name === name)?.text;
+    expect(select(el!, 'guid')[0]?.attributes).toEqual({ isPermaLink: 'false' });
+    expect(text('guid')).toBe(item.id);
+    expect(text('pubDate')).toBe('Wed, 12 Feb 2025 13:15:03 GMT');
+    // Readers take description as HTML: the plain-text summary is escaped to stay text.
+    expect(text('description')).toBe('Plain &lt;summary&gt; &amp; more');
+    expect(text('content:encoded')).toBe(item.html);
+    expect(text('dc:creator')).toBe('Ann');
+  });
+
+  it('credits the site author when a post names none, and nobody when neither does', () => {
+    const authored = siteConfig({ author: person('Site Team') });
+    expect(select(rss([feedItem()], authored), 'channel/item/creator').map((c) => c.text)).toEqual(['Site Team']);
+    expect(select(rss([feedItem()]), 'channel/item/creator')).toEqual([]);
+  });
+
+  it('declares the dc prefix even when no item has content', () => {
+    const body = renderRss({ site: siteConfig(), feed: siteFeed(siteConfig()), items: [feedItem({ html: '', authors: [person('Ann')] })] });
+    expect(body).not.toContain('content:encoded');
+    expect(parseXml(body)).not.toHaveProperty('error');
+  });
+});
