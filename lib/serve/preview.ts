@@ -1,0 +1,181 @@
+import path from 'node:path';
+import { loadSiteConfig } from '../cli.ts';
+import type { SiteConfig } from '../config.ts';
+import { rebuild } from '../pipeline/rebuild.ts';
+import { regenerate } from '../pipeline/regenerate.ts';
+import type { PipelineDeps, RunReport } from '../pipeline/types.ts';
+import { FsStorage } from '../storage/fs/index.ts';
+import { MemoryStorage } from '../storage/memory/index.ts';
+import { createServer } from './server.ts';
+import { CONFIG_KEY, watchContent } from './watch.ts';
+
+/**
+ * `herald serve`: build the content folder into the output folder, serve the output the way the CDN
+ * does, and push every change of the content through the same incremental regeneration as the Lambda.
+ */
+
+export interface PreviewOptions {
+  contentDir: string;
+  outDir: string;
+  /** The configuration as loaded by the CLI; reloaded from `configPath` when it changes. */
+  site: SiteConfig;
+  port: number;
+  host: string;
+  /** `--config`; default `<contentDir>/herald.config.json`. */
+  configPath?: string;
+  /** `--base-url`: when given it is kept; otherwise feeds link to the preview server itself. */
+  baseUrl?: string;
+  log: (line: string) => void;
+  now?: () => Date;
+  quietMs?: number;
+  maxWaitMs?: number;
+}
+
+export interface Preview {
+  /** Where the directory page is served, e.g. `http://127.0.0.1:8080/`. */
+  url: string;
+  /** Stops watching (letting a running regeneration finish) and serving. */
+  close(): Promise<void>;
+}
+
+/** A reason the preview could not start, worded for the person at the terminal. */
+export class PreviewError extends Error {
+  override name = 'PreviewError';
+}
+
+function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
+  if (error.code === 'EADDRINUSE') {
+    return new PreviewError(`port ${port} on ${host} is already in use (another 'herald serve'?). Stop that program or pick another port with --port <n>; --port 0 picks a free one.`);
+  }
+  if (error.code === 'EACCES') return new PreviewError(`not allowed to listen on port ${port} on ${host}; ports below 1024 need privileges, pick another with --port <n>.`);
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') return new PreviewError(`cannot listen on host ${host}: no such local address (try --host 127.0.0.1).`);
+  return error;
+}
+
+function urlOf(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/`;
+}
+
+function clock(): string {
+  return new Date().toTimeString().slice(0, 8);
+}
+
+/** One line per run, then one per rejected post or failed key: what an author needs to fix. */
+export function describeRun(what: string, report: RunReport): string[] {
+  const { posts, feeds } = report;
+  const parts = [`${feeds.written.length} file${feeds.written.length === 1 ? '' : 's'} written`];
+  if (feeds.deleted.length > 0) parts.push(`${feeds.deleted.length} deleted`);
+  if (posts.rejected.length > 0) parts.push(`${posts.rejected.length} rejected`);
+  if (report.failed.length > 0) parts.push(`${report.failed.length} failed`);
+  return [
+    `[${clock()}] ${what}: ${parts.join(', ')} in ${Math.round(report.durationMs)} ms`,
+    ...posts.rejected.map((error) => `  rejected ${error.key}: ${error.reason}`),
+    ...report.failed.map((failure) => `  failed ${failure.key}: ${failure.error}`),
+  ];
+}
+
+function describeKeys(keys: string[]): string {
+  const shown = keys.slice(0, 3).join(', ');
+  return keys.length > 3 ? `${keys.length} changes (${shown}, +${keys.length - 3} more)` : `${keys.length === 1 ? '' : `${keys.length} changes: `}${shown}`;
+}
+
+export async function openPreview(options: PreviewOptions): Promise<Preview> {
+  const { contentDir, outDir, host, log } = options;
+  const now = options.now ?? (() => new Date());
+  const content = new FsStorage(contentDir);
+  const feeds = new FsStorage(outDir);
+  const server = createServer({
+    storage: feeds,
+    cacheControl: options.site.cacheControl,
+    onError: (error, url) => log(`[${clock()}] error serving ${url}: ${(error as Error).message}`),
+  });
+
+  let port: number;
+  try {
+    port = (await server.listen(options.port, host)).port;
+  } catch (error) {
+    throw listenError(error as NodeJS.ErrnoException, host, options.port);
+  }
+  const url = urlOf(host, port);
+  // Feeds, OPML and self links point at the preview unless --base-url says where they belong.
+  const localize = (site: SiteConfig): SiteConfig => (options.baseUrl === undefined ? { ...site, feedsUrl: url } : site);
+
+  let deps: PipelineDeps = { content, feeds, state: new MemoryStorage(), site: localize(options.site), now };
+
+  const build = async (what: string) => {
+    const report = await rebuild(deps);
+    for (const line of describeRun(what, report)) log(line);
+  };
+
+  const onChange = async (keys: string[]) => {
+    await initial;
+    if (keys.includes(CONFIG_KEY)) {
+      let site: SiteConfig;
+      try {
+        site = await loadSiteConfig(contentDir, options.configPath, options.baseUrl);
+      } catch (error) {
+        log(`[${clock()}] configuration not applied, still serving the previous one: ${(error as Error).message}`);
+        return;
+      }
+      // The index remembers the configuration it was built with: rebuild re-parses what depends on it.
+      deps = { ...deps, site: localize(site) };
+      await build('configuration changed, rebuilt');
+      return;
+    }
+    const report = await regenerate(deps, keys);
+    for (const line of describeRun(describeKeys(keys), report)) log(line);
+  };
+
+  const watcher = watchContent({
+    dir: contentDir,
+    configFile: options.configPath === undefined ? undefined : path.resolve(options.configPath),
+    onChange,
+    onError: (error) => log(`[${clock()}] regeneration failed: ${(error as Error).stack ?? String(error)}`),
+    quietMs: options.quietMs,
+    maxWaitMs: options.maxWaitMs,
+  });
+  // Watch before building so that nothing saved during the first build is missed; runs wait for it.
+  const initial = watcher.ready.then(() => build(`built ${path.relative(process.cwd(), contentDir) || '.'}`));
+  try {
+    await initial;
+  } catch (error) {
+    await Promise.allSettled([watcher.close(), server.close()]);
+    throw error;
+  }
+  log(`Serving ${path.relative(process.cwd(), outDir) || '.'} at ${url} (feed directory), watching ${path.relative(process.cwd(), contentDir) || '.'} for changes. Ctrl-C to stop.`);
+
+  return {
+    url,
+    async close() {
+      await watcher.close();
+      await server.close();
+    },
+  };
+}
+
+/** The CLI entry: runs until SIGINT/SIGTERM, then shuts down cleanly. Resolves with the exit status. */
+export async function startPreview(options: PreviewOptions): Promise<number> {
+  let preview: Preview;
+  try {
+    preview = await openPreview(options);
+  } catch (error) {
+    options.log(`herald serve: ${error instanceof PreviewError ? error.message : ((error as Error).stack ?? String(error))}`);
+    return error instanceof PreviewError ? 2 : 1;
+  }
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (received: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(received);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  options.log(`${signal === 'SIGINT' ? '\n' : ''}Stopping (waiting for a running regeneration; Ctrl-C again to force).`);
+  const force = () => process.exit(130);
+  process.once('SIGINT', force);
+  await preview.close();
+  process.off('SIGINT', force);
+  return 0;
+}
