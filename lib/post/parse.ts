@@ -1,0 +1,264 @@
+/**
+ * One content file to a normalized Post. Cheap checks run first (section page, size, NUL bytes,
+ * UTF-8), then the front matter, then each field. Front-matter keys are case-insensitive, as in
+ * Hugo. Every problem becomes a PostError naming the file, the key and the reason; parsePost
+ * never throws, so one bad file never costs the others.
+ */
+import { createHash } from 'node:crypto';
+import { isLanguageTag, parsePerson, type Person, type SiteConfig } from '../config.ts';
+import { makeTerm } from '../terms.ts';
+import { DateError, dateFromFileName, dateFromPath, parseDate } from './dates.ts';
+import { FrontMatterError, splitFrontMatter } from './frontmatter.ts';
+import { expandPermalink, keyParts, overrideUrl } from './permalink.ts';
+import { cleanLine, cleanText, stripXmlInvalid } from './text.ts';
+import { PostError, type Image, type ParseResult, type Post, type Term } from './types.ts';
+
+// Decoding strips a leading BOM; `fatal` makes invalid UTF-8 (Latin-1, binaries) an error, not U+FFFD.
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
+const SECTION_PAGE = /(?:^|\/)_index(?:\.[^/]*)?\.(?:md|markdown)$/i;
+
+/** Hugo's names for each date, in order of preference. */
+const DATE_KEYS = {
+  date: ['date'],
+  publishDate: ['publishdate', 'pubdate', 'published'],
+  lastmod: ['lastmod', 'updated', 'modified'],
+  expiryDate: ['expirydate', 'unpublishdate'],
+} as const;
+
+const IMAGE_KEYS = ['thumbnail', 'image', 'cover', 'images'] as const;
+
+/** MIME types known from an image URL's extension; anything else gets no type rather than a guess. */
+const IMAGE_TYPES = new Map(Object.entries({
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  jpe: 'image/jpeg',
+  png: 'image/png',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  avif: 'image/avif',
+  svg: 'image/svg+xml',
+}));
+
+/** Namespace of Herald's name-based item ids (RFC 4122 version 5). Changing it changes every id. */
+const ID_NAMESPACE = Buffer.from('b19bc8e3a063410eb6fc8f78d861ec62', 'hex');
+
+/** Reads one post. `key` is the content key (path under the content root). Never throws. */
+export function parsePost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult {
+  if (SECTION_PAGE.test(key)) return { status: 'skipped', key, reason: 'section page (_index.md)' };
+  try {
+    return readPost(key, bytes, site);
+  } catch (error) {
+    if (error instanceof PostError) return { status: 'rejected', error };
+    // A bug, not bad input: still only this file is lost, and the message says where.
+    return { status: 'rejected', error: new PostError(key, `internal error while parsing: ${(error as Error).message}`) };
+  }
+}
+
+/** The stable id of the post stored under `key`: `urn:uuid:` + a version 5 UUID of the key. */
+export function itemId(key: string): string {
+  const hash = createHash('sha1').update(ID_NAMESPACE).update(key, 'utf8').digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.toString('hex', 0, 16);
+  return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult {
+  if (bytes.byteLength > site.maxPostBytes) {
+    throw new PostError(key, `file is ${bytes.byteLength} bytes, larger than maxPostBytes (${site.maxPostBytes})`);
+  }
+  // Buffer.indexOf is memchr; Uint8Array.indexOf is a slow element loop.
+  if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(0) !== -1) {
+    throw new PostError(key, 'binary file (contains NUL bytes), not a Markdown post');
+  }
+  let text: string;
+  try {
+    text = UTF8.decode(bytes);
+  } catch {
+    throw new PostError(key, 'not valid UTF-8 text (binary, or another encoding such as Latin-1: save it as UTF-8)');
+  }
+
+  let data: Record<string, unknown>;
+  let body: string;
+  try {
+    ({ data, body } = splitFrontMatter(text));
+  } catch (error) {
+    if (error instanceof FrontMatterError) throw new PostError(key, error.message);
+    throw error;
+  }
+  // Front-matter keys are case-insensitive (Hugo lower-cases them); null and "" mean absent.
+  const fields = new Map<string, unknown>();
+  for (const name in data) {
+    const value = data[name];
+    if (value !== null && value !== '' && value !== undefined) fields.set(name.toLowerCase(), value);
+  }
+
+  const rawTitle = scalarText(fields.get('title'));
+  const title = rawTitle === undefined ? '' : cleanLine(rawTitle);
+  if (title === '') return { status: 'skipped', key, reason: 'no title' };
+
+  const { timeZone } = site;
+  const published = readDate(fields, DATE_KEYS.publishDate, timeZone, key);
+  const lastmod = readDate(fields, DATE_KEYS.lastmod, timeZone, key);
+  const expiry = readDate(fields, DATE_KEYS.expiryDate, timeZone, key);
+  const lang = firstLanguage(fields.get('lang') ?? fields.get('language'));
+  const parts = keyParts(key, lang, site.language);
+  const rawSlug = scalarText(fields.get('slug'));
+  const slug = rawSlug === undefined ? '' : cleanLine(rawSlug);
+
+  let date = readDate(fields, DATE_KEYS.date, timeZone, key) ?? published;
+  const pathValue = scalarText(fields.get('path'));
+  if (date === undefined && pathValue !== undefined) date = dateFromPath(pathValue, timeZone);
+  if (date === undefined) {
+    const fromName = dateFromFileName(parts.filename, timeZone);
+    if (fromName) {
+      date = fromName.date;
+      // Jekyll-style names: the date is not part of the slug.
+      if (fromName.rest !== '') parts.filename = fromName.rest;
+    }
+  }
+  if (date === undefined) {
+    throw new PostError(key, 'date: missing (give date or publishDate, a path such as 2014/09/15/slug, or a file name such as 2025-02-12-slug.md)');
+  }
+
+  const urlValue = scalarText(fields.get('url'));
+  let url: string | undefined;
+  if (urlValue !== undefined) {
+    url = overrideUrl(urlValue, site.baseUrl, false);
+    if (url === undefined) throw new PostError(key, `url: ${JSON.stringify(urlValue)} is not a path or an http(s) URL`);
+  } else if (pathValue !== undefined) {
+    url = overrideUrl(pathValue, site.baseUrl, true);
+    if (url === undefined) throw new PostError(key, `path: ${JSON.stringify(pathValue)} is not a path or an http(s) URL`);
+  } else {
+    const path = expandPermalink(site.permalink, parts, slug || parts.filename, title, date, timeZone);
+    url = new URL(path, site.baseUrl).href;
+  }
+
+  const post: Post = {
+    key,
+    id: itemId(key),
+    title,
+    url,
+    date: new Date(date).toISOString(),
+    updated: new Date(lastmod !== undefined && lastmod > date ? lastmod : date).toISOString(),
+    draft: isTrue(fields.get('draft')),
+    categories: terms(fields.get('categories'), 'categories', site, key),
+    tags: terms(fields.get('tags'), 'tags', site, key),
+    authors: authors(fields.get('authors') ?? fields.get('author'), fields.get('authorlink'), site, key),
+    // The Markdown source as written; renderBody removes XML-invalid characters from its output.
+    body,
+  };
+  if (published !== undefined && published > date) post.publishDate = new Date(published).toISOString();
+  if (expiry !== undefined) post.expiryDate = new Date(expiry).toISOString();
+  const rawSummary = scalarText(fields.get('summary') ?? fields.get('description'));
+  const summary = rawSummary === undefined ? '' : cleanText(rawSummary);
+  if (summary !== '') post.summary = summary;
+  if (lang !== undefined) post.lang = lang;
+  const image = firstImage(fields, url);
+  if (image) post.image = image;
+  return { status: 'post', post };
+}
+
+/** The first of `names` present, as epoch ms; a value that is not a date rejects the post. */
+function readDate(fields: Map<string, unknown>, names: readonly string[], timeZone: string, key: string): number | undefined {
+  for (const name of names) {
+    const value = fields.get(name);
+    if (value === undefined) continue;
+    try {
+      return parseDate(value, timeZone);
+    } catch (error) {
+      if (error instanceof DateError) throw new PostError(key, `${name}: ${error.message}`);
+      throw error;
+    }
+  }
+  return undefined;
+}
+
+/** A YAML/TOML scalar as text; lists, mappings and dates are not text. */
+function scalarText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
+  return undefined;
+}
+
+function isTrue(value: unknown): boolean {
+  return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
+}
+
+/** Categories or tags: a string is one term (as in Hugo, no comma splitting), a list is many. */
+function terms(value: unknown, name: string, site: SiteConfig, key: string): Term[] {
+  if (value === undefined) return [];
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length > site.maxTermsPerPost) {
+    throw new PostError(key, `${name}: ${list.length} terms, more than maxTermsPerPost (${site.maxTermsPerPost})`);
+  }
+  const seen = new Set<string>();
+  const result: Term[] = [];
+  for (const item of list) {
+    const text = scalarText(item);
+    if (text === undefined) {
+      if (item === null || item === undefined) continue;
+      throw new PostError(key, `${name}: expected a string or a list of strings, found ${Array.isArray(item) ? 'a nested list' : 'a mapping'}`);
+    }
+    const term = makeTerm(text);
+    if (term && !seen.has(term.slug)) {
+      seen.add(term.slug);
+      result.push(term);
+    }
+  }
+  return result;
+}
+
+/** The first language of `lang` (string or list), when it is a well-formed tag. */
+function firstLanguage(value: unknown): string | undefined {
+  const first = scalarText(Array.isArray(value) ? value[0] : value);
+  const tag = first === undefined ? undefined : cleanLine(first);
+  return tag !== undefined && isLanguageTag(tag) ? tag : undefined;
+}
+
+/**
+ * Post authors: a string, a list, or `{ name, email, url }`; unusable entries (empty strings) are
+ * ignored; none at all means the site author. sofastack's `authorlink` is the author's URL.
+ */
+function authors(value: unknown, link: unknown, site: SiteConfig, key: string): Person[] {
+  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  if (list.length > site.maxTermsPerPost) throw new PostError(key, `authors: ${list.length} authors, more than maxTermsPerPost (${site.maxTermsPerPost})`);
+  const people: Person[] = [];
+  for (const item of list) {
+    const person = parsePerson(typeof item === 'number' ? String(item) : item, { strict: false });
+    if (typeof person !== 'string') people.push(person);
+  }
+  if (people.length === 1 && people[0]!.url === undefined && typeof link === 'string' && /^https?:\/\//i.test(link.trim())) {
+    const url = overrideUrl(link, site.baseUrl, false);
+    if (url !== undefined) people[0]!.url = url;
+  }
+  if (people.length === 0 && site.author) people.push(site.author);
+  return people;
+}
+
+/** The post's image from thumbnail, image, cover or Hugo's `images`, absolute and http(s) only. */
+function firstImage(fields: Map<string, unknown>, postUrl: string): Image | undefined {
+  for (const name of IMAGE_KEYS) {
+    let value = fields.get(name);
+    if (Array.isArray(value)) value = value[0];
+    if (typeof value === 'object' && value !== null) {
+      const object = value as Record<string, unknown>;
+      value = object.image ?? object.src ?? object.url;
+    }
+    if (typeof value !== 'string' || value.trim() === '') continue;
+    let url: URL;
+    try {
+      url = new URL(stripXmlInvalid(value.trim()), postUrl);
+    } catch {
+      continue;
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') continue;
+    const image: Image = { url: url.href };
+    const extension = /\.([A-Za-z0-9]+)$/.exec(url.pathname)?.[1]?.toLowerCase();
+    const type = extension === undefined ? undefined : IMAGE_TYPES.get(extension);
+    if (type) image.type = type;
+    return image;
+  }
+  return undefined;
+}

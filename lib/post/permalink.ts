@@ -1,0 +1,93 @@
+/**
+ * Post URLs. Front matter `url` (Hugo) or `path` (Zola, rust-blog) wins; otherwise the site's
+ * `permalink` pattern is expanded from the content key. Paths are relative to `baseUrl`, so a
+ * site served under `https://example.com/blog/` keeps its `/blog/` prefix even for `url: /x/`.
+ *
+ * Tokens: `:sections` every folder of the key (`zh-CN/news/qq`), `:section` the first one,
+ * `:filename` the file name without `.md` and without a language suffix that matches the post's
+ * or site's language or has a region (`.zh-CN`, `.en`), `:slug` front-matter `slug` or else the
+ * file name (minus a `2025-02-12-` date prefix when the date came from it), `:title` the title
+ * in lower case with runs of other characters turned into `-`, `:year`/`:month`/`:day` the
+ * publication date in the site's time zone. A page bundle (`<folder>/index.md`) is named after
+ * its folder, which is then not one of its sections. Token values are percent-encoded.
+ */
+import { calendarDate } from './dates.ts';
+
+/** What the key says about a post: its folders and its name. */
+export interface KeyParts {
+  sections: string[];
+  /** File name without extension and language suffix; the bundle folder for `index.md`. */
+  filename: string;
+}
+
+const EXTENSION = /\.(?:md|markdown)$/i;
+const LANGUAGE_SUFFIX = /\.([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)$/;
+
+export function keyParts(key: string, ...languages: (string | undefined)[]): KeyParts {
+  const sections = key.split('/').filter((segment) => segment !== '' && segment !== '.');
+  let filename = (sections.pop() ?? '').replace(EXTENSION, '');
+  const suffix = LANGUAGE_SUFFIX.exec(filename);
+  if (suffix) {
+    const tag = suffix[1]!.toLowerCase();
+    // `node.js.md` keeps its `.js`: only a known language or a language-region pair is a suffix.
+    if (tag.includes('-') || languages.some((language) => language?.toLowerCase() === tag)) filename = filename.slice(0, suffix.index);
+  }
+  if (filename === 'index' && sections.length > 0) filename = sections.pop()!;
+  return { sections, filename };
+}
+
+/** A pattern split into literal text (even indexes) and token names (odd indexes), once per pattern. */
+const compiled = new Map<string, string[]>();
+
+function compile(pattern: string): string[] {
+  let parts = compiled.get(pattern);
+  if (!parts) {
+    parts = pattern.split(/:([A-Za-z]+)/);
+    compiled.set(pattern, parts);
+  }
+  return parts;
+}
+
+/** The pattern expanded into a path relative to baseUrl (no leading `/`). */
+export function expandPermalink(pattern: string, parts: KeyParts, slug: string, title: string, date: number, timeZone: string): string {
+  const pieces = compile(pattern);
+  let path = pieces[0]!;
+  let calendar: ReturnType<typeof calendarDate> | undefined;
+  for (let i = 1; i < pieces.length; i += 2) {
+    const name = pieces[i]!;
+    let value: string;
+    if (name === 'sections') value = parts.sections.map(encodeURIComponent).join('/');
+    else if (name === 'section') value = encodeURIComponent(parts.sections[0] ?? '');
+    else if (name === 'filename') value = encodeURIComponent(parts.filename);
+    else if (name === 'slug') value = encodeURIComponent(slug);
+    else if (name === 'title') value = encodeURIComponent(urlize(title));
+    else if (name === 'year' || name === 'month' || name === 'day') value = (calendar ??= calendarDate(date, timeZone))[name];
+    else value = `:${name}`;
+    path += value + pieces[i + 1]!;
+  }
+  // Empty tokens (no section) must not leave `//`, which would read as a host.
+  return path.replace(/\/{2,}/g, '/').replace(/^\//, '');
+}
+
+/** `url`/`path` front matter resolved against baseUrl; undefined when it is not an http(s) URL. */
+export function overrideUrl(value: string, baseUrl: string, folder: boolean): string | undefined {
+  const trimmed = value.trim();
+  if (trimmed === '') return undefined;
+  let url: URL;
+  try {
+    url = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(trimmed) ? new URL(trimmed) : new URL(trimmed.replace(/^\/+/, ''), baseUrl);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (folder && !url.pathname.endsWith('/') && url.search === '' && url.hash === '') url.pathname += '/';
+  return url.href;
+}
+
+function urlize(title: string): string {
+  return title
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
+    .replace(/^-+|-+$/g, '');
+}

@@ -1,0 +1,145 @@
+/**
+ * Post bodies to feed HTML: Markdown through markdown-it (raw HTML allowed, as Hugo's Goldmark
+ * with `unsafe`), then sanitize-html, which keeps a generous set of content tags and drops
+ * scripts, frames, plug-ins, styles, forms, event handlers and dangerous URL schemes. Every URL
+ * attribute (`href`, `src`, each `srcset` candidate, `poster`, `cite`) is made absolute against
+ * the post's URL first, so the scheme checks see what a reader would load. Feed readers show items
+ * away from the site, where relative URLs resolve against nothing.
+ */
+import MarkdownIt from 'markdown-it';
+import sanitizeHtml from 'sanitize-html';
+import type { SiteConfig } from '../config.ts';
+import { stripXmlInvalid } from './text.ts';
+import type { FeedItem, Post } from './types.ts';
+
+// One instance for every post: construction compiles markdown-it's rules.
+const markdown = new MarkdownIt({ html: true, linkify: false, typographer: false });
+
+const URL_ATTRIBUTES = ['href', 'src', 'poster', 'cite'] as const;
+const SAFE_SCHEMES = ['http:', 'https:', 'mailto:', 'tel:'];
+const MEDIA = ['src', 'type', 'width', 'height', 'title'];
+
+const SANITIZE: sanitizeHtml.IOptions = {
+  allowedTags: [
+    ...sanitizeHtml.defaults.allowedTags,
+    'img', 'picture', 'source', 'video', 'audio', 'track', 'figure', 'figcaption',
+    'details', 'summary', 'del', 'ins',
+  ],
+  allowedAttributes: {
+    '*': ['title', 'lang', 'dir'],
+    a: ['href', 'name', 'rel', 'hreflang'],
+    img: ['src', 'srcset', 'sizes', 'alt', 'width', 'height', 'loading'],
+    source: ['src', 'srcset', 'sizes', 'type', 'media', 'width', 'height'],
+    video: [...MEDIA, 'poster', 'controls', 'loop', 'muted', 'playsinline', 'preload'],
+    audio: [...MEDIA, 'controls', 'loop', 'muted', 'preload'],
+    track: ['src', 'kind', 'srclang', 'label', 'default'],
+    code: ['class'],
+    pre: ['class'],
+    ol: ['start', 'reversed', 'type'],
+    li: ['value'],
+    td: ['colspan', 'rowspan', 'align', 'headers'],
+    th: ['colspan', 'rowspan', 'align', 'scope', 'abbr'],
+    col: ['span'],
+    colgroup: ['span'],
+    blockquote: ['cite'],
+    q: ['cite'],
+    del: ['cite', 'datetime'],
+    ins: ['cite', 'datetime'],
+    time: ['datetime'],
+    data: ['value'],
+    abbr: ['title'],
+    details: ['open'],
+  },
+  allowedSchemes: ['http', 'https', 'mailto', 'tel'],
+  // Inline images (`data:image/...`) are common in pasted content and cannot run script in <img>.
+  allowedSchemesByTag: { img: ['http', 'https', 'data'], source: ['http', 'https', 'data'] },
+  allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'poster'],
+  allowProtocolRelative: false,
+  disallowedTagsMode: 'discard',
+  // Dropped with their content; other disallowed tags keep their text.
+  nonTextTags: ['script', 'style', 'textarea', 'option', 'xmp', 'noscript', 'iframe', 'object', 'embed', 'template', 'svg', 'math', 'select'],
+};
+
+/** The post's body as sanitized, absolutized, XML-safe HTML. */
+export function renderBody(post: Post, _site: SiteConfig): string {
+  const html = markdown.render(stripXmlInvalid(post.body));
+  const clean = sanitizeHtml(html, { ...SANITIZE, transformTags: { '*': absolutizer(post.url) } });
+  // Entities such as &#12; decode to characters XML forbids.
+  return stripXmlInvalid(clean);
+}
+
+/**
+ * A FeedItem: the metadata plus the item HTML. With `content: 'summary'` the HTML is only the
+ * summary, escaped, in a paragraph (empty when the post has none), and the body is never rendered:
+ * sites choose it so feeds do not carry full articles, so there is no fallback to the body.
+ */
+export function toFeedItem(post: Post, site: SiteConfig): FeedItem {
+  const { body: _body, ...meta } = post;
+  const html = site.content === 'summary' ? (post.summary ? `<p>${escapeHtml(post.summary)}</p>` : '') : renderBody(post, site);
+  return { ...meta, html };
+}
+
+function absolutizer(base: string): sanitizeHtml.Transformer {
+  return (tagName, attribs) => {
+    for (const name of URL_ATTRIBUTES) {
+      const value = attribs[name];
+      if (value === undefined) continue;
+      const absolute = absoluteUrl(value, base, tagName === 'img' || tagName === 'source');
+      if (absolute === undefined) delete attribs[name];
+      else attribs[name] = absolute;
+    }
+    if (attribs.srcset !== undefined) {
+      const srcset = absoluteSrcset(attribs.srcset, base);
+      if (srcset === '') delete attribs.srcset;
+      else attribs.srcset = srcset;
+    }
+    return { tagName, attribs };
+  };
+}
+
+/** An absolute URL with a safe scheme, or undefined. `data:` only for images, and only `data:image/`. */
+function absoluteUrl(value: string, base: string, image: boolean): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value.trim(), base);
+  } catch {
+    return undefined;
+  }
+  if (SAFE_SCHEMES.includes(url.protocol)) return url.href;
+  if (image && url.protocol === 'data:' && /^image\//i.test(url.pathname)) return url.href;
+  return undefined;
+}
+
+/**
+ * Each candidate of a srcset made absolute; unsafe candidates dropped. Parsed as the HTML
+ * standard does: a URL runs to the next whitespace (commas included, so `x,w_100.jpg` stays
+ * whole), a trailing comma ends a candidate, descriptors run to the next comma.
+ */
+export function absoluteSrcset(srcset: string, base: string): string {
+  const candidates: string[] = [];
+  let i = 0;
+  while (i < srcset.length) {
+    while (i < srcset.length && /[\s,]/.test(srcset[i]!)) i++;
+    if (i >= srcset.length) break;
+    let end = i;
+    while (end < srcset.length && !/\s/.test(srcset[end]!)) end++;
+    let url = srcset.slice(i, end);
+    let descriptor = '';
+    i = end;
+    if (url.endsWith(',')) {
+      url = url.replace(/,+$/, '');
+    } else {
+      const comma = srcset.indexOf(',', i);
+      const stop = comma === -1 ? srcset.length : comma;
+      descriptor = srcset.slice(i, stop).trim();
+      i = stop + 1;
+    }
+    const absolute = absoluteUrl(url, base, true);
+    if (absolute !== undefined) candidates.push(descriptor ? `${absolute} ${descriptor}` : absolute);
+  }
+  return candidates.join(', ');
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"]/g, (char) => (char === '&' ? '&amp;' : char === '<' ? '&lt;' : char === '>' ? '&gt;' : '&quot;'));
+}

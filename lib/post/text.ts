@@ -1,0 +1,33 @@
+/**
+ * Text cleaning shared by every field that ends up in a feed. XML 1.0 (RSS, Atom) cannot carry
+ * C0 controls other than tab/LF/CR, U+FFFE/U+FFFF or unpaired surrogates, not even escaped, so
+ * they are removed at the source rather than trusted to each renderer.
+ */
+
+// With the `u` flag a surrogate range only matches unpaired surrogates: pairs are one code point.
+const XML_INVALID = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF\uD800-\uDFFF]/gu;
+const XML_INVALID_ONE = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF\uD800-\uDFFF]/u;
+
+/** Removes the characters XML 1.0 forbids; returns the same string when there are none (the common case). */
+export function stripXmlInvalid(text: string): string {
+  return XML_INVALID_ONE.test(text) ? text.replace(XML_INVALID, '') : text;
+}
+
+// Line breaks and tabs become spaces; other C0/C1 controls (mojibake such as U+009D) carry nothing.
+const LINE_CONTROLS = /[\t\n\r\v\f\u2028\u2029]+/g;
+const OTHER_CONTROLS = /[\0-\x08\x0E-\x1F\x7F-\x9F\uFFFE\uFFFF\uD800-\uDFFF]/gu;
+const NEEDS_CLEANING = /[\0-\x1F\x7F-\x9F\u2028\u2029\uFFFE\uFFFF\uD800-\uDFFF]| {2}/u;
+
+/**
+ * A single-line field (title, author name, language): no control characters or line breaks,
+ * runs of ASCII spaces folded, trimmed. Other spaces (NBSP in French titles) are the author's choice.
+ */
+export function cleanLine(text: string): string {
+  if (!NEEDS_CLEANING.test(text)) return text.trim();
+  return text.replace(OTHER_CONTROLS, '').replace(LINE_CONTROLS, ' ').replace(/ {2,}/g, ' ').trim();
+}
+
+/** A multi-line plain-text field (summary): XML-safe, trimmed, line breaks kept. */
+export function cleanText(text: string): string {
+  return stripXmlInvalid(text).trim();
+}
