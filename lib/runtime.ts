@@ -264,7 +264,7 @@ export async function invokeAsync(s3: S3Client, env: Env, functionName: string, 
 }
 
 /** The SDK's checksum shape over node:crypto: a hash, or an HMAC when given a secret. */
-class Sha256 {
+export class Sha256 {
   private hash: Hash | Hmac;
   constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
     this.hash = this.start();

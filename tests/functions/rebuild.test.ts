@@ -1,0 +1,45 @@
+// Needs no external server: the handler runs the real pipeline over in-memory stores.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createHandler } from '../../functions/rebuild.ts';
+import type { StoreRole } from '../../lib/runtime.ts';
+import { intercept } from '../../lib/storage/intercept.ts';
+import { MemoryStorage } from '../../lib/storage/memory/index.ts';
+import { markdownPost, siteConfigJson } from '../support/markdown-posts.ts';
+import { recordingLog } from '../support/recording-log.ts';
+
+const ENV = { CONTENT_BUCKET: 'content', FEEDS_BUCKET: 'feeds', AWS_REGION: 'us-east-1' };
+
+describe('rebuild handler', () => {
+  let stores: Record<StoreRole, MemoryStorage>;
+  let log: ReturnType<typeof recordingLog>;
+
+  beforeEach(async () => {
+    stores = { content: new MemoryStorage(), feeds: new MemoryStorage(), state: new MemoryStorage() };
+    log = recordingLog();
+    await stores.content.put('herald.config.json', siteConfigJson());
+    await stores.content.put('a.md', markdownPost({ title: 'A', tags: ['one'] }));
+    await stores.content.put('b.md', markdownPost({ title: 'B', categories: ['Two'] }));
+  });
+
+  it.each([{}, { source: 'aws.events', 'detail-type': 'Scheduled Event' }, undefined])('rebuilds everything for any event (%o)', async (event) => {
+    const handler = createHandler({ env: ENV, log, wrapStorage: (_s3, role) => stores[role] });
+    const summary = await handler(event);
+    expect(summary).toMatchObject({ posts: 2, published: 2, rejected: 0 });
+    expect(summary.feedsWritten).toBeGreaterThan(0);
+    expect(await stores.feeds.head('tags/one/rss.xml')).not.toBeNull();
+    expect(await stores.feeds.head('categories/two/feed.json')).not.toBeNull();
+    expect(log.at('info').at(-1)).toMatchObject({ message: 'rebuild finished', extra: { processed: 2, failed: 0 } });
+  });
+
+  it('throws when posts could not be read, so the schedule retries it', async () => {
+    const handler = createHandler({
+      env: ENV,
+      log,
+      wrapStorage: (_s3, role) =>
+        role === 'content'
+          ? intercept(stores.content, { before: (call) => { if (call.op === 'get' && call.key === 'b.md') throw new Error('SlowDown'); } })
+          : stores[role],
+    });
+    await expect(handler({})).rejects.toThrow(/rebuild: 1 keys failed; first: b.md/);
+  });
+});

@@ -1,0 +1,110 @@
+// Needs no external server: the Lambda invoke is checked against an HTTP server of the test's own on 127.0.0.1.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { createS3Client, EnvironmentError } from '../../lib/aws.ts';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { invokeAsync, readSettings, Sha256 } from '../../lib/runtime.ts';
+
+const base = { CONTENT_BUCKET: 'content', FEEDS_BUCKET: 'feeds' };
+
+describe('readSettings', () => {
+  it('applies the documented defaults', () => {
+    expect(readSettings(base)).toEqual({
+      contentBucket: 'content',
+      contentPrefix: 'posts/',
+      feedsBucket: 'feeds',
+      feedsPrefix: '',
+      statePrefix: '_herald/',
+      wildcardThreshold: 15,
+    });
+  });
+
+  it('reads every optional variable', () => {
+    const settings = readSettings({
+      ...base,
+      CONTENT_PREFIX: 'blog',
+      FEEDS_PREFIX: 'public/',
+      STATE_PREFIX: 'index/',
+      DISTRIBUTION_ID: 'E123',
+      WEBSUB_HUB: 'https://hub.example.org/',
+      INVALIDATION_WILDCARD_THRESHOLD: '40',
+      REBUILD_FUNCTION_NAME: 'herald-rebuild',
+    });
+    expect(settings).toMatchObject({
+      contentPrefix: 'blog/',
+      feedsPrefix: 'public/',
+      statePrefix: 'index/',
+      distributionId: 'E123',
+      websubHub: 'https://hub.example.org/',
+      wildcardThreshold: 40,
+      rebuildFunctionName: 'herald-rebuild',
+    });
+  });
+
+  it.each([
+    [{ FEEDS_BUCKET: 'feeds' }, /CONTENT_BUCKET is not set/],
+    [{ CONTENT_BUCKET: 'content' }, /FEEDS_BUCKET is not set/],
+    [{ ...base, STATE_PREFIX: '' }, /STATE_PREFIX must not be empty/],
+    [{ ...base, FEEDS_PREFIX: 'public/', STATE_PREFIX: 'public/_herald/' }, /lies inside FEEDS_PREFIX/],
+    [{ ...base, CONTENT_PREFIX: '/posts/' }, /CONTENT_PREFIX must not start with/],
+    [{ ...base, INVALIDATION_WILDCARD_THRESHOLD: 'many' }, /whole number/],
+    [{ ...base, WEBSUB_HUB: 'hub' }, /WEBSUB_HUB is not a URL/],
+  ])('refuses %o naming the variable', (env, message) => {
+    expect(() => readSettings(env)).toThrow(EnvironmentError);
+    expect(() => readSettings(env)).toThrow(message);
+  });
+});
+
+describe('invokeAsync', () => {
+  it('signs with a SHA-256 that reproduces the AWS Signature V4 test suite (get-vanilla)', async () => {
+    const signer = new SignatureV4({
+      service: 'service',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
+      sha256: Sha256,
+      applyChecksum: false,
+      uriEscapePath: true,
+    });
+    const signed = await signer.sign(
+      { method: 'GET', protocol: 'https:', hostname: 'example.amazonaws.com', path: '/', query: {}, headers: { host: 'example.amazonaws.com' } },
+      { signingDate: new Date('2015-08-30T12:36:00Z') },
+    );
+    expect(signed.headers.authorization).toBe(
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, ' +
+        'Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
+    );
+  });
+
+  it('sends a signed asynchronous Invoke and accepts 202', async () => {
+    const seen: { method?: string; url?: string; headers: Record<string, unknown>; body: string }[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        seen.push({ method: request.method, url: request.url, headers: request.headers, body });
+        response.statusCode = seen.length === 1 ? 202 : 404;
+        response.end(seen.length === 1 ? '' : '{"Message":"Function not found"}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const env = { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: endpoint };
+    const s3 = createS3Client(env, { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
+    try {
+      await invokeAsync(s3, env, 'herald-rebuild', { reason: 'config' });
+      const [request] = seen;
+      expect(request?.method).toBe('POST');
+      expect(request?.url).toBe('/2015-03-31/functions/herald-rebuild/invocations');
+      expect(request?.headers['x-amz-invocation-type']).toBe('Event');
+      expect(request?.headers.authorization).toMatch(
+        /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/lambda\/aws4_request, SignedHeaders=[^,]*x-amz-invocation-type[^,]*, Signature=[0-9a-f]{64}$/,
+      );
+      expect(JSON.parse(request!.body)).toEqual({ reason: 'config' });
+      await expect(invokeAsync(s3, env, 'missing', {})).rejects.toThrow(/invoking missing failed: 404 .*Function not found/);
+    } finally {
+      s3.destroy();
+      server.close();
+    }
+  });
+});
