@@ -47,7 +47,8 @@ export function parseFlatYaml(source: string): Record<string, unknown> | undefin
       list = undefined;
       listIndent = -1;
       const key = entry[1]!;
-      if (key === '__proto__' || Object.hasOwn(data, key)) return undefined;
+      // Keys are scalars too: `true:` or `null:` would resolve to another key string.
+      if (key === '__proto__' || Object.hasOwn(data, key) || NULL.test(key) || TRUE.test(key) || FALSE.test(key)) return undefined;
       const text = trimSpaces(entry[2] ?? '');
       if (text === '' || text.startsWith('#')) {
         listKey = key;
@@ -81,7 +82,9 @@ function scalar(text: string): Result<unknown> {
     if (quoted === NO || !onlyComment(text, quoted.end)) return NO;
     return quoted.value;
   }
-  return plain(text, false);
+  // In a plain scalar, " #" starts a comment.
+  const comment = text.indexOf(' #');
+  return plain(comment === -1 ? text : trimSpaces(text.slice(0, comment)), false);
 }
 
 /** `[a, "b", 'c']` on one line; nested collections and trailing commas are left to `yaml`. */
