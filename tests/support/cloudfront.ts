@@ -24,10 +24,11 @@ export async function createTestDistribution(client: CloudFrontClient, origin = 
 /** The paths of every invalidation a distribution received, oldest first. */
 export async function invalidatedPaths(client: CloudFrontClient, distributionId: string): Promise<string[][]> {
   const list = await client.send(new ListInvalidationsCommand({ DistributionId: distributionId }));
-  const batches: string[][] = [];
+  const batches: { time: number; paths: string[] }[] = [];
   for (const item of list.InvalidationList?.Items ?? []) {
     const { Invalidation } = await client.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: item.Id! }));
-    batches.push(Invalidation?.InvalidationBatch?.Paths?.Items ?? []);
+    batches.push({ time: Invalidation?.CreateTime?.getTime() ?? 0, paths: Invalidation?.InvalidationBatch?.Paths?.Items ?? [] });
   }
-  return batches.reverse();
+  // Ordered by creation, not by the listing's order (which differs between CloudFront and moto).
+  return batches.sort((a, b) => a.time - b.time).map((batch) => batch.paths);
 }
