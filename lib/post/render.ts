@@ -15,6 +15,32 @@ import type { FeedItem, Post } from './types.ts';
 // One instance for every post: construction compiles markdown-it's rules.
 const markdown = new MarkdownIt({ html: true, linkify: false, typographer: false });
 
+/**
+ * Every HTML element name. Posts are full of pseudo-tags written as text (`<TSLA>`, `<US>`,
+ * `<think>`, `Vec<T>`, `<eBPF>`): markdown-it passes them on as raw HTML and the sanitizer would
+ * silently drop them, so a tag whose name is no HTML element is escaped and shown as written.
+ * Real elements (allowed or not) and custom elements (`<my-widget>`) go to the sanitizer.
+ */
+const HTML_ELEMENTS = new Set(
+  ('a abbr acronym address applet area article aside audio b base basefont bdi bdo big blink blockquote body br button ' +
+    'canvas caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl dt em embed ' +
+    'fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe ' +
+    'image img input ins kbd label legend li link listing main map mark marquee math menu meta meter nav nobr noembed ' +
+    'noframes noscript object ol optgroup option output p param picture plaintext pre progress q rb rp rt rtc ruby s ' +
+    'samp script search section select slot small source span strike strong style sub summary sup svg table tbody td ' +
+    'template textarea tfoot th thead time title tr track tt u ul var video wbr xmp').split(' '),
+);
+const TAG = /<(\/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])[^<>]*>/g;
+
+function escapeUnknownTags(html: string): string {
+  return html.replace(TAG, (tag, _slash: string, name: string) =>
+    HTML_ELEMENTS.has(name.toLowerCase()) || name.includes('-') ? tag : escapeHtml(tag),
+  );
+}
+
+markdown.renderer.rules.html_inline = (tokens, index) => escapeUnknownTags(tokens[index]!.content);
+markdown.renderer.rules.html_block = (tokens, index) => escapeUnknownTags(tokens[index]!.content);
+
 const URL_ATTRIBUTES = ['href', 'src', 'poster', 'cite'] as const;
 const SAFE_SCHEMES = ['http:', 'https:', 'mailto:', 'tel:'];
 const MEDIA = ['src', 'type', 'width', 'height', 'title'];
@@ -56,6 +82,8 @@ const SANITIZE: sanitizeHtml.IOptions = {
   allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'poster'],
   allowProtocolRelative: false,
   disallowedTagsMode: 'discard',
+  // Void elements: written without an end tag (`<source></source>` is not HTML).
+  selfClosing: ['img', 'br', 'hr', 'source', 'track', 'wbr', 'col'],
   // Dropped with their content; other disallowed tags keep their text.
   nonTextTags: ['script', 'style', 'textarea', 'option', 'xmp', 'noscript', 'iframe', 'object', 'embed', 'template', 'svg', 'math', 'select'],
 };
