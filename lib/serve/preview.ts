@@ -57,19 +57,32 @@ function urlOf(host: string, port: number): string {
   return `http://${shown}:${port}/`;
 }
 
+// A draft saved during an edit says why it did not appear; the drafts of a whole site are just noise.
+const MAX_SKIPPED_SHOWN = 5;
+
+/** A folder as the user would type it: relative when under the working directory. */
+function shown(dir: string): string {
+  const relative = path.relative(process.cwd(), dir);
+  return relative === '' ? '.' : relative.startsWith('..') || path.isAbsolute(relative) ? dir : relative;
+}
+
 function clock(): string {
   return new Date().toTimeString().slice(0, 8);
 }
 
-/** One line per run, then one per rejected post or failed key: what an author needs to fix. */
+/** One line per run, then one per rejected post or failed key (and the skipped ones, when few): what an author needs to know. */
 export function describeRun(what: string, report: RunReport): string[] {
   const { posts, feeds } = report;
-  const parts = [`${feeds.written.length} file${feeds.written.length === 1 ? '' : 's'} written`];
-  if (feeds.deleted.length > 0) parts.push(`${feeds.deleted.length} deleted`);
+  const parts: string[] = [];
+  if (posts.published > 0) parts.push(`${posts.published} published`);
+  if (posts.skipped.length > 0) parts.push(`${posts.skipped.length} skipped`);
   if (posts.rejected.length > 0) parts.push(`${posts.rejected.length} rejected`);
+  parts.push(`${feeds.written.length} file${feeds.written.length === 1 ? '' : 's'} written`);
+  if (feeds.deleted.length > 0) parts.push(`${feeds.deleted.length} deleted`);
   if (report.failed.length > 0) parts.push(`${report.failed.length} failed`);
   return [
     `[${clock()}] ${what}: ${parts.join(', ')} in ${Math.round(report.durationMs)} ms`,
+    ...(posts.skipped.length <= MAX_SKIPPED_SHOWN ? posts.skipped.map(({ key, reason }) => `  skipped ${key}: ${reason}`) : []),
     ...posts.rejected.map((error) => `  rejected ${error.key}: ${error.reason}`),
     ...report.failed.map((failure) => `  failed ${failure.key}: ${failure.error}`),
   ];
@@ -136,14 +149,14 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
     maxWaitMs: options.maxWaitMs,
   });
   // Watch before building so that nothing saved during the first build is missed; runs wait for it.
-  const initial = watcher.ready.then(() => build(`built ${path.relative(process.cwd(), contentDir) || '.'}`));
+  const initial = watcher.ready.then(() => build(`built ${shown(contentDir)}`));
   try {
     await initial;
   } catch (error) {
     await Promise.allSettled([watcher.close(), server.close()]);
     throw error;
   }
-  log(`Serving ${path.relative(process.cwd(), outDir) || '.'} at ${url} (feed directory), watching ${path.relative(process.cwd(), contentDir) || '.'} for changes. Ctrl-C to stop.`);
+  log(`Serving ${shown(outDir)} at ${url} (feed directory), watching ${shown(contentDir)} for changes. Ctrl-C to stop.`);
 
   return {
     url,
