@@ -7,6 +7,7 @@
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { isPostKey } from '../lib/index/layout.ts';
 import { rebuild } from '../lib/pipeline/rebuild.ts';
+import { emptyReport } from '../lib/pipeline/outputs.ts';
 import { regenerate } from '../lib/pipeline/regenerate.ts';
 import type { RunReport } from '../lib/pipeline/types.ts';
 import { CONFIG_FILE, describe, Runtime, type RuntimeOptions } from '../lib/runtime.ts';
@@ -61,7 +62,9 @@ export function createHandler(options: RuntimeOptions = {}): RegenerateHandler {
               failures++;
             }
           }
-          report = await regenerate(deps, keys);
+          // With no posts in the batch there is nothing to regenerate; and with the new configuration the
+          // pipeline would rebuild here what the rebuild function is about to.
+          report = keys.length > 0 ? await regenerate(deps, keys) : emptyReport();
         }
         for (const { key } of report.failed) messagesOf.get(key)?.forEach((id) => failed.add(id));
         failures += report.failed.length;

@@ -132,6 +132,8 @@ describe('regenerate handler', () => {
       const response = await handler(sqsEvent(s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/herald.config.json'))));
       expect(response).toEqual({ batchItemFailures: [] });
       expect(invocations).toEqual(['POST /2015-03-31/functions/herald-rebuild/invocations Event']);
+      // The rebuild is the other function's work: nothing was built here.
+      expect(await stores.feeds.head('rss.xml')).toBeNull();
       expect(log.at('info').at(-1)?.extra).toMatchObject({ configChanged: true, rebuildStarted: true });
     } finally {
       lambda.close();
