@@ -26,6 +26,8 @@ export interface PreviewOptions {
   /** `--base-url`: when given it is kept; otherwise feeds link to the preview server itself. */
   baseUrl?: string;
   log: (line: string) => void;
+  /** Why the preview could not start; default `log`. */
+  err?: (line: string) => void;
   now?: () => Date;
   quietMs?: number;
   maxWaitMs?: number;
@@ -173,7 +175,7 @@ export async function startPreview(options: PreviewOptions): Promise<number> {
   try {
     preview = await openPreview(options);
   } catch (error) {
-    options.log(`herald serve: ${error instanceof PreviewError ? error.message : ((error as Error).stack ?? String(error))}`);
+    (options.err ?? options.log)(`herald serve: ${error instanceof PreviewError ? error.message : ((error as Error).stack ?? String(error))}`);
     return error instanceof PreviewError ? 2 : 1;
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

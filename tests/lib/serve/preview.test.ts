@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,23 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     await eventually(() => fetchText(secondTag), (r) => r.status === 404, 'the deleted post’s tag feed to go');
     expect((await fetchText('/rss.xml')).body).not.toContain(title);
     expect(lines.some((line) => line.includes('preview-watch-test.md'))).toBe(true);
+  });
+
+  it('debounces a burst of 500 new files into a few runs, and a removed folder into the removal of each post', async () => {
+    const sitePosts = async () => Number(/<section id="site"[\s\S]*?(\d+) posts?\b/.exec((await fetchText('/')).body)?.[1]);
+    const before = await sitePosts();
+    const runsBefore = lines.filter((line) => line.startsWith('[')).length;
+    const folder = path.join(contentDir, 'burst');
+    await mkdir(folder);
+    for (let i = 0; i < 500; i++) await writeFile(path.join(folder, `post-${String(i).padStart(3, '0')}.md`), post(`Burst ${i}`, 'burst'));
+    await eventually(sitePosts, (n) => n === before + 500, 'all 500 posts', 30_000);
+    const runs = lines.filter((line) => line.startsWith('[')).length - runsBefore;
+    expect(runs).toBeLessThanOrEqual(5);
+    expect((await fetchText('/tags/burst/rss.xml')).status).toBe(200);
+
+    await rm(folder, { recursive: true });
+    await eventually(sitePosts, (n) => n === before, 'the burst posts to go', 30_000);
+    await eventually(() => fetchText('/tags/burst/rss.xml'), (r) => r.status === 404, 'the burst tag feed to go');
   });
 
   it('names a rejected post in the log and keeps serving', async () => {
