@@ -50,15 +50,19 @@ function parseYaml(source: string): object {
     const indented = indentQuotedContinuations(source);
     if (indented !== undefined) {
       const retry = parseDocument(indented, YAML_OPTIONS);
-      if (retry.errors.length === 0) return toObject(retry);
+      if (retry.errors.length === 0) return toObject(retry, indented);
     }
   }
-  return toObject(doc);
+  return toObject(doc, source);
 }
 
-function toObject(doc: Document.Parsed): object {
+function toObject(doc: Document.Parsed, source: string): object {
   const problem = doc.errors[0] ?? doc.warnings[0];
-  if (problem) throw new FrontMatterError(`malformed YAML front matter: ${firstLine(problem.message)}`);
+  if (problem) {
+    const before = source.slice(0, problem.pos[0]);
+    const line = before.split('\n').length;
+    throw new FrontMatterError(`malformed YAML front matter${where(line, before.length - before.lastIndexOf('\n'))}: ${firstLine(problem.message)}`);
+  }
   try {
     return doc.toJS(YAML_OPTIONS) as object;
   } catch (error) {
@@ -109,7 +113,8 @@ function parseTomlFrontMatter(source: string): object {
   try {
     return parseToml(source);
   } catch (error) {
-    throw new FrontMatterError(`malformed TOML front matter: ${firstLine((error as Error).message)}`);
+    const { line, column } = error as { line?: number; column?: number };
+    throw new FrontMatterError(`malformed TOML front matter${where(line, column)}: ${firstLine((error as Error).message)}`);
   }
 }
 
@@ -164,6 +169,14 @@ export function splitFrontMatter(input: string): FrontMatter {
     throw new FrontMatterError(`front matter must be a mapping of keys to values, not ${Array.isArray(data) ? 'a list' : typeof data}`);
   }
   return { format, data: data as Record<string, unknown>, body: closeLineEnd === -1 ? '' : text.slice(closeLineEnd + 1) };
+}
+
+/**
+ * ` (line 3, column 8)`. gray-matter hands the engines the block from just after the opening
+ * delimiter, newline included, so the block's line numbers are the file's.
+ */
+function where(line: number | undefined, column: number | undefined): string {
+  return line === undefined ? '' : ` (line ${line}${column === undefined ? '' : `, column ${column}`})`;
 }
 
 function firstLine(message: string): string {

@@ -74,12 +74,12 @@ describe('splitFrontMatter', () => {
   });
 
   it('rejects malformed YAML and TOML with the parser message', () => {
-    fails('---\ntitle: [unclosed\n---\n', /^malformed YAML front matter: /);
-    fails('---\ntitle: a\ntitle: b\n---\n', /^malformed YAML front matter: Map keys must be unique/);
-    fails('---\ntitle: !custom x\n---\n', /^malformed YAML front matter: Unresolved tag: !custom/);
-    fails('---\ndata: !!binary aGVsbG8=\n---\n', /^malformed YAML front matter: Unresolved tag/);
-    fails('+++\ntitle = \n+++\n', /^malformed TOML front matter: /);
-    fails('+++\ntitle = "a"\ntitle = "b"\n+++\n', /^malformed TOML front matter: /);
+    fails('---\ntitle: [unclosed\n---\n', /^malformed YAML front matter \(line 2, column \d+\): /);
+    fails('---\ntitle: a\ntitle: b\n---\n', /^malformed YAML front matter \(line 3, column 1\): Map keys must be unique/);
+    fails('---\ntitle: !custom x\n---\n', /^malformed YAML front matter \(line 2, column 8\): Unresolved tag: !custom/);
+    fails('---\ndata: !!binary aGVsbG8=\n---\n', /^malformed YAML front matter \(line 2, column \d+\): Unresolved tag/);
+    fails('+++\ntitle = \n+++\n', /^malformed TOML front matter \(line 2, column \d+\): /);
+    fails('+++\ntitle = "a"\ntitle = "b"\n+++\n', /^malformed TOML front matter \(line 3, column \d+\): /);
   });
 
   it('rejects front matter that is not a mapping', () => {
