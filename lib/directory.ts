@@ -132,10 +132,11 @@ footer{margin-top:2.5rem;color:var(--muted);font-size:.875rem}
 // Progressive enhancement: without script the filter stays hidden and every feed is listed.
 const SCRIPT = `
 (function(){var box=document.querySelector('.filter'),input=document.getElementById('filter');if(!box||!input)return;box.hidden=false;
-var sections=[].slice.call(document.querySelectorAll('section[id]')).filter(function(s){return s.id!=='site'});
-function apply(){var q=input.value.normalize('NFKC').toLowerCase().trim();sections.forEach(function(s){var shown=0;
-[].forEach.call(s.querySelectorAll('li[data-q]'),function(li){var hit=!q||li.getAttribute('data-q').indexOf(q)!==-1;li.hidden=!hit;if(hit)shown++});
-s.querySelector('.none').hidden=shown>0;s.querySelector('.n').textContent=q?shown+' / '+s.querySelectorAll('li[data-q]').length:String(s.querySelectorAll('li[data-q]').length)})}
+var groups=[].map.call(document.querySelectorAll('section[id]:not(#site)'),function(s){return{none:s.querySelector('.none'),n:s.querySelector('.n'),
+rows:[].map.call(s.querySelectorAll('li[data-q]'),function(li){return{li:li,q:li.getAttribute('data-q')}})}});
+function apply(){var q=input.value.normalize('NFKC').toLowerCase().trim();groups.forEach(function(g){var shown=0;
+g.rows.forEach(function(r){var hit=!q||r.q.indexOf(q)!==-1;if(r.li.hidden===hit)r.li.hidden=!hit;if(hit)shown++});
+g.none.hidden=shown>0;g.n.textContent=q?shown+' / '+g.rows.length:String(g.rows.length)})}
 input.addEventListener('input',apply);document.addEventListener('keydown',function(e){if(e.key==='/'&&document.activeElement!==input){e.preventDefault();input.focus()}});apply()})();
 `.trim();
 
