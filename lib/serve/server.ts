@@ -247,7 +247,9 @@ function createHandler({ storage, cacheControl }: ServerOptions) {
     }
 
     const contentType = object.contentType ?? contentTypeFor(key!);
-    const encoding = isCompressible(contentType, object.body.byteLength) ? chooseEncoding(req.headers['accept-encoding']) : undefined;
+    // CloudFront drops Accept-Encoding from HTTP/1.0 requests and answers them uncompressed.
+    const accepted = req.httpVersion === '1.0' ? undefined : req.headers['accept-encoding'];
+    const encoding = isCompressible(contentType, object.body.byteLength) ? chooseEncoding(accepted) : undefined;
     const etag = encoding ? compressedEtag(object.etag) : object.etag;
     const headers: http.OutgoingHttpHeaders = {
       'Content-Type': contentType,

@@ -1,5 +1,6 @@
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
@@ -136,6 +137,19 @@ describe('createServer', () => {
     const plain = await get('/rss.xml');
     expect(plain.headers.vary).toBe('Accept-Encoding');
     expect(plain.headers.etag).toBe(etag);
+  });
+
+  it('answers HTTP/1.0 requests uncompressed, as CloudFront does', async () => {
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.end('GET /rss.xml HTTP/1.0\r\nAccept-Encoding: br, gzip\r\n\r\n'));
+      let data = '';
+      socket.on('data', (chunk: Buffer) => (data += chunk.toString('utf8')));
+      socket.on('end', () => resolve(data));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.1 200 OK/);
+    expect(raw).not.toMatch(/content-encoding/i);
+    expect(raw.endsWith(rss)).toBe(true);
   });
 
   it('treats the weak ETag of a compressed response as a validator for either representation', async () => {
