@@ -5,7 +5,7 @@
  *   index.json                          root: format, configuration fingerprint, rebuild lease
  *   catalog.json                        every feed that has posts: total and newest entry (directory, OPML)
  *   schedule.json                       when hidden or expiring posts change visibility
- *   posts/<content key>.json            one record per content object
+ *   records/<content key>.json          one record per content object
  *   feeds/<feed id>/manifest.json       a feed's ordered list: its shards, newest first
  *   feeds/<feed id>/shards/<id>.json    a slice of the list; immutable, replaced by a new id on change
  */
@@ -14,7 +14,7 @@ import type { FeedId } from './feed-id.ts';
 export const ROOT_KEY = 'index.json';
 export const CATALOG_KEY = 'catalog.json';
 export const SCHEDULE_KEY = 'schedule.json';
-export const RECORDS_PREFIX = 'posts/';
+export const RECORDS_PREFIX = 'records/';
 export const FEEDS_PREFIX = 'feeds/';
 
 export function recordKey(contentKey: string): string {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';
 import type { Storage } from '../storage/storage.ts';
 import { ROOT_KEY } from './layout.ts';
@@ -26,7 +27,7 @@ export function acquireLease(state: Storage, now: Date): Promise<Lease> {
   return retryOnConflict(async () => {
     const current = await readJson<Root>(state, ROOT_KEY);
     if (leaseHeld(current?.value, now)) throw new IndexBusyError(current!.value.lease!.until);
-    const root: Root = { format: INDEX_FORMAT, site: '', lease: { until: new Date(now.getTime() + LEASE_MS).toISOString() } };
+    const root: Root = { format: INDEX_FORMAT, site: '', build: randomUUID(), lease: { until: new Date(now.getTime() + LEASE_MS).toISOString() } };
     const etag = await writeJson(state, ROOT_KEY, root, current?.etag ?? null);
     return current ? { etag, previous: current.value } : { etag };
   });
@@ -34,6 +35,6 @@ export function acquireLease(state: Storage, now: Date): Promise<Lease> {
 
 /** Gives the index back: current for `site` when the rebuild completed, to be rebuilt otherwise. */
 export async function releaseLease(state: Storage, lease: Lease, site: SiteConfig | null): Promise<void> {
-  const root: Root = { format: INDEX_FORMAT, site: site ? siteFingerprint(site) : '' };
+  const root: Root = { format: INDEX_FORMAT, site: site ? siteFingerprint(site) : '', build: randomUUID() };
   await writeJson(state, ROOT_KEY, root, lease.etag);
 }

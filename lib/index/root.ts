@@ -16,6 +16,11 @@ export const LEASE_MS = 15 * 60 * 1000;
 export interface Root {
   format: number;
   site: string;
+  /**
+   * Names the rebuild that wrote the root: two rebuilds with one configuration must not leave equal
+   * bytes (an equal ETag), or a run could not tell that a rebuild happened while it worked.
+   */
+  build: string;
   lease?: { until: string };
 }
 

@@ -46,24 +46,19 @@ export async function regenerate(deps: PipelineDeps, keys: string[]): Promise<Ru
   const startedAt = performance.now();
   const now = deps.now();
   const requested = [...new Set(keys.filter(isPostKey))].sort();
-  const root = await readJson<Root>(deps.state, ROOT_KEY);
-  if (leaseHeld(root?.value, now)) return busy(requested, root!.value.lease!.until, startedAt);
-  if (!root || !isCurrent(root.value, deps.site)) {
+  try {
+    const root = await readJson<Root>(deps.state, ROOT_KEY);
+    if (leaseHeld(root?.value, now)) throw new IndexBusyError(root!.value.lease!.until);
     // No index yet, or one built with another configuration or left half-done: only a rebuild can tell.
-    try {
-      return await rebuild(deps);
-    } catch (error) {
-      if (error instanceof IndexBusyError) return busy(requested, error.until, startedAt);
-      throw error;
-    }
+    if (!root || !isCurrent(root.value, deps.site)) return await rebuild(deps);
+    return await new Run(deps, now, root.etag).execute(requested, startedAt);
+  } catch (error) {
+    // Nothing could be done for any key (the index root, the schedule or a rebuild failed): retry them all.
+    const report = emptyReport();
+    const message = error instanceof IndexBusyError ? `${error.message}: retry later` : (error as Error).message;
+    report.failed = requested.map((key) => ({ key, error: message }));
+    return finishReport(report, new FileLog(), startedAt);
   }
-  return new Run(deps, now, root.etag).execute(requested, startedAt);
-}
-
-function busy(keys: string[], until: string, startedAt: number): RunReport {
-  const report = emptyReport();
-  report.failed = keys.map((key) => ({ key, error: `a rebuild holds the index until ${until}: retry later` }));
-  return finishReport(report, new FileLog(), startedAt);
 }
 
 /** An index object as this run last saw it; `etag` null when it does not exist. */
@@ -158,7 +153,11 @@ class Run {
     }
     // A rebuild took the index while this run worked: what it wrote may predate the rebuild's view, so
     // its keys keep their pending markers and are retried.
-    if ((await state.head(ROOT_KEY))?.etag !== this.rootEtag) this.fail(work, new Error('the index was rebuilt during this run: retry'));
+    try {
+      if ((await state.head(ROOT_KEY))?.etag !== this.rootEtag) throw new Error('the index was rebuilt during this run: retry');
+    } catch (error) {
+      this.fail(work, error);
+    }
     await this.clearPending(dirty);
 
     this.report.posts.read = work.length;
@@ -239,7 +238,9 @@ class Run {
     try {
       etag = await writeJson(state, manifestKey(feed), update.manifest, list.etag);
     } catch (error) {
-      await Promise.allSettled(update.written.map(({ id }) => state.delete(shardKey(feed, id))));
+      // Only a refused write surely left the new shards unreferenced; after any other error the manifest
+      // may have landed, and its shards must stay (a rebuild collects true orphans).
+      if (error instanceof PreconditionFailedError) await Promise.allSettled(update.written.map(({ id }) => state.delete(shardKey(feed, id))));
       throw error;
     }
     // Readers still holding the previous manifest find these gone and start again from the new one.

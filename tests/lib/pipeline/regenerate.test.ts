@@ -1,0 +1,260 @@
+import { describe, expect, it } from 'vitest';
+import { intercept, type StorageCall } from '../../../lib/storage/intercept.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
+import type { PutOptions } from '../../../lib/storage/storage.ts';
+import { SiteHarness } from '../../support/pipeline-harness.ts';
+import { testSite } from '../../support/site-content.ts';
+
+const titles = (tree: Record<string, string>, path: string): string[] =>
+  (JSON.parse(tree[path]!) as { items: { title: string }[] }).items.map((item) => item.title);
+
+async function builtSite(): Promise<SiteHarness> {
+  const site = new SiteHarness();
+  await site.write('posts/a.md', { title: 'Alpha', date: '2025-05-01T10:00:00Z', categories: ['News'], tags: ['rust'] });
+  await site.write('posts/b.md', { title: 'Beta', date: '2025-05-02T10:00:00Z', categories: ['News'], tags: ['go'] });
+  await site.write('posts/c.md', { title: 'Gamma', date: '2025-05-03T10:00:00Z', categories: ['Notes'], tags: ['go'] });
+  await site.rebuild();
+  return site;
+}
+
+/** Counts writes (put, delete) by storage. */
+function countWrites(site: SiteHarness): { feeds: StorageCall[]; state: StorageCall[] } {
+  const calls = { feeds: [] as StorageCall[], state: [] as StorageCall[] };
+  const counter = (list: StorageCall[]) => ({ before: (call: StorageCall) => void ((call.op === 'put' || call.op === 'delete') && list.push(call)) });
+  site.feeds = intercept(site.feedsStore, counter(calls.feeds));
+  site.state = intercept(site.stateStore, counter(calls.state));
+  return calls;
+}
+
+describe('regenerate', () => {
+  it('adds an uploaded post to the site feed and its terms, creating new term feeds', async () => {
+    const site = await builtSite();
+    await site.write('posts/d.md', { title: 'Delta', date: '2025-05-04T10:00:00Z', categories: ['News'], tags: ['zig'] });
+    const report = await site.regenerate(['posts/d.md']);
+    const tree = await site.feedTree();
+    expect(titles(tree, 'feed.json')).toEqual(['Delta', 'Gamma', 'Beta', 'Alpha']);
+    expect(titles(tree, 'categories/news/feed.json')).toEqual(['Delta', 'Beta', 'Alpha']);
+    expect(titles(tree, 'tags/zig/feed.json')).toEqual(['Delta']);
+    expect(report.posts).toMatchObject({ read: 1, published: 1, skipped: [], rejected: [] });
+    expect(report.feeds.written).toEqual(
+      ['', 'categories/news/', 'tags/zig/'].flatMap((dir) => ['atom.xml', 'feed.json', 'rss.xml'].map((file) => dir + file)).concat(['feeds.opml', 'index.html']).sort(),
+    );
+    expect(report.failed).toEqual([]);
+    expect(tree).toEqual(await site.freshTree());
+  });
+
+  it('moves an edited post from one term to another and deletes the feeds of a term left empty', async () => {
+    const site = await builtSite();
+    await site.write('posts/a.md', { title: 'Alpha', date: '2025-05-01T10:00:00Z', categories: ['News'], tags: ['go'] });
+    const report = await site.regenerate(['posts/a.md']);
+    const tree = await site.feedTree();
+    expect(tree['tags/rust/feed.json']).toBeUndefined();
+    expect(report.feeds.deleted).toEqual(['tags/rust/atom.xml', 'tags/rust/feed.json', 'tags/rust/rss.xml']);
+    expect(titles(tree, 'tags/go/feed.json')).toEqual(['Gamma', 'Beta', 'Alpha']);
+    expect(tree).toEqual(await site.freshTree());
+  });
+
+  it('removes a deleted post from all of its feeds', async () => {
+    const site = await builtSite();
+    await site.remove('posts/c.md');
+    await site.regenerate(['posts/c.md']);
+    const tree = await site.feedTree();
+    expect(titles(tree, 'feed.json')).toEqual(['Beta', 'Alpha']);
+    expect(tree['categories/notes/rss.xml']).toBeUndefined();
+    expect(tree).toEqual(await site.freshTree());
+  });
+
+  it('does nothing at all for a duplicate event', async () => {
+    const site = await builtSite();
+    await site.write('posts/d.md', { title: 'Delta', date: '2025-05-04T10:00:00Z', tags: ['go'] });
+    await site.regenerate(['posts/d.md', 'posts/d.md']);
+    const writes = countWrites(site);
+    const again = await site.regenerate(['posts/d.md']);
+    expect(writes).toEqual({ feeds: [], state: [] });
+    expect(again.posts).toMatchObject({ read: 1, published: 1 });
+    await site.remove('posts/d.md');
+    await site.regenerate(['posts/d.md']);
+    writes.feeds.length = writes.state.length = 0;
+    await site.regenerate(['posts/d.md']);
+    expect(writes).toEqual({ feeds: [], state: [] });
+  });
+
+  it('rejects a bad post with its reason, takes it out of its feeds, and publishes the rest of the batch', async () => {
+    const site = await builtSite();
+    await site.write('posts/b.md', '---\ntitle: "Beta\n---\n');
+    await site.write('posts/d.md', { title: 'Delta', date: '2025-05-04T10:00:00Z', tags: ['go'] });
+    const report = await site.regenerate(['posts/b.md', 'posts/d.md', 'herald.config.json', 'images/x.png']);
+    expect(report.posts.read).toBe(2);
+    expect(report.posts.rejected.map((error) => error.key)).toEqual(['posts/b.md']);
+    expect(report.posts.rejected[0]!.reason).not.toBe('');
+    expect(titles(await site.feedTree(), 'tags/go/feed.json')).toEqual(['Delta', 'Gamma']);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
+  it('reports a key it cannot read as failed, proceeds with the others, and converges on retry', async () => {
+    const site = await builtSite();
+    await site.write('posts/d.md', { title: 'Delta', date: '2025-05-04T10:00:00Z', tags: ['go'] });
+    await site.write('posts/e.md', { title: 'Epsilon', date: '2025-05-05T10:00:00Z', tags: ['go'] });
+    const content = intercept(site.content, {
+      before: (call) => {
+        if (call.op === 'get' && call.key === 'posts/d.md') throw Object.assign(new Error('InternalError'), { name: 'InternalError' });
+      },
+    });
+    const report = await site.regenerate(['posts/d.md', 'posts/e.md'], { content });
+    expect(report.failed).toEqual([{ key: 'posts/d.md', error: 'InternalError' }]);
+    expect(titles(await site.feedTree(), 'feed.json')[0]).toBe('Epsilon');
+    const retry = await site.regenerate(['posts/d.md']);
+    expect(retry.failed).toEqual([]);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
+  it('finishes the work of a run that crashed between the index commit and the feed writes', async () => {
+    const site = await builtSite();
+    await site.write('posts/a.md', { title: 'Alpha moved', date: '2025-05-01T10:00:00Z', categories: ['Notes'], tags: ['zig'] });
+    let crashed = false;
+    site.feeds = intercept(site.feedsStore, {
+      before: () => {
+        crashed = true;
+        throw new Error('Lambda timed out');
+      },
+    });
+    const report = await site.regenerate(['posts/a.md']);
+    expect(crashed).toBe(true);
+    expect(report.failed.map((f) => f.key)).toEqual(['posts/a.md']);
+    // The index already holds the new version; the retry must still carry it into every old and new feed.
+    site.feeds = site.feedsStore;
+    const retry = await site.regenerate(['posts/a.md']);
+    expect(retry.failed).toEqual([]);
+    const tree = await site.feedTree();
+    expect(tree['tags/rust/feed.json']).toBeUndefined();
+    expect(titles(tree, 'tags/zig/feed.json')).toEqual(['Alpha moved']);
+    expect(tree).toEqual(await site.freshTree());
+  });
+
+  it('converges after any single injected fault, on every storage call of a run', async () => {
+    const change = async (site: SiteHarness) => {
+      await site.write('posts/a.md', { title: 'Alpha moved', date: '2025-05-06T10:00:00Z', tags: ['zig'] });
+      await site.remove('posts/c.md');
+    };
+    const keys = ['posts/a.md', 'posts/c.md'];
+    const reference = await builtSite();
+    await change(reference);
+    const calls = { content: 0, feeds: 0, state: 0 };
+    const count = (name: keyof typeof calls) => ({ before: () => void calls[name]++ });
+    await reference.regenerate(keys, {
+      content: intercept(reference.content, count('content')),
+      feeds: intercept(reference.feedsStore, count('feeds')),
+      state: intercept(reference.stateStore, count('state')),
+    });
+    const expected = await reference.feedTree();
+    for (const target of ['content', 'feeds', 'state'] as const) {
+      for (let fault = 0; fault < calls[target]; fault++) {
+        for (const when of ['before', 'after'] as const) {
+          const site = await builtSite();
+          await change(site);
+          let n = 0;
+          // `before`: the call fails and changes nothing; `after`: it happened, but its answer is lost.
+          const faulty = intercept(target === 'content' ? site.content : target === 'feeds' ? site.feedsStore : site.stateStore, {
+            [when]: () => {
+              if (n++ === fault) throw new Error(`injected fault ${when} ${target} call ${fault}`);
+            },
+          });
+          const first = await site.regenerate(keys, { [target]: faulty });
+          // Some calls are best effort (deleting replaced shards): their failure costs nothing to retry.
+          const retry = await site.regenerate(first.failed.map((failure) => failure.key));
+          expect(retry.failed).toEqual([]);
+          expect(await site.feedTree(), `${target} call ${fault} ${when}`).toEqual(expected);
+        }
+      }
+    }
+  });
+
+  it('publishes a future-dated post when its time comes, through the schedule', async () => {
+    const site = await builtSite();
+    await site.write('posts/f.md', { title: 'Future', date: '2025-06-10T00:00:00Z', tags: ['later'] });
+    const report = await site.regenerate(['posts/f.md']);
+    expect(report.posts.skipped).toEqual([{ key: 'posts/f.md', reason: 'scheduled: published from 2025-06-10T00:00:00.000Z' }]);
+    expect((await site.feedTree())['tags/later/feed.json']).toBeUndefined();
+    site.clock = new Date('2025-06-10T00:00:01Z');
+    const later = await site.regenerate([]);
+    expect(later.posts).toMatchObject({ read: 1, published: 1 });
+    expect(titles(await site.feedTree(), 'tags/later/feed.json')).toEqual(['Future']);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
+  it('unpublishes an expired post through the schedule', async () => {
+    const site = await builtSite();
+    await site.write('posts/x.md', { title: 'Expiring', date: '2025-05-10T00:00:00Z', expiryDate: '2025-06-05T00:00:00Z', tags: ['short'] });
+    await site.regenerate(['posts/x.md']);
+    expect(titles(await site.feedTree(), 'tags/short/feed.json')).toEqual(['Expiring']);
+    site.clock = new Date('2025-06-06T00:00:00Z');
+    await site.regenerate([]);
+    expect((await site.feedTree())['tags/short/feed.json']).toBeUndefined();
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
+  it('rebuilds when the index is missing or was built with another configuration', async () => {
+    const site = await builtSite();
+    site.site = testSite({ title: 'Renamed', itemsPerFeed: 2 });
+    const report = await site.regenerate(['posts/a.md']);
+    expect(report.posts.read).toBe(3);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+    const empty = new SiteHarness();
+    await empty.write('posts/a.md', { title: 'Alpha', date: '2025-05-01T10:00:00Z' });
+    await empty.regenerate(['posts/a.md']);
+    expect(await empty.feedTree()).toEqual(await empty.freshTree());
+  });
+
+  it('steps aside while a rebuild holds the index, so its keys are retried', async () => {
+    const site = await builtSite();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const rebuilding = site.rebuild({ content: intercept(site.content, { before: async (call) => void (call.op === 'list' && (await gate)) }) });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await site.write('posts/d.md', { title: 'Delta', date: '2025-05-04T10:00:00Z' });
+    const report = await site.regenerate(['posts/d.md']);
+    expect(report.failed.map((f) => f.key)).toEqual(['posts/d.md']);
+    release();
+    await rebuilding;
+    await site.regenerate(['posts/d.md']);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
+  it('keeps its index under any prefix of a shared storage', async () => {
+    const site = await builtSite();
+    const shared = new MemoryStorage();
+    const prefixed = (prefix: string) => ({
+      get: (key: string) => shared.get(prefix + key),
+      head: (key: string) => shared.head(prefix + key),
+      put: (key: string, body: Uint8Array | string, options?: PutOptions) => shared.put(prefix + key, body, options),
+      delete: (key: string) => shared.delete(prefix + key),
+      async *list(p = '') {
+        for await (const info of shared.list(prefix + p)) yield { ...info, key: info.key.slice(prefix.length) };
+      },
+    });
+    site.state = prefixed('.index/');
+    await site.rebuild();
+    await site.write('posts/d.md', { title: 'Delta', date: '2025-05-04T10:00:00Z' });
+    await site.regenerate(['posts/d.md']);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+    for await (const { key } of shared.list()) expect(key.startsWith('.index/')).toBe(true);
+  });
+});
+
+describe('regenerate with a larger batch', () => {
+  it('handles a burst of uploads and deletions in one call', async () => {
+    const site = new SiteHarness(testSite({ itemsPerFeed: 10 }));
+    await site.rebuild();
+    const keys: string[] = [];
+    for (let i = 0; i < 600; i++) {
+      const key = `posts/burst-${i}.md`;
+      keys.push(key);
+      await site.write(key, { title: `Burst ${i}`, date: new Date(Date.UTC(2025, 4, 1, 0, i)).toISOString(), tags: [`t${i % 7}`], categories: [`c${i % 3}`] });
+    }
+    await site.regenerate(keys);
+    for (let i = 0; i < 600; i += 6) await site.remove(`posts/burst-${i}.md`);
+    const report = await site.regenerate(keys);
+    expect(report.failed).toEqual([]);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+});
