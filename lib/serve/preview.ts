@@ -59,6 +59,8 @@ function urlOf(host: string, port: number): string {
   return `http://${shown}:${port}/`;
 }
 
+const RETRY_DELAY_MS = 500;
+
 // A draft saved during an edit says why it did not appear; the drafts of a whole site are just noise.
 const MAX_SKIPPED_SHOWN = 5;
 
@@ -140,6 +142,12 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
     }
     const report = await regenerate(deps, keys);
     for (const line of describeRun(describeKeys(keys), report)) log(line);
+    // Failed keys are the caller's to retry (a file caught mid-write, a passing I/O error): once, after a pause.
+    if (report.failed.length > 0) {
+      const retry = report.failed.map((failure) => failure.key);
+      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      for (const line of describeRun(`retried ${describeKeys(retry)}`, await regenerate(deps, retry))) log(line);
+    }
   };
 
   const watcher = watchContent({
