@@ -171,10 +171,10 @@ function singleQuoted(text: string, start: number): Result<{ value: string; end:
 
 /** Whether `text` from `index` on is empty or a comment (which needs a space before `#`). */
 function onlyComment(text: string, index: number): boolean {
-  return /^(?: *| +#.*)$/.test(text.slice(index));
+  return index === text.length || /^(?: *| +#.*)$/.test(text.slice(index));
 }
 
 /** YAML separates with spaces and tabs only; JavaScript's trim would also eat U+3000 and NBSP. */
 function trimSpaces(text: string): string {
-  return text.replace(/^ +| +$/g, '');
+  return text.charCodeAt(0) === 32 || text.charCodeAt(text.length - 1) === 32 ? text.replace(/^ +| +$/g, '') : text;
 }
