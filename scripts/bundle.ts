@@ -32,8 +32,6 @@ export async function bundleFunctions(outDir: string = DEFAULT_OUT_DIR): Promise
     splitting: false,
     minify: true,
     sourcemap: true,
-    // Paths in the source map relative to the repo, not to this machine.
-    sourceRoot: '',
     platform: 'node',
     target: 'node20',
     format: 'esm',

@@ -2,6 +2,7 @@
 // invalidations; plus a WebSub hub of the test's own on 127.0.0.1. The BUNDLED regenerate handler runs on
 // real SQS events, and after every scenario the feeds bucket must equal what a full rebuild writes.
 import { ReceiveMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { sqsEvent } from '../../lib/sqs-poller.ts';
 import { invalidatedPaths } from '../support/cloudfront.ts';
@@ -29,6 +30,18 @@ async function invalidationCount(pipeline: AwsPipeline): Promise<number> {
 
 describe('the bundled pipeline on moto', () => {
   const aws = useAwsPipeline();
+
+  it('runs from one minified ESM file per function, each exporting handler, with a source map', async () => {
+    const { bundle, functions } = aws();
+    for (const name of ['regenerate', 'rebuild'] as const) {
+      const code = await readFile(bundle.files[name], 'utf8');
+      expect(code.startsWith("import { createRequire } from 'module'; const require = createRequire(import.meta.url);")).toBe(true);
+      expect(code).toMatch(/\/\/# sourceMappingURL=\w+\.mjs\.map\s*$/);
+      const map = JSON.parse(await readFile(`${bundle.files[name]}.map`, 'utf8')) as { sources: string[] };
+      expect(map.sources.some((source) => source.endsWith(`functions/${name}.ts`))).toBe(true);
+      expect(typeof functions[name].handler).toBe('function');
+    }
+  });
 
   it('publishes an upload, invalidates exactly its feeds in one call, and pings the hub', async () => {
     const pipeline = aws();

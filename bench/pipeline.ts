@@ -1,0 +1,173 @@
+// The AWS pipeline: bundle sizes, cold import time of each bundle (median of 10 fresh node processes), and
+// against moto_server, with the index seeded from 1,000 and from 30,000 bulwark posts, the time and S3
+// requests of the bundled regenerate for one new post, one edit moving it to another tag, and one deletion.
+// Prints figures only. Goals (issue 3): bundles < 700 KB, import < 150 ms; identical request counts at both
+// sizes and < 1 s per update at 30,000 posts. The corpus part is skipped when ../shared is absent.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import type { SQSEvent } from 'aws-lambda';
+import { parseConfig } from '../lib/config.ts';
+import { mapLimit } from '../lib/pipeline/concurrency.ts';
+import { rebuild } from '../lib/pipeline/rebuild.ts';
+import { SqsPoller } from '../lib/sqs-poller.ts';
+import { FsStorage } from '../lib/storage/fs/index.ts';
+import { MemoryStorage } from '../lib/storage/memory/index.ts';
+import { S3Storage } from '../lib/storage/s3/index.ts';
+import type { ObjectInfo, Storage } from '../lib/storage/storage.ts';
+import { bundleFunctions, FUNCTIONS } from '../scripts/bundle.ts';
+import { createLocalAws, localEnv, type LocalAwsNames } from '../scripts/dev-aws.ts';
+import { startMoto, type Moto } from '../tests/support/moto.ts';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const corpus = path.resolve(repo, '../shared/corpus/bulwark/content');
+
+const now = () => new Date('2026-01-01T00:00:00Z');
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const outDir = await mkdtemp(path.join(os.tmpdir(), 'herald-bench-bundle-'));
+try {
+  const bundle = await bundleFunctions(outDir);
+  for (const name of FUNCTIONS) {
+    const url = pathToFileURL(bundle.files[name]).href;
+    const times: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const probe = `const t = performance.now(); await import(${JSON.stringify(url)}); console.log(performance.now() - t);`;
+      const run = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8' });
+      if (run.status !== 0) throw new Error(`importing ${name}.mjs failed:\n${run.stderr}`);
+      times.push(Number(run.stdout.trim()));
+    }
+    console.log(
+      `pipeline bundle ${name}.mjs: ${(bundle.sizes[name] / 1024).toFixed(0)} KB, cold import ${median(times).toFixed(0)} ms median of 10 ` +
+        `(goal: < 700 KB, < 150 ms)`,
+    );
+  }
+
+  if (!existsSync(corpus)) {
+    console.log(`pipeline updates: skipped (${corpus} is absent)`);
+  } else {
+    await benchUpdates(bundle.files.regenerate);
+  }
+} finally {
+  await rm(outDir, { recursive: true, force: true });
+}
+
+/** Only `keys` of a storage are listed: a site of that size, read from the corpus. */
+function subset(storage: Storage, keys: Set<string>): Storage {
+  return {
+    get: (key) => storage.get(key),
+    head: (key) => storage.head(key),
+    put: (key, body, options) => storage.put(key, body, options),
+    delete: (key) => storage.delete(key),
+    async *list(prefix = ''): AsyncIterable<ObjectInfo> {
+      for await (const info of storage.list(prefix)) if (keys.has(info.key)) yield info;
+    },
+  };
+}
+
+async function copy(from: Storage, to: Storage): Promise<number> {
+  const keys: string[] = [];
+  for await (const { key } of from.list()) keys.push(key);
+  await mapLimit(keys, 32, async (key) => {
+    const object = (await from.get(key))!;
+    await to.put(key, object.body, { contentType: object.contentType, cacheControl: object.cacheControl, metadata: object.metadata });
+  });
+  return keys.length;
+}
+
+async function benchUpdates(regenerateBundle: string): Promise<void> {
+  const configText = JSON.stringify({
+    title: 'Bench',
+    description: 'bench',
+    baseUrl: 'https://bench.invalid/',
+    language: 'en',
+    // The corpus's Hugo site runs on Asia/Shanghai time.
+    timeZone: 'Asia/Shanghai',
+  });
+  const site = parseConfig(configText, 'bench');
+  const content = new FsStorage(corpus);
+  const allKeys: string[] = [];
+  for await (const { key } of content.list()) if (key.endsWith('.md')) allKeys.push(key);
+
+  /**
+   * The index and feeds of a site of `size` posts, built in memory from the corpus and copied into moto:
+   * the objects a rebuild on S3 would leave, in a fraction of the time. Its memory is released on return,
+   * so the measured runs do not pay for its garbage.
+   */
+  async function seed(moto: Moto, names: LocalAwsNames, size: number): Promise<{ posts: number; objects: number }> {
+    const state = new MemoryStorage();
+    const feeds = new MemoryStorage();
+    const report = await rebuild({ content: subset(content, new Set(allKeys.slice(0, size))), feeds, state, site, now });
+    const s3 = (bucket: string, prefix: string) => new S3Storage({ client: moto.s3, bucket, prefix });
+    const objects = (await copy(state, s3(names.feedsBucket, '_herald/'))) + (await copy(feeds, s3(names.feedsBucket, '')));
+    return { posts: report.posts.read, objects };
+  }
+
+  process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+  const { createHandler } = (await import(pathToFileURL(regenerateBundle).href)) as typeof import('../functions/regenerate.ts');
+
+  for (const size of [1_000, 30_000]) {
+    const moto = await startMoto();
+    try {
+      const names: LocalAwsNames = { contentBucket: 'content', feedsBucket: 'feeds', queue: 'events', contentPrefix: 'posts/' };
+      const queueUrl = await createLocalAws(moto, names);
+      const seeded = performance.now();
+      const { posts, objects } = await seed(moto, names, size);
+      await moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: 'posts/herald.config.json', Body: configText }));
+      await new SqsPoller({ sqs: moto.sqs, queueUrl, handler: async () => undefined }).drain();
+      console.log(`pipeline index seeded from ${posts} posts: ${objects} objects in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
+
+      const summaries: Record<string, unknown>[] = [];
+      const log = {
+        debug() {},
+        warn() {},
+        error(message: string, extra?: unknown) {
+          console.error(`  ${message} ${JSON.stringify(extra)}`);
+        },
+        info(message: string, extra?: Record<string, unknown>) {
+          if (message === 'regenerate finished') summaries.push(extra ?? {});
+        },
+      };
+      const handler = createHandler({ env: localEnv(moto.env, names), log: log as never, now });
+      let elapsed = 0;
+      const poller = new SqsPoller({
+        sqs: moto.sqs,
+        queueUrl,
+        handler: async (event: SQSEvent) => {
+          const started = performance.now();
+          const response = await handler(event);
+          elapsed = performance.now() - started;
+          return response;
+        },
+      });
+      const key = 'posts/bench/new-post.md';
+      const post = (tag: string) =>
+        `---\ntitle: "A new post"\ndate: "2025-12-31 12:00:00"\ncategories: ["bench"]\ntags: ["${tag}"]\n---\n\nFresh words.\n`;
+      const steps: [string, () => Promise<unknown>][] = [
+        ['new post', () => moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: key, Body: post('first-tag') }))],
+        ['edit to another tag', () => moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: key, Body: post('second-tag') }))],
+        ['deletion', () => moto.s3.send(new DeleteObjectCommand({ Bucket: names.contentBucket, Key: key }))],
+      ];
+      // Twice: the first round pays for the container's first connections, as a cold Lambda would.
+      for (const round of ['first', 'warm']) {
+        for (const [label, step] of steps) {
+          await step();
+          summaries.length = 0;
+          await poller.drain();
+          const summary = summaries.at(-1) ?? {};
+          console.log(
+            `pipeline ${size} posts, ${label} (${round}): ${elapsed.toFixed(0)} ms, ${summary.s3Requests} S3 requests ` +
+              `${JSON.stringify(summary.s3)}, ${summary.feedsWritten} files written`,
+          );
+        }
+      }
+    } finally {
+      await moto.stop();
+    }
+  }
+}
