@@ -106,7 +106,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       return EXIT_USAGE;
     }
     const { startPreview } = await import('./serve/preview.ts');
-    return startPreview({ contentDir, outDir, site, port, host: values.host ?? '127.0.0.1', configPath: values.config, baseUrl: values['base-url'], log: io.out });
+    return startPreview({ contentDir, outDir, site, port, host: values.host ?? '127.0.0.1', configPath: values.config, baseUrl: values['base-url'], log: io.out, err: io.err });
   }
   const report = await build(contentDir, outDir, site, io);
   for (const line of summarize(report, contentDir, outDir)) io.out(line);
