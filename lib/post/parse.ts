@@ -237,6 +237,9 @@ function authors(value: unknown, link: unknown, site: SiteConfig, key: string): 
   return people;
 }
 
+/** Characters RFC 3986 allows in no URI reference (brackets only around an IPv6 host, which images never need). */
+const NOT_IN_URI = /[\s[\]<>"{}|\\^`]/;
+
 /** The post's image from thumbnail, image, cover or Hugo's `images`, absolute and http(s) only. */
 function firstImage(fields: Map<string, unknown>, postUrl: string): Image | undefined {
   for (const name of IMAGE_KEYS) {
@@ -247,6 +250,8 @@ function firstImage(fields: Map<string, unknown>, postUrl: string): Image | unde
       value = object.image ?? object.src ?? object.url;
     }
     if (typeof value !== 'string' || value.trim() === '') continue;
+    // A value that is no URI reference (hand-written `[a](b)` Markdown, spaces) would make the feeds invalid: not an image.
+    if (NOT_IN_URI.test(value.trim())) continue;
     let url: URL;
     try {
       url = new URL(stripXmlInvalid(value.trim()), postUrl);

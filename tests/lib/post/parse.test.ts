@@ -129,6 +129,9 @@ describe('parsePost', () => {
     expect(image('images: ["//cdn.example/i.svg", "b.png"]')).toEqual({ url: 'https://cdn.example/i.svg', type: 'image/svg+xml' });
     expect(image('thumbnail: ""\nimage: g.gif')).toEqual({ url: 'https://example.com/blog/post/g.gif', type: 'image/gif' });
     expect(image('thumbnail: https://inews.gtimg.com/om_ls/x/0')).toEqual({ url: 'https://inews.gtimg.com/om_ls/x/0' });
+    // sofastack has covers written as Markdown links: no URI, so no image rather than an invalid feed.
+    expect(image('cover: "[https://a.example/x](https://b.example/y.jpg)"')).toBeUndefined();
+    expect(image('cover: "a picture.jpg"\nimage: ok.png')).toEqual({ url: 'https://example.com/blog/post/ok.png', type: 'image/png' });
     expect(image('thumbnail: https://cdn.example/photo.jpg?size=large')).toEqual({ url: 'https://cdn.example/photo.jpg?size=large', type: 'image/jpeg' });
     expect(image('thumbnail: https://cdn.example/a.constructor')).toEqual({ url: 'https://cdn.example/a.constructor' });
     expect(image('thumbnail: "javascript:alert(1)"')).toBeUndefined();

@@ -1,0 +1,100 @@
+// Validity over real content: builds the three corpora of ../shared/corpus (all 30,197 bulwark posts included) and checks
+// every file written: strict XML, RSS and Atom through two reader libraries, Atom against RFC 4287's RELAX NG schema with
+// jing, JSON Feed against the 1.1 schema with ajv. Needs jing (apt). Skips cleanly where ../shared is absent.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config.ts';
+import { rebuild } from '../../lib/pipeline/rebuild.ts';
+import type { RunReport } from '../../lib/pipeline/types.ts';
+import { FsStorage } from '../../lib/storage/fs/index.ts';
+import { MemoryStorage } from '../../lib/storage/memory/index.ts';
+import type { Storage } from '../../lib/storage/storage.ts';
+import { parseXml, validateFeedFiles, type FeedFile } from '../support/validate.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const corpora = path.resolve(repoRoot, '../shared/corpus');
+const NOW = new Date('2026-11-29T00:00:00Z');
+
+interface Corpus {
+  name: string;
+  config: Record<string, unknown>;
+  /** Every post of these corpora is publishable, bar the few the assertions name. */
+  minPublished: number;
+}
+
+const CORPORA: Corpus[] = [
+  {
+    name: 'bulwark',
+    config: { title: 'Bulwark (test only)', description: 'test', baseUrl: 'https://bulwark.invalid/', language: 'en', timeZone: 'Asia/Shanghai' },
+    minPublished: 30_197,
+  },
+  {
+    name: 'sofastack',
+    config: { title: 'SOFAStack', description: 'test', baseUrl: 'https://sofastack.invalid/', language: 'zh-CN', timeZone: 'Asia/Shanghai' },
+    minPublished: 450,
+  },
+  {
+    name: 'rust-blog',
+    config: { title: 'Rust Blog', description: 'test', baseUrl: 'https://blog.rust-lang.invalid/', language: 'en', timeZone: 'UTC' },
+    minPublished: 700,
+  },
+];
+
+async function build(corpus: Corpus, feeds: Storage): Promise<RunReport> {
+  return rebuild({
+    content: new FsStorage(path.join(corpora, corpus.name, 'content')),
+    feeds,
+    state: new MemoryStorage(),
+    site: parseConfig(JSON.stringify(corpus.config), `${corpus.name} test config`),
+    now: () => NOW,
+  });
+}
+
+async function readAll(storage: Storage): Promise<Map<string, string>> {
+  const files = new Map<string, string>();
+  for await (const { key } of storage.list()) {
+    const object = await storage.get(key);
+    files.set(key, new TextDecoder().decode(object!.body));
+  }
+  return files;
+}
+
+describe.skipIf(!existsSync(corpora))('real corpora build into valid feeds', () => {
+  for (const corpus of CORPORA) {
+    it(`${corpus.name}: every post read, every output file valid`, { timeout: 240_000 }, async () => {
+      const feeds = new MemoryStorage();
+      const report = await build(corpus, feeds);
+      const files = await readAll(feeds);
+
+      expect(report.failed).toEqual([]);
+      expect(report.posts.published).toBeGreaterThanOrEqual(corpus.minPublished);
+      for (const error of report.posts.rejected) expect(error.message).toContain(error.key);
+
+      const feedFiles: FeedFile[] = [...files]
+        .filter(([key]) => /(^|\/)(rss\.xml|atom\.xml|feed\.json)$/.test(key))
+        .map(([key, body]) => ({ path: key, body }));
+      expect(feedFiles.length).toBeGreaterThanOrEqual(3);
+      expect(feedFiles.length % 3).toBe(0);
+      expect(await validateFeedFiles(feedFiles)).toEqual([]);
+
+      const opml = parseXml(files.get('feeds.opml') ?? '');
+      expect('error' in opml ? opml.error : opml.root.name).toBe('opml');
+      expect(files.get('index.html')).toMatch(/^<!DOCTYPE html>/i);
+    });
+  }
+
+  it('sofastack: a second build into the same tree writes nothing and gives identical bytes', { timeout: 120_000 }, async () => {
+    const corpus = CORPORA[1]!;
+    const first = new MemoryStorage();
+    await build(corpus, first);
+    const before = await readAll(first);
+    const again = await build(corpus, first);
+    expect(again.feeds.written).toEqual([]);
+    const fresh = new MemoryStorage();
+    await build(corpus, fresh);
+    expect(await readAll(fresh)).toEqual(before);
+    expect(await readAll(first)).toEqual(before);
+  });
+});
