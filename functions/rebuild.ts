@@ -5,7 +5,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { rebuild } from '../lib/pipeline/rebuild.ts';
-import { describe, Runtime, type RuntimeOptions } from '../lib/runtime.ts';
+import { errorFields, Runtime, type RuntimeOptions } from '../lib/runtime.ts';
 
 export interface RebuildSummary {
   posts: number;
@@ -42,7 +42,7 @@ export function createHandler(options: RuntimeOptions = {}): RebuildHandler {
         feedsDeleted: report.feeds.deleted.length,
       };
     } catch (error) {
-      runtime.log.error('rebuild failed', { error: describe(error) });
+      runtime.log.error('rebuild failed', { error: errorFields(error) });
       throw error;
     }
   };

@@ -10,7 +10,7 @@ import { rebuild } from '../lib/pipeline/rebuild.ts';
 import { emptyReport } from '../lib/pipeline/outputs.ts';
 import { regenerate } from '../lib/pipeline/regenerate.ts';
 import type { RunReport } from '../lib/pipeline/types.ts';
-import { CONFIG_FILE, describe, Runtime, type RuntimeOptions } from '../lib/runtime.ts';
+import { CONFIG_FILE, errorFields, Runtime, type RuntimeOptions } from '../lib/runtime.ts';
 import { coalesce, decodeEvent } from '../lib/s3-events.ts';
 
 export type RegenerateHandler = (event: unknown, context?: Context) => Promise<SQSBatchResponse | undefined>;
@@ -57,7 +57,7 @@ export function createHandler(options: RuntimeOptions = {}): RegenerateHandler {
               await runtime.startRebuild(`${CONFIG_FILE} changed`);
               rebuildStarted = true;
             } catch (error) {
-              log.error('could not start the rebuild function', { error: describe(error) });
+              log.error('could not start the rebuild function', { error: errorFields(error) });
               configMessages.forEach((id) => failed.add(id));
               failures++;
             }
@@ -82,7 +82,7 @@ export function createHandler(options: RuntimeOptions = {}): RegenerateHandler {
         });
       } catch (error) {
         // The configuration or the index cannot be read: nothing in the batch can succeed now.
-        log.error('regenerate failed: the whole batch will be retried', { error: describe(error), keys: keys.length });
+        log.error('regenerate failed: the whole batch will be retried', { error: errorFields(error), keys: keys.length });
         throw error;
       }
     } else {

@@ -181,7 +181,7 @@ export class Runtime {
           wildcardThreshold: this.settings.wildcardThreshold,
         });
       } catch (error) {
-        this.log.error('CloudFront invalidation failed', { error: describe(error), paths: changed.length });
+        this.log.error('CloudFront invalidation failed', { error: errorFields(error), paths: changed.length });
       }
     }
     let hubPings = 0;
@@ -288,7 +288,7 @@ export class Sha256 {
 }
 
 /** An error as a log field: name and message, and the HTTP status an SDK error carries. */
-export function describe(error: unknown): Record<string, unknown> {
+export function errorFields(error: unknown): Record<string, unknown> {
   const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
   return {
     name: (error as Error)?.name ?? 'Error',

@@ -45,7 +45,7 @@ export async function createLocalAws(clients: { s3: S3Client; sqs: SQSClient }, 
   await s3.send(new CreateBucketCommand({ Bucket: names.feedsBucket }));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: names.queue }));
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
-  const events = ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'] as const;
+  const events = ['s3:ObjectCreated:*', 's3:ObjectRemoved:*', 's3:LifecycleExpiration:*'] as const;
   const filter = (prefix: string, suffix: string) => ({
     Key: { FilterRules: [{ Name: 'prefix' as const, Value: prefix }, { Name: 'suffix' as const, Value: suffix }] },
   });
