@@ -11,7 +11,7 @@ import { emptyReport } from '../lib/pipeline/outputs.ts';
 import { regenerate } from '../lib/pipeline/regenerate.ts';
 import type { RunReport } from '../lib/pipeline/types.ts';
 import { CONFIG_FILE, errorFields, Runtime, type RuntimeOptions } from '../lib/runtime.ts';
-import { coalesce, decodeEvent } from '../lib/s3-events.ts';
+import { coalesce, decodeEvent, type DecodedEvent } from '../lib/s3-events.ts';
 
 export type RegenerateHandler = (event: unknown, context?: Context) => Promise<SQSBatchResponse | undefined>;
 
@@ -22,7 +22,14 @@ export function createHandler(options: RuntimeOptions = {}): RegenerateHandler {
     runtime ??= new Runtime(options);
     const { log } = runtime;
     const fromQueue = isSqsEvent(event);
-    const decoded = decodeEvent(event);
+    let decoded: DecodedEvent;
+    try {
+      decoded = decodeEvent(event);
+    } catch (error) {
+      // Wired to the wrong source: retrying cannot help, and the log must say so.
+      log.error('regenerate received an event it cannot read', { error: errorFields(error) });
+      throw error;
+    }
     for (const { messageId, reason } of decoded.malformed) log.warn('dropped a message that is no S3 notification', { messageId, reason });
 
     // Messages per content key: a key's failure fails every message that named it.

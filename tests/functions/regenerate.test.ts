@@ -60,6 +60,11 @@ describe('regenerate handler', () => {
     expect(log.at('warn').map((line) => line.message)).toEqual(['dropped a message that is no S3 notification']);
   });
 
+  it('refuses, and logs, an event that is neither S3 nor SQS', async () => {
+    await expect(handlerWith()({ source: 'aws.events' })).rejects.toThrow(/not an S3, SQS or SNS event/);
+    expect(log.at('error').map((line) => line.message)).toEqual(['regenerate received an event it cannot read']);
+  });
+
   it('reports only the messages whose keys failed, then succeeds on their retry', async () => {
     await stores.content.put('good.md', markdownPost({ title: 'Good', tags: ['x'] }));
     await stores.content.put('flaky.md', markdownPost({ title: 'Flaky', tags: ['x'] }));
