@@ -27,7 +27,7 @@ export interface Placement {
 }
 
 /** Each feed a post belongs to, with the term name it gives that feed (the first spelling wins within a post). */
-export function feedsOf(meta: PostMeta): Map<FeedId, string | undefined> {
+export function feedsOf(meta: Pick<PostMeta, 'categories' | 'tags'>): Map<FeedId, string | undefined> {
   const feeds = new Map<FeedId, string | undefined>([[SITE_FEED, undefined]]);
   const add = (kind: 'category' | 'tag', terms: Term[]) => {
     for (const term of terms) {
@@ -40,12 +40,12 @@ export function feedsOf(meta: PostMeta): Map<FeedId, string | undefined> {
   return feeds;
 }
 
-export function placementOf(meta: PostMeta): Placement {
+export function placementOf(meta: Pick<PostMeta, 'date' | 'categories' | 'tags'>): Placement {
   return { date: meta.date, feeds: [...feedsOf(meta).keys()] };
 }
 
-export function entryOf(meta: PostMeta, source: string, name: string | undefined): Entry {
-  return name === undefined ? [meta.date, meta.key, source] : [meta.date, meta.key, source, name];
+export function entryOf(key: string, date: string, source: string, name: string | undefined): Entry {
+  return name === undefined ? [date, key, source] : [date, key, source, name];
 }
 
 export function sameEntry(a: Entry, b: Entry): boolean {

@@ -14,8 +14,8 @@ export interface PostRecord {
   status: 'post' | 'skipped' | 'rejected' | 'removed';
   /** Why a file is skipped or rejected. */
   reason?: string;
-  /** Normalized metadata (status `post`). */
-  meta?: PostMeta;
+  /** What the index needs of the metadata (status `post`); the rest is in `item`, or in the source. */
+  meta?: IndexedMeta;
   /** In the lists of its feeds: published when the record was written. */
   listed: boolean;
   /** The rendered item, kept for posts that are (or were, when written) among some feed's newest. */
@@ -28,6 +28,30 @@ export interface PostRecord {
   pending?: Placement[];
 }
 
+/**
+ * The part of a post's metadata that decides where it is listed and when it is visible. Keeping only
+ * this for the posts no feed shows keeps the index small (a third of the full metadata on real sites);
+ * a shown post's record carries its whole item.
+ */
+export type IndexedMeta = Pick<PostMeta, 'date' | 'publishDate' | 'expiryDate' | 'draft' | 'categories' | 'tags'>;
+
+export function indexedMeta(meta: PostMeta): IndexedMeta {
+  const indexed: IndexedMeta = { date: meta.date, draft: meta.draft, categories: meta.categories, tags: meta.tags };
+  if (meta.publishDate !== undefined) indexed.publishDate = meta.publishDate;
+  if (meta.expiryDate !== undefined) indexed.expiryDate = meta.expiryDate;
+  return indexed;
+}
+
+// Visibility depends on `draft` and the dates only (lib/post/visibility.ts; a test holds it to that),
+// so the indexed subset decides exactly as the full metadata would.
+export function isVisible(meta: IndexedMeta, now: Date): boolean {
+  return isPublished(meta as PostMeta, now);
+}
+
+function nextFlip(meta: IndexedMeta, now: Date): Date | undefined {
+  return nextChange(meta as PostMeta, now);
+}
+
 /** What a content object is now, as a record (without `item` and `pending`, which the caller decides). */
 export function recordOf(key: string, source: string | undefined, parsed: ParseResult | null, now: Date): PostRecord {
   if (parsed === null || source === undefined) return { key, status: 'removed', listed: false };
@@ -37,8 +61,8 @@ export function recordOf(key: string, source: string | undefined, parsed: ParseR
     case 'rejected':
       return { key, source, status: 'rejected', reason: parsed.error.reason, listed: false };
     case 'post': {
-      const { body: _body, ...meta } = parsed.post;
-      return { key, source, status: 'post', meta, listed: isPublished(meta, now) };
+      const meta = indexedMeta(parsed.post);
+      return { key, source, status: 'post', meta, listed: isVisible(meta, now) };
     }
   }
 }
@@ -67,13 +91,13 @@ export function pendingAfter(previous: PostRecord | undefined): Placement[] {
 }
 
 /** Why a parsed post is not in any feed right now. Agrees with `isPublished`, which decides. */
-export function hiddenReason(meta: PostMeta, now: Date): string {
+export function hiddenReason(meta: IndexedMeta, now: Date): string {
   if (meta.draft) return 'draft';
-  const next = nextChange(meta, now);
+  const next = nextFlip(meta, now);
   return next ? `scheduled: published from ${next.toISOString()}` : 'expired';
 }
 
 /** The schedule time of a record: when its visibility flips next, if ever. */
 export function nextChangeOf(record: PostRecord, now: Date): string | undefined {
-  return record.status === 'post' && record.meta ? nextChange(record.meta, now)?.toISOString() : undefined;
+  return record.status === 'post' && record.meta ? nextFlip(record.meta, now)?.toISOString() : undefined;
 }

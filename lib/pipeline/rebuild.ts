@@ -3,8 +3,9 @@
  * Run locally by `herald build`, on AWS on a schedule (it publishes future-dated posts whose time has
  * come) and after a configuration change.
  *
- * Memory stays flat in the size of the site: only metadata is kept for every post; bodies are read
- * again, and rendered, only for the posts that make some feed's newest `itemsPerFeed`.
+ * Memory grows with the size of the site only by the feed lists (a date, key and ETag per post and
+ * feed): each record is written as soon as the post can no longer be among any feed's newest
+ * `itemsPerFeed`, and only the posts some feed shows are read again and rendered.
  *
  * The index it leaves is the one `regenerate` maintains, so feeds written by any sequence of
  * incremental runs and by a rebuild of the same content are byte-identical. It holds the index lease
@@ -29,29 +30,117 @@ import {
   shardKey,
 } from '../index/layout.ts';
 import { acquireLease, releaseLease } from '../index/lease.ts';
-import { nextChangeOf, recordOf, type PostRecord } from '../index/records.ts';
+import { isVisible, nextChangeOf, recordOf, type PostRecord } from '../index/records.ts';
 import { isCurrent } from '../index/root.ts';
 import { sortSchedule, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
 import { writeJson } from '../index/store.ts';
 import { parsePost } from '../post/parse.ts';
 import type { FeedItem } from '../post/types.ts';
-import { isPublished } from '../post/visibility.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
-import { mapLimit, IO_CONCURRENCY } from './concurrency.ts';
+import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY } from './concurrency.ts';
 import { itemFromSource } from './items.ts';
 import { countPost, directoryFiles, emptyReport, feedDir, feedFiles, FileLog, finishReport, publish } from './outputs.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 
-/** One content key during a rebuild. */
-interface Slot {
+/** A content key as listed; its ETag only when stored records may be reused. */
+interface Listed {
+  key: string;
+  etag?: string;
+}
+
+/** A record as stored before this run: written over only if the new one differs. */
+interface StoredRecord {
+  etag: string;
+  json: string;
+}
+
+/** One content key as read by a rebuild. */
+interface Read {
   record: PostRecord;
-  /** The stored record, when there is one: written over only if the new one differs. */
-  stored?: { etag: string; json: string };
-  /** The stored item, reusable when the record was reused. */
+  stored?: StoredRecord;
+  /** The stored item, valid when the stored record was reused. */
   storedItem?: FeedItem;
   /** The key could not be read: its stored record stays as it is. */
   keep?: boolean;
+}
+
+/**
+ * A post that is, so far, among the newest of some feed. Only these records are held until the end;
+ * the others are written as soon as they are read, without an item. Bodies are not held at all: the
+ * few posts shown are read again to render them (holding the bodies of every post that was among the
+ * newest at some point of the read costs more memory than reading the final ones again costs time).
+ */
+interface Candidate extends Read {
+  /** How many feeds it is among the newest of: at 0 it can never be shown again. */
+  refs: number;
+}
+
+/** The newest `size` entries of one feed seen so far. */
+class Newest {
+  readonly entries: Entry[] = [];
+
+  constructor(readonly size: number) {}
+
+  /** false: not among the newest; otherwise in, pushing out the returned entry (if the list was full). */
+  admit(entry: Entry): Entry | undefined | false {
+    const { entries } = this;
+    if (entries.length === this.size && comparePositions(entry, entries[entries.length - 1]!) >= 0) return false;
+    let low = 0;
+    let high = entries.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (comparePositions(entries[mid]!, entry) < 0) low = mid + 1;
+      else high = mid;
+    }
+    entries.splice(low, 0, entry);
+    return entries.length > this.size ? entries.pop() : undefined;
+  }
+}
+
+/** What a rebuild gathers while it reads. */
+class Collected {
+  readonly seen = new Set<string>();
+  /** Each feed's entries (sorted once all are read); the site feed exists even when empty. */
+  readonly lists = new Map<FeedId, Entry[]>([[SITE_FEED, []]]);
+  readonly newest = new Map<FeedId, Newest>();
+  /** Posts among the newest of some feed so far; once everything is read, the posts some feed shows. */
+  readonly shown = new Map<string, Candidate>();
+  readonly schedule: [string, string][] = [];
+
+  constructor(readonly itemsPerFeed: number) {}
+
+  /**
+   * Places a post in its feeds' lists. Synchronous, so concurrent reads never see a half-placed post.
+   * Returns the posts now final: out of every feed's newest (this one, or ones it pushed out).
+   */
+  add(read: Read): Read[] {
+    const { record } = read;
+    this.seen.add(record.key);
+    const final: Read[] = [];
+    let refs = 0;
+    if (record.listed && record.meta && record.source !== undefined) {
+      for (const [feed, name] of feedsOf(record.meta)) {
+        const entry = entryOf(record.key, record.meta.date, record.source, name);
+        let list = this.lists.get(feed);
+        if (!list) this.lists.set(feed, (list = []));
+        list.push(entry);
+        let top = this.newest.get(feed);
+        if (!top) this.newest.set(feed, (top = new Newest(this.itemsPerFeed)));
+        const admitted = top.admit(entry);
+        if (admitted === false) continue;
+        refs++;
+        const evicted = admitted && this.shown.get(admitted[1]);
+        if (evicted && --evicted.refs === 0) {
+          this.shown.delete(admitted[1]);
+          final.push(evicted);
+        }
+      }
+    }
+    if (refs > 0) this.shown.set(record.key, { ...read, refs });
+    else final.push(read);
+    return final;
+  }
 }
 
 export async function rebuild(deps: PipelineDeps): Promise<RunReport> {
@@ -91,42 +180,65 @@ class Rebuild {
     const { state } = this.deps;
     const storedRecords = await listEtags(state, RECORDS_PREFIX);
     const storedFeedObjects = await listEtags(state, FEEDS_PREFIX);
-    const slots = await this.readAll(storedRecords);
+    const collected = await this.readAll(storedRecords);
+    const { lists, shown } = collected;
 
-    const lists = listsOf(slots);
-    await this.renderItems(slots, lists);
-    await this.writeRecords(slots);
+    // What is left among the newest are the posts some feed shows: they get their item.
+    await mapLimit([...shown.values()], RENDER_CONCURRENCY, async (candidate) => {
+      const item = candidate.storedItem ?? (await this.itemFromSource(candidate.record));
+      if (item) candidate.record.item = item;
+      await this.writeRecord(candidate);
+    });
+
     const manifests = await this.writeLists(lists, storedFeedObjects);
-    await this.writeSchedule(slots);
+    await overwriteIfChanged(state, SCHEDULE_KEY, { entries: sortSchedule(collected.schedule) } satisfies Schedule);
     const catalog = catalogOf(manifests);
     await overwriteIfChanged(state, CATALOG_KEY, catalog);
 
-    await this.publishFeeds(lists, slots);
+    await this.publishFeeds(lists, shown);
     await this.publishDirectory(catalog);
 
-    await this.collectGarbage(slots, storedRecords, storedFeedObjects, manifests);
+    await this.collectGarbage(collected.seen, storedRecords, storedFeedObjects, manifests);
   }
 
-  /** Reads and parses every post, keeping metadata only. */
-  async readAll(storedRecords: Map<string, string>): Promise<Map<string, Slot>> {
+  /** Reads every post; lists, schedule and report grow as it goes, and only the newest posts stay in memory. */
+  async readAll(storedRecords: Map<string, string>): Promise<Collected> {
     const { content, state, onProgress } = this.deps;
-    const keys: { key: string; etag: string }[] = [];
-    for await (const info of content.list()) if (isPostKey(info.key)) keys.push({ key: info.key, etag: info.etag });
-    const slots = new Map<string, Slot>();
+    // Listed ETags are only compared with reusable records; some storages compute them on demand
+    // (a folder hashes each file), which reading every post computes anyway.
+    const compare = this.reuse && storedRecords.size > 0;
+    const keys: Listed[] = [];
+    for await (const info of content.list()) if (isPostKey(info.key)) keys.push(compare ? { key: info.key, etag: info.etag } : { key: info.key });
+    const collected = new Collected(this.#site.itemsPerFeed);
     let done = 0;
     onProgress?.(0, keys.length);
-    await mapLimit(keys, IO_CONCURRENCY, async ({ key, etag }) => {
-      const slot = await this.readOne(key, etag, storedRecords.has(recordKey(key)) ? state : undefined);
-      if (slot) slots.set(key, slot);
+    await mapLimit(keys, IO_CONCURRENCY, async (info) => {
+      const { key } = info;
+      const read = await this.readOne(info, storedRecords.has(recordKey(key)) ? state : undefined);
+      if (read) {
+        if (!read.keep) countPost(this.report, read.record, this.now);
+        const at = nextChangeOf(read.record, this.now);
+        if (at !== undefined) collected.schedule.push([at, key]);
+        // Posts that can no longer be among any feed's newest are final: their records are written now.
+        await Promise.all(collected.add(read).map((final) => this.writeRecord(final)));
+      }
       onProgress?.(++done, keys.length);
     });
     this.report.posts.read = keys.length;
-    for (const slot of slots.values()) if (!slot.keep) countPost(this.report, slot.record, this.now);
-    return slots;
+    for (const list of collected.lists.values()) list.sort(comparePositions);
+    return collected;
   }
 
-  async readOne(key: string, listedEtag: string, state: Storage | undefined): Promise<Slot | undefined> {
-    let stored: Slot['stored'];
+  async writeRecord({ record, stored, keep }: Read): Promise<void> {
+    if (keep) return;
+    const json = JSON.stringify(record);
+    if (stored?.json === json) return;
+    await overwrite(this.deps.state, recordKey(record.key), json, stored?.etag ?? null);
+  }
+
+  async readOne(info: Listed, state: Storage | undefined): Promise<Read | undefined> {
+    const { key } = info;
+    let stored: StoredRecord | undefined;
     let previous: PostRecord | undefined;
     try {
       const object = state ? await state.get(recordKey(key)) : null;
@@ -135,10 +247,10 @@ class Rebuild {
         stored = { etag: object.etag, json };
         previous = JSON.parse(json) as PostRecord;
       }
-      if (this.reuse && previous && previous.source === listedEtag && previous.pending === undefined) {
+      if (this.reuse && previous && info.etag !== undefined && previous.source === info.etag && previous.pending === undefined) {
         const { item, pending: _pending, ...record } = previous;
         // Same bytes, same configuration: the same metadata. Only visibility moves with the clock.
-        record.listed = record.status === 'post' && record.meta !== undefined && isPublished(record.meta, this.now);
+        record.listed = record.status === 'post' && record.meta !== undefined && isVisible(record.meta, this.now);
         return { record, stored, ...(item && { storedItem: item }) };
       }
       const source = await this.deps.content.get(key);
@@ -148,39 +260,20 @@ class Rebuild {
     } catch (error) {
       this.report.failed.push({ key, error: (error as Error).message });
       // Unreadable now: what the index knew stays, rather than unpublishing the post.
-      return previous && stored ? { record: previous, stored, keep: true } : undefined;
+      if (!previous || !stored) return undefined;
+      const { item, ...record } = previous;
+      return { record, stored, keep: true, ...(item && { storedItem: item }) };
     }
   }
 
-  /** Renders the posts that some feed shows; the others keep no item. */
-  async renderItems(slots: Map<string, Slot>, lists: Map<FeedId, Entry[]>): Promise<void> {
-    const shown = new Set<string>();
-    for (const entries of lists.values()) for (const entry of entries.slice(0, this.#site.itemsPerFeed)) shown.add(entry[1]);
-    await mapLimit([...shown], IO_CONCURRENCY, async (key) => {
-      const slot = slots.get(key)!;
-      if (slot.storedItem) {
-        slot.record.item = slot.storedItem;
-        return;
-      }
-      slot.record.item = await this.itemFromSource(slot.record);
-    });
-  }
-
-  /** Renders from the source (read again: bodies are not kept); one that changed meanwhile gets an empty body for now. */
-  async itemFromSource(record: PostRecord): Promise<FeedItem> {
+  /**
+   * The item of a shown post, from its source read again. A source that changed or went away since
+   * it was read gives none: the feed goes without it, and its own event (or the next run) brings it back.
+   */
+  async itemFromSource(record: PostRecord): Promise<FeedItem | undefined> {
     const item = await itemFromSource(this.deps.content, record, this.#site).catch(() => null);
-    if (item) return item;
-    this.report.failed.push({ key: record.key, error: 'changed or unreadable while the rebuild read it' });
-    return JSON.parse(JSON.stringify({ ...record.meta!, html: '' })) as FeedItem;
-  }
-
-  async writeRecords(slots: Map<string, Slot>): Promise<void> {
-    await mapLimit([...slots.values()], IO_CONCURRENCY, async (slot) => {
-      if (slot.keep) return;
-      const json = JSON.stringify(slot.record);
-      if (slot.stored?.json === json) return;
-      await overwrite(this.deps.state, recordKey(slot.record.key), json, slot.stored?.etag ?? null);
-    });
+    if (!item) this.report.failed.push({ key: record.key, error: 'changed or unreadable while the rebuild read it' });
+    return item ?? undefined;
   }
 
   /** Writes each feed's list, cut into shards; unchanged shards and manifests are not written again. */
@@ -204,22 +297,12 @@ class Rebuild {
     return manifests;
   }
 
-  async writeSchedule(slots: Map<string, Slot>): Promise<void> {
-    const entries: [string, string][] = [];
-    for (const { record } of slots.values()) {
-      const at = nextChangeOf(record, this.now);
-      if (at !== undefined) entries.push([at, record.key]);
-    }
-    const schedule: Schedule = { entries: sortSchedule(entries) };
-    await overwriteIfChanged(this.deps.state, SCHEDULE_KEY, schedule);
-  }
-
-  async publishFeeds(lists: Map<FeedId, Entry[]>, slots: Map<string, Slot>): Promise<void> {
+  async publishFeeds(lists: Map<FeedId, Entry[]>, shown: Map<string, Candidate>): Promise<void> {
     const { feeds } = this.deps;
     const site = this.#site;
-    await mapLimit([...lists], IO_CONCURRENCY, async ([feed, entries]) => {
+    await mapLimit([...lists], RENDER_CONCURRENCY, async ([feed, entries]) => {
       const newest = entries.slice(0, site.itemsPerFeed);
-      const items = newest.map((entry) => slots.get(entry[1])!.record.item!);
+      const items = newest.flatMap((entry) => shown.get(entry[1])?.record.item ?? []);
       await publish(feeds, feedFiles(site, feed, newest[0]?.[3], items), site, this.files);
     });
     // Terms that no longer have published posts lose their feed files.
@@ -243,12 +326,12 @@ class Rebuild {
   }
 
   /** Forgets removed keys, and the shards and lists nothing refers to any more (left by crashed or replaced runs). */
-  async collectGarbage(slots: Map<string, Slot>, storedRecords: Map<string, string>, storedFeedObjects: Map<string, string>, manifests: Map<FeedId, Manifest>): Promise<void> {
+  async collectGarbage(seen: Set<string>, storedRecords: Map<string, string>, storedFeedObjects: Map<string, string>, manifests: Map<FeedId, Manifest>): Promise<void> {
     const { state } = this.deps;
     const garbage: string[] = [];
     for (const key of storedRecords.keys()) {
       const contentKey = contentKeyOf(key);
-      if (contentKey === null || !slots.has(contentKey)) garbage.push(key);
+      if (contentKey === null || !seen.has(contentKey)) garbage.push(key);
     }
     for (const key of storedFeedObjects.keys()) {
       const parsed = parseFeedKey(key);
@@ -258,21 +341,6 @@ class Rebuild {
     }
     await mapLimit(garbage, IO_CONCURRENCY, (key) => state.delete(key));
   }
-}
-
-/** Each feed's list of published posts, newest first; the site feed exists even when it is empty. */
-function listsOf(slots: Map<string, Slot>): Map<FeedId, Entry[]> {
-  const lists = new Map<FeedId, Entry[]>([[SITE_FEED, []]]);
-  for (const { record } of slots.values()) {
-    if (!record.listed || !record.meta || record.source === undefined) continue;
-    for (const [feed, name] of feedsOf(record.meta)) {
-      let list = lists.get(feed);
-      if (!list) lists.set(feed, (list = []));
-      list.push(entryOf(record.meta, record.source, name));
-    }
-  }
-  for (const list of lists.values()) list.sort(comparePositions);
-  return lists;
 }
 
 async function listEtags(storage: Storage, prefix: string): Promise<Map<string, string>> {

@@ -221,7 +221,7 @@ class Run {
       }
       if (record.listed && record.meta && record.source !== undefined) {
         const feeds = feedsOf(record.meta);
-        if (feeds.has(feed)) change.insert.push(entryOf(record.meta, record.source, feeds.get(feed)));
+        if (feeds.has(feed)) change.insert.push(entryOf(key, record.meta.date, record.source, feeds.get(feed)));
       }
     });
     const { manifest } = list;

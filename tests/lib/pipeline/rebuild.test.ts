@@ -95,6 +95,7 @@ describe('rebuild', () => {
     const reads: string[] = [];
     const content = intercept(site.content, { before: (call) => void (call.op === 'get' && reads.push(call.key)) });
     await site.rebuild({ content });
+    // Read to index it, and again to render it: b is among the newest.
     expect(reads).toEqual(['posts/b.md', 'posts/b.md']);
     expect(titles(await site.feedTree(), 'feed.json')).toEqual(['Gamma', 'Beta, edited', 'Alpha']);
     // Another configuration invalidates every record.

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { hiddenReason, indexedMeta, isVisible, nextChangeOf, pendingAfter, recordOf, sameState } from '../../../lib/index/records.ts';
+import type { PostMeta } from '../../../lib/post/types.ts';
+import { isPublished, nextChange } from '../../../lib/post/visibility.ts';
+import { seededRandom } from '../../support/seeded-random.ts';
+
+const NOW = new Date('2025-06-01T00:00:00Z');
+
+function meta(overrides: Partial<PostMeta> = {}): PostMeta {
+  return {
+    key: 'posts/a.md',
+    id: 'urn:uuid:1',
+    title: 'A',
+    url: 'https://example.test/a/',
+    date: '2025-05-01T00:00:00.000Z',
+    updated: '2025-05-01T00:00:00.000Z',
+    draft: false,
+    summary: 'Summary',
+    categories: [{ name: 'News', slug: 'news' }],
+    tags: [{ name: 'Go', slug: 'go' }],
+    authors: [{ name: 'Ann' }],
+    ...overrides,
+  };
+}
+
+describe('post records', () => {
+  it('decide visibility from the indexed subset exactly as from the full metadata', () => {
+    const random = seededRandom(3);
+    const at = (hours: number) => new Date(NOW.getTime() + hours * 3_600_000).toISOString();
+    for (let i = 0; i < 500; i++) {
+      const full = meta({
+        date: at(Math.floor(random() * 48) - 24),
+        draft: random() < 0.1,
+        ...(random() < 0.3 && { publishDate: at(Math.floor(random() * 48) - 24) }),
+        ...(random() < 0.3 && { expiryDate: at(Math.floor(random() * 48) - 24) }),
+      });
+      const indexed = indexedMeta(full);
+      expect(isVisible(indexed, NOW)).toBe(isPublished(full, NOW));
+      const record = recordOf(full.key, '"e"', { status: 'post', post: { ...full, body: '' } }, NOW);
+      expect(nextChangeOf(record, NOW)).toBe(nextChange(full, NOW)?.toISOString());
+    }
+  });
+
+  it('keep only what lists and visibility need', () => {
+    const record = recordOf('posts/a.md', '"e"', { status: 'post', post: { ...meta({ expiryDate: '2025-07-01T00:00:00.000Z' }), body: 'x' } }, NOW);
+    expect(record).toEqual({
+      key: 'posts/a.md',
+      source: '"e"',
+      status: 'post',
+      meta: { date: '2025-05-01T00:00:00.000Z', expiryDate: '2025-07-01T00:00:00.000Z', draft: false, categories: [{ name: 'News', slug: 'news' }], tags: [{ name: 'Go', slug: 'go' }] },
+      listed: true,
+    });
+  });
+
+  it('say why a post is hidden', () => {
+    expect(hiddenReason(indexedMeta(meta({ draft: true })), NOW)).toBe('draft');
+    expect(hiddenReason(indexedMeta(meta({ date: '2025-06-02T00:00:00.000Z' })), NOW)).toBe('scheduled: published from 2025-06-02T00:00:00.000Z');
+    expect(hiddenReason(indexedMeta(meta({ expiryDate: '2025-05-02T00:00:00.000Z' })), NOW)).toBe('expired');
+  });
+
+  it('carry every earlier place of a post until its change is done', () => {
+    const first = recordOf('posts/a.md', '"1"', { status: 'post', post: { ...meta(), body: '' } }, NOW);
+    const second = { ...recordOf('posts/a.md', '"2"', { status: 'post', post: { ...meta({ tags: [] }), body: '' } }, NOW), pending: pendingAfter(first) };
+    expect(second.pending).toEqual([{ date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news', 'tags/go'] }]);
+    // A third version before the second was carried out still knows both places (the same one here, once).
+    expect(pendingAfter(second)).toEqual([{ date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news', 'tags/go'] }, { date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news'] }]);
+    expect(sameState(first, { ...first, pending: [] })).toBe(true);
+    expect(sameState(first, second)).toBe(false);
+    expect(recordOf('posts/a.md', undefined, null, NOW)).toEqual({ key: 'posts/a.md', status: 'removed', listed: false });
+  });
+});
