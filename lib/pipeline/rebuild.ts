@@ -34,7 +34,7 @@ import { isVisible, nextChangeOf, recordOf, type PostRecord } from '../index/rec
 import { isCurrent } from '../index/root.ts';
 import { sortSchedule, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
-import { writeJson } from '../index/store.ts';
+import { retryOnConflict, writeJson } from '../index/store.ts';
 import { parsePost } from '../post/parse.ts';
 import type { FeedItem } from '../post/types.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
@@ -303,7 +303,9 @@ class Rebuild {
     await mapLimit([...lists], RENDER_CONCURRENCY, async ([feed, entries]) => {
       const newest = entries.slice(0, site.itemsPerFeed);
       const items = newest.flatMap((entry) => shown.get(entry[1])?.record.item ?? []);
-      await publish(feeds, feedFiles(site, feed, newest[0]?.[3], items), site, this.files);
+      const files = feedFiles(site, feed, newest[0]?.[3], items);
+      // A run that started before the lease may write the same file: this rebuild's view wins.
+      await retryOnConflict(() => publish(feeds, files, site, this.files));
     });
     // Terms that no longer have published posts lose their feed files.
     const live = new Set([...lists.keys()].map(feedDir));
@@ -322,7 +324,8 @@ class Rebuild {
   }
 
   async publishDirectory(catalog: Catalog): Promise<void> {
-    await publish(this.deps.feeds, directoryFiles(this.#site, summariesOf(catalog, this.#site)), this.#site, this.files);
+    const files = directoryFiles(this.#site, summariesOf(catalog, this.#site));
+    await retryOnConflict(() => publish(this.deps.feeds, files, this.#site, this.files));
   }
 
   /** Forgets removed keys, and the shards and lists nothing refers to any more (left by crashed or replaced runs). */

@@ -123,20 +123,19 @@ class Run {
     });
 
     const dirty = committed.filter(({ record }) => record.pending !== undefined);
-    const feedKeys = new Map<FeedId, string[]>();
+    const feedKeys = new Map<FeedId, Set<string>>();
     for (const { key, record } of dirty) {
       for (const placement of placementsOf(record)) {
         for (const feed of placement.feeds) {
-          const keys = feedKeys.get(feed) ?? [];
-          if (!keys.includes(key)) keys.push(key);
-          feedKeys.set(feed, keys);
+          const keys = feedKeys.get(feed) ?? new Set();
+          feedKeys.set(feed, keys.add(key));
         }
       }
     }
     const synced: FeedId[] = [];
     await mapLimit([...feedKeys], IO_CONCURRENCY, async ([feed, keys]) => {
       try {
-        await this.syncFeed(feed, keys);
+        await this.syncFeed(feed, [...keys]);
         synced.push(feed);
       } catch (error) {
         this.fail(keys, error);
