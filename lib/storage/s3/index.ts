@@ -56,14 +56,7 @@ export class S3Storage implements Storage {
     this.counts.get++;
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
-      return {
-        body: (await response.Body?.transformToByteArray()) ?? new Uint8Array(),
-        etag: response.ETag ?? '',
-        ...(response.ContentType !== undefined && { contentType: response.ContentType }),
-        ...(response.CacheControl !== undefined && { cacheControl: response.CacheControl }),
-        ...(response.LastModified !== undefined && { lastModified: response.LastModified }),
-        metadata: response.Metadata ?? {},
-      };
+      return { body: (await response.Body?.transformToByteArray()) ?? new Uint8Array(), ...headersOf(response) };
     } catch (error) {
       if (isMissingObject(error)) return null;
       throw error;
@@ -74,14 +67,7 @@ export class S3Storage implements Storage {
     this.counts.head++;
     try {
       const response = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
-      return {
-        etag: response.ETag ?? '',
-        size: response.ContentLength ?? 0,
-        ...(response.ContentType !== undefined && { contentType: response.ContentType }),
-        ...(response.CacheControl !== undefined && { cacheControl: response.CacheControl }),
-        ...(response.LastModified !== undefined && { lastModified: response.LastModified }),
-        metadata: response.Metadata ?? {},
-      };
+      return { size: response.ContentLength ?? 0, ...headersOf(response) };
     } catch (error) {
       if (isMissingObject(error)) return null;
       throw error;
@@ -150,4 +136,15 @@ function nameOf(error: unknown): string | undefined {
 /** GetObject says NoSuchKey; HeadObject has no body, so only its 404 tells. A missing bucket is an error. */
 function isMissingObject(error: unknown): boolean {
   return nameOf(error) !== 'NoSuchBucket' && (statusOf(error) === 404 || nameOf(error) === 'NoSuchKey');
+}
+
+/** What GetObject and HeadObject both answer about an object, in the Storage interface's terms. */
+function headersOf(response: { ETag?: string; ContentType?: string; CacheControl?: string; LastModified?: Date; Metadata?: Record<string, string> }): Omit<StoredObject, 'body'> {
+  return {
+    etag: response.ETag ?? '',
+    ...(response.ContentType !== undefined && { contentType: response.ContentType }),
+    ...(response.CacheControl !== undefined && { cacheControl: response.CacheControl }),
+    ...(response.LastModified !== undefined && { lastModified: response.LastModified }),
+    metadata: response.Metadata ?? {},
+  };
 }
