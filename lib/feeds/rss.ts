@@ -18,7 +18,8 @@ import { cdataPieces, escapeAttr, escapeText } from './xml.ts';
  * - XML-invalid characters are gone already (FeedView), relative URLs are resolved (feed would
  *   throw), lastBuildDate is the newest item's date (feed would use the clock), and the
  *   enclosure carries its real type (feed would guess `image/jpg` from the extension). A
- *   thumbnail whose type is unknown is not given as an enclosure: RSS requires the type.
+ *   thumbnail whose type is unknown is not given as an enclosure (RSS requires the type), but
+ *   every thumbnail is a Media RSS `media:thumbnail`, which needs none and which readers show.
  * Authors go out as `dc:creator` (RSS's own `author` must be an e-mail address). The summary is
  * plain text and readers take description as HTML, so it is HTML-escaped before going in.
  */
@@ -37,7 +38,7 @@ export function renderRss(input: FeedInput): string {
     hub: view.hub,
   });
   for (const item of view.items) feed.addItem(rssItem(item, view));
-  return `${declareDublinCore(feed.rss2())}\n`;
+  return `${declareNamespaces(feed.rss2())}\n`;
 }
 
 function rssItem(item: ItemView, view: FeedView): Item {
@@ -50,6 +51,7 @@ function rssItem(item: ItemView, view: FeedView): Item {
   }));
   // xml-js writes an array value as repeated elements; feed's Extension type only allows one object.
   if (creators.length > 0) extensions.push({ name: 'dc:creator', objects: creators as unknown as Record<string, unknown> });
+  if (item.image) extensions.push({ name: 'media:thumbnail', objects: { _attributes: { url: escapeAttr(item.image.url) } } });
   return {
     title: item.title,
     guid: xmlJsText(item.id),
@@ -67,13 +69,13 @@ function xmlJsText(text: string): string {
   return text.replaceAll('&', '&amp;');
 }
 
-const DC_NAMESPACE = 'xmlns:dc="http://purl.org/dc/elements/1.1/"';
+const NAMESPACES = ['xmlns:dc="http://purl.org/dc/elements/1.1/"', 'xmlns:media="http://search.yahoo.com/mrss/"'];
 
-/** feed declares the dc prefix only when some item has content; dc:creator needs it regardless. */
-function declareDublinCore(xml: string): string {
+/** feed declares the dc prefix only when some item has content, and never media: declare what is missing. */
+function declareNamespaces(xml: string): string {
   const rootStart = xml.indexOf('<rss ');
   const rootEnd = xml.indexOf('>', rootStart);
-  return xml.slice(rootStart, rootEnd).includes(DC_NAMESPACE)
-    ? xml
-    : `${xml.slice(0, rootEnd)} ${DC_NAMESPACE}${xml.slice(rootEnd)}`;
+  const root = xml.slice(rootStart, rootEnd);
+  const missing = NAMESPACES.filter((namespace) => !root.includes(namespace));
+  return missing.length === 0 ? xml : `${xml.slice(0, rootEnd)} ${missing.join(' ')}${xml.slice(rootEnd)}`;
 }

@@ -213,6 +213,12 @@ describe('feed guesses enclosure types from file extensions', () => {
       [],
       [],
     ]);
+    // Every thumbnail, typed or not, still reaches readers as a Media RSS thumbnail, which takes no type.
+    expect(select(rss, 'channel/item').map((item) => select(item, 'thumbnail').map((e) => e.attributes.url))).toEqual([
+      ['https://cdn.example.org/cover.jpg'],
+      ['https://cdn.example.org/om_ls/x/0'],
+      ['https://cdn.example.org/odd.png'],
+    ]);
     const atom = root(renderAtom(input(items)));
     const enclosures = select(atom, 'entry').map((entry) => select(entry, 'link').find((l) => l.attributes.rel === 'enclosure')?.attributes);
     expect(enclosures).toEqual([
