@@ -6,6 +6,7 @@
 import { build, type Metafile } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { esmYaml, sdkSchemaTreeShaking, stubs } from './bundle-plugins.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -40,6 +41,8 @@ export async function bundleFunctions(outDir: string = DEFAULT_OUT_DIR): Promise
     // CommonJS dependencies call `require` for Node built-ins, which ESM lacks.
     banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
     legalComments: 'linked',
+    // Code the functions never run, left out (each plugin says why that is safe).
+    plugins: [sdkSchemaTreeShaking(), esmYaml(), stubs()],
     metafile: true,
     logLevel: 'warning',
   });

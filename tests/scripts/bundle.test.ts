@@ -1,0 +1,315 @@
+// `npm run bundle` (scripts/bundle.ts): sizes, clean imports, and the claims of scripts/bundle-plugins.ts:
+// the SDK schema rewrite changes no schema, each stub replaces what it names and nothing else, a stub that
+// runs says so, and a real render through the bundled regenerate (against moto_server, which this file
+// starts) runs none of them.
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../lib/config.ts';
+import { parsePost } from '../../lib/post/parse.ts';
+import { toFeedItem } from '../../lib/post/render.ts';
+import { CONFIG_FILE } from '../../lib/runtime.ts';
+import { bundleFunctions, FUNCTIONS, type BundleResult } from '../../scripts/bundle.ts';
+import { inlineSchemaKeys, NOT_BUNDLED_WARNING, SDK_SCHEMA_FILE, STUB_DIR, STUBS, sdkSchemaTreeShaking, stubs } from '../../scripts/bundle-plugins.ts';
+import { s3Event, s3Record } from '../support/lambda-events.ts';
+import { siteConfigJson } from '../support/markdown-posts.ts';
+import { startMoto, type Moto } from '../support/moto.ts';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * A regression budget per bundle. Issue 3's goal is 700 KB (bench/pipeline.ts prints each size against
+ * it); the bundles are ~905 KB and what is left is code that runs (see scripts/bundle-plugins.ts). Lower
+ * this as they shrink.
+ */
+const BUDGET_KB = 950;
+
+/** Packages the stubs keep out (and the dependencies only they brought in). */
+const LEFT_OUT = ['postcss', 'source-map-js', 'js-yaml', 'dayjs', 'linkify-it', 'sax', 'domutils', 'dom-serializer', 'domhandler'];
+
+function runNode(script: string, env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env, timeout: 60_000 });
+}
+
+/** The packages (innermost `node_modules/<name>`) of a bundle's inputs. */
+function inputPackages(bundle: BundleResult, name: string): Set<string> {
+  const output = Object.entries(bundle.metafile.outputs).find(([file]) => file.endsWith(`/${name}.mjs`))![1];
+  const packages = new Set<string>();
+  for (const input of Object.keys(output.inputs)) {
+    const match = /.*node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match) packages.add(match[1]!);
+  }
+  return packages;
+}
+
+let outDir: string;
+let bundle: BundleResult;
+
+beforeAll(async () => {
+  outDir = await mkdtemp(path.join(os.tmpdir(), 'herald-bundle-test-'));
+  bundle = await bundleFunctions(outDir);
+});
+
+afterAll(async () => {
+  await rm(outDir, { recursive: true, force: true });
+});
+
+describe('npm run bundle', () => {
+  it.each(FUNCTIONS)(`writes %s.mjs under ${BUDGET_KB} KB, exporting handler, importable in a fresh node process`, async (name) => {
+    const bytes = (await readFile(bundle.files[name])).length;
+    expect(bundle.sizes[name]).toBe(bytes);
+    expect(bytes).toBeLessThan(BUDGET_KB * 1024);
+    const url = pathToFileURL(bundle.files[name]).href;
+    const run = runNode(`const m = await import(${JSON.stringify(url)}); console.log(typeof m.handler, typeof m.createHandler);`);
+    expect(run.stderr).not.toContain(NOT_BUNDLED_WARNING);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('function function');
+  });
+
+  it.each(FUNCTIONS)('%s.mjs holds every stub and none of the packages they replace', (name) => {
+    const output = Object.entries(bundle.metafile.outputs).find(([file]) => file.endsWith(`/${name}.mjs`))![1];
+    const inputs = Object.keys(output.inputs).map((input) => path.resolve(input));
+    for (const stub of STUBS) expect(inputs).toContain(path.join(STUB_DIR, stub.file));
+    const packages = inputPackages(bundle, name);
+    for (const left of LEFT_OUT) expect(packages.has(left), left).toBe(false);
+    // yaml from its ES module build; htmlparser2's Parser without the package index.
+    expect(inputs.some((input) => input.includes(`${path.sep}yaml${path.sep}browser${path.sep}`))).toBe(true);
+    expect(inputs.some((input) => /[\\/]yaml[\\/]dist[\\/]/.test(input))).toBe(false);
+    expect(inputs.some((input) => /[\\/]htmlparser2[\\/]dist[\\/]esm[\\/]Parser\.js$/.test(input))).toBe(true);
+    expect(inputs.some((input) => /[\\/]htmlparser2[\\/]dist[\\/](esm|commonjs)[\\/]index\.js$/.test(input))).toBe(false);
+  });
+});
+
+describe('the SDK schema rewrite', () => {
+  it('writes constant computed keys as literals, and nothing else', () => {
+    const source = [
+      'const _e = "error";',
+      'const _h = "http";',
+      'const _p = "__proto__";',
+      'let _l = "let";',
+      'export var A$ = [-3, n0, _A, { [_e]: _c, [_h]: ["GET", "/", 200] }, [_M], [0]];',
+      'export var B$ = [3, n0, _B, { [_x]: 1, [_p]: 2, [_l]: 3 }, [_e], [() => A$]];',
+      'export var C$ = flag ? [_e] : [_h];',
+    ].join('\n');
+    expect(inlineSchemaKeys(source).split('\n').slice(4)).toEqual([
+      'export var A$ = [-3, n0, _A, { "error": _c, "http": ["GET", "/", 200] }, [_M], [0]];',
+      // Unknown, `__proto__` and non-const names stay computed; arrays are not keys.
+      'export var B$ = [3, n0, _B, { [_x]: 1, [_p]: 2, [_l]: 3 }, [_e], [() => A$]];',
+      'export var C$ = flag ? [_e] : [_h];',
+    ]);
+  });
+
+  it('leaves every schema in the bundles equal to the original', async () => {
+    const files = [...new Set(Object.values(bundle.metafile.outputs).flatMap((output) => Object.keys(output.inputs)))]
+      .map((input) => path.resolve(input))
+      .filter((file) => SDK_SCHEMA_FILE.test(file));
+    expect(files.length).toBeGreaterThanOrEqual(2);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'herald-schemas-'));
+    try {
+      for (const [i, file] of files.entries()) {
+        const load = async (rewrite: boolean) => {
+          const outfile = path.join(dir, `${i}-${rewrite ? 'rewritten' : 'original'}.mjs`);
+          await build({
+            entryPoints: [file],
+            outfile,
+            bundle: true,
+            platform: 'node',
+            format: 'esm',
+            mainFields: ['module', 'main'],
+            plugins: rewrite ? [sdkSchemaTreeShaking()] : [],
+            logLevel: 'silent',
+          });
+          return (await import(pathToFileURL(outfile).href)) as Record<string, unknown>;
+        };
+        const [original, rewritten] = [await load(false), await load(true)];
+        expect(Object.keys(rewritten).sort(), file).toEqual(Object.keys(original).sort());
+        for (const name of Object.keys(original)) expectSameSchema(rewritten[name], original[name], `${file}: ${name}`);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/**
+ * Schemas are arrays and objects of literals with thunks (`() => Other$`) for references, errors map to
+ * classes, registries hold Maps: compared as values, thunks by what they return, classes by name.
+ */
+function expectSameSchema(actual: unknown, expected: unknown, where: string, seen = new Set<unknown>()): void {
+  if (typeof expected === 'function') {
+    expect(typeof actual, where).toBe('function');
+    const fn = expected as () => unknown;
+    if (fn.prototype !== undefined) return expect((actual as () => unknown).name, where).toBe(fn.name);
+    return expectSameSchema((actual as () => unknown)(), fn(), `${where}()`, seen);
+  }
+  if (expected === null || typeof expected !== 'object') return expect(actual, where).toBe(expected);
+  if (seen.has(expected)) return;
+  seen.add(expected);
+  expect(Object.getPrototypeOf(actual)?.constructor?.name, where).toBe(Object.getPrototypeOf(expected)?.constructor?.name);
+  if (expected instanceof Map) {
+    // Keyed by schemas (objects) or names, in registration order: compared entry by entry.
+    const entries = [...(actual as Map<unknown, unknown>)];
+    expect(entries.length, where).toBe(expected.size);
+    [...expected].forEach((entry, i) => expectSameSchema(entries[i], entry, `${where}[${i}]`, seen));
+    return;
+  }
+  const record = actual as Record<string, unknown>;
+  expect(Object.keys(record), where).toEqual(Object.keys(expected));
+  for (const [key, value] of Object.entries(expected)) expectSameSchema(record[key], value, `${where}.${key}`, seen);
+}
+
+describe('a stub that runs', () => {
+  const require = createRequire(import.meta.url);
+
+  async function expectNotBundled(call: () => unknown, module: string): Promise<void> {
+    const warnings: Error[] = [];
+    const listen = (warning: Error) => warnings.push(warning);
+    process.on('warning', listen);
+    try {
+      expect(call).toThrow(`${module} is not in this bundle`);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.map((warning) => (warning as Error & { code?: string }).code)).toContain(NOT_BUNDLED_WARNING);
+    } finally {
+      process.off('warning', listen);
+    }
+  }
+
+  it('throws a clear error and logs a warning', async () => {
+    const postcss = require(path.join(STUB_DIR, 'postcss.cjs')) as { parse: () => unknown };
+    await expectNotBundled(() => postcss.parse(), 'postcss');
+    const jsYaml = require(path.join(STUB_DIR, 'js-yaml.cjs')) as { safeLoad: () => unknown; safeDump: () => unknown };
+    await expectNotBundled(() => jsYaml.safeLoad(), 'js-yaml');
+    await expectNotBundled(() => jsYaml.safeDump(), 'js-yaml');
+    const dayjs = require(path.join(STUB_DIR, 'dayjs.cjs')) as () => unknown;
+    await expectNotBundled(() => dayjs(), 'dayjs');
+    const { LinkifyIt } = (await import(pathToFileURL(path.join(STUB_DIR, 'linkify-it.mjs')).href)) as { LinkifyIt: new () => { test(text: string): boolean } };
+    await expectNotBundled(() => new LinkifyIt().test('https://example.org'), 'linkify-it');
+    const xmlJs = (await import(pathToFileURL(path.join(STUB_DIR, 'xml-js.mjs')).href)) as Record<string, (input: unknown) => unknown>;
+    expect(xmlJs.js2xml!({ elements: [{ type: 'element', name: 'a' }] })).toBe('<a/>');
+    for (const name of ['xml2js', 'xml2json', 'json2xml']) await expectNotBundled(() => xmlJs[name]!(''), 'xml-js');
+  });
+
+  it('shows in the log even where the caller swallows its error (sanitize-html allowing style)', async () => {
+    const outfile = path.join(outDir, 'allows-style.mjs');
+    await build({
+      stdin: {
+        contents: `import sanitizeHtml from 'sanitize-html';
+          console.log(sanitizeHtml('<p style="color: red">x</p>', { allowedTags: ['p'], allowedAttributes: { p: ['style'] } }));`,
+        resolveDir: repo,
+        loader: 'js',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      outfile,
+      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+      plugins: [stubs()],
+      logLevel: 'silent',
+    });
+    const run = runNode(`await import(${JSON.stringify(pathToFileURL(outfile).href)});`);
+    expect(run.status, run.stderr).toBe(0);
+    // sanitize-html drops a style it cannot parse: safe, and the warning says what happened.
+    expect(run.stdout.trim()).toBe('<p>x</p>');
+    expect(run.stderr).toContain(NOT_BUNDLED_WARNING);
+    expect(run.stderr).toContain('postcss is not in this bundle');
+  });
+});
+
+describe('the bundled regenerate on moto_server', () => {
+  let moto: Moto;
+  const names = { content: 'bundle-content', feeds: 'bundle-feeds' };
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    for (const bucket of Object.values(names)) await moto.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  });
+
+  afterAll(async () => {
+    await moto?.stop();
+  });
+
+  // What each stub's premise is about: style attributes, bare URLs (linkify), entities and srcset
+  // (sanitize-html and its parser), `---yaml` and YAML beyond the flat fast path (gray-matter's engines),
+  // TOML, and the feeds' XML (xml-js).
+  const POSTS: Record<string, string> = {
+    'styled.md': [
+      '---yaml',
+      'title: Styled & linked',
+      'date: 2025-02-12 21:15:03',
+      'tags: &tags',
+      '  - Alpha',
+      '  - Beta',
+      'categories: [News]',
+      'summary: |',
+      '  A summary',
+      '  over two lines.',
+      'extra: { nested: { list: *tags } }',
+      '---',
+      '',
+      '<p style="color: red" title="t">Red &amp; bold, caf&eacute; &#x41;</p>',
+      '',
+      'A bare URL: https://example.com/bare and a <span style="font-weight: bold">span</span>.',
+      '',
+      '<img src="/a.png" srcset="/a-1x.png 1x, /a-2x.png 2x" alt="a" style="border: 0">',
+      '',
+      '*Emphasis*, `code` and [a link](/elsewhere).',
+      '',
+    ].join('\n'),
+    'toml.md': ['+++', 'title = "From TOML"', 'date = 2025-02-13T08:00:00Z', 'tags = ["Alpha"]', '+++', '', 'Plain **TOML** post.', ''].join('\n'),
+  };
+
+  it('renders posts as the source does, without running a stub', async () => {
+    const configText = siteConfigJson();
+    const prefix = 'posts/';
+    await moto.s3.send(new PutObjectCommand({ Bucket: names.content, Key: prefix + CONFIG_FILE, Body: configText }));
+    for (const [key, text] of Object.entries(POSTS)) {
+      await moto.s3.send(new PutObjectCommand({ Bucket: names.content, Key: prefix + key, Body: text }));
+    }
+    const event = s3Event(...Object.keys(POSTS).map((key) => s3Record('ObjectCreated:Put', names.content, prefix + key)));
+    const { AWS_PROFILE: _profile, ...inherited } = process.env;
+    const env = {
+      ...inherited,
+      ...moto.env,
+      CONTENT_BUCKET: names.content,
+      CONTENT_PREFIX: prefix,
+      FEEDS_BUCKET: names.feeds,
+      STATE_PREFIX: '_herald/',
+    };
+    const url = pathToFileURL(bundle.files.regenerate).href;
+    const run = runNode(
+      `const { handler } = await import(${JSON.stringify(url)}); console.log(JSON.stringify(await handler(${JSON.stringify(event)}) ?? null));`,
+      env as NodeJS.ProcessEnv,
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain(NOT_BUNDLED_WARNING);
+
+    const feed = JSON.parse(await getText(names.feeds, 'feed.json')) as { items: { title: string; content_html: string; tags?: string[] }[] };
+    const site = parseConfig(configText, CONFIG_FILE);
+    for (const [key, text] of Object.entries(POSTS)) {
+      const parsed = parsePost(key, new TextEncoder().encode(text), site);
+      if (parsed.status !== 'post') throw new Error(`${key} did not parse: ${JSON.stringify(parsed)}`);
+      const expected = toFeedItem(parsed.post, site);
+      const item = feed.items.find((candidate) => candidate.title === expected.title);
+      expect(item?.content_html, key).toBe(expected.html);
+    }
+    const styled = feed.items.find((item) => item.title === 'Styled & linked')!;
+    expect(styled.content_html).not.toContain('style=');
+    expect(styled.content_html).toContain('<p title="t">Red &amp; bold, café A</p>');
+    expect(styled.content_html).toContain('A bare URL: https://example.com/bare and a <span>span</span>.');
+    expect(styled.content_html).toContain('srcset="https://example.org/');
+    expect(styled.tags).toEqual(expect.arrayContaining(['Alpha', 'Beta', 'News']));
+    const rss = await getText(names.feeds, 'rss.xml');
+    expect(rss).toContain('<title>From TOML</title>');
+  });
+
+  async function getText(bucket: string, key: string): Promise<string> {
+    const object = await moto.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    return object.Body!.transformToString();
+  }
+});
