@@ -1,22 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { SiteConfig } from '../../lib/config.ts';
 import { byRecency, escapeHtml, orderFeeds, renderDirectory } from '../../lib/directory.ts';
 import type { FeedSummary } from '../../lib/feeds/types.ts';
+import { siteConfig } from '../support/factories.ts';
 
-const site: SiteConfig = {
+const site = siteConfig({
   title: 'Herald <Example> & Co',
   description: 'Posts about "feeds" & more',
   baseUrl: 'https://example.com/',
   feedsUrl: 'https://example.com/feeds/',
   language: 'zh-CN',
   timeZone: 'Asia/Shanghai',
-  itemsPerFeed: 20,
-  content: 'full',
-  permalink: '/:section/:slug/',
-  maxPostBytes: 1_000_000,
-  maxTermsPerPost: 100,
-  cacheControl: 'public, max-age=300',
-};
+});
 
 function term(kind: 'category' | 'tag', name: string, slug: string, total: number, newest?: string): FeedSummary {
   const folder = kind === 'category' ? 'categories' : 'tags';

@@ -1,11 +1,11 @@
 import { XMLParser } from 'fast-xml-parser';
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
-import type { SiteConfig } from '../../lib/config.ts';
 import type { FeedSummary } from '../../lib/feeds/types.ts';
 import { renderOpml } from '../../lib/opml.ts';
+import { siteConfig } from '../support/factories.ts';
 
-const site: SiteConfig = {
+const site = siteConfig({
   title: 'Herald & "Friends"',
   description: 'Example',
   baseUrl: 'https://example.com/',
@@ -13,13 +13,7 @@ const site: SiteConfig = {
   language: 'en',
   timeZone: 'UTC',
   author: { name: 'Ada <Lovelace>', email: 'ada@example.com' },
-  itemsPerFeed: 20,
-  content: 'full',
-  permalink: '/:section/:slug/',
-  maxPostBytes: 1_000_000,
-  maxTermsPerPost: 100,
-  cacheControl: 'public, max-age=300',
-};
+});
 
 function term(kind: 'category' | 'tag', name: string, slug: string, newest?: string): FeedSummary {
   const folder = kind === 'category' ? 'categories' : 'tags';
