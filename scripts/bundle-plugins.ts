@@ -39,6 +39,11 @@ export const STUBS: readonly Stub[] = [
   { module: 'js-yaml', importer: 'gray-matter', file: 'js-yaml.cjs' },
   { module: 'linkify-it', importer: 'markdown-it', file: 'linkify-it.mjs' },
   { module: 'xml-js', importer: 'feed', file: 'xml-js.mjs' },
+  ...['client-s3', 'client-sqs', 'client-cloudfront'].map((client) => ({
+    module: '@aws-sdk/credential-provider-node',
+    importer: `@aws-sdk/${client}`,
+    file: 'credential-provider-node.mjs',
+  })),
 ];
 
 /** The package holding a file: the name after the path's last `node_modules`. */
