@@ -8,6 +8,7 @@ import { writeIfChanged } from '../publish.ts';
 import type { Storage } from '../storage/storage.ts';
 import { descriptorOf, type FeedId } from '../index/feed-id.ts';
 import { hiddenReason, type PostRecord } from '../index/records.ts';
+import { settleAll } from './concurrency.ts';
 import type { RunReport } from './types.ts';
 
 export const DIRECTORY_PATH = 'index.html';
@@ -84,12 +85,12 @@ export function directoryFiles(site: SiteConfig, summaries: FeedSummary[]): Rend
 
 /** Writes the files whose bytes changed. */
 export async function publish(storage: Storage, files: RenderedFile[], site: SiteConfig, log: FileLog): Promise<void> {
-  await Promise.all(files.map(async (file) => log.note(file.path, await writeIfChanged(storage, file, site.cacheControl))));
+  await settleAll(files.map(async (file) => log.note(file.path, await writeIfChanged(storage, file, site.cacheControl))));
 }
 
 /** Deletes the feed files of a term that has no published posts left; only files that exist are reported. */
 export async function unpublish(storage: Storage, dir: string, log: FileLog): Promise<void> {
-  await Promise.all(
+  await settleAll(
     Object.values(FEED_FILES).map(async ({ file }) => {
       const key = dir + file;
       if ((await storage.head(key)) === null) return;

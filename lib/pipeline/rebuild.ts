@@ -38,7 +38,7 @@ import { retryOnConflict, writeJson } from '../index/store.ts';
 import { parsePost } from '../post/parse.ts';
 import type { FeedItem } from '../post/types.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
-import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY } from './concurrency.ts';
+import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource } from './items.ts';
 import { countPost, directoryFiles, emptyReport, feedDir, feedFiles, FileLog, finishReport, publish } from './outputs.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
@@ -220,7 +220,7 @@ class Rebuild {
         const at = nextChangeOf(read.record, this.now);
         if (at !== undefined) collected.schedule.push([at, key]);
         // Posts that can no longer be among any feed's newest are final: their records are written now.
-        await Promise.all(collected.add(read).map((final) => this.writeRecord(final)));
+        await settleAll(collected.add(read).map((final) => this.writeRecord(final)));
       }
       onProgress?.(++done, keys.length);
     });
@@ -284,7 +284,7 @@ class Rebuild {
       const { manifest, shards } = cutList(entries);
       manifests.set(feed, manifest);
       const key = manifestKey(feed);
-      await Promise.all(
+      await settleAll(
         shards
           .filter(({ id }) => !stored.has(shardKey(feed, id)))
           .map(({ id, entries: slice }) =>

@@ -36,7 +36,7 @@ import { readJson, retryOnConflict, StaleReadError, writeJson } from '../index/s
 import { parsePost } from '../post/parse.ts';
 import type { FeedItem } from '../post/types.ts';
 import { PreconditionFailedError } from '../storage/storage.ts';
-import { mapLimit, IO_CONCURRENCY } from './concurrency.ts';
+import { mapLimit, IO_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource, itemOf } from './items.ts';
 import { countPost, directoryFiles, emptyReport, feedDir, feedFiles, FileLog, finishReport, publish, unpublish } from './outputs.ts';
 import { rebuild } from './rebuild.ts';
@@ -224,7 +224,7 @@ class Run {
       }
     });
     const { manifest } = list;
-    await Promise.all(
+    await settleAll(
       shardsToLoad(manifest, change).map(async (index) => {
         const ref = manifest.shards[index]!;
         list.shards.set(ref.id, await this.readShard(feed, ref.id));
@@ -232,7 +232,7 @@ class Run {
     );
     const update = applyChange(manifest, list.shards, change, randomUUID);
     if (!update) return list;
-    await Promise.all(update.written.map(({ id, entries }) => writeJson(state, shardKey(feed, id), { entries } satisfies Shard, null)));
+    await settleAll(update.written.map(({ id, entries }) => writeJson(state, shardKey(feed, id), { entries } satisfies Shard, null)));
     let etag: string;
     try {
       etag = await writeJson(state, manifestKey(feed), update.manifest, list.etag);

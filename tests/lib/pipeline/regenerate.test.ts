@@ -131,6 +131,38 @@ describe('regenerate', () => {
     expect(tree).toEqual(await site.freshTree());
   });
 
+  it('returns from a failed run only once none of its writes is still in flight', async () => {
+    // One feed write fails at once while the others are slow (an SDK retrying SlowDowns): had the run
+    // returned at the first failure, those writes would land later, over whatever a newer run wrote.
+    const site = await builtSite();
+    await site.write('posts/d.md', { title: 'Delta', date: '2025-05-04T10:00:00Z', tags: ['zig'] });
+    let failedDir: string | undefined;
+    let slow = 0;
+    let inFlight = 0;
+    site.feeds = intercept(site.feedsStore, {
+      before: async (call) => {
+        if (call.op !== 'put') return;
+        const dir = call.key.slice(0, call.key.lastIndexOf('/') + 1);
+        if (failedDir === undefined) {
+          failedDir = dir;
+          throw Object.assign(new Error('SlowDown'), { name: 'SlowDown' });
+        }
+        if (dir !== failedDir) return;
+        slow++;
+        inFlight++;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        inFlight--;
+      },
+    });
+    const report = await site.regenerate(['posts/d.md']);
+    expect(report.failed.map((f) => f.key)).toEqual(['posts/d.md']);
+    expect(slow).toBeGreaterThan(0);
+    expect(inFlight).toBe(0);
+    site.feeds = site.feedsStore;
+    expect((await site.regenerate(['posts/d.md'])).failed).toEqual([]);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
   it('converges after any single injected fault, on every storage call of a run', async () => {
     const change = async (site: SiteHarness) => {
       await site.write('posts/a.md', { title: 'Alpha moved', date: '2025-05-06T10:00:00Z', tags: ['zig'] });
