@@ -10,7 +10,8 @@ import { makeTerm } from '../terms.ts';
 import { DateError, dateFromFileName, dateFromPath, parseDate } from './dates.ts';
 import { FrontMatterError, splitFrontMatter } from './frontmatter.ts';
 import { expandPermalink, keyParts, overrideUrl } from './permalink.ts';
-import { cleanLine, cleanText, stripXmlInvalid } from './text.ts';
+import { xmlSafe } from '../feeds/xml.ts';
+import { cleanLine, cleanText } from './text.ts';
 import { PostError, type Image, type ParseResult, type Post, type Term } from './types.ts';
 
 // Decoding strips a leading BOM; `fatal` makes invalid UTF-8 (Latin-1, binaries) an error, not U+FFFD.
@@ -254,7 +255,7 @@ function firstImage(fields: Map<string, unknown>, postUrl: string): Image | unde
     if (NOT_IN_URI.test(value.trim())) continue;
     let url: URL;
     try {
-      url = new URL(stripXmlInvalid(value.trim()), postUrl);
+      url = new URL(xmlSafe(value.trim()), postUrl);
     } catch {
       continue;
     }

@@ -9,8 +9,8 @@
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
 import type { SiteConfig } from '../config.ts';
-import { stripXmlInvalid } from './text.ts';
 import type { FeedItem, Post } from './types.ts';
+import { escapeAttr, xmlSafe } from '../feeds/xml.ts';
 
 // One instance for every post: construction compiles markdown-it's rules.
 const markdown = new MarkdownIt({ html: true, linkify: false, typographer: false });
@@ -34,7 +34,7 @@ const TAG = /<(\/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])[^<>]*>/g;
 
 function escapeUnknownTags(html: string): string {
   return html.replace(TAG, (tag, _slash: string, name: string) =>
-    HTML_ELEMENTS.has(name.toLowerCase()) || name.includes('-') ? tag : escapeHtml(tag),
+    HTML_ELEMENTS.has(name.toLowerCase()) || name.includes('-') ? tag : escapeAttr(tag),
   );
 }
 
@@ -90,10 +90,10 @@ const SANITIZE: sanitizeHtml.IOptions = {
 
 /** The post's body as sanitized, absolutized, XML-safe HTML. */
 export function renderBody(post: Post, _site: SiteConfig): string {
-  const html = markdown.render(stripXmlInvalid(post.body));
+  const html = markdown.render(xmlSafe(post.body));
   const clean = sanitizeHtml(html, { ...SANITIZE, transformTags: { '*': absolutizer(post.url) } });
   // Entities such as &#12; decode to characters XML forbids.
-  return stripXmlInvalid(clean);
+  return xmlSafe(clean);
 }
 
 /**
@@ -103,7 +103,7 @@ export function renderBody(post: Post, _site: SiteConfig): string {
  */
 export function toFeedItem(post: Post, site: SiteConfig): FeedItem {
   const { body: _body, ...meta } = post;
-  const html = site.content === 'summary' ? (post.summary ? `<p>${escapeHtml(post.summary)}</p>` : '') : renderBody(post, site);
+  const html = site.content === 'summary' ? (post.summary ? `<p>${escapeAttr(post.summary)}</p>` : '') : renderBody(post, site);
   return { ...meta, html };
 }
 
@@ -166,8 +166,4 @@ export function absoluteSrcset(srcset: string, base: string): string {
     if (absolute !== undefined) candidates.push(descriptor ? `${absolute} ${descriptor}` : absolute);
   }
   return candidates.join(', ');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"]/g, (char) => (char === '&' ? '&amp;' : char === '<' ? '&lt;' : char === '>' ? '&gt;' : '&quot;'));
 }

@@ -3,15 +3,7 @@
  * C0 controls other than tab/LF/CR, U+FFFE/U+FFFF or unpaired surrogates, not even escaped, so
  * they are removed at the source rather than trusted to each renderer.
  */
-
-// With the `u` flag a surrogate range only matches unpaired surrogates: pairs are one code point.
-const XML_INVALID = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF\uD800-\uDFFF]/gu;
-const XML_INVALID_ONE = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF\uD800-\uDFFF]/u;
-
-/** Removes the characters XML 1.0 forbids; returns the same string when there are none (the common case). */
-export function stripXmlInvalid(text: string): string {
-  return XML_INVALID_ONE.test(text) ? text.replace(XML_INVALID, '') : text;
-}
+import { xmlSafe } from '../feeds/xml.ts';
 
 // Line breaks and tabs become spaces; other C0/C1 controls (mojibake such as U+009D) carry nothing.
 const LINE_CONTROLS = /[\t\n\r\v\f\u2028\u2029]+/g;
@@ -29,7 +21,7 @@ export function cleanLine(text: string): string {
 
 /** A multi-line plain-text field (summary): XML-safe, trimmed, line breaks kept. */
 export function cleanText(text: string): string {
-  return ownCopy(stripXmlInvalid(text).trim());
+  return ownCopy(xmlSafe(text).trim());
 }
 
 /**
