@@ -1,4 +1,3 @@
-import { CloudFrontClient, type CloudFrontClientConfig } from '@aws-sdk/client-cloudfront';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
 
@@ -16,7 +15,7 @@ export type Env = Record<string, string | undefined>;
 export interface AwsSettings {
   region?: string;
   /** Per-service endpoints; absent means the SDK default (AWS itself). */
-  endpoints: { s3?: string; sqs?: string; cloudfront?: string };
+  endpoints: { s3?: string; sqs?: string; cloudfront?: string; lambda?: string };
   forcePathStyle: boolean;
 }
 
@@ -60,7 +59,12 @@ function protocolOf(url: string): string {
 export function awsSettings(env: Env = process.env): AwsSettings {
   return {
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
-    endpoints: { s3: endpoint(env, 'S3'), sqs: endpoint(env, 'SQS'), cloudfront: endpoint(env, 'CLOUDFRONT') },
+    endpoints: {
+      s3: endpoint(env, 'S3'),
+      sqs: endpoint(env, 'SQS'),
+      cloudfront: endpoint(env, 'CLOUDFRONT'),
+      lambda: endpoint(env, 'LAMBDA'),
+    },
     forcePathStyle: envFlag(env, 'S3_FORCE_PATH_STYLE'),
   };
 }
@@ -78,9 +82,4 @@ export function createS3Client(env: Env = process.env, config: S3ClientConfig = 
 export function createSqsClient(env: Env = process.env, config: SQSClientConfig = {}): SQSClient {
   const settings = awsSettings(env);
   return new SQSClient({ region: settings.region, endpoint: settings.endpoints.sqs, ...config });
-}
-
-export function createCloudFrontClient(env: Env = process.env, config: CloudFrontClientConfig = {}): CloudFrontClient {
-  const settings = awsSettings(env);
-  return new CloudFrontClient({ region: settings.region, endpoint: settings.endpoints.cloudfront, ...config });
 }

@@ -1,5 +1,6 @@
-import { CreateInvalidationCommand, type CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { createHash } from 'node:crypto';
+import { sendSigned, type Credentials, type SendOptions } from './aws-request.ts';
+import { escapeText } from './feeds/xml.ts';
 
 /**
  * Past this many paths one wildcard is cheaper: CloudFront bills invalidation paths beyond 1,000 a month,
@@ -25,10 +26,13 @@ export function invalidationPaths(keys: Iterable<string>, wildcardThreshold = DE
 }
 
 export interface InvalidationOptions {
-  client: CloudFrontClient;
+  credentials: Credentials;
   /** No distribution, no invalidation: local runs and stacks without a CDN. */
   distributionId?: string;
+  /** CloudFront's API base URL; an override for moto. */
+  endpoint?: string;
   wildcardThreshold?: number;
+  retry?: SendOptions;
 }
 
 export interface InvalidationResult {
@@ -36,20 +40,59 @@ export interface InvalidationResult {
   paths: string[];
 }
 
+/** CloudFront refused the invalidation; `code` is its error code (`NoSuchDistribution`, `AccessDenied`, ...). */
+export class InvalidationError extends Error {
+  constructor(readonly status: number, readonly code: string, detail: string) {
+    super(`CloudFront CreateInvalidation failed: ${status} ${code}${detail && `: ${detail}`}`);
+    this.name = 'InvalidationError';
+  }
+}
+
+const API = 'https://cloudfront.amazonaws.com';
+const NAMESPACE = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
+
+/** The CreateInvalidation request body (CloudFront API 2020-05-31, REST-XML). */
+export function invalidationBatchXml(paths: string[], callerReference: string): string {
+  const items = paths.map((path) => `<Path>${escapeText(path)}</Path>`).join('');
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>` +
+    `<InvalidationBatch xmlns="${NAMESPACE}">` +
+    `<Paths><Quantity>${paths.length}</Quantity><Items>${items}</Items></Paths>` +
+    `<CallerReference>${escapeText(callerReference)}</CallerReference>` +
+    `</InvalidationBatch>`
+  );
+}
+
+/** The first `<name>` element's text in a CloudFront response; its values are plain tokens, never markup. */
+function element(xml: string, name: string): string {
+  return new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1] ?? '';
+}
+
 /**
  * One CreateInvalidation for a run's changed keys, or none when nothing changed or there is no distribution.
- * The caller reference is derived from the paths and the time, so a retried SDK call is not a second request.
+ * CloudFront is a global service signed in us-east-1. The caller reference is derived from the paths and
+ * the time and stays the same across retries, so a retried request is not a second invalidation.
  */
 export async function invalidate(keys: Iterable<string>, options: InvalidationOptions): Promise<InvalidationResult | null> {
   if (!options.distributionId) return null;
   const paths = invalidationPaths(keys, options.wildcardThreshold);
   if (paths.length === 0) return null;
   const reference = createHash('sha256').update(`${Date.now()}\n${paths.join('\n')}`).digest('hex').slice(0, 32);
-  const response = await options.client.send(
-    new CreateInvalidationCommand({
-      DistributionId: options.distributionId,
-      InvalidationBatch: { CallerReference: `herald-${reference}`, Paths: { Quantity: paths.length, Items: paths } },
-    }),
+  const response = await sendSigned(
+    options.credentials,
+    {
+      service: 'cloudfront',
+      region: 'us-east-1',
+      endpoint: options.endpoint ?? API,
+      method: 'POST',
+      path: `/2020-05-31/distribution/${encodeURIComponent(options.distributionId)}/invalidation`,
+      headers: { 'content-type': 'application/xml' },
+      body: invalidationBatchXml(paths, `herald-${reference}`),
+    },
+    options.retry,
   );
-  return { id: response.Invalidation?.Id ?? '', paths };
+  if (response.status !== 201) {
+    throw new InvalidationError(response.status, element(response.body, 'Code') || 'UnknownError', element(response.body, 'Message'));
+  }
+  return { id: element(response.body, 'Id'), paths };
 }

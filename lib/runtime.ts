@@ -13,12 +13,10 @@
  * Clients are built once per container and reused; stores are made per invocation so each run counts
  * its own S3 requests.
  */
-import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { SignatureV4 } from '@smithy/signature-v4';
-import { createCloudFrontClient, createS3Client, EnvironmentError, type Env } from './aws.ts';
+import { sendSigned } from './aws-request.ts';
+import { awsSettings, createS3Client, EnvironmentError, type Env } from './aws.ts';
 import { parseConfig, type SiteConfig } from './config.ts';
 import { DEFAULT_WILDCARD_THRESHOLD, invalidate, type InvalidationResult } from './invalidation.ts';
 import type { PipelineDeps, RunReport } from './pipeline/types.ts';
@@ -123,7 +121,6 @@ export class Runtime {
   readonly now: () => Date;
   private readonly env: Env;
   private readonly wrap: (storage: Storage, role: StoreRole) => Storage;
-  private cloudfrontClient?: CloudFrontClient;
 
   constructor(options: RuntimeOptions = {}) {
     this.env = options.env ?? process.env;
@@ -176,7 +173,8 @@ export class Runtime {
     if (this.settings.distributionId && changed.length > 0) {
       try {
         invalidation = await invalidate(changed, {
-          client: (this.cloudfrontClient ??= createCloudFrontClient(this.env)),
+          credentials: this.s3.config.credentials,
+          endpoint: awsSettings(this.env).endpoints.cloudfront,
           distributionId: this.settings.distributionId,
           wildcardThreshold: this.settings.wildcardThreshold,
         });
@@ -231,59 +229,23 @@ export class Runtime {
 }
 
 /**
- * Lambda `Invoke` with `X-Amz-Invocation-Type: Event`: one signed POST, answered 202 once queued. Signed here
- * with the credentials and region of the S3 client instead of pulling in a whole Lambda client for one call
- * (bundle size is cold-start time).
+ * Lambda `Invoke` with `X-Amz-Invocation-Type: Event`: one signed POST, answered 202 once queued, with the
+ * credentials and region of the S3 client. A repeated delivery at worst starts a second rebuild, which is
+ * idempotent.
  */
 export async function invokeAsync(s3: S3Client, env: Env, functionName: string, payload: unknown): Promise<void> {
   const region = await s3.config.region();
-  const base = new URL(env.AWS_ENDPOINT_URL_LAMBDA || env.AWS_ENDPOINT_URL || `https://lambda.${region}.amazonaws.com`);
-  const path = `${base.pathname.replace(/\/$/, '')}/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`;
-  const body = JSON.stringify(payload);
-  const signer = new SignatureV4({ service: 'lambda', region, credentials: s3.config.credentials, sha256: Sha256 });
-  const signed = await signer.sign({
+  const response = await sendSigned(s3.config.credentials, {
+    service: 'lambda',
+    region,
+    endpoint: awsSettings(env).endpoints.lambda ?? `https://lambda.${region}.amazonaws.com`,
     method: 'POST',
-    protocol: base.protocol,
-    hostname: base.hostname,
-    ...(base.port && { port: Number(base.port) }),
-    path,
-    query: {},
-    headers: { host: base.host, 'content-type': 'application/json', 'x-amz-invocation-type': 'Event' },
-    body,
+    path: `/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`,
+    headers: { 'content-type': 'application/json', 'x-amz-invocation-type': 'Event' },
+    body: JSON.stringify(payload),
   });
-  const response = await fetch(new URL(path, base), {
-    method: 'POST',
-    headers: signed.headers,
-    body,
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await response.text();
   if (response.status !== 202) {
-    throw new Error(`invoking ${functionName} failed: ${response.status} ${text.slice(0, 300)}`);
-  }
-}
-
-/** The SDK's checksum shape over node:crypto: a hash, or an HMAC when given a secret. */
-export class Sha256 {
-  private hash: Hash | Hmac;
-  constructor(private readonly secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = this.start();
-  }
-  private start(): Hash | Hmac {
-    if (this.secret === undefined) return createHash('sha256');
-    const key = typeof this.secret === 'string' ? this.secret : ArrayBuffer.isView(this.secret)
-      ? new Uint8Array(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
-      : new Uint8Array(this.secret);
-    return createHmac('sha256', key);
-  }
-  update(data: Uint8Array): void {
-    this.hash.update(data);
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-  reset(): void {
-    this.hash = this.start();
+    throw new Error(`invoking ${functionName} failed: ${response.status} ${response.body.slice(0, 300)}`);
   }
 }
 

@@ -4,7 +4,7 @@
  *
  * - `sdkSchemaTreeShaking`: the AWS SDK's schema modules key their objects by constants (`{ [_e]: _c }`),
  *   and esbuild must assume a computed key has side effects, so every shape of every operation stayed in
- *   (all of CloudFront's API for the one operation Herald calls). Writing those keys as the string
+ *   (all of S3's API for the handful of operations Herald calls). Writing those keys as the string
  *   literals the constants hold lets esbuild drop unused shapes; the objects are the same.
  * - `esmYaml`: `yaml` resolves to its CommonJS build on Node, which esbuild cannot tree-shake; the same
  *   version's ES module build can be.
@@ -39,11 +39,7 @@ export const STUBS: readonly Stub[] = [
   { module: 'js-yaml', importer: 'gray-matter', file: 'js-yaml.cjs' },
   { module: 'linkify-it', importer: 'markdown-it', file: 'linkify-it.mjs' },
   { module: 'xml-js', importer: 'feed', file: 'xml-js.mjs' },
-  ...['client-s3', 'client-sqs', 'client-cloudfront'].map((client) => ({
-    module: '@aws-sdk/credential-provider-node',
-    importer: `@aws-sdk/${client}`,
-    file: 'credential-provider-node.mjs',
-  })),
+  { module: '@aws-sdk/credential-provider-node', importer: '@aws-sdk/client-s3', file: 'credential-provider-node.mjs' },
 ];
 
 /** The package holding a file: the name after the path's last `node_modules`. */

@@ -11,11 +11,17 @@ describe('awsSettings', () => {
       AWS_DEFAULT_REGION: 'eu-west-1',
       AWS_ENDPOINT_URL: 'http://127.0.0.1:5000',
       AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000',
+      AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9001',
       S3_FORCE_PATH_STYLE: 'true',
     });
     expect(settings).toEqual({
       region: 'eu-west-1',
-      endpoints: { s3: 'http://127.0.0.1:9000', sqs: 'http://127.0.0.1:5000', cloudfront: 'http://127.0.0.1:5000' },
+      endpoints: {
+        s3: 'http://127.0.0.1:9000',
+        sqs: 'http://127.0.0.1:5000',
+        cloudfront: 'http://127.0.0.1:5000',
+        lambda: 'http://127.0.0.1:9001',
+      },
       forcePathStyle: true,
     });
     expect(awsSettings({ AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'eu-west-1' }).region).toBe('us-east-1');

@@ -1,7 +1,15 @@
 // Needs a real moto_server (tests/support/moto.ts): CloudFront CreateInvalidation, read back with List/GetInvalidation.
 import { GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_WILDCARD_THRESHOLD, invalidate, invalidationPaths } from '../../lib/invalidation.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  DEFAULT_WILDCARD_THRESHOLD,
+  invalidate,
+  invalidationBatchXml,
+  InvalidationError,
+  invalidationPaths,
+} from '../../lib/invalidation.ts';
 import { createTestDistribution } from '../support/cloudfront.ts';
 import { useMoto } from '../support/moto.ts';
 
@@ -30,12 +38,55 @@ describe('invalidationPaths', () => {
   });
 });
 
+describe('invalidationBatchXml', () => {
+  it('writes CloudFront’s 2020-05-31 request body, escaped', () => {
+    expect(invalidationBatchXml(['/a.xml', '/b&c'], 'ref')).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><InvalidationBatch xmlns="http://cloudfront.amazonaws.com/doc/2020-05-31/">' +
+        '<Paths><Quantity>2</Quantity><Items><Path>/a.xml</Path><Path>/b&amp;c</Path></Items></Paths>' +
+        '<CallerReference>ref</CallerReference></InvalidationBatch>',
+    );
+  });
+});
+
+describe('invalidate against a throttling CloudFront', () => {
+  it('retries with the same caller reference, so CloudFront sees one invalidation', async () => {
+    const bodies: string[] = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        bodies.push(body);
+        response.statusCode = bodies.length === 1 ? 400 : 201;
+        response.end(
+          bodies.length === 1
+            ? '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>'
+            : '<Invalidation><Id>I2J0I21PCUYOIK</Id><Status>InProgress</Status></Invalidation>',
+        );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const result = await invalidate(['rss.xml'], {
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        distributionId: 'E1',
+        retry: { baseMs: 1 },
+      });
+      expect(result).toEqual({ id: 'I2J0I21PCUYOIK', paths: ['/rss.xml'] });
+      expect(bodies).toHaveLength(2);
+      expect(bodies[1]).toBe(bodies[0]);
+    } finally {
+      server.close();
+    }
+  });
+});
+
 describe('invalidate', () => {
   const moto = useMoto();
 
   it('sends one CreateInvalidation with exactly the changed paths', async () => {
     const id = await createTestDistribution(moto().cloudfront);
-    const result = await invalidate(['tags/科技/rss.xml', 'rss.xml'], { client: moto().cloudfront, distributionId: id });
+    const result = await invalidate(['tags/科技/rss.xml', 'rss.xml'], { credentials: moto().credentials, endpoint: moto().endpoint, distributionId: id });
     expect(result?.paths).toEqual(['/rss.xml', '/tags/%E7%A7%91%E6%8A%80/rss.xml']);
 
     const list = await moto().cloudfront.send(new ListInvalidationsCommand({ DistributionId: id }));
@@ -46,9 +97,17 @@ describe('invalidate', () => {
 
   it('makes no call without a distribution or without changes', async () => {
     const id = await createTestDistribution(moto().cloudfront);
-    expect(await invalidate(['rss.xml'], { client: moto().cloudfront })).toBeNull();
-    expect(await invalidate([], { client: moto().cloudfront, distributionId: id })).toBeNull();
+    expect(await invalidate(['rss.xml'], { credentials: moto().credentials, endpoint: moto().endpoint })).toBeNull();
+    expect(await invalidate([], { credentials: moto().credentials, endpoint: moto().endpoint, distributionId: id })).toBeNull();
     const list = await moto().cloudfront.send(new ListInvalidationsCommand({ DistributionId: id }));
     expect(list.InvalidationList?.Items ?? []).toHaveLength(0);
+  });
+
+  it('reports CloudFront’s error code and message when it refuses', async () => {
+    const error = await invalidate(['rss.xml'], { credentials: moto().credentials, endpoint: moto().endpoint, distributionId: 'ENOSUCH' })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidationError);
+    expect(error).toMatchObject({ status: 404, code: 'NoSuchDistribution' });
+    expect((error as Error).message).toMatch(/^CloudFront CreateInvalidation failed: 404 NoSuchDistribution/);
   });
 });

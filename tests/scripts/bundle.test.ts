@@ -129,7 +129,7 @@ describe('the SDK schema rewrite', () => {
     const files = [...new Set(Object.values(bundle.metafile.outputs).flatMap((output) => Object.keys(output.inputs)))]
       .map((input) => path.resolve(input))
       .filter((file) => SDK_SCHEMA_FILE.test(file));
-    expect(files.length).toBeGreaterThanOrEqual(2);
+    expect(files.length).toBeGreaterThanOrEqual(1);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'herald-schemas-'));
     try {
       for (const [i, file] of files.entries()) {

@@ -18,7 +18,7 @@ import {
   type Event,
 } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createCloudFrontClient, createS3Client, createSqsClient, type Env } from '../../lib/aws.ts';
+import { createS3Client, createSqsClient, type Env } from '../../lib/aws.ts';
 
 export interface Moto {
   endpoint: string;
@@ -26,8 +26,11 @@ export interface Moto {
   region: string;
   /** The environment contract pointing at this server (dummy credentials, path-style S3). */
   env: Env;
+  /** moto's dummy credentials, for requests signed without an SDK client. */
+  credentials: { accessKeyId: string; secretAccessKey: string };
   s3: S3Client;
   sqs: SQSClient;
+  /** For tests only: Herald itself calls CloudFront without the SDK (lib/invalidation.ts). */
   cloudfront: CloudFrontClient;
   /** Forgets every bucket, queue and distribution (moto's reset API): isolates tests sharing a server. */
   reset(): Promise<void>;
@@ -134,12 +137,13 @@ export async function startMoto(): Promise<Moto> {
     // The factories take region and endpoint from `env`, not credentials: those come from the process.
     const s3 = createS3Client(env, { credentials });
     const sqs = createSqsClient(env, { credentials });
-    const cloudfront = createCloudFrontClient(env, { credentials });
+    const cloudfront = new CloudFrontClient({ region: REGION, endpoint, credentials });
     return {
       endpoint,
       port,
       region: REGION,
       env,
+      credentials,
       s3,
       sqs,
       cloudfront,

@@ -1,0 +1,120 @@
+// Needs no external server: requests go to an HTTP server of the test's own on 127.0.0.1.
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { afterEach, describe, expect, it } from 'vitest';
+import { sendSigned, Sha256, type SignedRequest } from '../../lib/aws-request.ts';
+
+const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
+
+interface Seen {
+  method?: string;
+  url?: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A server answering each request with the next of `replies` (the last one repeats). */
+async function scriptedServer(replies: { status: number; body?: string }[]) {
+  const seen: Seen[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk) => (body += chunk));
+    request.on('end', () => {
+      seen.push({ method: request.method, url: request.url, headers: request.headers, body });
+      const reply = replies[Math.min(seen.length, replies.length) - 1]!;
+      response.statusCode = reply.status;
+      response.end(reply.body ?? '');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  return { seen, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/base/` };
+}
+
+const servers: ReturnType<typeof createServer>[] = [];
+afterEach(() => {
+  for (const server of servers.splice(0)) server.close();
+});
+
+function request(endpoint: string): SignedRequest {
+  return {
+    service: 'lambda',
+    region: 'eu-west-1',
+    endpoint,
+    method: 'POST',
+    path: '/2015-03-31/functions/f/invocations',
+    headers: { 'content-type': 'application/json' },
+    body: '{"a":1}',
+  };
+}
+
+const quick = { baseMs: 1 };
+
+describe('Sha256', () => {
+  it('reproduces the AWS Signature V4 test suite (get-vanilla) through the SDK signer', async () => {
+    const signer = new SignatureV4({
+      service: 'service',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' },
+      sha256: Sha256,
+      applyChecksum: false,
+      uriEscapePath: true,
+    });
+    const signed = await signer.sign(
+      { method: 'GET', protocol: 'https:', hostname: 'example.amazonaws.com', path: '/', query: {}, headers: { host: 'example.amazonaws.com' } },
+      { signingDate: new Date('2015-08-30T12:36:00Z') },
+    );
+    expect(signed.headers.authorization).toBe(
+      'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/service/aws4_request, SignedHeaders=host;x-amz-date, ' +
+        'Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
+    );
+  });
+});
+
+describe('sendSigned', () => {
+  it('signs for the service and region, under the endpoint’s own path', async () => {
+    const { seen, endpoint } = await scriptedServer([{ status: 202, body: 'queued' }]);
+    expect(await sendSigned(credentials, request(endpoint), quick)).toEqual({ status: 202, body: 'queued' });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/base/2015-03-31/functions/f/invocations', body: '{"a":1}' });
+    expect(seen[0]!.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDTEST\/\d{8}\/eu-west-1\/lambda\/aws4_request, SignedHeaders=content-type;host;[^,]*, Signature=[0-9a-f]{64}$/,
+    );
+  });
+
+  it('accepts a credential provider, as an SDK client’s config holds it', async () => {
+    const { seen, endpoint } = await scriptedServer([{ status: 200 }]);
+    await sendSigned(async () => ({ ...credentials, sessionToken: 'token' }), request(endpoint), quick);
+    expect(seen[0]!.headers['x-amz-security-token']).toBe('token');
+  });
+
+  it.each([
+    ['a 5xx', { status: 503, body: '<Error><Code>SlowDown</Code></Error>' }],
+    ['429', { status: 429 }],
+    ['a 400 throttling error', { status: 400, body: '<ErrorResponse><Error><Code>Throttling</Code></Error></ErrorResponse>' }],
+  ])('tries again after %s, signing each attempt afresh', async (_, failure) => {
+    const { seen, endpoint } = await scriptedServer([failure, { status: 201, body: 'done' }]);
+    expect(await sendSigned(credentials, request(endpoint), quick)).toEqual({ status: 201, body: 'done' });
+    expect(seen).toHaveLength(2);
+    expect(seen[1]!.body).toBe(seen[0]!.body);
+  });
+
+  it('gives the last answer back after the last attempt', async () => {
+    const { seen, endpoint } = await scriptedServer([{ status: 500, body: 'down' }]);
+    expect(await sendSigned(credentials, request(endpoint), { ...quick, attempts: 3 })).toEqual({ status: 500, body: 'down' });
+    expect(seen).toHaveLength(3);
+  });
+
+  it('does not repeat a request the service refused for a reason of its own', async () => {
+    const { seen, endpoint } = await scriptedServer([{ status: 404, body: 'no such function' }]);
+    expect((await sendSigned(credentials, request(endpoint), quick)).status).toBe(404);
+    expect(seen).toHaveLength(1);
+  });
+
+  it('throws the network error when no attempt got an answer', async () => {
+    const { endpoint } = await scriptedServer([{ status: 200 }]);
+    servers.splice(0).forEach((server) => server.close());
+    await expect(sendSigned(credentials, request(endpoint), { ...quick, attempts: 2 })).rejects.toThrow(/fetch failed/);
+  });
+});
