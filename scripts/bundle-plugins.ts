@@ -10,7 +10,9 @@
  *   version's ES module build can be.
  * - `stubs`: replaces modules that a dependency loads but, as Herald calls it, never runs, with small
  *   modules in scripts/stubs/ that throw a clear error (and log a HERALD_NOT_BUNDLED warning) if run.
- *   Each stub says why it is safe; a stub applies only to the importer named here.
+ *   Each stub says why it is safe; a stub applies only to the importer named here. One stub substitutes
+ *   instead: htmlparser2 gets markdown-it's entity decoder rather than a second, older one
+ *   (scripts/stubs/entities-decode.mjs says where the two differ).
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -30,6 +32,11 @@ export interface Stub {
   importer: string;
   /** File in scripts/stubs/. */
   file: string;
+  /**
+   * The package whose dependencies the stub's own bare imports come from; by default the importer's, so a
+   * stub that narrows a package reaches the copy the importer depends on.
+   */
+  resolveFrom?: string;
 }
 
 export const STUBS: readonly Stub[] = [
@@ -37,6 +44,7 @@ export const STUBS: readonly Stub[] = [
   { module: 'htmlparser2', importer: 'sanitize-html', file: 'htmlparser2.mjs' },
   { module: 'dayjs', importer: 'launder', file: 'dayjs.cjs' },
   { module: 'js-yaml', importer: 'gray-matter', file: 'js-yaml.cjs' },
+  { module: 'entities/decode', importer: 'htmlparser2', file: 'entities-decode.mjs', resolveFrom: 'markdown-it' },
   { module: 'linkify-it', importer: 'markdown-it', file: 'linkify-it.mjs' },
   { module: 'xml-js', importer: 'feed', file: 'xml-js.mjs' },
   { module: '@aws-sdk/credential-provider-node', importer: '@aws-sdk/client-s3', file: 'credential-provider-node.mjs' },
@@ -49,6 +57,13 @@ function packageOf(file: string): string | undefined {
   if (at === -1) return undefined;
   const name = parts[at + 1];
   return name?.startsWith('@') ? `${name}/${parts[at + 2]}` : name;
+}
+
+/** The folder of package `name` that holds `entry`, one of its files: `.../node_modules/<name>/`. */
+function packageRoot(entry: string, name: string): string | undefined {
+  const marker = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`;
+  const at = entry.lastIndexOf(marker);
+  return at === -1 ? undefined : entry.slice(0, at + marker.length);
 }
 
 function escapeRegExp(text: string): string {
@@ -65,10 +80,17 @@ export function stubs(list: readonly Stub[] = STUBS): Plugin {
     name: 'herald-stubs',
     setup(build) {
       const filter = new RegExp(`^(${list.map((stub) => escapeRegExp(stub.module)).join('|')})$`);
-      build.onResolve({ filter }, (args) => {
+      build.onResolve({ filter }, async (args) => {
         const stub = list.find((candidate) => candidate.module === args.path && candidate.importer === packageOf(args.importer));
         if (!stub) return undefined;
-        return { path: path.join(STUB_DIR, stub.file), pluginData: { resolveDir: args.resolveDir } satisfies StubData };
+        let resolveDir = args.resolveDir;
+        if (stub.resolveFrom) {
+          const entry = await build.resolve(stub.resolveFrom, { kind: 'import-statement', resolveDir: args.resolveDir });
+          const root = entry.errors.length === 0 ? packageRoot(entry.path, stub.resolveFrom) : undefined;
+          if (!root) return { errors: [{ text: `stub ${stub.file}: cannot find ${stub.resolveFrom}` }, ...entry.errors] };
+          resolveDir = root;
+        }
+        return { path: path.join(STUB_DIR, stub.file), pluginData: { resolveDir } satisfies StubData };
       });
       const inStubDir = new RegExp(`^${escapeRegExp(STUB_DIR)}[\\\\/]`);
       build.onLoad({ filter: inStubDir }, async (args) => ({
@@ -88,10 +110,9 @@ export function stubs(list: readonly Stub[] = STUBS): Plugin {
         const [, name, subpath] = /^((?:@[^/]+\/)?[^/]+)\/(.+)$/.exec(args.path) ?? [];
         if (!name || !subpath) return { errors: result.errors };
         const entry = await build.resolve(name, { kind: args.kind, resolveDir: data.resolveDir });
-        const marker = `${path.sep}node_modules${path.sep}${name.split('/').join(path.sep)}${path.sep}`;
-        const root = entry.path.slice(0, entry.path.lastIndexOf(marker) + marker.length);
-        const file = path.join(root, subpath);
-        if (entry.errors.length > 0 || !entry.path.includes(marker) || !existsSync(file)) return { errors: result.errors };
+        const root = entry.errors.length === 0 ? packageRoot(entry.path, name) : undefined;
+        const file = root && path.join(root, subpath);
+        if (!file || !existsSync(file)) return { errors: result.errors };
         return { path: file };
       });
     },
