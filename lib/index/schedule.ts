@@ -16,6 +16,13 @@ export function dueKeys(schedule: Schedule, now: Date): string[] {
   return schedule.entries.filter(([at]) => at <= limit).map(([, key]) => key);
 }
 
+/** When the next visibility change after `now` comes, if any: the moment a running preview wakes for it. */
+export function nextChangeAfter(schedule: Schedule, now: Date): Date | null {
+  const limit = now.toISOString();
+  const next = schedule.entries.find(([at]) => at > limit);
+  return next ? new Date(next[0]) : null;
+}
+
 export function entryFor(schedule: Schedule, key: string): string | undefined {
   return schedule.entries.find(([, entryKey]) => entryKey === key)?.[0];
 }

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import { loadSiteConfig } from '../cli.ts';
 import type { SiteConfig } from '../config.ts';
+import { SCHEDULE_KEY } from '../index/layout.ts';
+import { EMPTY_SCHEDULE, nextChangeAfter, type Schedule } from '../index/schedule.ts';
+import { readJson } from '../index/store.ts';
 import { rebuild } from '../pipeline/rebuild.ts';
 import { regenerate } from '../pipeline/regenerate.ts';
 import type { PipelineDeps, RunReport } from '../pipeline/types.ts';
@@ -60,6 +63,8 @@ function urlOf(host: string, port: number): string {
 }
 
 const RETRY_DELAY_MS = 500;
+/** A far-off scheduled post is checked for again after this long: timers drift, and clocks get set. */
+const MAX_SLEEP_MS = 60 * 60 * 1000;
 
 // A draft saved during an edit says why it did not appear; the drafts of a whole site are just noise.
 const MAX_SKIPPED_SHOWN = 5;
@@ -120,13 +125,42 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
 
   let deps: PipelineDeps = { content, feeds, state: new MemoryStorage(), site: localize(options.site), now };
 
+  // One run at a time, whether a file change or the clock started it: runs share the index.
+  let queue: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(run: () => Promise<T>): Promise<T> => {
+    const result = queue.then(run);
+    queue = result.catch(() => {});
+    return result;
+  };
+
+  // Future-dated and expiring posts change the feeds when their time comes, as the hourly rebuild does on
+  // AWS: a timer wakes for the earliest one and regenerates, which publishes what is due.
+  let wake: NodeJS.Timeout | undefined;
+  let closed = false;
+  const armSchedule = async () => {
+    clearTimeout(wake);
+    const schedule = (await readJson<Schedule>(deps.state, SCHEDULE_KEY))?.value ?? EMPTY_SCHEDULE;
+    const next = nextChangeAfter(schedule, now());
+    if (next === null || closed) return;
+    const delay = Math.min(Math.max(next.getTime() - now().getTime(), 0), MAX_SLEEP_MS);
+    wake = setTimeout(() => void exclusive(runDue).catch((error: unknown) => log(`[${clock()}] scheduled regeneration failed: ${(error as Error).stack ?? String(error)}`)), delay);
+    wake.unref();
+  };
+  const runDue = async () => {
+    if (closed) return;
+    const report = await regenerate(deps, []);
+    if (report.posts.read > 0 || report.feeds.written.length > 0) for (const line of describeRun('scheduled posts due', report)) log(line);
+    await armSchedule();
+  };
+
   const build = async (what: string) => {
     const report = await rebuild(deps);
     for (const line of describeRun(what, report)) log(line);
+    await armSchedule();
   };
 
-  const onChange = async (keys: string[]) => {
-    await initial;
+  const onChange = (keys: string[]) => exclusive(() => applyChange(keys));
+  const applyChange = async (keys: string[]) => {
     if (keys.includes(CONFIG_KEY)) {
       let site: SiteConfig;
       try {
@@ -148,6 +182,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
       for (const line of describeRun(`retried ${describeKeys(retry)}`, await regenerate(deps, retry))) log(line);
     }
+    await armSchedule();
   };
 
   const watcher = watchContent({
@@ -158,8 +193,8 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
     quietMs: options.quietMs,
     maxWaitMs: options.maxWaitMs,
   });
-  // Watch before building so that nothing saved during the first build is missed; runs wait for it.
-  const initial = watcher.ready.then(() => build(`built ${shown(contentDir)}`));
+  // Watch before building so that nothing saved during the first build is missed; runs queue behind it.
+  const initial = watcher.ready.then(() => exclusive(() => build(`built ${shown(contentDir)}`)));
   try {
     await initial;
   } catch (error) {
@@ -171,7 +206,10 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
   return {
     url,
     async close() {
+      closed = true;
+      clearTimeout(wake);
       await watcher.close();
+      await queue;
       await server.close();
     },
   };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { catalogOf, EMPTY_CATALOG, summariesOf, withFeeds } from '../../../lib/index/catalog.ts';
-import { dueKeys, EMPTY_SCHEDULE, withTimes } from '../../../lib/index/schedule.ts';
+import { dueKeys, EMPTY_SCHEDULE, nextChangeAfter, withTimes } from '../../../lib/index/schedule.ts';
 import { cutList, EMPTY_MANIFEST } from '../../../lib/index/shards.ts';
 import { testSite } from '../../support/site-content.ts';
 
@@ -32,5 +32,14 @@ describe('schedule', () => {
     expect(dueKeys(schedule, new Date('2025-06-01T00:00:00Z'))).toEqual(['a.md']);
     expect(withTimes(schedule, new Map([['a.md', '2025-06-01T00:00:00.000Z'], ['c.md', undefined]]))).toBeNull();
     expect(withTimes(schedule, new Map([['a.md', undefined]]))!.entries).toEqual([['2025-06-02T00:00:00.000Z', 'b.md']]);
+  });
+
+  it('tells when the next change after an instant comes', () => {
+    const schedule = withTimes(EMPTY_SCHEDULE, new Map([['b.md', '2025-06-02T00:00:00.000Z'], ['a.md', '2025-06-01T00:00:00.000Z']]))!;
+    expect(nextChangeAfter(schedule, new Date('2025-05-01T00:00:00Z'))).toEqual(new Date('2025-06-01T00:00:00Z'));
+    // One already due is the current run's: the next wake is the one after it.
+    expect(nextChangeAfter(schedule, new Date('2025-06-01T00:00:00Z'))).toEqual(new Date('2025-06-02T00:00:00Z'));
+    expect(nextChangeAfter(schedule, new Date('2025-06-02T00:00:00Z'))).toBeNull();
+    expect(nextChangeAfter(EMPTY_SCHEDULE, new Date())).toBeNull();
   });
 });

@@ -80,6 +80,22 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     expect(lines.some((line) => line.includes('preview-watch-test.md'))).toBe(true);
   });
 
+  it('publishes a future-dated post when its time comes, and withdraws an expiring one, with no file changed', async () => {
+    const soon = (ms: number) => new Date(Date.now() + ms).toISOString();
+    const title = 'Scheduled preview post';
+    const expiring = 'Expiring preview post';
+    await writeFile(path.join(contentDir, 'scheduled.md'), `---\ntitle: "${title}"\ndate: ${soon(2500)}\n---\nSoon.\n`);
+    await writeFile(path.join(contentDir, 'expiring.md'), `---\ntitle: "${expiring}"\ndate: 2024-03-01T10:00:00Z\nexpiryDate: ${soon(2500)}\n---\nGoing.\n`);
+    await eventually(() => fetchText('/rss.xml'), (r) => r.body.includes(expiring), 'the expiring post to appear');
+    expect((await fetchText('/rss.xml')).body).not.toContain(title);
+
+    await eventually(() => fetchText('/rss.xml'), (r) => r.body.includes(title) && !r.body.includes(expiring), 'the schedule to turn', 10_000);
+    expect(lines.some((line) => line.includes('scheduled posts due'))).toBe(true);
+    await unlink(path.join(contentDir, 'scheduled.md'));
+    await unlink(path.join(contentDir, 'expiring.md'));
+    await eventually(() => fetchText('/rss.xml'), (r) => !r.body.includes(title), 'the scheduled post’s removal');
+  });
+
   it('debounces a burst of 500 new files into a few runs, and a removed folder into the removal of each post', async () => {
     const sitePosts = async () => Number(/<section id="site"[\s\S]*?(\d+) posts?\b/.exec((await fetchText('/')).body)?.[1]);
     const before = await sitePosts();
