@@ -37,7 +37,7 @@ export interface HeraldStackProps extends StackProps {
   batchingWindow?: Duration;
   /** Default hourly, so future-dated posts appear within the hour. */
   rebuildSchedule?: Schedule;
-  /** Default one month. */
+  /** Our functions' logs and those of the CDK's bucket-notifications handler. Default one month. */
   logRetention?: RetentionDays;
   /** Default INFO. */
   logLevel?: LogLevel;
@@ -74,7 +74,8 @@ export class HeraldStack extends Stack {
       throw new Error(`batchSize ${batchSize} must be an integer from 1 to 10000`);
     }
 
-    this.buckets = new Buckets(this, 'Buckets', { noncurrentVersionDays: props.noncurrentVersionDays ?? 90 });
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    this.buckets = new Buckets(this, 'Buckets', { noncurrentVersionDays: props.noncurrentVersionDays ?? 90, logRetention });
     this.cdn = new Cdn(this, 'Cdn', {
       feeds: this.buckets.feeds,
       prefixes,
@@ -93,7 +94,7 @@ export class HeraldStack extends Stack {
       batchSize,
       batchingWindow: props.batchingWindow ?? Duration.seconds(20),
       rebuildSchedule: props.rebuildSchedule ?? Schedule.rate(Duration.hours(1)),
-      logRetention: props.logRetention ?? RetentionDays.ONE_MONTH,
+      logRetention,
       logLevel: props.logLevel ?? 'INFO',
       websubHub: props.websubHub,
     });

@@ -94,6 +94,7 @@ describe('a customised stack', () => {
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 500, MaximumBatchingWindowInSeconds: 5 });
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0/15 * * * ? *)' });
     s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
+    s.template.resourceCountIs('AWS::Logs::LogGroup', 3);
   });
 
   it('keeps every post version when noncurrentVersionDays is 0', () => {

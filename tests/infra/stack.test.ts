@@ -310,9 +310,9 @@ describe('functions', () => {
     expect(resource(ids.regenerate).Properties.Environment.Variables).toEqual(environment({ REBUILD_FUNCTION_NAME: { Ref: ids.rebuild } }));
   });
 
-  it('keeps logs in their own groups for a month', () => {
+  it("keeps logs in their own groups for a month (both functions' and the notifications handler's)", () => {
     const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(2);
+    expect(groups).toHaveLength(3);
     for (const group of groups) {
       expect(group.Properties.RetentionInDays).toBe(30);
       expect(group.DeletionPolicy).toBe('Delete');
@@ -369,13 +369,28 @@ describe('IAM: least privilege, action by action and resource by resource', () =
     expect(roleStatements(t, s.id(stack.pipeline.rebuild.role!))).toEqual(common('rebuild'));
   });
 
-  it('function roles trust Lambda only and carry no managed policies', () => {
-    for (const fn of [stack.pipeline.regenerate, stack.pipeline.rebuild]) {
-      const role = resource(s.id(fn.role!)).Properties;
-      expect(role.ManagedPolicyArns).toBeUndefined();
-      expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+  it('every role is ours: the functions and the notifications handler, trusting Lambda only, no managed policies', () => {
+    const roles = t.findResources('AWS::IAM::Role');
+    expect(Object.keys(roles).sort()).toEqual(
+      [stack.pipeline.regenerate.role!, stack.pipeline.rebuild.role!, stack.buckets.notificationsHandlerRole].map(s.id).sort(),
+    );
+    for (const role of Object.values(roles)) {
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
         { Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'lambda.amazonaws.com' } },
       ]);
+    }
+  });
+
+  it('log actions are granted on log groups of this stack only', () => {
+    const groups = Object.keys(t.findResources('AWS::Logs::LogGroup'));
+    const policies = Object.values(t.findResources('AWS::IAM::Policy'));
+    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
+    const logs = statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('logs:')));
+    expect(logs).toHaveLength(3);
+    for (const statement of logs) {
+      expect(asList(statement.Action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      expect(groups.map(arnOf)).toContainEqual(statement.Resource);
     }
   });
 
@@ -400,6 +415,47 @@ describe('IAM: least privilege, action by action and resource by resource', () =
     expect(helperPolicy!.Properties.PolicyDocument.Statement).toEqual([
       { Effect: 'Allow', Action: 's3:PutBucketNotification', Resource: arnOf(ids.content) },
     ]);
+  });
+});
+
+describe("the CDK's bucket-notifications handler", () => {
+  // The function the custom resource calls: a raw AWS::Lambda::Function the CDK adds once per stack.
+  const handler = () => {
+    const notifier = Object.values(t.findResources('Custom::S3BucketNotifications'))[0]!;
+    const [id] = notifier.Properties.ServiceToken['Fn::GetAtt'] as [string, string];
+    return { id, fn: resource(id), notifier };
+  };
+  const roleId = () => s.id(stack.buckets.notificationsHandlerRole);
+  const logsId = () => s.id(stack.buckets.notificationsHandlerLogs);
+
+  it('is the only function besides ours', () => {
+    expect(Object.keys(t.findResources('AWS::Lambda::Function')).sort()).toEqual([handler().id, ids.regenerate, ids.rebuild].sort());
+    expect(handler().fn.Properties.Description).toContain('Custom::S3BucketNotifications');
+  });
+
+  it('runs as our role, which may write its own logs and configure the content bucket, nothing else', () => {
+    expect(handler().fn.Properties.Role).toEqual(arnOf(roleId()));
+    expect(resource(roleId()).Properties.ManagedPolicyArns).toBeUndefined();
+    expect(roleStatements(t, roleId())).toEqual([
+      { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(logsId()) },
+      { Effect: 'Allow', Action: 's3:PutBucketNotification', Resource: arnOf(ids.content) },
+    ]);
+  });
+
+  it('logs to a group of ours, kept for a month and deleted with the stack', () => {
+    expect(handler().fn.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: logsId() } });
+    const group = resource(logsId());
+    expect(group.Properties.RetentionInDays).toBe(30);
+    expect(group.DeletionPolicy).toBe('Delete');
+  });
+
+  it('has every permission of its role in place before CloudFormation first calls it', () => {
+    const { fn, notifier } = handler();
+    const policies = Object.entries(t.findResources('AWS::IAM::Policy'))
+      .filter(([, policy]) => JSON.stringify(policy.Properties.Roles).includes(`"${roleId()}"`))
+      .map(([id]) => id);
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) expect([...fn.DependsOn, ...notifier.DependsOn]).toContain(policy);
   });
 });
 
