@@ -125,38 +125,50 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
 
   let deps: PipelineDeps = { content, feeds, state: new MemoryStorage(), site: localize(options.site), now };
 
+  // Future-dated and expiring posts change the feeds when their time comes, as the hourly rebuild does on
+  // AWS: after every run a timer is set for the next change in the index's schedule, and regenerating
+  // then publishes (or withdraws) what is due.
+  let wake: NodeJS.Timeout | undefined;
+  let closed = false;
+  const armSchedule = async (since: Date) => {
+    clearTimeout(wake);
+    const schedule = (await readJson<Schedule>(deps.state, SCHEDULE_KEY))?.value ?? EMPTY_SCHEDULE;
+    // Changes due by `since` were the finished run's; one that came due while it ran wakes the timer at once.
+    const next = nextChangeAfter(schedule, since);
+    if (next === null || closed) return;
+    const delay = Math.min(Math.max(next.getTime() - now().getTime(), 0), MAX_SLEEP_MS);
+    wake = setTimeout(() => void exclusive(runDue).catch(() => {}), delay);
+    wake.unref();
+  };
+
   // One run at a time, whether a file change or the clock started it: runs share the index.
   let queue: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(run: () => Promise<T>): Promise<T> => {
-    const result = queue.then(run);
+    const result = queue.then(async () => {
+      const since = now();
+      try {
+        return await run();
+      } finally {
+        await armSchedule(since).catch((error: unknown) => log(`[${clock()}] could not read the schedule: ${(error as Error).message}`));
+      }
+    });
     queue = result.catch(() => {});
     return result;
   };
 
-  // Future-dated and expiring posts change the feeds when their time comes, as the hourly rebuild does on
-  // AWS: a timer wakes for the earliest one and regenerates, which publishes what is due.
-  let wake: NodeJS.Timeout | undefined;
-  let closed = false;
-  const armSchedule = async () => {
-    clearTimeout(wake);
-    const schedule = (await readJson<Schedule>(deps.state, SCHEDULE_KEY))?.value ?? EMPTY_SCHEDULE;
-    const next = nextChangeAfter(schedule, now());
-    if (next === null || closed) return;
-    const delay = Math.min(Math.max(next.getTime() - now().getTime(), 0), MAX_SLEEP_MS);
-    wake = setTimeout(() => void exclusive(runDue).catch((error: unknown) => log(`[${clock()}] scheduled regeneration failed: ${(error as Error).stack ?? String(error)}`)), delay);
-    wake.unref();
-  };
   const runDue = async () => {
     if (closed) return;
-    const report = await regenerate(deps, []);
-    if (report.posts.read > 0 || report.feeds.written.length > 0) for (const line of describeRun('scheduled posts due', report)) log(line);
-    await armSchedule();
+    try {
+      const report = await regenerate(deps, []);
+      if (report.posts.read > 0 || report.feeds.written.length > 0) for (const line of describeRun('scheduled posts due', report)) log(line);
+    } catch (error) {
+      log(`[${clock()}] scheduled regeneration failed: ${(error as Error).stack ?? String(error)}`);
+    }
   };
 
   const build = async (what: string) => {
     const report = await rebuild(deps);
     for (const line of describeRun(what, report)) log(line);
-    await armSchedule();
   };
 
   const onChange = (keys: string[]) => exclusive(() => applyChange(keys));
@@ -182,7 +194,6 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
       await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
       for (const line of describeRun(`retried ${describeKeys(retry)}`, await regenerate(deps, retry))) log(line);
     }
-    await armSchedule();
   };
 
   const watcher = watchContent({

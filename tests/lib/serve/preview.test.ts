@@ -82,10 +82,11 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
 
   it('publishes a future-dated post when its time comes, and withdraws an expiring one, with no file changed', async () => {
     const soon = (ms: number) => new Date(Date.now() + ms).toISOString();
+    // 20 ms apart: on a busy machine the second falls due while the first one's run is going on.
     const title = 'Scheduled preview post';
     const expiring = 'Expiring preview post';
     await writeFile(path.join(contentDir, 'scheduled.md'), `---\ntitle: "${title}"\ndate: ${soon(2500)}\n---\nSoon.\n`);
-    await writeFile(path.join(contentDir, 'expiring.md'), `---\ntitle: "${expiring}"\ndate: 2024-03-01T10:00:00Z\nexpiryDate: ${soon(2500)}\n---\nGoing.\n`);
+    await writeFile(path.join(contentDir, 'expiring.md'), `---\ntitle: "${expiring}"\ndate: 2024-03-01T10:00:00Z\nexpiryDate: ${soon(2520)}\n---\nGoing.\n`);
     await eventually(() => fetchText('/rss.xml'), (r) => r.body.includes(expiring), 'the expiring post to appear');
     expect((await fetchText('/rss.xml')).body).not.toContain(title);
 
