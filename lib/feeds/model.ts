@@ -3,6 +3,7 @@ import type { FeedItem } from '../post/types.ts';
 import { feedUrl, taxonomyUrl } from './descriptor.ts';
 import type { FeedFormat, FeedInput } from './types.ts';
 import { xmlSafe } from './xml.ts';
+import { safeUrl } from '../url.ts';
 
 /**
  * What the three renderers agree on, computed once from a FeedInput: cleaned text (no
@@ -124,19 +125,14 @@ function instant(iso: string, key: string, field: string): Date {
 }
 
 /**
- * An absolute URL in normalized form (WHATWG serialization: non-ASCII percent-encoded, host
- * punycoded), resolved against `base` when relative; undefined when it cannot be one. Renderers
- * need this because `feed` throws on relative URLs and JSON Feed's schema wants URIs, not IRIs.
+ * An absolute URL for a feed field, resolved against `base` when relative; undefined when empty, not a URL
+ * or of an unsafe scheme (lib/url.ts). Renderers need this because `feed` throws on relative URLs and JSON
+ * Feed's schema wants URIs, not IRIs.
  */
 export function absoluteUrl(url: string | undefined, base?: string): string | undefined {
   if (url === undefined) return undefined;
   const cleaned = xmlSafe(url).trim();
-  if (cleaned === '') return undefined;
-  try {
-    return new URL(cleaned, base).href;
-  } catch {
-    return undefined;
-  }
+  return cleaned === '' ? undefined : safeUrl(cleaned, base);
 }
 
 /** RFC 4287's (and xml:lang's) language-tag shape; `zh_CN` is repaired to `zh-CN`, anything else dropped. */

@@ -11,6 +11,7 @@ import sanitizeHtml from 'sanitize-html';
 import type { SiteConfig } from '../config.ts';
 import type { FeedItem, Post } from './types.ts';
 import { escapeAttr, xmlSafe } from '../feeds/xml.ts';
+import { SAFE_SCHEMES, safeUrl } from '../url.ts';
 
 // One instance for every post: construction compiles markdown-it's rules.
 const markdown = new MarkdownIt({ html: true, linkify: false, typographer: false });
@@ -42,7 +43,6 @@ markdown.renderer.rules.html_inline = (tokens, index) => escapeUnknownTags(token
 markdown.renderer.rules.html_block = (tokens, index) => escapeUnknownTags(tokens[index]!.content);
 
 const URL_ATTRIBUTES = ['href', 'src', 'poster', 'cite'] as const;
-const SAFE_SCHEMES = ['http:', 'https:', 'mailto:', 'tel:'];
 const MEDIA = ['src', 'type', 'width', 'height', 'title'];
 
 const SANITIZE: sanitizeHtml.IOptions = {
@@ -76,7 +76,7 @@ const SANITIZE: sanitizeHtml.IOptions = {
     abbr: ['title'],
     details: ['open'],
   },
-  allowedSchemes: ['http', 'https', 'mailto', 'tel'],
+  allowedSchemes: SAFE_SCHEMES.map((scheme) => scheme.slice(0, -1)),
   // Inline images (`data:image/...`) are common in pasted content and cannot run script in <img>.
   allowedSchemesByTag: { img: ['http', 'https', 'data'], source: ['http', 'https', 'data'] },
   allowedSchemesAppliedToAttributes: ['href', 'src', 'cite', 'poster'],
@@ -112,7 +112,7 @@ function absolutizer(base: string): sanitizeHtml.Transformer {
     for (const name of URL_ATTRIBUTES) {
       const value = attribs[name];
       if (value === undefined) continue;
-      const absolute = absoluteUrl(value, base, tagName === 'img' || tagName === 'source');
+      const absolute = safeUrl(value, base, { image: tagName === 'img' || tagName === 'source' });
       if (absolute === undefined) delete attribs[name];
       else attribs[name] = absolute;
     }
@@ -123,19 +123,6 @@ function absolutizer(base: string): sanitizeHtml.Transformer {
     }
     return { tagName, attribs };
   };
-}
-
-/** An absolute URL with a safe scheme, or undefined. `data:` only for images, and only `data:image/`. */
-function absoluteUrl(value: string, base: string, image: boolean): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value.trim(), base);
-  } catch {
-    return undefined;
-  }
-  if (SAFE_SCHEMES.includes(url.protocol)) return url.href;
-  if (image && url.protocol === 'data:' && /^image\//i.test(url.pathname)) return url.href;
-  return undefined;
 }
 
 /**
@@ -162,7 +149,7 @@ export function absoluteSrcset(srcset: string, base: string): string {
       descriptor = srcset.slice(i, stop).trim();
       i = stop + 1;
     }
-    const absolute = absoluteUrl(url, base, true);
+    const absolute = safeUrl(url, base, { image: true });
     if (absolute !== undefined) candidates.push(descriptor ? `${absolute} ${descriptor}` : absolute);
   }
   return candidates.join(', ');
