@@ -33,6 +33,8 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     const response = await fetch(new URL(urlPath, preview.url));
     return { status: response.status, body: await response.text() };
   };
+  /** The site's post count on the directory page: written last in a run, so a settled count means a settled run. */
+  const sitePosts = async () => Number(/<section id="site"[\s\S]*?(\d+) posts?\b/.exec((await fetchText('/')).body)?.[1]);
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'herald-preview-'));
@@ -81,6 +83,7 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
   });
 
   it('publishes a future-dated post when its time comes, and withdraws an expiring one, with no file changed', async () => {
+    const before = await sitePosts();
     const soon = (ms: number) => new Date(Date.now() + ms).toISOString();
     // 20 ms apart: on a busy machine the second falls due while the first one's run is going on.
     const title = 'Scheduled preview post';
@@ -95,10 +98,10 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     await unlink(path.join(contentDir, 'scheduled.md'));
     await unlink(path.join(contentDir, 'expiring.md'));
     await eventually(() => fetchText('/rss.xml'), (r) => !r.body.includes(title), 'the scheduled post’s removal');
+    await eventually(sitePosts, (n) => n === before, 'the directory page to count the removal');
   });
 
   it('debounces a burst of 500 new files into a few runs, and a removed folder into the removal of each post', async () => {
-    const sitePosts = async () => Number(/<section id="site"[\s\S]*?(\d+) posts?\b/.exec((await fetchText('/')).body)?.[1]);
     const before = await sitePosts();
     const runsBefore = lines.filter((line) => line.startsWith('[')).length;
     const folder = path.join(contentDir, 'burst');
