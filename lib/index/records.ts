@@ -80,14 +80,27 @@ export function placementsOf(record: PostRecord): Placement[] {
 
 /** Pending places for a record replacing `previous`: everything the previous one may still occupy. */
 export function pendingAfter(previous: PostRecord | undefined): Placement[] {
-  if (!previous) return [];
+  return previous ? unique(placementsOf(previous)) : [];
+}
+
+function unique(placements: Placement[]): Placement[] {
   const seen = new Set<string>();
-  return placementsOf(previous).filter((placement) => {
+  return placements.filter((placement) => {
     const id = JSON.stringify(placement);
     if (seen.has(id)) return false;
     seen.add(id);
     return true;
   });
+}
+
+/**
+ * `record` rebuilt from its content, still carrying the pending places of `stored` (what the index held).
+ * A rebuild writes every record afresh, but a regenerate that committed `stored` may not have finished: it
+ * can still write lists from its own view after the rebuild has gone: to the places it was leaving and to
+ * the one it was entering. Those stay marked until a run for this key (its retry) has checked them again.
+ */
+export function keepingPending(record: PostRecord, stored: PostRecord | undefined): PostRecord {
+  return stored?.pending ? { ...record, pending: unique([...(record.pending ?? []), ...placementsOf(stored)]) } : record;
 }
 
 /** Why a parsed post is not in any feed right now. Agrees with `isPublished`, which decides. */

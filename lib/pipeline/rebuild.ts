@@ -30,7 +30,7 @@ import {
   shardKey,
 } from '../index/layout.ts';
 import { acquireLease, releaseLease } from '../index/lease.ts';
-import { isVisible, nextChangeOf, recordOf, type PostRecord } from '../index/records.ts';
+import { isVisible, keepingPending, nextChangeOf, recordOf, type PostRecord } from '../index/records.ts';
 import { isCurrent } from '../index/root.ts';
 import { sortSchedule, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
@@ -233,7 +233,9 @@ class Rebuild {
     if (keep) return;
     const json = JSON.stringify(record);
     if (stored?.json === json) return;
-    await overwrite(this.deps.state, recordKey(record.key), json, stored?.etag ?? null);
+    // A regenerate that wrote this record meanwhile loses to this rebuild's view, but its pending places stay.
+    const merge = (current: string) => JSON.stringify(keepingPending(record, JSON.parse(current) as PostRecord));
+    await overwrite(this.deps.state, recordKey(record.key), json, stored?.etag ?? null, merge);
   }
 
   async readOne(info: Listed, state: Storage | undefined): Promise<Read | undefined> {
@@ -255,7 +257,7 @@ class Rebuild {
       }
       const source = await this.deps.content.get(key);
       if (!source) return undefined;
-      const record = recordOf(key, source.etag, parsePost(key, source.body, this.#site), this.now);
+      const record = keepingPending(recordOf(key, source.etag, parsePost(key, source.body, this.#site), this.now), previous);
       return stored ? { record, stored } : { record };
     } catch (error) {
       this.report.failed.push({ key, error: (error as Error).message });
@@ -356,16 +358,26 @@ function ignoreExisting(error: unknown): void {
   if (!(error instanceof PreconditionFailedError)) throw error;
 }
 
-/** Writes over whatever is there, still conditionally: a concurrent write makes it re-read the ETag and try again. */
-async function overwrite(state: Storage, key: string, json: string, etag: string | null): Promise<void> {
+/**
+ * Writes over whatever is there, still conditionally: a concurrent write makes it re-read the ETag and try
+ * again, with `merge` of what that write left when given.
+ */
+async function overwrite(state: Storage, key: string, json: string, etag: string | null, merge?: (current: string) => string): Promise<void> {
   let over = etag;
+  let body = json;
   for (let attempt = 1; ; attempt++) {
     try {
-      await state.put(key, json, { contentType: 'application/json', ...(over === null ? { ifNoneMatch: '*' as const } : { ifMatch: over }) });
+      await state.put(key, body, { contentType: 'application/json', ...(over === null ? { ifNoneMatch: '*' as const } : { ifMatch: over }) });
       return;
     } catch (error) {
       if (!(error instanceof PreconditionFailedError) || attempt >= 8) throw error;
-      over = (await state.head(key))?.etag ?? null;
+      if (!merge) {
+        over = (await state.head(key))?.etag ?? null;
+        continue;
+      }
+      const current = await state.get(key);
+      over = current?.etag ?? null;
+      body = current ? merge(new TextDecoder().decode(current.body)) : json;
     }
   }
 }

@@ -19,7 +19,10 @@
  *    one. Every record change that can alter a feed changes its list (entries carry the source ETag), so
  *    "same manifest" means "same feed". The directory pages do the same against the catalog.
  * 4. A rebuild holds a lease on the index root: a run that finds it held, or sees the root change under
- *    it, reports its keys as failed so the caller retries them once the rebuild is done.
+ *    it, reports its keys as failed so the caller retries them once the rebuild is done. Such a run may
+ *    still write a list from its own view after the rebuild has finished (a tag the rebuild never saw),
+ *    so the rebuild keeps the pending places of the records it writes over, the ones the run was leaving
+ *    and entering; the retry checks them again.
  */
 import { randomUUID } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';

@@ -8,6 +8,13 @@ import { testSite } from '../../support/site-content.ts';
 const titles = (tree: Record<string, string>, path: string): string[] =>
   (JSON.parse(tree[path]!) as { items: { title: string }[] }).items.map((item) => item.title);
 
+/** A point in a forced interleaving: one side opens it, the other waits for it. */
+function step(): { open: () => void; opened: Promise<void> } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
+
 async function builtSite(): Promise<SiteHarness> {
   const site = new SiteHarness();
   await site.write('posts/a.md', { title: 'Alpha', date: '2025-05-01T10:00:00Z', categories: ['News'], tags: ['rust'] });
@@ -249,6 +256,74 @@ describe('regenerate', () => {
     release();
     await rebuilding;
     await site.regenerate(['posts/d.md']);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
+  it('leaves no stray list behind when a whole rebuild runs while it is between reading and writing one', async () => {
+    const site = await builtSite();
+    // Alpha moves to a new tag; the run is held just before it creates that tag's list.
+    await site.write('posts/a.md', { title: 'Alpha', date: '2025-05-01T10:00:00Z', categories: ['News'], tags: ['zig'] });
+    const [atList, mayList] = [step(), step()];
+    const paused = intercept(site.stateStore, {
+      before: async (call) => {
+        if (call.op === 'put' && call.key.startsWith('feeds/tags/zig/')) {
+          atList.open();
+          await mayList.opened;
+        }
+      },
+    });
+    const running = site.regenerate(['posts/a.md'], { state: paused });
+    await atList.opened;
+    // Meanwhile Alpha moves again and a whole rebuild runs, never seeing the tag the run is about to create.
+    await site.write('posts/a.md', { title: 'Alpha', date: '2025-05-01T10:00:00Z', categories: ['News'], tags: ['go'] });
+    await site.rebuild();
+    mayList.open();
+    const report = await running;
+    expect(report.failed.map((f) => f.key)).toEqual(['posts/a.md']);
+    // The retry (a redelivered event) finishes the work: nothing of the tag the post passed through remains.
+    expect((await site.regenerate(['posts/a.md'])).failed).toEqual([]);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
+  it('keeps the places of a run the rebuild overwrote mid-way, so the run’s retry still clears them', async () => {
+    const site = await builtSite();
+    await site.write('posts/a.md', { title: 'Alpha', date: '2025-05-01T10:00:00Z', categories: ['News'], tags: ['zig'] });
+    const [runAtRecord, runMayCommit, runAtList, runMayList, rebuildAtRecord, rebuildMayWrite] = [step(), step(), step(), step(), step(), step()];
+    const record = 'records/posts/a.md.json';
+    const forRun = intercept(site.stateStore, {
+      before: async (call) => {
+        if (call.op !== 'put') return;
+        if (call.key === record) {
+          runAtRecord.open();
+          await runMayCommit.opened;
+        } else if (call.key.startsWith('feeds/tags/zig/')) {
+          runAtList.open();
+          await runMayList.opened;
+        }
+      },
+    });
+    const forRebuild = intercept(site.stateStore, {
+      before: async (call) => {
+        if (call.op === 'put' && call.key === record) {
+          rebuildAtRecord.open();
+          await rebuildMayWrite.opened;
+        }
+      },
+    });
+    // The run has read Alpha (tag zig) and is about to commit its record; the rebuild starts and reads the old record.
+    const running = site.regenerate(['posts/a.md'], { state: forRun });
+    await runAtRecord.opened;
+    await site.write('posts/a.md', { title: 'Alpha', date: '2025-05-01T10:00:00Z', categories: ['News'], tags: ['go'] });
+    const rebuilding = site.rebuild({ state: forRebuild });
+    await rebuildAtRecord.opened;
+    // The run commits (a pending marker) before the rebuild writes over it, then waits to create zig's list.
+    runMayCommit.open();
+    await runAtList.opened;
+    rebuildMayWrite.open();
+    expect((await rebuilding).failed).toEqual([]);
+    runMayList.open();
+    expect((await running).failed.map((f) => f.key)).toEqual(['posts/a.md']);
+    expect((await site.regenerate(['posts/a.md'])).failed).toEqual([]);
     expect(await site.feedTree()).toEqual(await site.freshTree());
   });
 
