@@ -8,6 +8,23 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
  */
 export type Credentials = ConstructorParameters<typeof SignatureV4>[0]['credentials'];
 
+/** The domain of AWS's own endpoints in a region: the China regions have one of their own. */
+function domainOf(region: string): string {
+  return region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+}
+
+/** AWS's endpoint of a regional service, e.g. `https://lambda.eu-west-1.amazonaws.com`. */
+export function regionalEndpoint(service: string, region: string): string {
+  return `https://${service}.${region}.${domainOf(region)}`;
+}
+
+/** A global service's one endpoint and signing region in the partition of `region` (the SDK's endpoint rules). */
+export function globalEndpoint(service: string, region: string | undefined): { endpoint: string; region: string } {
+  return region?.startsWith('cn-')
+    ? { endpoint: `https://${service}.cn-northwest-1.${domainOf(region)}`, region: 'cn-northwest-1' }
+    : { endpoint: `https://${service}.amazonaws.com`, region: 'us-east-1' };
+}
+
 export interface SignedRequest {
   /** The signing name, e.g. `lambda`, `cloudfront`. */
   service: string;

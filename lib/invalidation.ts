@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { sendSigned, type Credentials, type SendOptions } from './aws-request.ts';
+import { globalEndpoint, sendSigned, type Credentials, type SendOptions } from './aws-request.ts';
 import { escapeText } from './feeds/xml.ts';
 
 /**
@@ -29,6 +29,8 @@ export interface InvalidationOptions {
   credentials: Credentials;
   /** No distribution, no invalidation: local runs and stacks without a CDN. */
   distributionId?: string;
+  /** The functions' region: it names the partition, whose CloudFront API is used (default: AWS's global one). */
+  region?: string;
   /** CloudFront's API base URL; an override for moto. */
   endpoint?: string;
   wildcardThreshold?: number;
@@ -48,7 +50,6 @@ export class InvalidationError extends Error {
   }
 }
 
-const API = 'https://cloudfront.amazonaws.com';
 const NAMESPACE = 'http://cloudfront.amazonaws.com/doc/2020-05-31/';
 
 /** The CreateInvalidation request body (CloudFront API 2020-05-31, REST-XML). */
@@ -70,7 +71,8 @@ function element(xml: string, name: string): string {
 
 /**
  * One CreateInvalidation for a run's changed keys, or none when nothing changed or there is no distribution.
- * CloudFront is a global service signed in us-east-1. The caller reference is derived from the paths and
+ * CloudFront is a global service: one API per partition (signed in us-east-1, or cn-northwest-1 from the
+ * China regions). The caller reference is derived from the paths and
  * the time and stays the same across retries, so a retried request is not a second invalidation.
  */
 export async function invalidate(keys: Iterable<string>, options: InvalidationOptions): Promise<InvalidationResult | null> {
@@ -78,12 +80,13 @@ export async function invalidate(keys: Iterable<string>, options: InvalidationOp
   const paths = invalidationPaths(keys, options.wildcardThreshold);
   if (paths.length === 0) return null;
   const reference = createHash('sha256').update(`${Date.now()}\n${paths.join('\n')}`).digest('hex').slice(0, 32);
+  const api = globalEndpoint('cloudfront', options.region);
   const response = await sendSigned(
     options.credentials,
     {
       service: 'cloudfront',
-      region: 'us-east-1',
-      endpoint: options.endpoint ?? API,
+      region: api.region,
+      endpoint: options.endpoint ?? api.endpoint,
       method: 'POST',
       path: `/2020-05-31/distribution/${encodeURIComponent(options.distributionId)}/invalidation`,
       headers: { 'content-type': 'application/xml' },

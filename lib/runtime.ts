@@ -15,7 +15,7 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { sendSigned } from './aws-request.ts';
+import { regionalEndpoint, sendSigned } from './aws-request.ts';
 import { awsSettings, createS3Client, EnvironmentError, type Env } from './aws.ts';
 import { parseConfig, type SiteConfig } from './config.ts';
 import { DEFAULT_WILDCARD_THRESHOLD, invalidate, type InvalidationResult } from './invalidation.ts';
@@ -174,6 +174,7 @@ export class Runtime {
       try {
         invalidation = await invalidate(changed, {
           credentials: this.s3.config.credentials,
+          region: await this.s3.config.region(),
           endpoint: awsSettings(this.env).endpoints.cloudfront,
           distributionId: this.settings.distributionId,
           wildcardThreshold: this.settings.wildcardThreshold,
@@ -238,7 +239,7 @@ export async function invokeAsync(s3: S3Client, env: Env, functionName: string, 
   const response = await sendSigned(s3.config.credentials, {
     service: 'lambda',
     region,
-    endpoint: awsSettings(env).endpoints.lambda ?? `https://lambda.${region}.amazonaws.com`,
+    endpoint: awsSettings(env).endpoints.lambda ?? regionalEndpoint('lambda', region),
     method: 'POST',
     path: `/2015-03-31/functions/${encodeURIComponent(functionName)}/invocations`,
     headers: { 'content-type': 'application/json', 'x-amz-invocation-type': 'Event' },

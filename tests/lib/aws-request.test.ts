@@ -3,7 +3,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterEach, describe, expect, it } from 'vitest';
-import { sendSigned, Sha256, type SignedRequest } from '../../lib/aws-request.ts';
+import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
+import { globalEndpoint, regionalEndpoint, sendSigned, Sha256, type SignedRequest } from '../../lib/aws-request.ts';
 
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
 
@@ -70,6 +71,27 @@ describe('Sha256', () => {
         'Signature=5fa00fa31553b73ebf1942676e86291e8372ff2a2260956d9b8aae1d763fbf31',
     );
   });
+});
+
+describe('AWS endpoints', () => {
+  it('puts a regional service under its region, in the China regions’ own domain there', () => {
+    expect(regionalEndpoint('lambda', 'eu-west-1')).toBe('https://lambda.eu-west-1.amazonaws.com');
+    expect(regionalEndpoint('lambda', 'cn-north-1')).toBe('https://lambda.cn-north-1.amazonaws.com.cn');
+  });
+
+  it.each(['us-east-1', 'eu-west-1', 'ap-southeast-2', 'cn-north-1', 'cn-northwest-1', undefined])(
+    'finds CloudFront’s API from %s where the SDK’s endpoint rules do',
+    async (region) => {
+      const client = new CloudFrontClient({ region: region ?? 'us-east-1', credentials });
+      try {
+        const sdk = await client.config.endpointProvider({ Region: region ?? 'us-east-1', UseFIPS: false, UseDualStack: false });
+        const signing = (sdk.properties?.authSchemes as { signingRegion: string }[] | undefined)?.[0]?.signingRegion;
+        expect(globalEndpoint('cloudfront', region)).toEqual({ endpoint: sdk.url.origin, region: signing });
+      } finally {
+        client.destroy();
+      }
+    },
+  );
 });
 
 describe('sendSigned', () => {
