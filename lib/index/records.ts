@@ -26,7 +26,15 @@ export interface PostRecord {
    * run) finishes the work; the run that did the work clears it.
    */
   pending?: Placement[];
+  /** When the run that set `pending` started (ISO UTC). */
+  pendingSince?: string;
 }
+
+/**
+ * The longest a run can go on writing: AWS Lambda's 15-minute limit. A pending marker older than this has
+ * no run behind it any more (it crashed, and its retries may have run out).
+ */
+export const MAX_RUN_MS = 15 * 60 * 1000;
 
 /**
  * The part of a post's metadata that decides where it is listed and when it is visible. Keeping only
@@ -98,9 +106,12 @@ function unique(placements: Placement[]): Placement[] {
  * A rebuild writes every record afresh, but a regenerate that committed `stored` may not have finished: it
  * can still write lists from its own view after the rebuild has gone: to the places it was leaving and to
  * the one it was entering. Those stay marked until a run for this key (its retry) has checked them again.
+ * A marker older than MAX_RUN_MS has no run behind it, and the rebuild's own view is complete: it goes.
  */
-export function keepingPending(record: PostRecord, stored: PostRecord | undefined): PostRecord {
-  return stored?.pending ? { ...record, pending: unique([...(record.pending ?? []), ...placementsOf(stored)]) } : record;
+export function keepingPending(record: PostRecord, stored: PostRecord | undefined, now: Date): PostRecord {
+  const since = stored?.pending && stored.pendingSince;
+  if (!since || now.getTime() - Date.parse(since) >= MAX_RUN_MS) return record;
+  return { ...record, pending: unique([...(record.pending ?? []), ...placementsOf(stored)]), pendingSince: since };
 }
 
 /** Why a parsed post is not in any feed right now. Agrees with `isPublished`, which decides. */

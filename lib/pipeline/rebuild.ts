@@ -234,7 +234,7 @@ class Rebuild {
     const json = JSON.stringify(record);
     if (stored?.json === json) return;
     // A regenerate that wrote this record meanwhile loses to this rebuild's view, but its pending places stay.
-    const merge = (current: string) => JSON.stringify(keepingPending(record, JSON.parse(current) as PostRecord));
+    const merge = (current: string) => JSON.stringify(keepingPending(record, JSON.parse(current) as PostRecord, this.now));
     await overwrite(this.deps.state, recordKey(record.key), json, stored?.etag ?? null, merge);
   }
 
@@ -257,7 +257,7 @@ class Rebuild {
       }
       const source = await this.deps.content.get(key);
       if (!source) return undefined;
-      const record = keepingPending(recordOf(key, source.etag, parsePost(key, source.body, this.#site), this.now), previous);
+      const record = keepingPending(recordOf(key, source.etag, parsePost(key, source.body, this.#site), this.now), previous, this.now);
       return stored ? { record, stored } : { record };
     } catch (error) {
       this.report.failed.push({ key, error: (error as Error).message });

@@ -183,7 +183,10 @@ class Run {
     if (!previous && next.status === 'removed') return { key, record: next, etag: null };
     if (next.listed && parsed?.status === 'post') next.item = itemOf(parsed.post, this.site);
     const pending = pendingAfter(previous);
-    if (pending.length > 0 || next.listed) next.pending = pending;
+    if (pending.length > 0 || next.listed) {
+      next.pending = pending;
+      next.pendingSince = this.now.toISOString();
+    }
     const etag = await writeJson(state, recordKey(key), next, stored?.etag ?? null);
     this.records.set(key, next);
     return { key, record: next, etag };
@@ -335,7 +338,7 @@ class Run {
       dirty.filter(({ key }) => !this.failures.has(key)),
       IO_CONCURRENCY,
       async ({ key, record, etag }) => {
-        const { pending: _pending, ...clean } = record;
+        const { pending: _pending, pendingSince: _since, ...clean } = record;
         try {
           await writeJson(this.deps.state, recordKey(key), clean, etag);
         } catch (error) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hiddenReason, indexedMeta, isVisible, nextChangeOf, pendingAfter, recordOf, sameState } from '../../../lib/index/records.ts';
+import { hiddenReason, indexedMeta, isVisible, keepingPending, MAX_RUN_MS, nextChangeOf, pendingAfter, recordOf, sameState } from '../../../lib/index/records.ts';
 import type { PostMeta } from '../../../lib/post/types.ts';
 import { isPublished, nextChange } from '../../../lib/post/visibility.ts';
 import { seededRandom } from '../../support/seeded-random.ts';
@@ -67,5 +67,26 @@ describe('post records', () => {
     expect(sameState(first, { ...first, pending: [] })).toBe(true);
     expect(sameState(first, second)).toBe(false);
     expect(recordOf('posts/a.md', undefined, null, NOW)).toEqual({ key: 'posts/a.md', status: 'removed', listed: false });
+  });
+
+  it('keep, through a rebuild, the places of a run that may still be writing, and only those', () => {
+    const go = recordOf('posts/a.md', '"1"', { status: 'post', post: { ...meta(), body: '' } }, NOW);
+    // A run moving the post to tag zig committed this, then a rebuild read the post in tag rust.
+    const inFlight = { ...recordOf('posts/a.md', '"2"', { status: 'post', post: { ...meta({ tags: [{ name: 'Zig', slug: 'zig' }] }), body: '' } }, NOW), pending: pendingAfter(go), pendingSince: NOW.toISOString() };
+    const rebuilt = recordOf('posts/a.md', '"3"', { status: 'post', post: { ...meta({ tags: [{ name: 'Rust', slug: 'rust' }] }), body: '' } }, NOW);
+    expect(keepingPending(rebuilt, inFlight, new Date(NOW.getTime() + 60_000))).toEqual({
+      ...rebuilt,
+      // Where the run was leaving (go) and where it was entering (zig): both may hold what it writes.
+      pending: [
+        { date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news', 'tags/go'] },
+        { date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news', 'tags/zig'] },
+      ],
+      pendingSince: NOW.toISOString(),
+    });
+    // No run can still be writing after Lambda's limit, and a record without a marker has none to keep.
+    expect(keepingPending(rebuilt, inFlight, new Date(NOW.getTime() + MAX_RUN_MS))).toEqual(rebuilt);
+    expect(keepingPending(rebuilt, { ...inFlight, pendingSince: undefined }, NOW)).toEqual(rebuilt);
+    expect(keepingPending(rebuilt, go, NOW)).toEqual(rebuilt);
+    expect(keepingPending(rebuilt, undefined, NOW)).toEqual(rebuilt);
   });
 });
