@@ -209,6 +209,8 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
   try {
     await initial;
   } catch (error) {
+    closed = true;
+    clearTimeout(wake);
     await Promise.allSettled([watcher.close(), server.close()]);
     throw error;
   }
