@@ -1,42 +1,23 @@
 // Needs no external server: requests go to an HTTP server of the test's own on 127.0.0.1.
-import { createServer, type IncomingHttpHeaders } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { globalEndpoint, regionalEndpoint, sendSigned, Sha256, type SignedRequest } from '../../lib/aws-request.ts';
+import { startScriptedServer, type ScriptedReply, type ScriptedServer } from '../support/scripted-server.ts';
 
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
 
-interface Seen {
-  method?: string;
-  url?: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A server answering each request with the next of `replies` (the last one repeats). */
-async function scriptedServer(replies: { status: number; body?: string }[]) {
-  const seen: Seen[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk) => (body += chunk));
-    request.on('end', () => {
-      seen.push({ method: request.method, url: request.url, headers: request.headers, body });
-      const reply = replies[Math.min(seen.length, replies.length) - 1]!;
-      response.statusCode = reply.status;
-      response.end(reply.body ?? '');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  servers.push(server);
-  return { seen, endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}/base/` };
-}
-
-const servers: ReturnType<typeof createServer>[] = [];
-afterEach(() => {
-  for (const server of servers.splice(0)) server.close();
+const servers: ScriptedServer[] = [];
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((server) => server.close()));
 });
+
+/** A scripted server under a path of its own, closed after the test. */
+async function scriptedServer(replies: ScriptedReply[]): Promise<ScriptedServer> {
+  const server = await startScriptedServer(replies, '/base/');
+  servers.push(server);
+  return server;
+}
 
 function request(endpoint: string): SignedRequest {
   return {
@@ -136,7 +117,7 @@ describe('sendSigned', () => {
 
   it('throws the network error when no attempt got an answer', async () => {
     const { endpoint } = await scriptedServer([{ status: 200 }]);
-    servers.splice(0).forEach((server) => server.close());
+    await Promise.all(servers.splice(0).map((server) => server.close()));
     await expect(sendSigned(credentials, request(endpoint), { ...quick, attempts: 2 })).rejects.toThrow(/fetch failed/);
   });
 });

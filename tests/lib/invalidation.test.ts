@@ -1,8 +1,6 @@
 // Needs a real moto_server (tests/support/moto.ts): CloudFront CreateInvalidation, read back with List/GetInvalidation.
 import { GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront';
 import { describe, expect, it } from 'vitest';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   DEFAULT_WILDCARD_THRESHOLD,
   invalidate,
@@ -12,6 +10,7 @@ import {
 } from '../../lib/invalidation.ts';
 import { createTestDistribution } from '../support/cloudfront.ts';
 import { useMoto } from '../support/moto.ts';
+import { startScriptedServer } from '../support/scripted-server.ts';
 
 describe('invalidationPaths', () => {
   it('maps feed keys to percent-encoded paths, sorted and deduplicated', () => {
@@ -50,33 +49,23 @@ describe('invalidationBatchXml', () => {
 
 describe('invalidate against a throttling CloudFront', () => {
   it('retries with the same caller reference, so CloudFront sees one invalidation', async () => {
-    const bodies: string[] = [];
-    const server = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        bodies.push(body);
-        response.statusCode = bodies.length === 1 ? 400 : 201;
-        response.end(
-          bodies.length === 1
-            ? '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>'
-            : '<Invalidation><Id>I2J0I21PCUYOIK</Id><Status>InProgress</Status></Invalidation>',
-        );
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await startScriptedServer([
+      { status: 400, body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>' },
+      { status: 201, body: '<Invalidation><Id>I2J0I21PCUYOIK</Id><Status>InProgress</Status></Invalidation>' },
+    ]);
     try {
       const result = await invalidate(['rss.xml'], {
         credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
-        endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        endpoint: server.endpoint,
         distributionId: 'E1',
         retry: { baseMs: 1 },
       });
       expect(result).toEqual({ id: 'I2J0I21PCUYOIK', paths: ['/rss.xml'] });
+      const bodies = server.seen.map((request) => request.body);
       expect(bodies).toHaveLength(2);
       expect(bodies[1]).toBe(bodies[0]);
     } finally {
-      server.close();
+      await server.close();
     }
   });
 });

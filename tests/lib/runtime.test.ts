@@ -1,9 +1,8 @@
 // Needs no external server: the Lambda invoke is checked against an HTTP server of the test's own on 127.0.0.1.
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createS3Client, EnvironmentError } from '../../lib/aws.ts';
 import { invokeAsync, readSettings } from '../../lib/runtime.ts';
+import { startScriptedServer } from '../support/scripted-server.ts';
 
 const base = { CONTENT_BUCKET: 'content', FEEDS_BUCKET: 'feeds' };
 
@@ -57,18 +56,8 @@ describe('readSettings', () => {
 
 describe('invokeAsync', () => {
   it('sends a signed asynchronous Invoke and accepts 202', async () => {
-    const seen: { method?: string; url?: string; headers: Record<string, unknown>; body: string }[] = [];
-    const server = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk) => (body += chunk));
-      request.on('end', () => {
-        seen.push({ method: request.method, url: request.url, headers: request.headers, body });
-        response.statusCode = seen.length === 1 ? 202 : 404;
-        response.end(seen.length === 1 ? '' : '{"Message":"Function not found"}');
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const server = await startScriptedServer([{ status: 202 }, { status: 404, body: '{"Message":"Function not found"}' }]);
+    const { endpoint, seen } = server;
     const env = { AWS_REGION: 'eu-west-1', AWS_ENDPOINT_URL: endpoint };
     const s3 = createS3Client(env, { credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' } });
     try {
@@ -84,7 +73,7 @@ describe('invokeAsync', () => {
       await expect(invokeAsync(s3, env, 'missing', {})).rejects.toThrow(/invoking missing failed: 404 .*Function not found/);
     } finally {
       s3.destroy();
-      server.close();
+      await server.close();
     }
   });
 });
