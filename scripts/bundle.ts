@@ -23,6 +23,9 @@ export interface BundleResult {
   metafile: Metafile;
 }
 
+/** CommonJS dependencies call `require` for Node built-ins, which ESM lacks. */
+export const CREATE_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
 export async function bundleFunctions(outDir: string = DEFAULT_OUT_DIR): Promise<BundleResult> {
   const result = await build({
     entryPoints: Object.fromEntries(FUNCTIONS.map((name) => [name, path.join(repo, 'functions', `${name}.ts`)])),
@@ -38,8 +41,7 @@ export async function bundleFunctions(outDir: string = DEFAULT_OUT_DIR): Promise
     format: 'esm',
     // The SDK's ESM builds tree-shake; its CommonJS ones pull in everything.
     mainFields: ['module', 'main'],
-    // CommonJS dependencies call `require` for Node built-ins, which ESM lacks.
-    banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
+    banner: { js: CREATE_REQUIRE_BANNER },
     legalComments: 'linked',
     // Code the functions never run, left out (each plugin says why that is safe).
     plugins: [sdkSchemaTreeShaking(), esmYaml(), stubs()],

@@ -17,7 +17,7 @@ import { parseConfig } from '../../lib/config.ts';
 import { parsePost } from '../../lib/post/parse.ts';
 import { toFeedItem } from '../../lib/post/render.ts';
 import { CONFIG_FILE } from '../../lib/runtime.ts';
-import { bundleFunctions, FUNCTIONS, type BundleResult } from '../../scripts/bundle.ts';
+import { bundleFunctions, CREATE_REQUIRE_BANNER, FUNCTIONS, type BundleResult } from '../../scripts/bundle.ts';
 import { inlineSchemaKeys, NOT_BUNDLED_WARNING, SDK_SCHEMA_FILE, STUB_DIR, STUBS, sdkSchemaTreeShaking, stubs } from '../../scripts/bundle-plugins.ts';
 import { s3Event, s3Record } from '../support/lambda-events.ts';
 import { siteConfigJson } from '../support/markdown-posts.ts';
@@ -71,6 +71,22 @@ function inputPackages(bundle: BundleResult, name: string): Set<string> {
 
 let outDir: string;
 let bundle: BundleResult;
+
+/** `contents` bundled as a module of the repository, through the stubs only; returns the file written. */
+async function bundleWithStubs(name: string, contents: string): Promise<string> {
+  const outfile = path.join(outDir, name);
+  await build({
+    stdin: { contents, resolveDir: repo, loader: 'js' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    banner: { js: CREATE_REQUIRE_BANNER },
+    plugins: [stubs()],
+    logLevel: 'silent',
+  });
+  return outfile;
+}
 
 beforeAll(async () => {
   outDir = await mkdtemp(path.join(os.tmpdir(), 'herald-bundle-test-'));
@@ -249,22 +265,11 @@ describe('a stub that runs', () => {
   });
 
   it('shows in the log even where the caller swallows its error (sanitize-html allowing style)', async () => {
-    const outfile = path.join(outDir, 'allows-style.mjs');
-    await build({
-      stdin: {
-        contents: `import sanitizeHtml from 'sanitize-html';
-          console.log(sanitizeHtml('<p style="color: red">x</p>', { allowedTags: ['p'], allowedAttributes: { p: ['style'] } }));`,
-        resolveDir: repo,
-        loader: 'js',
-      },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      outfile,
-      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-      plugins: [stubs()],
-      logLevel: 'silent',
-    });
+    const outfile = await bundleWithStubs(
+      'allows-style.mjs',
+      `import sanitizeHtml from 'sanitize-html';
+        console.log(sanitizeHtml('<p style="color: red">x</p>', { allowedTags: ['p'], allowedAttributes: { p: ['style'] } }));`,
+    );
     const run = runNode(`await import(${JSON.stringify(pathToFileURL(outfile).href)});`);
     expect(run.status, run.stderr).toBe(0);
     // sanitize-html drops a style it cannot parse: safe, and the warning says what happened.
@@ -279,17 +284,7 @@ describe('htmlparser2 on markdown-it’s entity decoder (scripts/stubs/entities-
   let bundled: typeof sanitizeHtml;
 
   beforeAll(async () => {
-    const outfile = path.join(outDir, 'sanitize.mjs');
-    await build({
-      stdin: { contents: `export { default } from 'sanitize-html';`, resolveDir: repo, loader: 'js' },
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      outfile,
-      banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
-      plugins: [stubs()],
-      logLevel: 'silent',
-    });
+    const outfile = await bundleWithStubs('sanitize.mjs', `export { default } from 'sanitize-html';`);
     bundled = ((await import(pathToFileURL(outfile).href)) as { default: typeof sanitizeHtml }).default;
   });
 
