@@ -32,4 +32,6 @@ for (const [type, count] of [...types].sort((a, b) => b[1] - a[1] || a[0].locale
   console.log(`  ${String(count).padStart(3)}  ${type}`);
 }
 const assetBytes = readdirSync(codePath).reduce((sum, file) => sum + statSync(path.join(codePath, file)).size, 0);
-console.log(`infra code asset: ${codePath} (${real ? 'npm run bundle' : 'test stubs: run npm run bundle for real figures'}), ${assetBytes} bytes before zip`);
+console.log(
+  `infra code asset: ${codePath} (${real ? 'npm run bundle' : 'test stubs: run npm run bundle for real figures'}), ${assetBytes} bytes before zip`,
+);

@@ -150,7 +150,10 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
         `---\ntitle: "A new post"\ndate: "2025-12-31 12:00:00"\ncategories: ["bench"]\ntags: ["${tag}"]\n---\n\nFresh words.\n`;
       const steps: [string, () => Promise<unknown>][] = [
         ['new post', () => moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: key, Body: post('first-tag') }))],
-        ['edit to another tag', () => moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: key, Body: post('second-tag') }))],
+        [
+          'edit to another tag',
+          () => moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: key, Body: post('second-tag') })),
+        ],
         ['deletion', () => moto.s3.send(new DeleteObjectCommand({ Bucket: names.contentBucket, Key: key }))],
       ];
       // Twice: the first round pays for the container's first connections, as a cold Lambda would.

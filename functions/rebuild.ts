@@ -33,7 +33,8 @@ export function createHandler(options: RuntimeOptions = {}): RebuildHandler {
         durationMs: Math.round(performance.now() - started),
         ...(context && { requestId: context.awsRequestId }),
       });
-      if (report.failed.length > 0) throw new Error(`rebuild: ${report.failed.length} keys failed; first: ${report.failed[0]!.key}: ${report.failed[0]!.error}`);
+      if (report.failed.length > 0)
+        throw new Error(`rebuild: ${report.failed.length} keys failed; first: ${report.failed[0]!.key}: ${report.failed[0]!.error}`);
       return {
         posts: report.posts.read,
         published: report.posts.published,

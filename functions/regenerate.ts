@@ -55,7 +55,7 @@ export function createHandler(options: RuntimeOptions = {}): RegenerateHandler {
           // Every post is in a rebuild, so it covers the batch's keys too.
           report = await rebuild(deps);
           if (report.failed.length > 0) {
-            configMessages.forEach((id) => failed.add(id));
+            for (const id of configMessages) failed.add(id);
             failures++;
           }
         } else {
@@ -65,7 +65,7 @@ export function createHandler(options: RuntimeOptions = {}): RegenerateHandler {
               rebuildStarted = true;
             } catch (error) {
               log.error('could not start the rebuild function', { error: errorFields(error) });
-              configMessages.forEach((id) => failed.add(id));
+              for (const id of configMessages) failed.add(id);
               failures++;
             }
           }
@@ -73,7 +73,7 @@ export function createHandler(options: RuntimeOptions = {}): RegenerateHandler {
           // pipeline would rebuild here what the rebuild function is about to.
           report = keys.length > 0 ? await regenerate(deps, keys) : emptyReport();
         }
-        for (const { key } of report.failed) messagesOf.get(key)?.forEach((id) => failed.add(id));
+        for (const { key } of report.failed) for (const id of messagesOf.get(key) ?? []) failed.add(id);
         failures += report.failed.length;
         const announced = await runtime.announce(report, site);
         runtime.logRun('regenerate', report, stores, {

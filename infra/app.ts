@@ -5,10 +5,7 @@ import { HeraldStack } from './stack.ts';
 
 const app = new App();
 try {
-  const { stackName, props } = settingsFromContext(
-    (key) => app.node.tryGetContext(key),
-    Object.keys({ ...app.node.getAllContext() }),
-  );
+  const { stackName, props } = settingsFromContext((key) => app.node.tryGetContext(key), Object.keys({ ...app.node.getAllContext() }));
   // Environment-agnostic on purpose: synth needs no credentials, and deploy targets the caller's account and region.
   new HeraldStack(app, stackName, props);
 } catch (error) {

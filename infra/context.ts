@@ -53,7 +53,8 @@ export interface AppSettings {
 /** `get` reads one context value (`node.tryGetContext`); unknown `herald:` keys are reported, not ignored. */
 export function settingsFromContext(get: (key: string) => unknown, allKeys: string[] = [], cwd = process.cwd()): AppSettings {
   const unknown = allKeys.filter((key) => key.startsWith('herald:') && !(CONTEXT_KEYS as readonly string[]).includes(key.slice(7)));
-  if (unknown.length > 0) throw new Error(`unknown context ${unknown.join(', ')}; known: ${CONTEXT_KEYS.map((k) => `herald:${k}`).join(', ')}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown context ${unknown.join(', ')}; known: ${CONTEXT_KEYS.map((k) => `herald:${k}`).join(', ')}`);
 
   const raw = (key: ContextKey): unknown => get(`herald:${key}`);
   const text = (key: ContextKey): string | undefined => {
@@ -90,7 +91,10 @@ export function settingsFromContext(get: (key: string) => unknown, allKeys: stri
       : Array.isArray(domains) && domains.every((d) => typeof d === 'string')
         ? domains
         : typeof domains === 'string'
-          ? domains.split(',').map((d) => d.trim()).filter(Boolean)
+          ? domains
+              .split(',')
+              .map((d) => d.trim())
+              .filter(Boolean)
           : (() => {
               throw new ContextError('domainNames', domains, 'must be a list of names or a comma-separated string');
             })();

@@ -66,7 +66,7 @@ export class HeraldStack extends Stack {
     super(scope, id, { description: 'Herald: RSS, Atom and JSON Feed publisher (S3, SQS, Lambda, CloudFront)', ...props });
     const prefixes = resolvePrefixes({ content: props.contentPrefix, feeds: props.feedsPrefix, state: props.statePrefix });
     const domainNames = props.domainNames ?? [];
-    if ((domainNames.length > 0) !== (props.certificateArn !== undefined)) {
+    if (domainNames.length > 0 !== (props.certificateArn !== undefined)) {
       throw new Error('domainNames and certificateArn go together: CloudFront serves a custom domain only with its certificate');
     }
     const batchSize = props.batchSize ?? 100;

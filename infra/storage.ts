@@ -1,5 +1,5 @@
 import { Aspects, CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
-import { CfnRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { type CfnRole, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership, type BucketProps } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';

@@ -105,9 +105,12 @@ export class Sha256 {
   }
   private start(): Hash | Hmac {
     if (this.secret === undefined) return createHash('sha256');
-    const key = typeof this.secret === 'string' ? this.secret : ArrayBuffer.isView(this.secret)
-      ? new Uint8Array(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
-      : new Uint8Array(this.secret);
+    const key =
+      typeof this.secret === 'string'
+        ? this.secret
+        : ArrayBuffer.isView(this.secret)
+          ? new Uint8Array(this.secret.buffer, this.secret.byteOffset, this.secret.byteLength)
+          : new Uint8Array(this.secret);
     return createHmac('sha256', key);
   }
   update(data: Uint8Array): void {

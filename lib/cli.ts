@@ -69,7 +69,7 @@ const OPTIONS = {
 } as const;
 
 export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
-  let parsed;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
@@ -106,7 +106,17 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       return EXIT_USAGE;
     }
     const { startPreview } = await import('./serve/preview.ts');
-    return startPreview({ contentDir, outDir, site, port, host: values.host ?? '127.0.0.1', configPath: values.config, baseUrl: values['base-url'], log: io.out, err: io.err });
+    return startPreview({
+      contentDir,
+      outDir,
+      site,
+      port,
+      host: values.host ?? '127.0.0.1',
+      configPath: values.config,
+      baseUrl: values['base-url'],
+      log: io.out,
+      err: io.err,
+    });
   }
   const report = await build(contentDir, outDir, site, io);
   for (const line of summarize(report, contentDir, outDir)) io.out(line);
@@ -127,7 +137,9 @@ export async function loadSiteConfig(contentDir: string, configPath?: string, ba
 }
 
 async function build(contentDir: string, outDir: string, site: SiteConfig, io: CliIo): Promise<RunReport> {
-  const bar = io.isTTY ? new SingleBar({ format: 'posts {bar} {value}/{total} {percentage}% eta {eta}s', hideCursor: true, clearOnComplete: true }) : undefined;
+  const bar = io.isTTY
+    ? new SingleBar({ format: 'posts {bar} {value}/{total} {percentage}% eta {eta}s', hideCursor: true, clearOnComplete: true })
+    : undefined;
   let started = false;
   const report = await rebuild({
     content: new FsStorage(contentDir),

@@ -37,8 +37,22 @@ export interface SiteConfig {
 
 /** Every key parseConfig understands; anything else in the file is reported as unknown. */
 const CONFIG_KEYS = [
-  'title', 'description', 'baseUrl', 'feedsUrl', 'language', 'timeZone', 'author', 'itemsPerFeed', 'content',
-  'permalink', 'copyright', 'image', 'maxPostBytes', 'maxTermsPerPost', 'cacheControl', 'websubHub',
+  'title',
+  'description',
+  'baseUrl',
+  'feedsUrl',
+  'language',
+  'timeZone',
+  'author',
+  'itemsPerFeed',
+  'content',
+  'permalink',
+  'copyright',
+  'image',
+  'maxPostBytes',
+  'maxTermsPerPost',
+  'cacheControl',
+  'websubHub',
 ] as const satisfies readonly (keyof SiteConfig)[];
 
 /** Tokens a permalink may use; see lib/post/permalink.ts. */
@@ -208,7 +222,10 @@ class Checker {
     return cleanLine(value);
   }
 
-  url(key: string, { required = false, folder = false, base }: { required?: boolean; folder?: boolean; base?: string } = {}): string | undefined {
+  url(
+    key: string,
+    { required = false, folder = false, base }: { required?: boolean; folder?: boolean; base?: string } = {},
+  ): string | undefined {
     const value = this.value(key, required);
     if (value === undefined) return undefined;
     const url = typeof value === 'string' ? httpUrl(value, base) : undefined;
@@ -229,7 +246,8 @@ class Checker {
   timeZone(key: string): string | undefined {
     const value = this.value(key);
     if (value === undefined) return undefined;
-    if (typeof value !== 'string' || !IANAZone.isValidZone(value)) return this.fail(key, 'must be an IANA time zone such as "UTC" or "Asia/Shanghai"', value);
+    if (typeof value !== 'string' || !IANAZone.isValidZone(value))
+      return this.fail(key, 'must be an IANA time zone such as "UTC" or "Asia/Shanghai"', value);
     return value;
   }
 
@@ -243,18 +261,24 @@ class Checker {
   oneOf<T extends string>(key: string, allowed: readonly T[]): T | undefined {
     const value = this.value(key);
     if (value === undefined) return undefined;
-    if (!(allowed as readonly unknown[]).includes(value)) return this.fail(key, `must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')}`, value);
+    if (!(allowed as readonly unknown[]).includes(value))
+      return this.fail(key, `must be ${allowed.map((a) => JSON.stringify(a)).join(' or ')}`, value);
     return value as T;
   }
 
   permalink(key: string): string | undefined {
     const value = this.value(key);
     if (value === undefined) return undefined;
-    if (typeof value !== 'string' || !value.startsWith('/')) return this.fail(key, 'must be a path pattern starting with "/", such as "/:sections/:slug/"', value);
+    if (typeof value !== 'string' || !value.startsWith('/'))
+      return this.fail(key, 'must be a path pattern starting with "/", such as "/:sections/:slug/"', value);
     const tokens = [...value.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]!);
     const unknown = tokens.filter((t) => !(PERMALINK_TOKENS as readonly string[]).includes(t));
     if (unknown.length > 0) {
-      return this.fail(key, `has unknown token ${unknown.map((t) => `:${t}`).join(', ')} (known: ${PERMALINK_TOKENS.map((t) => `:${t}`).join(' ')})`, value);
+      return this.fail(
+        key,
+        `has unknown token ${unknown.map((t) => `:${t}`).join(', ')} (known: ${PERMALINK_TOKENS.map((t) => `:${t}`).join(' ')})`,
+        value,
+      );
     }
     if (!tokens.some((t) => t === 'slug' || t === 'filename' || t === 'title')) {
       return this.fail(key, 'must contain :slug, :filename or :title, or every post gets the same URL', value);
@@ -266,7 +290,8 @@ class Checker {
     const value = this.value(key);
     if (value === undefined) return undefined;
     // A line break would let the value inject other HTTP headers.
-    if (typeof value !== 'string' || value.trim() === '' || /[\0-\x1F\x7F]/.test(value)) return this.fail(key, 'must be a one-line HTTP header value', value);
+    if (typeof value !== 'string' || value.trim() === '' || /[\0-\x1F\x7F]/.test(value))
+      return this.fail(key, 'must be a one-line HTTP header value', value);
     return value.trim();
   }
 

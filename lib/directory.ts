@@ -62,7 +62,9 @@ export function escapeHtml(text: string): string {
 
 /** The calendar date of an instant in the site's zone, `YYYY-MM-DD`: readable in every language, stable across ICU versions. */
 function calendarDate(iso: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(iso));
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(
+    new Date(iso),
+  );
   const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
@@ -148,7 +150,10 @@ export function renderDirectory(site: SiteConfig, feeds: readonly FeedSummary[])
           `<link rel="alternate" type="${FORMAT_TYPES[format]}" title="${escapeHtml(`${siteFeed.feed.title} (${FORMAT_LABELS[format]})`)}" href="${escapeHtml(relativeFeedHref(siteFeed, format))}">`,
       )
     : [];
-  const termCount = [categories.length ? plural(categories.length, 'category', 'categories') : '', tags.length ? plural(tags.length, 'tag') : '']
+  const termCount = [
+    categories.length ? plural(categories.length, 'category', 'categories') : '',
+    tags.length ? plural(tags.length, 'tag') : '',
+  ]
     .filter(Boolean)
     .join(' and ');
   return [

@@ -44,7 +44,11 @@ export interface InvalidationResult {
 
 /** CloudFront refused the invalidation; `code` is its error code (`NoSuchDistribution`, `AccessDenied`, ...). */
 export class InvalidationError extends Error {
-  constructor(readonly status: number, readonly code: string, detail: string) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+  ) {
     super(`CloudFront CreateInvalidation failed: ${status} ${code}${detail && `: ${detail}`}`);
     this.name = 'InvalidationError';
   }
@@ -79,7 +83,10 @@ export async function invalidate(keys: Iterable<string>, options: InvalidationOp
   if (!options.distributionId) return null;
   const paths = invalidationPaths(keys, options.wildcardThreshold);
   if (paths.length === 0) return null;
-  const reference = createHash('sha256').update(`${Date.now()}\n${paths.join('\n')}`).digest('hex').slice(0, 32);
+  const reference = createHash('sha256')
+    .update(`${Date.now()}\n${paths.join('\n')}`)
+    .digest('hex')
+    .slice(0, 32);
   const api = globalEndpoint('cloudfront', options.region);
   const response = await sendSigned(
     options.credentials,

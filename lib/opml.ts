@@ -35,12 +35,22 @@ function feedOutline(summary: FeedSummary, site: SiteConfig): string {
 
 function group(text: string, feeds: FeedSummary[], site: SiteConfig): string[] {
   if (feeds.length === 0) return [];
-  return [`    <outline${attributes([['text', text], ['title', text]])}>`, ...feeds.map((summary) => feedOutline(summary, site)), '    </outline>'];
+  return [
+    `    <outline${attributes([
+      ['text', text],
+      ['title', text],
+    ])}>`,
+    ...feeds.map((summary) => feedOutline(summary, site)),
+    '    </outline>',
+  ];
 }
 
 export function renderOpml(site: SiteConfig, feeds: readonly FeedSummary[]): string {
   const { site: siteFeed, categories, tags } = orderFeeds(feeds);
-  const newest = feeds.reduce<string | undefined>((max, { newest: date }) => (date !== undefined && (max === undefined || date > max) ? date : max), undefined);
+  const newest = feeds.reduce<string | undefined>(
+    (max, { newest: date }) => (date !== undefined && (max === undefined || date > max) ? date : max),
+    undefined,
+  );
   const head = [
     `    <title>${escapeText(`${site.title} feeds`)}</title>`,
     ...(newest ? [`    <dateModified>${new Date(newest).toUTCString()}</dateModified>`] : []),

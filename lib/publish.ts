@@ -19,11 +19,7 @@ export function sha256Hex(bytes: Uint8Array): string {
  * another writer got in between, this throws `PreconditionFailedError` instead of silently replacing its
  * bytes; re-render and call again.
  */
-export async function writeIfChanged(
-  storage: Storage,
-  file: RenderedFile,
-  cacheControl: string,
-): Promise<'written' | 'unchanged'> {
+export async function writeIfChanged(storage: Storage, file: RenderedFile, cacheControl: string): Promise<'written' | 'unchanged'> {
   const bytes = toBytes(file.body);
   const hash = sha256Hex(bytes);
   const current = await storage.head(file.path);

@@ -56,14 +56,7 @@ function normalizeTerm(raw: string): Term | null {
 
 /** The identity key of a term: equal keys mean one feed. */
 function identity(name: string): string {
-  return name
-    .normalize('NFKC')
-    .toLowerCase()
-    .normalize('NFKC')
-    .replace(INVISIBLE, '')
-    .replace(WHITESPACE, ' ')
-    .trim()
-    .replaceAll(' ', '-');
+  return name.normalize('NFKC').toLowerCase().normalize('NFKC').replace(INVISIBLE, '').replace(WHITESPACE, ' ').trim().replaceAll(' ', '-');
 }
 
 /** The feed folder name of a term; see the module comment. Throws on a name with nothing in it. */
@@ -76,7 +69,7 @@ export function termSlug(name: string): string {
   let index = 0;
   for (const char of key) {
     const literal = KEPT.test(char) || (char === '.' && index !== 0 && index !== last);
-    const unit = literal ? char : escape(char);
+    const unit = literal ? char : escapeChar(char);
     units.push(unit);
     bytes += Buffer.byteLength(unit);
     index += char.length;
@@ -94,7 +87,7 @@ export function termSlug(name: string): string {
   return kept + marker;
 }
 
-function escape(char: string): string {
+function escapeChar(char: string): string {
   let out = '';
   for (const byte of Buffer.from(char, 'utf8')) out += `~${byte.toString(16).padStart(2, '0')}`;
   return out;

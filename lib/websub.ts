@@ -66,6 +66,8 @@ async function ping(hub: string, url: string, signal: AbortSignal): Promise<stri
     return response.ok ? undefined : `hub answered ${response.status} ${response.statusText}`.trim();
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return (error as Error).name === 'TimeoutError' ? 'hub did not answer in time' : `${(error as Error).message}${cause ? ` (${cause})` : ''}`;
+    return (error as Error).name === 'TimeoutError'
+      ? 'hub did not answer in time'
+      : `${(error as Error).message}${cause ? ` (${cause})` : ''}`;
   }
 }

@@ -171,7 +171,13 @@ export function esmYaml(): Plugin {
         const root = /^(.*[\\/]node_modules[\\/]yaml)[\\/]dist[\\/]index\.js$/.exec(result.path)?.[1];
         const esm = root && path.join(root, 'browser', 'dist', 'index.js');
         if (!esm || !existsSync(esm)) {
-          return { errors: [{ text: `yaml resolved to ${result.path}, not the dist/index.js beside a browser/dist/index.js that herald-esm-yaml expects` }] };
+          return {
+            errors: [
+              {
+                text: `yaml resolved to ${result.path}, not the dist/index.js beside a browser/dist/index.js that herald-esm-yaml expects`,
+              },
+            ],
+          };
         }
         return { path: esm };
       });

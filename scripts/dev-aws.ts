@@ -47,7 +47,12 @@ export async function createLocalAws(clients: { s3: S3Client; sqs: SQSClient }, 
   const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   const events = ['s3:ObjectCreated:*', 's3:ObjectRemoved:*', 's3:LifecycleExpiration:*'] as const;
   const filter = (prefix: string, suffix: string) => ({
-    Key: { FilterRules: [{ Name: 'prefix' as const, Value: prefix }, { Name: 'suffix' as const, Value: suffix }] },
+    Key: {
+      FilterRules: [
+        { Name: 'prefix' as const, Value: prefix },
+        { Name: 'suffix' as const, Value: suffix },
+      ],
+    },
   });
   await s3.send(
     new PutBucketNotificationConfigurationCommand({
@@ -55,7 +60,12 @@ export async function createLocalAws(clients: { s3: S3Client; sqs: SQSClient }, 
       NotificationConfiguration: {
         QueueConfigurations: [
           { Id: 'posts', QueueArn: Attributes!.QueueArn!, Events: [...events], Filter: filter(names.contentPrefix, '.md') },
-          { Id: 'config', QueueArn: Attributes!.QueueArn!, Events: [...events], Filter: filter(names.contentPrefix + CONFIG_FILE, '.json') },
+          {
+            Id: 'config',
+            QueueArn: Attributes!.QueueArn!,
+            Events: [...events],
+            Filter: filter(names.contentPrefix + CONFIG_FILE, '.json'),
+          },
         ],
       },
     }),

@@ -52,9 +52,7 @@ function entry(item: ItemView, feedLanguage: string | undefined): string {
   ];
   for (const author of item.authors) out.push(authorElement(author, '    '));
   for (const term of item.terms) {
-    out.push(
-      `    <category term="${escapeAttr(term.name)}" scheme="${escapeAttr(term.scheme)}" label="${escapeAttr(term.name)}"/>`,
-    );
+    out.push(`    <category term="${escapeAttr(term.name)}" scheme="${escapeAttr(term.scheme)}" label="${escapeAttr(term.name)}"/>`);
   }
   if (item.image) {
     const type = item.image.type ? ` type="${escapeAttr(item.image.type)}"` : '';

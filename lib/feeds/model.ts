@@ -95,15 +95,13 @@ function itemView(item: FeedItem, site: SiteConfig): ItemView {
     title: xmlSafe(item.title),
     url,
     published,
+    // biome-ignore lint/complexity/useMathMinMax: Dates, not numbers
     updated: updated > published ? updated : published,
     summary: item.summary === undefined ? undefined : xmlSafe(item.summary),
     html: xmlSafe(item.html),
     language: item.lang === undefined ? undefined : languageTag(item.lang),
     authors: item.authors.flatMap((a) => person(a, url) ?? []),
-    terms: [
-      ...uniqueTerms(item.categories, 'category', site),
-      ...uniqueTerms(item.tags, 'tag', site),
-    ],
+    terms: [...uniqueTerms(item.categories, 'category', site), ...uniqueTerms(item.tags, 'tag', site)],
     image: imageUrl ? { url: imageUrl, type: mediaType(item.image?.type) } : undefined,
   };
 }

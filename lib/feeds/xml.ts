@@ -30,7 +30,9 @@ export function escapeAttr(text: string): string {
  * between two sections, `]]` ending one and `>` opening the next.
  */
 export function cdataPieces(text: string): string[] {
-  return xmlSafe(text).split(']]>').map((piece, i, all) => (i > 0 ? '>' : '') + piece + (i < all.length - 1 ? ']]' : ''));
+  return xmlSafe(text)
+    .split(']]>')
+    .map((piece, i, all) => (i > 0 ? '>' : '') + piece + (i < all.length - 1 ? ']]' : ''));
 }
 
 export function cdata(text: string): string {

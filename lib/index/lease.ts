@@ -27,7 +27,12 @@ export function acquireLease(state: Storage, now: Date): Promise<Lease> {
   return retryOnConflict(async () => {
     const current = await readJson<Root>(state, ROOT_KEY);
     if (leaseHeld(current?.value, now)) throw new IndexBusyError(current!.value.lease!.until);
-    const root: Root = { format: INDEX_FORMAT, site: '', build: randomUUID(), lease: { until: new Date(now.getTime() + LEASE_MS).toISOString() } };
+    const root: Root = {
+      format: INDEX_FORMAT,
+      site: '',
+      build: randomUUID(),
+      lease: { until: new Date(now.getTime() + LEASE_MS).toISOString() },
+    };
     const etag = await writeJson(state, ROOT_KEY, root, current?.etag ?? null);
     return current ? { etag, previous: current.value } : { etag };
   });

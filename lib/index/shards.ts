@@ -72,7 +72,12 @@ export function shardsToLoad(manifest: Manifest, change: ListChange): number[] {
  * Every entry of a changed key is dropped from the shards read, so a post is never listed twice even if
  * an earlier position was lost. Returns null when the list does not change.
  */
-export function applyChange(manifest: Manifest, loaded: ReadonlyMap<string, Entry[]>, change: ListChange, newId: () => string): ListUpdate | null {
+export function applyChange(
+  manifest: Manifest,
+  loaded: ReadonlyMap<string, Entry[]>,
+  change: ListChange,
+  newId: () => string,
+): ListUpdate | null {
   const keys = new Set([...change.remove, ...change.insert].map((position) => position[1]));
   const groups = new Map<number, Entry[]>();
   const touch = (index: number): Entry[] => {

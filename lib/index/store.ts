@@ -25,7 +25,10 @@ export async function writeJson(storage: Storage, key: string, value: unknown, o
 
 /** Lost the same conditional write too often: the caller reports its keys as failed, to be retried later. */
 export class ContentionError extends Error {
-  constructor(readonly key: string, attempts: number) {
+  constructor(
+    readonly key: string,
+    attempts: number,
+  ) {
     super(`${key}: still changing under concurrent writers after ${attempts} attempts`);
     this.name = 'ContentionError';
   }

@@ -123,10 +123,16 @@ class Collected {
       for (const [feed, name] of feedsOf(record.meta)) {
         const entry = entryOf(record.key, record.meta.date, record.source, name);
         let list = this.lists.get(feed);
-        if (!list) this.lists.set(feed, (list = []));
+        if (!list) {
+          list = [];
+          this.lists.set(feed, list);
+        }
         list.push(entry);
         let top = this.newest.get(feed);
-        if (!top) this.newest.set(feed, (top = new Newest(this.itemsPerFeed)));
+        if (!top) {
+          top = new Newest(this.itemsPerFeed);
+          this.newest.set(feed, top);
+        }
         const admitted = top.admit(entry);
         if (admitted === false) continue;
         refs++;
@@ -208,7 +214,8 @@ class Rebuild {
     // (a folder hashes each file), which reading every post computes anyway.
     const compare = this.reuse && storedRecords.size > 0;
     const keys: Listed[] = [];
-    for await (const info of content.list()) if (isPostKey(info.key)) keys.push(compare ? { key: info.key, etag: info.etag } : { key: info.key });
+    for await (const info of content.list())
+      if (isPostKey(info.key)) keys.push(compare ? { key: info.key, etag: info.etag } : { key: info.key });
     const collected = new Collected(this.#site.itemsPerFeed);
     let done = 0;
     onProgress?.(0, keys.length);
@@ -331,7 +338,12 @@ class Rebuild {
   }
 
   /** Forgets removed keys, and the shards and lists nothing refers to any more (left by crashed or replaced runs). */
-  async collectGarbage(seen: Set<string>, storedRecords: Map<string, string>, storedFeedObjects: Map<string, string>, manifests: Map<FeedId, Manifest>): Promise<void> {
+  async collectGarbage(
+    seen: Set<string>,
+    storedRecords: Map<string, string>,
+    storedFeedObjects: Map<string, string>,
+    manifests: Map<FeedId, Manifest>,
+  ): Promise<void> {
     const { state } = this.deps;
     const garbage: string[] = [];
     for (const key of storedRecords.keys()) {
@@ -362,12 +374,21 @@ function ignoreExisting(error: unknown): void {
  * Writes over whatever is there, still conditionally: a concurrent write makes it re-read the ETag and try
  * again, with `merge` of what that write left when given.
  */
-async function overwrite(state: Storage, key: string, json: string, etag: string | null, merge?: (current: string) => string): Promise<void> {
+async function overwrite(
+  state: Storage,
+  key: string,
+  json: string,
+  etag: string | null,
+  merge?: (current: string) => string,
+): Promise<void> {
   let over = etag;
   let body = json;
   for (let attempt = 1; ; attempt++) {
     try {
-      await state.put(key, body, { contentType: 'application/json', ...(over === null ? { ifNoneMatch: '*' as const } : { ifMatch: over }) });
+      await state.put(key, body, {
+        contentType: 'application/json',
+        ...(over === null ? { ifNoneMatch: '*' as const } : { ifMatch: over }),
+      });
       return;
     } catch (error) {
       if (!(error instanceof PreconditionFailedError) || attempt >= 8) throw error;

@@ -150,7 +150,10 @@ class Run {
       try {
         await this.updateDirectory(synced);
       } catch (error) {
-        this.fail(dirty.map(({ key }) => key), error);
+        this.fail(
+          dirty.map(({ key }) => key),
+          error,
+        );
       }
     }
     // A rebuild took the index while this run worked: what it wrote may predate the rebuild's view, so
@@ -195,13 +198,16 @@ class Run {
   /** Steps 2 and 3 for one feed: its list agrees with the records of `keys`, then its files with its list. */
   async syncFeed(feed: FeedId, keys: string[]): Promise<void> {
     let list: ListState | undefined = await retryOnConflict(() => this.updateList(feed, keys));
-    await retryOnConflict(async () => {
-      const current = list ?? (await this.readList(feed));
-      list = undefined;
-      await this.render(feed, current);
-      const after = await this.deps.state.head(manifestKey(feed));
-      if ((after?.etag ?? null) !== current.etag) throw new StaleReadError(manifestKey(feed));
-    }, { attempts: RENDER_ATTEMPTS });
+    await retryOnConflict(
+      async () => {
+        const current = list ?? (await this.readList(feed));
+        list = undefined;
+        await this.render(feed, current);
+        const after = await this.deps.state.head(manifestKey(feed));
+        if ((after?.etag ?? null) !== current.etag) throw new StaleReadError(manifestKey(feed));
+      },
+      { attempts: RENDER_ATTEMPTS },
+    );
   }
 
   async readList(feed: FeedId): Promise<ListState> {
@@ -245,7 +251,8 @@ class Run {
     } catch (error) {
       // Only a refused write surely left the new shards unreferenced; after any other error the manifest
       // may have landed, and its shards must stay (a rebuild collects true orphans).
-      if (error instanceof PreconditionFailedError) await Promise.allSettled(update.written.map(({ id }) => state.delete(shardKey(feed, id))));
+      if (error instanceof PreconditionFailedError)
+        await Promise.allSettled(update.written.map(({ id }) => state.delete(shardKey(feed, id))));
       throw error;
     }
     // Readers still holding the previous manifest find these gone and start again from the new one.
@@ -267,7 +274,11 @@ class Run {
       await unpublish(feeds, feedDir(feed), this.files);
       return;
     }
-    const entries = await newestEntries(list.manifest, this.site.itemsPerFeed, async (ref) => list.shards.get(ref.id) ?? (await this.readShard(feed, ref.id)));
+    const entries = await newestEntries(
+      list.manifest,
+      this.site.itemsPerFeed,
+      async (ref) => list.shards.get(ref.id) ?? (await this.readShard(feed, ref.id)),
+    );
     const items = await mapLimit(entries, IO_CONCURRENCY, (entry) => this.itemFor(entry));
     const shown = items.filter((item): item is FeedItem => item !== null);
     await publish(feeds, feedFiles(this.site, feed, entries[0]?.[3], shown), this.site, this.files);
@@ -294,9 +305,7 @@ class Run {
 
   /** Keeps the schedule of visibility changes in step with the records of this run's keys. */
   async updateSchedule(schedule: Schedule, committed: Committed[]): Promise<void> {
-    const keys = committed
-      .filter(({ key, record }) => entryFor(schedule, key) !== nextChangeOf(record, this.now))
-      .map(({ key }) => key);
+    const keys = committed.filter(({ key, record }) => entryFor(schedule, key) !== nextChangeOf(record, this.now)).map(({ key }) => key);
     if (keys.length === 0) return;
     const { state } = this.deps;
     try {
@@ -324,12 +333,15 @@ class Run {
       if (!updated) return stored ?? { value: catalog, etag: null };
       return { value: updated, etag: await writeJson(state, CATALOG_KEY, updated, stored?.etag ?? null) };
     });
-    await retryOnConflict(async () => {
-      const catalog = current ?? (await readJson<Catalog>(state, CATALOG_KEY)) ?? { value: EMPTY_CATALOG, etag: null };
-      current = undefined;
-      await publish(this.deps.feeds, directoryFiles(this.site, summariesOf(catalog.value, this.site)), this.site, this.files);
-      if (((await state.head(CATALOG_KEY))?.etag ?? null) !== catalog.etag) throw new StaleReadError(CATALOG_KEY);
-    }, { attempts: RENDER_ATTEMPTS });
+    await retryOnConflict(
+      async () => {
+        const catalog = current ?? (await readJson<Catalog>(state, CATALOG_KEY)) ?? { value: EMPTY_CATALOG, etag: null };
+        current = undefined;
+        await publish(this.deps.feeds, directoryFiles(this.site, summariesOf(catalog.value, this.site)), this.site, this.files);
+        if (((await state.head(CATALOG_KEY))?.etag ?? null) !== catalog.etag) throw new StaleReadError(CATALOG_KEY);
+      },
+      { attempts: RENDER_ATTEMPTS },
+    );
   }
 
   /** The work of these keys is done: their records lose the pending marker (unless a newer change replaced them). */

@@ -208,7 +208,10 @@ export function dateFromFileName(fileName: string, timeZone: string): { date: nu
 }
 
 function dateOnly(match: RegExpExecArray, timeZone: string): number | undefined {
-  const ms = wallTimeIn({ year: Number(match[1]), month: Number(match[2]), day: Number(match[3]), hour: 0, minute: 0, second: 0, millisecond: 0 }, timeZone);
+  const ms = wallTimeIn(
+    { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]), hour: 0, minute: 0, second: 0, millisecond: 0 },
+    timeZone,
+  );
   return Number.isNaN(ms) ? undefined : ms;
 }
 

@@ -25,7 +25,8 @@ const TRUE = /^(?:[Tt]rue|TRUE)$/;
 const FALSE = /^(?:[Ff]alse|FALSE)$/;
 const INTEGER = /^[-+]?[0-9]{1,15}$/;
 // Other core-schema numbers (floats, .inf, .nan, 0o, 0x): left to `yaml`.
-const OTHER_NUMBER = /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|0o[0-7]+|0x[0-9a-fA-F]+)$/;
+const OTHER_NUMBER =
+  /^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN|0o[0-7]+|0x[0-9a-fA-F]+)$/;
 const ESCAPES: Record<string, string> = { '\\': '\\', '"': '"', '/': '/', n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', '0': '\0' };
 
 /** Sentinel for "not in the subset". */
@@ -68,7 +69,8 @@ export function parseFlatYaml(source: string): Record<string, unknown> | undefin
     const text = trimSpaces(item[2] ?? '');
     const value = text === '' ? null : scalar(text);
     if (value === NO) return undefined;
-    (list ??= []).push(value);
+    list ??= [];
+    list.push(value);
   }
   if (listKey !== undefined) data[listKey] = list ?? null;
   return data;

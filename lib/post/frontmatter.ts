@@ -61,7 +61,9 @@ function toObject(doc: Document.Parsed, source: string): object {
   if (problem) {
     const before = source.slice(0, problem.pos[0]);
     const line = before.split('\n').length;
-    throw new FrontMatterError(`malformed YAML front matter${where(line, before.length - before.lastIndexOf('\n'))}: ${firstLine(problem.message)}`);
+    throw new FrontMatterError(
+      `malformed YAML front matter${where(line, before.length - before.lastIndexOf('\n'))}: ${firstLine(problem.message)}`,
+    );
   }
   try {
     return doc.toJS(YAML_OPTIONS) as object;
@@ -145,7 +147,9 @@ export function splitFrontMatter(input: string): FrontMatter {
     throw new FrontMatterError('no front matter (the file must start with a --- YAML or +++ TOML block)');
   }
   if (!LANGUAGES[format].includes(language.toLowerCase())) {
-    throw new FrontMatterError(`front matter language ${JSON.stringify(language)} is not supported (only --- YAML and +++ TOML; code is never run)`);
+    throw new FrontMatterError(
+      `front matter language ${JSON.stringify(language)} is not supported (only --- YAML and +++ TOML; code is never run)`,
+    );
   }
   // gray-matter closes the block at the first "\n---" (or "\n+++"); Hugo accepts trailing spaces
   // after it (sofastack has "--- "), but anything else there means the block is malformed.
@@ -153,7 +157,8 @@ export function splitFrontMatter(input: string): FrontMatter {
   if (close === -1) throw new FrontMatterError(`front matter is not closed (no ${opener} line after the opening one)`);
   const closeLineEnd = text.indexOf('\n', close + 1);
   const closeLine = text.slice(close + 1, closeLineEnd === -1 ? text.length : closeLineEnd);
-  if (closeLine.trimEnd() !== opener) throw new FrontMatterError(`malformed front matter: the closing line is ${JSON.stringify(closeLine)}, expected ${opener}`);
+  if (closeLine.trimEnd() !== opener)
+    throw new FrontMatterError(`malformed front matter: the closing line is ${JSON.stringify(closeLine)}, expected ${opener}`);
 
   // Only the block goes through gray-matter: it copies and hashes whatever it is given, and the
   // body needs nothing from it.

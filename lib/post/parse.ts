@@ -30,16 +30,18 @@ const DATE_KEYS = {
 const IMAGE_KEYS = ['thumbnail', 'image', 'cover', 'images'] as const;
 
 /** MIME types known from an image URL's extension; anything else gets no type rather than a guess. */
-const IMAGE_TYPES = new Map(Object.entries({
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  jpe: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  avif: 'image/avif',
-  svg: 'image/svg+xml',
-}));
+const IMAGE_TYPES = new Map(
+  Object.entries({
+    jpg: 'image/jpeg',
+    jpeg: 'image/jpeg',
+    jpe: 'image/jpeg',
+    png: 'image/png',
+    gif: 'image/gif',
+    webp: 'image/webp',
+    avif: 'image/avif',
+    svg: 'image/svg+xml',
+  }),
+);
 
 /** Namespace of Herald's name-based item ids (RFC 4122 version 5). Changing it changes every id. */
 const ID_NAMESPACE = Buffer.from('b19bc8e3a063410eb6fc8f78d861ec62', 'hex');
@@ -120,7 +122,10 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
     }
   }
   if (date === undefined) {
-    throw new PostError(key, 'date: missing (give date or publishDate, a path such as 2014/09/15/slug, or a file name such as 2025-02-12-slug.md)');
+    throw new PostError(
+      key,
+      'date: missing (give date or publishDate, a path such as 2014/09/15/slug, or a file name such as 2025-02-12-slug.md)',
+    );
   }
 
   const urlValue = scalarText(fields.get('url'));
@@ -200,7 +205,10 @@ function terms(value: unknown, name: string, site: SiteConfig, key: string): Ter
     const text = scalarText(item);
     if (text === undefined) {
       if (item === null || item === undefined) continue;
-      throw new PostError(key, `${name}: expected a string or a list of strings, found ${Array.isArray(item) ? 'a nested list' : 'a mapping'}`);
+      throw new PostError(
+        key,
+        `${name}: expected a string or a list of strings, found ${Array.isArray(item) ? 'a nested list' : 'a mapping'}`,
+      );
     }
     const term = makeTerm(text);
     if (term && !seen.has(term.slug)) {
@@ -224,7 +232,8 @@ function firstLanguage(value: unknown): string | undefined {
  */
 function authors(value: unknown, link: unknown, site: SiteConfig, key: string): Person[] {
   const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
-  if (list.length > site.maxTermsPerPost) throw new PostError(key, `authors: ${list.length} authors, more than maxTermsPerPost (${site.maxTermsPerPost})`);
+  if (list.length > site.maxTermsPerPost)
+    throw new PostError(key, `authors: ${list.length} authors, more than maxTermsPerPost (${site.maxTermsPerPost})`);
   const people: Person[] = [];
   for (const item of list) {
     const person = parsePerson(typeof item === 'number' ? String(item) : item, { strict: false });

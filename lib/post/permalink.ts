@@ -61,8 +61,10 @@ export function expandPermalink(pattern: string, parts: KeyParts, slug: string, 
     else if (name === 'filename') value = encodeURIComponent(parts.filename);
     else if (name === 'slug') value = encodeURIComponent(slug);
     else if (name === 'title') value = encodeURIComponent(urlize(title));
-    else if (name === 'year' || name === 'month' || name === 'day') value = (calendar ??= calendarDate(date, timeZone))[name];
-    else value = `:${name}`;
+    else if (name === 'year' || name === 'month' || name === 'day') {
+      calendar ??= calendarDate(date, timeZone);
+      value = calendar[name];
+    } else value = `:${name}`;
     path += value + pieces[i + 1]!;
   }
   // Empty tokens (no section) must not leave `//`, which would read as a host.

@@ -23,13 +23,15 @@ const markdown = new MarkdownIt({ html: true, linkify: false, typographer: false
  * Real elements (allowed or not) and custom elements (`<my-widget>`) go to the sanitizer.
  */
 const HTML_ELEMENTS = new Set(
-  ('a abbr acronym address applet area article aside audio b base basefont bdi bdo big blink blockquote body br button ' +
+  (
+    'a abbr acronym address applet area article aside audio b base basefont bdi bdo big blink blockquote body br button ' +
     'canvas caption center cite code col colgroup data datalist dd del details dfn dialog dir div dl dt em embed ' +
     'fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head header hgroup hr html i iframe ' +
     'image img input ins kbd label legend li link listing main map mark marquee math menu meta meter nav nobr noembed ' +
     'noframes noscript object ol optgroup option output p param picture plaintext pre progress q rb rp rt rtc ruby s ' +
     'samp script search section select slot small source span strike strong style sub summary sup svg table tbody td ' +
-    'template textarea tfoot th thead time title tr track tt u ul var video wbr xmp').split(' '),
+    'template textarea tfoot th thead time title tr track tt u ul var video wbr xmp'
+  ).split(' '),
 );
 const TAG = /<(\/?)([A-Za-z][A-Za-z0-9-]*)(?=[\s/>])[^<>]*>/g;
 
@@ -48,8 +50,18 @@ const MEDIA = ['src', 'type', 'width', 'height', 'title'];
 const SANITIZE: sanitizeHtml.IOptions = {
   allowedTags: [
     ...sanitizeHtml.defaults.allowedTags,
-    'img', 'picture', 'source', 'video', 'audio', 'track', 'figure', 'figcaption',
-    'details', 'summary', 'del', 'ins',
+    'img',
+    'picture',
+    'source',
+    'video',
+    'audio',
+    'track',
+    'figure',
+    'figcaption',
+    'details',
+    'summary',
+    'del',
+    'ins',
   ],
   allowedAttributes: {
     '*': ['title', 'lang', 'dir'],
@@ -85,7 +97,21 @@ const SANITIZE: sanitizeHtml.IOptions = {
   // Void elements: written without an end tag (`<source></source>` is not HTML).
   selfClosing: ['img', 'br', 'hr', 'source', 'track', 'wbr', 'col'],
   // Dropped with their content; other disallowed tags keep their text.
-  nonTextTags: ['script', 'style', 'textarea', 'option', 'xmp', 'noscript', 'iframe', 'object', 'embed', 'template', 'svg', 'math', 'select'],
+  nonTextTags: [
+    'script',
+    'style',
+    'textarea',
+    'option',
+    'xmp',
+    'noscript',
+    'iframe',
+    'object',
+    'embed',
+    'template',
+    'svg',
+    'math',
+    'select',
+  ],
 };
 
 /** The post's body as sanitized, absolutized, XML-safe HTML. */

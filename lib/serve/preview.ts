@@ -50,10 +50,16 @@ export class PreviewError extends Error {
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
   if (error.code === 'EADDRINUSE') {
-    return new PreviewError(`port ${port} on ${host} is already in use (another 'herald serve'?). Stop that program or pick another port with --port <n>; --port 0 picks a free one.`);
+    return new PreviewError(
+      `port ${port} on ${host} is already in use (another 'herald serve'?). Stop that program or pick another port with --port <n>; --port 0 picks a free one.`,
+    );
   }
-  if (error.code === 'EACCES') return new PreviewError(`not allowed to listen on port ${port} on ${host}; ports below 1024 need privileges, pick another with --port <n>.`);
-  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND') return new PreviewError(`cannot listen on host ${host}: no such local address (try --host 127.0.0.1).`);
+  if (error.code === 'EACCES')
+    return new PreviewError(
+      `not allowed to listen on port ${port} on ${host}; ports below 1024 need privileges, pick another with --port <n>.`,
+    );
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND')
+    return new PreviewError(`cannot listen on host ${host}: no such local address (try --host 127.0.0.1).`);
   return error;
 }
 
@@ -99,7 +105,9 @@ export function describeRun(what: string, report: RunReport): string[] {
 
 function describeKeys(keys: string[]): string {
   const shown = keys.slice(0, 3).join(', ');
-  return keys.length > 3 ? `${keys.length} changes (${shown}, +${keys.length - 3} more)` : `${keys.length === 1 ? '' : `${keys.length} changes: `}${shown}`;
+  return keys.length > 3
+    ? `${keys.length} changes (${shown}, +${keys.length - 3} more)`
+    : `${keys.length === 1 ? '' : `${keys.length} changes: `}${shown}`;
 }
 
 export async function openPreview(options: PreviewOptions): Promise<Preview> {
@@ -160,7 +168,8 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
     if (closed) return;
     try {
       const report = await regenerate(deps, []);
-      if (report.posts.read > 0 || report.feeds.written.length > 0) for (const line of describeRun('scheduled posts due', report)) log(line);
+      if (report.posts.read > 0 || report.feeds.written.length > 0)
+        for (const line of describeRun('scheduled posts due', report)) log(line);
     } catch (error) {
       log(`[${clock()}] scheduled regeneration failed: ${(error as Error).stack ?? String(error)}`);
     }
@@ -234,7 +243,9 @@ export async function startPreview(options: PreviewOptions): Promise<number> {
   try {
     preview = await openPreview(options);
   } catch (error) {
-    (options.err ?? options.log)(`herald serve: ${error instanceof PreviewError ? error.message : ((error as Error).stack ?? String(error))}`);
+    (options.err ?? options.log)(
+      `herald serve: ${error instanceof PreviewError ? error.message : ((error as Error).stack ?? String(error))}`,
+    );
     return error instanceof PreviewError ? 2 : 1;
   }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {

@@ -23,16 +23,50 @@ export const STATE_PREFIX = '_herald/';
 
 /** Media types CloudFront compresses (parameters such as charset are ignored). */
 export const COMPRESSIBLE_TYPES: ReadonlySet<string> = new Set([
-  'application/dash+xml', 'application/eot', 'application/font', 'application/font-sfnt',
-  'application/javascript', 'application/json', 'application/opentype', 'application/otf',
-  'application/pkcs7-mime', 'application/protobuf', 'application/rss+xml', 'application/truetype',
-  'application/ttf', 'application/vnd.apple.mpegurl', 'application/vnd.ms-fontobject',
-  'application/xhtml+xml', 'application/xml', 'application/x-font-opentype', 'application/x-font-truetype',
-  'application/x-font-ttf', 'application/x-httpd-cgi', 'application/x-javascript', 'application/x-mpegurl',
-  'application/x-opentype', 'application/x-otf', 'application/x-perl', 'application/x-ttf',
-  'font/eot', 'font/opentype', 'font/otf', 'font/ttf', 'image/svg+xml',
-  'text/css', 'text/csv', 'text/html', 'text/javascript', 'text/js', 'text/plain', 'text/richtext',
-  'text/tab-separated-values', 'text/xml', 'text/x-component', 'text/x-java-source', 'text/x-script',
+  'application/dash+xml',
+  'application/eot',
+  'application/font',
+  'application/font-sfnt',
+  'application/javascript',
+  'application/json',
+  'application/opentype',
+  'application/otf',
+  'application/pkcs7-mime',
+  'application/protobuf',
+  'application/rss+xml',
+  'application/truetype',
+  'application/ttf',
+  'application/vnd.apple.mpegurl',
+  'application/vnd.ms-fontobject',
+  'application/xhtml+xml',
+  'application/xml',
+  'application/x-font-opentype',
+  'application/x-font-truetype',
+  'application/x-font-ttf',
+  'application/x-httpd-cgi',
+  'application/x-javascript',
+  'application/x-mpegurl',
+  'application/x-opentype',
+  'application/x-otf',
+  'application/x-perl',
+  'application/x-ttf',
+  'font/eot',
+  'font/opentype',
+  'font/otf',
+  'font/ttf',
+  'image/svg+xml',
+  'text/css',
+  'text/csv',
+  'text/html',
+  'text/javascript',
+  'text/js',
+  'text/plain',
+  'text/richtext',
+  'text/tab-separated-values',
+  'text/xml',
+  'text/x-component',
+  'text/x-java-source',
+  'text/x-script',
   'vnd.apple.mpegurl',
 ]);
 export const MIN_COMPRESS_BYTES = 1_000;
@@ -255,14 +289,17 @@ function createHandler({ storage, cacheControl }: ServerOptions) {
       'Content-Type': contentType,
       ...(etag ? { ETag: etag } : {}),
       ...(object.lastModified ? { 'Last-Modified': object.lastModified.toUTCString() } : {}),
-      ...(object.cacheControl ?? cacheControl ? { 'Cache-Control': object.cacheControl ?? cacheControl } : {}),
+      ...((object.cacheControl ?? cacheControl) ? { 'Cache-Control': object.cacheControl ?? cacheControl } : {}),
       ...(isCompressible(contentType, object.body.byteLength) ? { Vary: 'Accept-Encoding' } : {}),
     };
 
     const ifNoneMatch = req.headers['if-none-match'];
     const ifModifiedSince = req.headers['if-modified-since'];
     // If-None-Match takes precedence: If-Modified-Since is ignored whenever it is present (RFC 9110 13.1.3).
-    const notModified = ifNoneMatch !== undefined ? noneMatch(ifNoneMatch, etag) : ifModifiedSince !== undefined && notModifiedSince(ifModifiedSince, object.lastModified);
+    const notModified =
+      ifNoneMatch !== undefined
+        ? noneMatch(ifNoneMatch, etag)
+        : ifModifiedSince !== undefined && notModifiedSince(ifModifiedSince, object.lastModified);
     if (notModified) {
       res.writeHead(304, headers);
       res.end();

@@ -31,7 +31,9 @@ export interface Watcher {
 
 // Dotfiles and folders (.git, .DS_Store, editor locks like .#post.md) and editor backups/swap files.
 function isNoise(key: string): boolean {
-  return key.split('/').some((segment) => segment.startsWith('.') || segment.endsWith('~') || /^#.*#$/.test(segment) || /\.(swp|swx|tmp)$/.test(segment));
+  return key
+    .split('/')
+    .some((segment) => segment.startsWith('.') || segment.endsWith('~') || /^#.*#$/.test(segment) || /\.(swp|swx|tmp)$/.test(segment));
 }
 
 export function watchContent(options: WatchOptions): Watcher {

@@ -16,7 +16,16 @@ import { FsStorage } from '../../lib/storage/fs/index.ts';
 import { MemoryStorage } from '../../lib/storage/memory/index.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-component-update',
+  '--disable-sync',
+];
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const artifacts = path.join(repoRoot, 'test-results');
 const hasChromium = existsSync(CHROMIUM);
@@ -68,7 +77,10 @@ describe.skipIf(!hasChromium)('the feed directory in Chromium', () => {
     await page.goto(`${origin}/`);
     const links: Link[] = [];
     for (const element of await page.locator('a[href], link[rel="alternate"]').all()) {
-      links.push({ href: new URL((await element.getAttribute('href'))!, page.url()).href, type: (await element.getAttribute('type')) ?? '' });
+      links.push({
+        href: new URL((await element.getAttribute('href'))!, page.url()).href,
+        type: (await element.getAttribute('type')) ?? '',
+      });
     }
     const local = links.filter((link) => link.href.startsWith(origin));
     const feedLinks = local.filter((link) => link.type !== 'text/x-opml');

@@ -27,12 +27,24 @@ interface Corpus {
 const CORPORA: Corpus[] = [
   {
     name: 'bulwark',
-    config: { title: 'Bulwark (test only)', description: 'test', baseUrl: 'https://bulwark.invalid/', language: 'en', timeZone: 'Asia/Shanghai' },
+    config: {
+      title: 'Bulwark (test only)',
+      description: 'test',
+      baseUrl: 'https://bulwark.invalid/',
+      language: 'en',
+      timeZone: 'Asia/Shanghai',
+    },
     minPublished: 30_197,
   },
   {
     name: 'sofastack',
-    config: { title: 'SOFAStack', description: 'test', baseUrl: 'https://sofastack.invalid/', language: 'zh-CN', timeZone: 'Asia/Shanghai' },
+    config: {
+      title: 'SOFAStack',
+      description: 'test',
+      baseUrl: 'https://sofastack.invalid/',
+      language: 'zh-CN',
+      timeZone: 'Asia/Shanghai',
+    },
     minPublished: 450,
   },
   {

@@ -21,15 +21,18 @@ describe('rebuild handler', () => {
     await stores.content.put('b.md', markdownPost({ title: 'B', categories: ['Two'] }));
   });
 
-  it.each([{}, { source: 'aws.events', 'detail-type': 'Scheduled Event' }, undefined])('rebuilds everything for any event (%o)', async (event) => {
-    const handler = createHandler({ env: ENV, log, wrapStorage: (_s3, role) => stores[role] });
-    const summary = await handler(event);
-    expect(summary).toMatchObject({ posts: 2, published: 2, rejected: 0 });
-    expect(summary.feedsWritten).toBeGreaterThan(0);
-    expect(await stores.feeds.head('tags/one/rss.xml')).not.toBeNull();
-    expect(await stores.feeds.head('categories/two/feed.json')).not.toBeNull();
-    expect(log.at('info').at(-1)).toMatchObject({ message: 'rebuild finished', extra: { processed: 2, failed: 0 } });
-  });
+  it.each([{}, { source: 'aws.events', 'detail-type': 'Scheduled Event' }, undefined])(
+    'rebuilds everything for any event (%o)',
+    async (event) => {
+      const handler = createHandler({ env: ENV, log, wrapStorage: (_s3, role) => stores[role] });
+      const summary = await handler(event);
+      expect(summary).toMatchObject({ posts: 2, published: 2, rejected: 0 });
+      expect(summary.feedsWritten).toBeGreaterThan(0);
+      expect(await stores.feeds.head('tags/one/rss.xml')).not.toBeNull();
+      expect(await stores.feeds.head('categories/two/feed.json')).not.toBeNull();
+      expect(log.at('info').at(-1)).toMatchObject({ message: 'rebuild finished', extra: { processed: 2, failed: 0 } });
+    },
+  );
 
   it('throws when posts could not be read, so the schedule retries it', async () => {
     const handler = createHandler({
@@ -37,7 +40,11 @@ describe('rebuild handler', () => {
       log,
       wrapStorage: (_s3, role) =>
         role === 'content'
-          ? intercept(stores.content, { before: (call) => { if (call.op === 'get' && call.key === 'b.md') throw new Error('SlowDown'); } })
+          ? intercept(stores.content, {
+              before: (call) => {
+                if (call.op === 'get' && call.key === 'b.md') throw new Error('SlowDown');
+              },
+            })
           : stores[role],
     });
     await expect(handler({})).rejects.toThrow(/rebuild: 1 keys failed; first: b.md/);

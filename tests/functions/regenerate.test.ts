@@ -73,7 +73,8 @@ describe('regenerate handler', () => {
       role === 'content'
         ? intercept(storage, {
             before(call) {
-              if (fail && call.op === 'get' && call.key === 'flaky.md') throw Object.assign(new Error('InternalError'), { $metadata: { httpStatusCode: 500 } });
+              if (fail && call.op === 'get' && call.key === 'flaky.md')
+                throw Object.assign(new Error('InternalError'), { $metadata: { httpStatusCode: 500 } });
             },
           })
         : storage;
@@ -93,8 +94,16 @@ describe('regenerate handler', () => {
   it('throws for a plain S3 event whose keys failed, so Lambda retries it', async () => {
     await stores.content.put('a.md', markdownPost({ title: 'A' }));
     const failing = (storage: Storage, role: StoreRole) =>
-      role === 'content' ? intercept(storage, { before: (call) => { if (call.op === 'get' && call.key === 'a.md') throw new Error('boom'); } }) : storage;
-    await expect(handlerWith({}, failing)(s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/a.md')))).rejects.toThrow(/1 changes failed/);
+      role === 'content'
+        ? intercept(storage, {
+            before: (call) => {
+              if (call.op === 'get' && call.key === 'a.md') throw new Error('boom');
+            },
+          })
+        : storage;
+    await expect(handlerWith({}, failing)(s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/a.md')))).rejects.toThrow(
+      /1 changes failed/,
+    );
     expect(await handlerWith()(s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/a.md')))).toBeUndefined();
   });
 
@@ -102,7 +111,9 @@ describe('regenerate handler', () => {
     await stores.content.put('bad.md', '---\ntitle: [unclosed\n---\nbody');
     await stores.content.put('fine.md', markdownPost({ title: 'Fine' }));
     const response = await handlerWith()(
-      sqsEvent(s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/bad.md'), s3Record('ObjectCreated:Put', 'content', 'posts/fine.md'))),
+      sqsEvent(
+        s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/bad.md'), s3Record('ObjectCreated:Put', 'content', 'posts/fine.md')),
+      ),
     );
     expect(response).toEqual({ batchItemFailures: [] });
     expect(await feed('rss.xml')).toContain('<title>Fine</title>');
@@ -116,7 +127,9 @@ describe('regenerate handler', () => {
     const handler = handlerWith();
     await handler(sqsEvent(s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/a.md'))));
     await stores.content.put('herald.config.json', siteConfigJson({ title: 'Renamed Site' }));
-    expect(await handler(sqsEvent(s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/herald.config.json'))))).toEqual({ batchItemFailures: [] });
+    expect(await handler(sqsEvent(s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/herald.config.json'))))).toEqual({
+      batchItemFailures: [],
+    });
     expect(await feed('rss.xml')).toContain('Renamed Site');
   });
 
@@ -146,7 +159,9 @@ describe('regenerate handler', () => {
   });
 
   it('fails the config message when the rebuild function cannot be started', async () => {
-    const handler = handlerWith({ env: { ...ENV, REBUILD_FUNCTION_NAME: 'herald-rebuild', AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9' } });
+    const handler = handlerWith({
+      env: { ...ENV, REBUILD_FUNCTION_NAME: 'herald-rebuild', AWS_ENDPOINT_URL_LAMBDA: 'http://127.0.0.1:9' },
+    });
     process.env.AWS_ACCESS_KEY_ID ??= 'testing';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
     const response = await handler(sqsEvent(s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/herald.config.json'))));
@@ -166,7 +181,9 @@ describe('regenerate handler', () => {
     // The hub is not running: a failed ping is logged, never thrown.
     const handler = handlerWith({ env: { ...ENV, WEBSUB_HUB: 'http://127.0.0.1:9/hub' } });
     expect(await handler(sqsEvent(s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/a.md'))))).toEqual({ batchItemFailures: [] });
-    expect(await feed('atom.xml')).toMatch(/<link[^>]*rel="hub"[^>]*href="http:\/\/127.0.0.1:9\/hub"|<link[^>]*href="http:\/\/127.0.0.1:9\/hub"[^>]*rel="hub"/);
+    expect(await feed('atom.xml')).toMatch(
+      /<link[^>]*rel="hub"[^>]*href="http:\/\/127.0.0.1:9\/hub"|<link[^>]*href="http:\/\/127.0.0.1:9\/hub"[^>]*rel="hub"/,
+    );
     expect(log.at('warn').some((line) => line.message === 'WebSub publish failed')).toBe(true);
   });
 });

@@ -39,11 +39,15 @@ describe('cdk synth', () => {
   });
 
   it('refuses unknown herald:* context with a clear error', () => {
-    const bad = spawnSync(process.execPath, [cdk, 'synth', '--quiet', '--no-notices', '--output', out, '-c', `herald:code=${STUB_CODE}`, '-c', 'herald:batchsize=5'], {
-      cwd: REPO_ROOT,
-      env,
-      encoding: 'utf8',
-    });
+    const bad = spawnSync(
+      process.execPath,
+      [cdk, 'synth', '--quiet', '--no-notices', '--output', out, '-c', `herald:code=${STUB_CODE}`, '-c', 'herald:batchsize=5'],
+      {
+        cwd: REPO_ROOT,
+        env,
+        encoding: 'utf8',
+      },
+    );
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toContain('unknown context herald:batchsize');
   });

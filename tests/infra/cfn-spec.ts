@@ -47,7 +47,8 @@ export function loadSpec(): Spec {
 }
 
 /** Not in the registry, accepted by CloudFormation: custom resources and the CDK's own metadata. */
-const FREE_FORM = (type: string) => type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource' || type === 'AWS::CDK::Metadata';
+const FREE_FORM = (type: string) =>
+  type.startsWith('Custom::') || type === 'AWS::CloudFormation::CustomResource' || type === 'AWS::CDK::Metadata';
 
 const isIntrinsic = (value: unknown): boolean => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
@@ -55,8 +56,7 @@ const isIntrinsic = (value: unknown): boolean => {
   return keys.length === 1 && (keys[0] === 'Ref' || keys[0]!.startsWith('Fn::'));
 };
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function checkValue(spec: Spec, type: TypeSpec, value: unknown, where: string): string[] {
   if (isIntrinsic(value)) return [];
@@ -126,11 +126,28 @@ export function checkTemplate(spec: Spec, template: TemplateJson): string[] {
     problems.push(...checkShape(spec, resourceSpec, resource.Properties ?? {}, id));
   }
   // A wrong attribute name or dangling reference only fails at deploy time: catch it here.
-  const pseudo = new Set(['AWS::AccountId', 'AWS::Partition', 'AWS::Region', 'AWS::StackName', 'AWS::StackId', 'AWS::URLSuffix', 'AWS::NoValue', 'AWS::NotificationARNs']);
+  const pseudo = new Set([
+    'AWS::AccountId',
+    'AWS::Partition',
+    'AWS::Region',
+    'AWS::StackName',
+    'AWS::StackId',
+    'AWS::URLSuffix',
+    'AWS::NoValue',
+    'AWS::NotificationARNs',
+  ]);
   const visit = (value: unknown, where: string): void => {
-    if (Array.isArray(value)) return value.forEach((item, index) => visit(item, `${where}[${index}]`));
+    if (Array.isArray(value)) {
+      for (const [index, item] of value.entries()) visit(item, `${where}[${index}]`);
+      return;
+    }
     if (!isObject(value)) return;
-    if (typeof value.Ref === 'string' && !pseudo.has(value.Ref) && !(value.Ref in template.Resources) && !(value.Ref in (template.Parameters ?? {}))) {
+    if (
+      typeof value.Ref === 'string' &&
+      !pseudo.has(value.Ref) &&
+      !(value.Ref in template.Resources) &&
+      !(value.Ref in (template.Parameters ?? {}))
+    ) {
       problems.push(`${where}: Ref to unknown ${value.Ref}`);
     }
     const getAtt = value['Fn::GetAtt'];

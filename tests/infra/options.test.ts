@@ -37,7 +37,11 @@ describe('a customised stack', () => {
   it('serves the custom domain with its certificate and TLS 1.2', () => {
     const config = resource(s.id(s.stack.cdn.distribution)).Properties.DistributionConfig;
     expect(config.Aliases).toEqual(['feeds.example.org']);
-    expect(config.ViewerCertificate).toEqual({ AcmCertificateArn: CERT, MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' });
+    expect(config.ViewerCertificate).toEqual({
+      AcmCertificateArn: CERT,
+      MinimumProtocolVersion: 'TLSv1.2_2021',
+      SslSupportMethod: 'sni-only',
+    });
     expect(s.template.toJSON().Outputs.RssUrl.Value).toBe('https://feeds.example.org/rss.xml');
   });
 
@@ -48,7 +52,11 @@ describe('a customised stack', () => {
     s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Sid: 'NeverServeState', Effect: 'Deny', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [feeds, 'Arn'] }, '/index/*']] } }),
+          Match.objectLike({
+            Sid: 'NeverServeState',
+            Effect: 'Deny',
+            Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [feeds, 'Arn'] }, '/index/*']] },
+          }),
         ]),
       },
     });
@@ -68,7 +76,8 @@ describe('a customised stack', () => {
   it('filters notifications on the content prefix and its config key', () => {
     const notifier = Object.values(s.template.findResources('Custom::S3BucketNotifications'))[0]!;
     const prefixes = notifier.Properties.NotificationConfiguration.QueueConfigurations.map(
-      (c: { Filter: { Key: { FilterRules: { Name: string; Value: string }[] } } }) => c.Filter.Key.FilterRules.map((r) => r.Value).join(' '),
+      (c: { Filter: { Key: { FilterRules: { Name: string; Value: string }[] } } }) =>
+        c.Filter.Key.FilterRules.map((r) => r.Value).join(' '),
     );
     expect(new Set(prefixes)).toEqual(new Set(['.md site/posts/', '.json site/posts/herald.config.json']));
   });
@@ -143,8 +152,7 @@ describe('prop errors', () => {
 });
 
 describe('herald:* context', () => {
-  const from = (context: Record<string, unknown>) =>
-    settingsFromContext((key) => context[key], Object.keys(context), '/work/site');
+  const from = (context: Record<string, unknown>) => settingsFromContext((key) => context[key], Object.keys(context), '/work/site');
 
   it('defaults to the stack name Herald and no props', () => {
     expect(from({})).toEqual({ stackName: 'Herald', props: { regenerate: {}, rebuild: {} } });

@@ -28,7 +28,10 @@ beforeAll(() => {
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 const objectsUnder = (bucketId: string, pattern: string) => ({ 'Fn::Join': ['', [arnOf(bucketId), `/${pattern}`]] });
 const distributionArn = () => ({
-  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', { Ref: ids.distribution }]],
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', { Ref: ids.distribution }],
+  ],
 });
 const resource = (id: string) => t.toJSON().Resources[id];
 const policyStatements = (type: string, refKey: string, targetId: string): Statement[] =>
@@ -203,7 +206,14 @@ describe('S3 events to SQS', () => {
     const config = (events: string, prefix: string, suffix: string) => ({
       Events: [events],
       QueueArn: queue,
-      Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: suffix }, { Name: 'prefix', Value: prefix }] } },
+      Filter: {
+        Key: {
+          FilterRules: [
+            { Name: 'suffix', Value: suffix },
+            { Name: 'prefix', Value: prefix },
+          ],
+        },
+      },
     });
     const notifier = Object.values(t.findResources('Custom::S3BucketNotifications'))[0]!;
     expect(notifier.Properties.NotificationConfiguration).toEqual({
@@ -323,7 +333,9 @@ describe('functions', () => {
     t.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 hour)',
       State: 'ENABLED',
-      Targets: [{ Arn: arnOf(ids.rebuild), Id: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } }],
+      Targets: [
+        { Arn: arnOf(ids.rebuild), Id: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } },
+      ],
     });
     t.hasResourceProperties('AWS::Lambda::Permission', {
       Action: 'lambda:InvokeFunction',
@@ -461,8 +473,7 @@ describe("the CDK's bucket-notifications handler", () => {
 
 describe('recursive invocation is impossible by construction', () => {
   const isWrite = (action: string) => /^s3:(Put|Delete|Restore|Replicate|Abort|Create)/.test(action) || action === 's3:*';
-  const functionStatements = () =>
-    [stack.pipeline.regenerate, stack.pipeline.rebuild].flatMap((fn) => roleStatements(t, s.id(fn.role!)));
+  const functionStatements = () => [stack.pipeline.regenerate, stack.pipeline.rebuild].flatMap((fn) => roleStatements(t, s.id(fn.role!)));
 
   it('no function may write to the content bucket, the only bucket that notifies', () => {
     const writes = functionStatements().filter((statement) => asList(statement.Action).some(isWrite));

@@ -34,7 +34,9 @@ describe('a burst through the bundled pipeline on moto', () => {
     const result = await pipeline.poller().drain({ untilEmpty: true, timeoutMs: 100_000 });
     const drained = performance.now();
     expect(result.messages).toBeGreaterThanOrEqual(600);
-    expect(Math.max(...pipeline.log.lines.filter((l) => l.message === 'regenerate finished').map((l) => Number(l.extra.keys)))).toBeLessThanOrEqual(10);
+    expect(
+      Math.max(...pipeline.log.lines.filter((l) => l.message === 'regenerate finished').map((l) => Number(l.extra.keys))),
+    ).toBeLessThanOrEqual(10);
     const runs = pipeline.log.lines.filter((line) => line.message === 'regenerate finished');
     const requests = runs.reduce((sum, line) => sum + Number(line.extra.s3Requests ?? 0), 0);
     console.log(

@@ -22,7 +22,12 @@ async function expectSameAsFullRebuild(pipeline: AwsPipeline): Promise<void> {
 async function receiveOne(pipeline: AwsPipeline, visibilityTimeout = 30): Promise<Message> {
   for (let tries = 0; tries < 20; tries++) {
     const { Messages = [] } = await pipeline.moto.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: pipeline.queueUrl, MaxNumberOfMessages: 1, VisibilityTimeout: visibilityTimeout, MessageSystemAttributeNames: ['All'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: pipeline.queueUrl,
+        MaxNumberOfMessages: 1,
+        VisibilityTimeout: visibilityTimeout,
+        MessageSystemAttributeNames: ['All'],
+      }),
     );
     if (Messages[0]) return Messages[0];
   }
@@ -36,8 +41,16 @@ describe('faults and races through the bundled pipeline on moto', () => {
 
   it('rides out transient 500 and 503 SlowDown answers with the SDK retries', async () => {
     const pipeline = aws();
-    const internal = pipeline.proxy.add({ match: (r) => r.method === 'GET' && r.bucket === 'content' && r.key.endsWith('transient.md'), action: s3Error(500, 'InternalError'), times: 1 });
-    const slowDown = pipeline.proxy.add({ match: isFeedWrite, action: s3Error(503, 'SlowDown', 'Please reduce your request rate.'), times: 2 });
+    const internal = pipeline.proxy.add({
+      match: (r) => r.method === 'GET' && r.bucket === 'content' && r.key.endsWith('transient.md'),
+      action: s3Error(500, 'InternalError'),
+      times: 1,
+    });
+    const slowDown = pipeline.proxy.add({
+      match: isFeedWrite,
+      action: s3Error(503, 'SlowDown', 'Please reduce your request rate.'),
+      times: 2,
+    });
     await pipeline.put('transient.md', markdownPost({ title: 'Transient', tags: ['Faults'] }));
     const result = await pipeline.poller().drain({ untilEmpty: true });
     expect(pipeline.proxy.hits(internal)).toBe(1);
@@ -50,7 +63,10 @@ describe('faults and races through the bundled pipeline on moto', () => {
 
   it('reports the message of a post S3 keeps failing, and publishes it on the retry', async () => {
     const pipeline = aws();
-    const broken = pipeline.proxy.add({ match: (r) => r.method === 'GET' && r.bucket === 'content' && r.key.endsWith('stuck.md'), action: s3Error(500, 'InternalError') });
+    const broken = pipeline.proxy.add({
+      match: (r) => r.method === 'GET' && r.bucket === 'content' && r.key.endsWith('stuck.md'),
+      action: s3Error(500, 'InternalError'),
+    });
     await pipeline.put('stuck.md', markdownPost({ title: 'Stuck', tags: ['Faults'] }));
     await pipeline.put('fine.md', markdownPost({ title: 'Fine', tags: ['Faults'] }));
     const failures: string[] = [];
@@ -74,7 +90,7 @@ describe('faults and races through the bundled pipeline on moto', () => {
     const poller = pipeline.poller();
     expect(await poller.pollOnce()).toBeGreaterThan(0);
     expect(pipeline.proxy.hits(throttled)).toBeGreaterThan(0);
-    expect(await pipeline.feed('rss.xml') ?? '').not.toContain('Throttled');
+    expect((await pipeline.feed('rss.xml')) ?? '').not.toContain('Throttled');
     pipeline.proxy.remove(throttled);
     await poller.drain({ untilEmpty: true, timeoutMs: 20_000 });
     expect(await pipeline.feed('rss.xml')).toContain('Throttled');
@@ -110,7 +126,7 @@ describe('faults and races through the bundled pipeline on moto', () => {
     expect(pipeline.proxy.hits(crash)).toBe(1);
     // The index moved on (the record is committed) but no feed shows the post yet.
     expect(pipeline.proxy.requests.some((r) => isIndexWrite(r) && r.key.includes('crash.md'))).toBe(true);
-    expect(await pipeline.feed('rss.xml') ?? '').not.toContain('Crash Survivor');
+    expect((await pipeline.feed('rss.xml')) ?? '').not.toContain('Crash Survivor');
 
     // Lambda would redeliver the message after its visibility timeout; the retry completes the run.
     await pipeline.poller().drain({ untilEmpty: true, timeoutMs: 20_000 });

@@ -62,7 +62,9 @@ describe('the bundled pipeline on moto', () => {
 
     const { paths, pinged } = await announcementsSince(pipeline, before);
     expect(paths).toHaveLength(1);
-    const feedPaths = ['', 'tags/alpha/', 'categories/news/'].flatMap((dir) => ['rss.xml', 'atom.xml', 'feed.json'].map((f) => `/${dir}${f}`));
+    const feedPaths = ['', 'tags/alpha/', 'categories/news/'].flatMap((dir) =>
+      ['rss.xml', 'atom.xml', 'feed.json'].map((f) => `/${dir}${f}`),
+    );
     expect(paths[0]).toEqual(expect.arrayContaining(feedPaths));
     for (const path of paths[0]!) expect(['/', '/index.html', '/feeds.opml', ...feedPaths]).toContain(path);
     expect(pinged).toEqual(feedPaths.map((path) => FEEDS_URL + path.slice(1)).sort());
@@ -76,10 +78,14 @@ describe('the bundled pipeline on moto', () => {
     await pipeline.poller().drain({ untilEmpty: true });
     const before = await invalidationCount(pipeline);
     pipeline.hub.pings.length = 0;
-    const putsBefore = pipeline.proxy.requests.filter((r) => r.method === 'PUT' && r.bucket === 'feeds' && !r.key.startsWith('_herald/')).length;
+    const putsBefore = pipeline.proxy.requests.filter(
+      (r) => r.method === 'PUT' && r.bucket === 'feeds' && !r.key.startsWith('_herald/'),
+    ).length;
     await pipeline.put('stable.md', source);
     await pipeline.poller().drain({ untilEmpty: true });
-    const putsAfter = pipeline.proxy.requests.filter((r) => r.method === 'PUT' && r.bucket === 'feeds' && !r.key.startsWith('_herald/')).length;
+    const putsAfter = pipeline.proxy.requests.filter(
+      (r) => r.method === 'PUT' && r.bucket === 'feeds' && !r.key.startsWith('_herald/'),
+    ).length;
     expect(putsAfter).toBe(putsBefore);
     expect(await invalidationCount(pipeline)).toBe(before);
     expect(pipeline.hub.pings).toEqual([]);
@@ -156,7 +162,8 @@ describe('the bundled pipeline on moto', () => {
     const handler = pipeline.regenerateHandler();
     const arn = `arn:aws:sqs:us-east-1:123456789012:herald-events`;
     // Newest first, one at a time, then everything again in one batch, then the oldest alone (late).
-    for (const message of [...messages].reverse()) expect(await handler(sqsEvent([message], arn, 'us-east-1'))).toEqual({ batchItemFailures: [] });
+    for (const message of [...messages].reverse())
+      expect(await handler(sqsEvent([message], arn, 'us-east-1'))).toEqual({ batchItemFailures: [] });
     expect(await handler(sqsEvent([...messages, ...messages.slice(0, 2)], arn, 'us-east-1'))).toEqual({ batchItemFailures: [] });
     expect(await handler(sqsEvent([messages[0]!], arn, 'us-east-1'))).toEqual({ batchItemFailures: [] });
 
@@ -170,7 +177,10 @@ describe('the bundled pipeline on moto', () => {
 
   it('rebuilds every feed when the site configuration changes', async () => {
     const pipeline = aws();
-    await pipeline.put('herald.config.json', JSON.stringify({ title: 'Renamed', baseUrl: 'https://example.org/', feedsUrl: FEEDS_URL, itemsPerFeed: 5 }));
+    await pipeline.put(
+      'herald.config.json',
+      JSON.stringify({ title: 'Renamed', baseUrl: 'https://example.org/', feedsUrl: FEEDS_URL, itemsPerFeed: 5 }),
+    );
     await pipeline.poller().drain({ untilEmpty: true });
     expect(await pipeline.feed('rss.xml')).toContain('<title>Renamed</title>');
     await expectSameAsFullRebuild(pipeline);

@@ -1,12 +1,6 @@
 // Needs a real moto_server (Python moto 5.2.1 on PATH): S3Storage against real S3 semantics, and the S3 -> SQS
 // notifications the pipeline decodes.
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ListDistributionsCommand } from '@aws-sdk/client-cloudfront';
 import { ListQueuesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';

@@ -44,7 +44,14 @@ describe('Sha256', () => {
       uriEscapePath: true,
     });
     const signed = await signer.sign(
-      { method: 'GET', protocol: 'https:', hostname: 'example.amazonaws.com', path: '/', query: {}, headers: { host: 'example.amazonaws.com' } },
+      {
+        method: 'GET',
+        protocol: 'https:',
+        hostname: 'example.amazonaws.com',
+        path: '/',
+        query: {},
+        headers: { host: 'example.amazonaws.com' },
+      },
       { signingDate: new Date('2015-08-30T12:36:00Z') },
     );
     expect(signed.headers.authorization).toBe(

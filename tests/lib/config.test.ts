@@ -24,7 +24,13 @@ describe('parseConfig', () => {
       feedsUrl: 'https://example.com/',
       ...DEFAULT_CONFIG,
     });
-    expect(DEFAULT_CONFIG).toMatchObject({ timeZone: 'UTC', itemsPerFeed: 20, content: 'full', maxPostBytes: 10 * 1024 * 1024, maxTermsPerPost: 100 });
+    expect(DEFAULT_CONFIG).toMatchObject({
+      timeZone: 'UTC',
+      itemsPerFeed: 20,
+      content: 'full',
+      maxPostBytes: 10 * 1024 * 1024,
+      maxTermsPerPost: 100,
+    });
     expect(DEFAULT_CONFIG.cacheControl).toBe('public, max-age=300, stale-while-revalidate=60, stale-if-error=86400');
   });
 
@@ -69,7 +75,10 @@ describe('parseConfig', () => {
   });
 
   it('reads the author as "Name <email>" or a name', () => {
-    expect(parse({ ...minimal, author: 'Ada Lovelace <ada@example.com>' }).author).toEqual({ name: 'Ada Lovelace', email: 'ada@example.com' });
+    expect(parse({ ...minimal, author: 'Ada Lovelace <ada@example.com>' }).author).toEqual({
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+    });
     expect(parse({ ...minimal, author: '编辑部' }).author).toEqual({ name: '编辑部' });
   });
 
@@ -106,7 +115,22 @@ describe('parseConfig', () => {
     expect(error!.message).toMatch(/^content\/herald\.config\.json: 14 problems in the site configuration:/);
     const keys = error!.problems.map((problem) => problem.split(':')[0]);
     expect(keys.sort()).toEqual(
-      ['author', 'baseUrl', 'cacheControl', 'content', 'extra', 'feedsUrl', 'itemsPerFeed', 'language', 'maxPostBytes', 'maxTermsPerPost', 'permalink', 'timeZone', 'title', 'websubHub'].sort(),
+      [
+        'author',
+        'baseUrl',
+        'cacheControl',
+        'content',
+        'extra',
+        'feedsUrl',
+        'itemsPerFeed',
+        'language',
+        'maxPostBytes',
+        'maxTermsPerPost',
+        'permalink',
+        'timeZone',
+        'title',
+        'websubHub',
+      ].sort(),
     );
     for (const problem of error!.problems) expect(error!.message).toContain(problem);
     expect(error!.problems).toContain('extra: unknown key');

@@ -22,7 +22,12 @@ function term(kind: 'category' | 'tag', name: string, slug: string, total: numbe
   };
 }
 
-const siteSummary: FeedSummary = { feed: { kind: 'site', dir: '', title: site.title }, count: 20, total: 143, newest: '2025-02-12T16:30:00.000Z' };
+const siteSummary: FeedSummary = {
+  feed: { kind: 'site', dir: '', title: site.title },
+  count: 20,
+  total: 143,
+  newest: '2025-02-12T16:30:00.000Z',
+};
 const summaries: FeedSummary[] = [
   term('tag', 'Old', 'old', 2, '2020-01-01T00:00:00.000Z'),
   term('tag', '科技', '科技', 7, '2025-02-12T16:30:00.000Z'),
@@ -54,9 +59,15 @@ describe('renderDirectory', () => {
 
   it('puts autodiscovery links for the three site feeds and the OPML in the head', () => {
     const head = html.slice(0, html.indexOf('</head>'));
-    expect(head).toContain('<link rel="alternate" type="application/rss+xml" title="Herald &lt;Example&gt; &amp; Co (RSS)" href="rss.xml">');
-    expect(head).toContain('<link rel="alternate" type="application/atom+xml" title="Herald &lt;Example&gt; &amp; Co (Atom)" href="atom.xml">');
-    expect(head).toContain('<link rel="alternate" type="application/feed+json" title="Herald &lt;Example&gt; &amp; Co (JSON Feed)" href="feed.json">');
+    expect(head).toContain(
+      '<link rel="alternate" type="application/rss+xml" title="Herald &lt;Example&gt; &amp; Co (RSS)" href="rss.xml">',
+    );
+    expect(head).toContain(
+      '<link rel="alternate" type="application/atom+xml" title="Herald &lt;Example&gt; &amp; Co (Atom)" href="atom.xml">',
+    );
+    expect(head).toContain(
+      '<link rel="alternate" type="application/feed+json" title="Herald &lt;Example&gt; &amp; Co (JSON Feed)" href="feed.json">',
+    );
     expect(head).toContain('href="feeds.opml"');
   });
 
@@ -93,11 +104,15 @@ describe('renderDirectory', () => {
   });
 
   it('offers a filter box, hidden until the script runs, only when there are terms', () => {
-    expect(html).toContain('<div class="filter" hidden><label for="filter">Filter 2 categories and 5 tags</label><input id="filter" type="search"');
+    expect(html).toContain(
+      '<div class="filter" hidden><label for="filter">Filter 2 categories and 5 tags</label><input id="filter" type="search"',
+    );
     const bare = renderDirectory(site, [siteSummary]);
     expect(bare).not.toContain('id="filter"');
     expect(bare).not.toContain('id="tags"');
-    expect(renderDirectory(site, [siteSummary, term('category', 'One', 'one', 1, '2025-01-01T00:00:00.000Z')])).toContain('Filter 1 category</label>');
+    expect(renderDirectory(site, [siteSummary, term('category', 'One', 'one', 1, '2025-01-01T00:00:00.000Z')])).toContain(
+      'Filter 1 category</label>',
+    );
   });
 
   it('is a pure function: same bytes for the same feeds in any order', () => {

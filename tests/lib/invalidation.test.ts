@@ -50,7 +50,10 @@ describe('invalidationBatchXml', () => {
 describe('invalidate against a throttling CloudFront', () => {
   it('retries with the same caller reference, so CloudFront sees one invalidation', async () => {
     const server = await startScriptedServer([
-      { status: 400, body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>' },
+      {
+        status: 400,
+        body: '<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error></ErrorResponse>',
+      },
       { status: 201, body: '<Invalidation><Id>I2J0I21PCUYOIK</Id><Status>InProgress</Status></Invalidation>' },
     ]);
     try {
@@ -75,7 +78,11 @@ describe('invalidate', () => {
 
   it('sends one CreateInvalidation with exactly the changed paths', async () => {
     const id = await createTestDistribution(moto().cloudfront);
-    const result = await invalidate(['tags/科技/rss.xml', 'rss.xml'], { credentials: moto().credentials, endpoint: moto().endpoint, distributionId: id });
+    const result = await invalidate(['tags/科技/rss.xml', 'rss.xml'], {
+      credentials: moto().credentials,
+      endpoint: moto().endpoint,
+      distributionId: id,
+    });
     expect(result?.paths).toEqual(['/rss.xml', '/tags/%E7%A7%91%E6%8A%80/rss.xml']);
 
     const list = await moto().cloudfront.send(new ListInvalidationsCommand({ DistributionId: id }));
@@ -93,8 +100,11 @@ describe('invalidate', () => {
   });
 
   it('reports CloudFront’s error code and message when it refuses', async () => {
-    const error = await invalidate(['rss.xml'], { credentials: moto().credentials, endpoint: moto().endpoint, distributionId: 'ENOSUCH' })
-      .catch((e: unknown) => e);
+    const error = await invalidate(['rss.xml'], {
+      credentials: moto().credentials,
+      endpoint: moto().endpoint,
+      distributionId: 'ENOSUCH',
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(InvalidationError);
     expect(error).toMatchObject({ status: 404, code: 'NoSuchDistribution' });
     expect((error as Error).message).toMatch(/^CloudFront CreateInvalidation failed: 404 NoSuchDistribution/);

@@ -17,7 +17,12 @@ const site = siteConfig({
 
 function term(kind: 'category' | 'tag', name: string, slug: string, newest?: string): FeedSummary {
   const folder = kind === 'category' ? 'categories' : 'tags';
-  return { feed: { kind, term: { name, slug }, dir: `${folder}/${slug}/`, title: `${site.title} — ${kind}: ${name}` }, count: 1, total: 1, newest };
+  return {
+    feed: { kind, term: { name, slug }, dir: `${folder}/${slug}/`, title: `${site.title} — ${kind}: ${name}` },
+    count: 1,
+    total: 1,
+    newest,
+  };
 }
 
 const summaries: FeedSummary[] = [

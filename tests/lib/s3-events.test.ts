@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  UnsupportedEventError,
-  classify,
-  coalesce,
-  compareSequencers,
-  decodeEvent,
-  type S3Change,
-} from '../../lib/s3-events.ts';
+import { UnsupportedEventError, classify, coalesce, compareSequencers, decodeEvent, type S3Change } from '../../lib/s3-events.ts';
 
 /** An S3 event record as S3 writes it (notification structure 2.1); `key` already URL-encoded. */
 function s3Record(eventName: string, key: string, extra: { bucket?: string; sequencer?: string } = {}) {
@@ -49,9 +42,7 @@ describe('decodeEvent', () => {
       Records: [s3Record('ObjectCreated:Put', 'posts/hello+world%2B1/%E4%B8%AD%E6%96%87.md', { sequencer })],
     });
     expect(decoded).toEqual({
-      changes: [
-        { bucket: 'content', key: 'posts/hello world+1/中文.md', kind: 'upsert', eventName: 'ObjectCreated:Put', sequencer },
-      ],
+      changes: [{ bucket: 'content', key: 'posts/hello world+1/中文.md', kind: 'upsert', eventName: 'ObjectCreated:Put', sequencer }],
       malformed: [],
       ignored: [],
     });
@@ -199,10 +190,6 @@ describe('coalesce', () => {
   it('keeps equal keys in different buckets apart and sorts by bucket, then key bytes', () => {
     const other = { ...change('posts/a.md', 'upsert', 'm3'), bucket: 'archive' };
     const coalesced = coalesce([change('posts/😀.md', 'upsert', 'm1'), change('posts/ｚ.md', 'upsert', 'm2'), other]);
-    expect(coalesced.map((c) => `${c.bucket}:${c.key}`)).toEqual([
-      'archive:posts/a.md',
-      'content:posts/ｚ.md',
-      'content:posts/😀.md',
-    ]);
+    expect(coalesced.map((c) => `${c.bucket}:${c.key}`)).toEqual(['archive:posts/a.md', 'content:posts/ｚ.md', 'content:posts/😀.md']);
   });
 });

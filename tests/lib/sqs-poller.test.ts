@@ -52,7 +52,10 @@ describe('SqsPoller', () => {
         calls++;
         const ids = event.Records.map((record) => record.messageId);
         for (const record of event.Records) {
-          deliveries.set(record.messageId, [...(deliveries.get(record.messageId) ?? []), Number(record.attributes.ApproximateReceiveCount)]);
+          deliveries.set(record.messageId, [
+            ...(deliveries.get(record.messageId) ?? []),
+            Number(record.attributes.ApproximateReceiveCount),
+          ]);
         }
         if (calls === 1) {
           retriedAfter.push([ids[0]!]);

@@ -18,7 +18,14 @@ describe('safeUrl', () => {
   });
 
   it('refuses every other scheme, however it is spelled', () => {
-    for (const url of ['javascript:alert(1)', ' JavaScript:alert(1)', 'java\tscript:alert(1)', 'vbscript:x', 'file:///etc/passwd', 'data:text/html,<script>']) {
+    for (const url of [
+      'javascript:alert(1)',
+      ' JavaScript:alert(1)',
+      'java\tscript:alert(1)',
+      'vbscript:x',
+      'file:///etc/passwd',
+      'data:text/html,<script>',
+    ]) {
       expect(safeUrl(url, base), url).toBeUndefined();
     }
     expect(safeUrl('not a url')).toBeUndefined();

@@ -38,7 +38,9 @@ describe('publishToHub', () => {
   it('reports a refusing hub without throwing', async () => {
     hub.respondWith(500);
     const reported: string[] = [];
-    const result = await publishToHub(hub.url, ['https://example.org/rss.xml'], { onFailure: (url, reason) => reported.push(`${url}: ${reason}`) });
+    const result = await publishToHub(hub.url, ['https://example.org/rss.xml'], {
+      onFailure: (url, reason) => reported.push(`${url}: ${reason}`),
+    });
     expect(result.published).toEqual([]);
     expect(reported).toEqual(['https://example.org/rss.xml: hub answered 500 Internal Server Error']);
   });

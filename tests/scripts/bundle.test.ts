@@ -18,7 +18,15 @@ import { parsePost } from '../../lib/post/parse.ts';
 import { toFeedItem } from '../../lib/post/render.ts';
 import { CONFIG_FILE } from '../../lib/runtime.ts';
 import { bundleFunctions, CREATE_REQUIRE_BANNER, FUNCTIONS, type BundleResult } from '../../scripts/bundle.ts';
-import { inlineSchemaKeys, NOT_BUNDLED_WARNING, SDK_SCHEMA_FILE, STUB_DIR, STUBS, sdkSchemaTreeShaking, stubs } from '../../scripts/bundle-plugins.ts';
+import {
+  inlineSchemaKeys,
+  NOT_BUNDLED_WARNING,
+  SDK_SCHEMA_FILE,
+  STUB_DIR,
+  STUBS,
+  sdkSchemaTreeShaking,
+  stubs,
+} from '../../scripts/bundle-plugins.ts';
 import { s3Event, s3Record } from '../support/lambda-events.ts';
 import { siteConfigJson } from '../support/markdown-posts.ts';
 import { startMoto, type Moto } from '../support/moto.ts';
@@ -186,10 +194,14 @@ function expectSameSchema(actual: unknown, expected: unknown, where: string, see
   if (typeof expected === 'function') {
     expect(typeof actual, where).toBe('function');
     const fn = expected as () => unknown;
-    if (fn.prototype !== undefined) return expect((actual as () => unknown).name, where).toBe(fn.name);
-    return expectSameSchema((actual as () => unknown)(), fn(), `${where}()`, seen);
+    if (fn.prototype !== undefined) expect((actual as () => unknown).name, where).toBe(fn.name);
+    else expectSameSchema((actual as () => unknown)(), fn(), `${where}()`, seen);
+    return;
   }
-  if (expected === null || typeof expected !== 'object') return expect(actual, where).toBe(expected);
+  if (expected === null || typeof expected !== 'object') {
+    expect(actual, where).toBe(expected);
+    return;
+  }
   if (seen.has(expected)) return;
   seen.add(expected);
   expect(Object.getPrototypeOf(actual)?.constructor?.name, where).toBe(Object.getPrototypeOf(expected)?.constructor?.name);
@@ -197,7 +209,7 @@ function expectSameSchema(actual: unknown, expected: unknown, where: string, see
     // Keyed by schemas (objects) or names, in registration order: compared entry by entry.
     const entries = [...(actual as Map<unknown, unknown>)];
     expect(entries.length, where).toBe(expected.size);
-    [...expected].forEach((entry, i) => expectSameSchema(entries[i], entry, `${where}[${i}]`, seen));
+    for (const [i, entry] of [...expected].entries()) expectSameSchema(entries[i], entry, `${where}[${i}]`, seen);
     return;
   }
   const record = actual as Record<string, unknown>;
@@ -229,7 +241,9 @@ describe('a stub that runs', () => {
     await expectNotBundled(() => jsYaml.safeDump(), 'js-yaml');
     const dayjs = require(path.join(STUB_DIR, 'dayjs.cjs')) as () => unknown;
     await expectNotBundled(() => dayjs(), 'dayjs');
-    const { LinkifyIt } = (await import(pathToFileURL(path.join(STUB_DIR, 'linkify-it.mjs')).href)) as { LinkifyIt: new () => { test(text: string): boolean } };
+    const { LinkifyIt } = (await import(pathToFileURL(path.join(STUB_DIR, 'linkify-it.mjs')).href)) as {
+      LinkifyIt: new () => { test(text: string): boolean };
+    };
     await expectNotBundled(() => new LinkifyIt().test('https://example.org'), 'linkify-it');
     const xmlJs = (await import(pathToFileURL(path.join(STUB_DIR, 'xml-js.mjs')).href)) as Record<string, (input: unknown) => unknown>;
     expect(xmlJs.js2xml!({ elements: [{ type: 'element', name: 'a' }] })).toBe('<a/>');
@@ -246,7 +260,12 @@ describe('a stub that runs', () => {
     const listen = (warning: Error) => warnings.push(warning);
     process.on('warning', listen);
     try {
-      Object.assign(process.env, { AWS_ACCESS_KEY_ID: 'AKID', AWS_SECRET_ACCESS_KEY: 'secret', AWS_SESSION_TOKEN: 'token', AWS_PROFILE: 'elsewhere' });
+      Object.assign(process.env, {
+        AWS_ACCESS_KEY_ID: 'AKID',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+        AWS_SESSION_TOKEN: 'token',
+        AWS_PROFILE: 'elsewhere',
+      });
       const provider = defaultProvider({});
       expect(await provider()).toMatchObject({ accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'token' });
       delete process.env.AWS_SECRET_ACCESS_KEY;
@@ -307,7 +326,13 @@ describe('htmlparser2 on markdown-it’s entity decoder (scripts/stubs/entities-
   /** Each reference in text, in a quoted attribute, closing one, and before an unquoted attribute's end. */
   function contexts(reference: string): string[] {
     const unquoted = reference.replace(/[\s"'=<>`]/g, '');
-    return [`<p>${reference} x</p>`, `<p>${reference}</p>`, `<a title="${reference}x">y</a>`, `<a title="${reference}">y</a>`, `<a title=${unquoted}>y</a>`];
+    return [
+      `<p>${reference} x</p>`,
+      `<p>${reference}</p>`,
+      `<a title="${reference}x">y</a>`,
+      `<a title="${reference}">y</a>`,
+      `<a title=${unquoted}>y</a>`,
+    ];
   }
 
   it('decodes every well-formed reference as entities 7 did, and differs only where 7 breaks the standard', () => {
@@ -336,8 +361,8 @@ describe('htmlparser2 on markdown-it’s entity decoder (scripts/stubs/entities-
     expect(bundled('<a href="/q?a=1&region=eu&not=2">y</a>', options)).toBe('<a href="/q?a=1&amp;region=eu&amp;not=2">y</a>');
     // What both get right, as the standard's own examples: legacy names decode in text, with or without `;`.
     for (const clean of [bundled, sanitizeHtml]) {
-      expect(clean('<p>I\'m &notit; I tell you</p>', options)).toBe('<p>I\'m ¬it; I tell you</p>');
-      expect(clean('<p>I\'m &notin; I tell you</p>', options)).toBe('<p>I\'m ∉ I tell you</p>');
+      expect(clean("<p>I'm &notit; I tell you</p>", options)).toBe("<p>I'm ¬it; I tell you</p>");
+      expect(clean("<p>I'm &notin; I tell you</p>", options)).toBe("<p>I'm ∉ I tell you</p>");
       expect(clean('<p>&copy 2026 &amp; &#x1F600; &#0;</p>', options)).toBe('<p>© 2026 &amp; 😀 \uFFFD</p>');
     }
   });
@@ -383,7 +408,16 @@ describe('the bundled regenerate on moto_server', () => {
       '*Emphasis*, `code` and [a link](/elsewhere).',
       '',
     ].join('\n'),
-    'toml.md': ['+++', 'title = "From TOML"', 'date = 2025-02-13T08:00:00Z', 'tags = ["Alpha"]', '+++', '', 'Plain **TOML** post.', ''].join('\n'),
+    'toml.md': [
+      '+++',
+      'title = "From TOML"',
+      'date = 2025-02-13T08:00:00Z',
+      'tags = ["Alpha"]',
+      '+++',
+      '',
+      'Plain **TOML** post.',
+      '',
+    ].join('\n'),
   };
 
   it('renders posts as the source does, without running a stub', async () => {
@@ -411,7 +445,9 @@ describe('the bundled regenerate on moto_server', () => {
     expect(run.status, run.stderr).toBe(0);
     expect(run.stderr).not.toContain(NOT_BUNDLED_WARNING);
 
-    const feed = JSON.parse(await getText(names.feeds, 'feed.json')) as { items: { title: string; content_html: string; tags?: string[] }[] };
+    const feed = JSON.parse(await getText(names.feeds, 'feed.json')) as {
+      items: { title: string; content_html: string; tags?: string[] }[];
+    };
     const site = parseConfig(configText, CONFIG_FILE);
     for (const [key, text] of Object.entries(POSTS)) {
       const parsed = parsePost(key, new TextEncoder().encode(text), site);
@@ -434,9 +470,19 @@ describe('the bundled regenerate on moto_server', () => {
     const event = s3Event(s3Record('ObjectCreated:Put', names.content, 'posts/toml.md'));
     const { AWS_ACCESS_KEY_ID: _key, AWS_SECRET_ACCESS_KEY: _secret, AWS_SESSION_TOKEN: _token, ...inherited } = process.env;
     const { AWS_ACCESS_KEY_ID: _motoKey, AWS_SECRET_ACCESS_KEY: _motoSecret, ...motoEnv } = moto.env;
-    const env = { ...inherited, ...motoEnv, AWS_PROFILE: 'default', CONTENT_BUCKET: names.content, CONTENT_PREFIX: 'posts/', FEEDS_BUCKET: names.feeds };
+    const env = {
+      ...inherited,
+      ...motoEnv,
+      AWS_PROFILE: 'default',
+      CONTENT_BUCKET: names.content,
+      CONTENT_PREFIX: 'posts/',
+      FEEDS_BUCKET: names.feeds,
+    };
     const url = pathToFileURL(bundle.files.regenerate).href;
-    const run = runNode(`const { handler } = await import(${JSON.stringify(url)}); await handler(${JSON.stringify(event)});`, env as NodeJS.ProcessEnv);
+    const run = runNode(
+      `const { handler } = await import(${JSON.stringify(url)}); await handler(${JSON.stringify(event)});`,
+      env as NodeJS.ProcessEnv,
+    );
     expect(run.stderr).toContain(NOT_BUNDLED_WARNING);
     expect(run.stderr).toContain('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set');
   });

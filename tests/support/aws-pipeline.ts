@@ -9,13 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-} from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll } from 'vitest';
 import type { createHandler as createRebuild } from '../../functions/rebuild.ts';
@@ -183,7 +177,12 @@ export function useAwsPipeline(config: Record<string, unknown> = {}): () => AwsP
       regenerate: await import(pathToFileURL(bundle.files.regenerate).href),
       rebuild: await import(pathToFileURL(bundle.files.rebuild).href),
     };
-    const queueUrl = await createLocalAws(moto, { contentBucket: CONTENT_BUCKET, feedsBucket: FEEDS_BUCKET, queue: 'herald-events', contentPrefix: CONTENT_PREFIX });
+    const queueUrl = await createLocalAws(moto, {
+      contentBucket: CONTENT_BUCKET,
+      feedsBucket: FEEDS_BUCKET,
+      queue: 'herald-events',
+      contentPrefix: CONTENT_PREFIX,
+    });
     const distributionId = await createTestDistribution(moto.cloudfront);
     pipeline = new AwsPipeline(moto, proxy, hub, bundle, functions, queueUrl, distributionId);
     await pipeline.put('herald.config.json', siteConfigJson(config));

@@ -14,7 +14,12 @@ export async function createTestDistribution(client: CloudFrontClient, origin = 
         Comment: 'herald test',
         Enabled: true,
         Origins: { Quantity: 1, Items: [{ Id: 'feeds', DomainName: origin, S3OriginConfig: { OriginAccessIdentity: '' } }] },
-        DefaultCacheBehavior: { TargetOriginId: 'feeds', ViewerProtocolPolicy: 'redirect-to-https', MinTTL: 0, ForwardedValues: { QueryString: false, Cookies: { Forward: 'none' } } },
+        DefaultCacheBehavior: {
+          TargetOriginId: 'feeds',
+          ViewerProtocolPolicy: 'redirect-to-https',
+          MinTTL: 0,
+          ForwardedValues: { QueryString: false, Cookies: { Forward: 'none' } },
+        },
       },
     }),
   );

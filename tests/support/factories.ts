@@ -27,7 +27,13 @@ export function siteConfig(overrides: Partial<SiteConfig> = {}): SiteConfig {
 }
 
 /** A term whose slug is a plain lowercase form of the name (the real rules live in lib/terms.ts). */
-export function term(name: string, slug = name.trim().toLowerCase().replace(/[\s/\\]+/g, '-')): Term {
+export function term(
+  name: string,
+  slug = name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s/\\]+/g, '-'),
+): Term {
   return { name, slug };
 }
 

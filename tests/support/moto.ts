@@ -11,13 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterAll, beforeAll } from 'vitest';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import {
-  CreateBucketCommand,
-  PutBucketNotificationConfigurationCommand,
-  S3Client,
-  type Event,
-} from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, type S3Client, type Event } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createS3Client, createSqsClient, type Env } from '../../lib/aws.ts';
 
 export interface Moto {
@@ -190,9 +185,7 @@ export interface QueueNotification {
 export async function connectBucketToQueue(moto: Moto, options: QueueNotification): Promise<string> {
   await moto.s3.send(new CreateBucketCommand({ Bucket: options.bucket }));
   const { QueueUrl } = await moto.sqs.send(new CreateQueueCommand({ QueueName: options.queue }));
-  const { Attributes } = await moto.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-  );
+  const { Attributes } = await moto.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
   const rules = [
     ...(options.prefix ? [{ Name: 'prefix' as const, Value: options.prefix }] : []),
     ...(options.suffix ? [{ Name: 'suffix' as const, Value: options.suffix }] : []),

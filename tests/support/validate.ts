@@ -66,7 +66,14 @@ export async function validateFeedFiles(files: FeedFile[]): Promise<Problem[]> {
       continue;
     }
     const items = isAtom ? atomChecks(file, doc.root, problems) : rssChecks(file, doc.root, problems);
-    if (file.titles) compareTitles(file, 'titles', file.titles, items.map((i) => i.title), problems);
+    if (file.titles)
+      compareTitles(
+        file,
+        'titles',
+        file.titles,
+        items.map((i) => i.title),
+        problems,
+      );
     if (isAtom) atomFiles.push(file);
     pending.push(readerChecks(file, items));
   }
@@ -129,7 +136,8 @@ const children = (el: XmlElement, local: string, uri = el.uri) => el.children.fi
 
 // ---------------------------------------------------------------- RSS
 
-const RFC822 = /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (GMT|UT|[+-]\d{4})$/;
+const RFC822 =
+  /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d{2}:\d{2}:\d{2} (GMT|UT|[+-]\d{4})$/;
 
 interface SeenItem {
   id: string | undefined;
@@ -221,9 +229,7 @@ function run(command: string, args: string[]): Promise<{ stdout: string; code: n
     const proc = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let stdout = '';
     proc.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    proc.on('error', (err) =>
-      reject(new Error(`cannot run ${command} (${err.message}); install it with: apt-get install -y ${command}`)),
-    );
+    proc.on('error', (err) => reject(new Error(`cannot run ${command} (${err.message}); install it with: apt-get install -y ${command}`)));
     proc.on('close', (code) => resolve({ stdout, code }));
   });
 }
@@ -237,17 +243,33 @@ async function readerChecks(file: FeedFile, items: SeenItem[]): Promise<Problem[
   const expected = items.map((i) => i.title);
   try {
     const feed = await rssParser.parseString(file.body);
-    compareTitles(file, 'rss-parser', expected, feed.items.map((i) => i.title ?? ''), problems);
+    compareTitles(
+      file,
+      'rss-parser',
+      expected,
+      feed.items.map((i) => i.title ?? ''),
+      problems,
+    );
   } catch (err) {
     problems.push({ path: file.path, check: 'rss-parser', message: `cannot parse: ${(err as Error).message}` });
   }
   try {
     const feed = parseFeed(file.body);
-    compareTitles(file, 'feed-parser', expected, feed.items.map((i) => i.title ?? ''), problems);
+    compareTitles(
+      file,
+      'feed-parser',
+      expected,
+      feed.items.map((i) => i.title ?? ''),
+      problems,
+    );
     const ids = feed.items.map((i) => i.id);
     const expectedIds = items.map((i) => i.id?.trim() ?? null);
     if (JSON.stringify(ids) !== JSON.stringify(expectedIds)) {
-      problems.push({ path: file.path, check: 'feed-parser', message: `item ids ${JSON.stringify(ids)}, expected ${JSON.stringify(expectedIds)}` });
+      problems.push({
+        path: file.path,
+        check: 'feed-parser',
+        message: `item ids ${JSON.stringify(ids)}, expected ${JSON.stringify(expectedIds)}`,
+      });
     }
   } catch (err) {
     problems.push({ path: file.path, check: 'feed-parser', message: `cannot parse: ${(err as Error).message}` });
@@ -263,8 +285,9 @@ const fold = (title: string) => title.replace(/\s+/g, ' ').trim();
  * a title that literally reads `&amp;` reaches its users as `&`. That is the reader's choice, not
  * our error: its own decoder, html-entities, is used to tell the two apart.
  */
-const readerDecode = createRequire(createRequire(import.meta.url).resolve('@rowanmanning/feed-parser'))('html-entities')
-  .decode as (text: string) => string;
+const readerDecode = createRequire(createRequire(import.meta.url).resolve('@rowanmanning/feed-parser'))('html-entities').decode as (
+  text: string,
+) => string;
 
 function compareTitles(file: FeedFile, check: Check, expected: string[], seen: string[], problems: Problem[]): void {
   if (seen.length !== expected.length) {
@@ -274,7 +297,11 @@ function compareTitles(file: FeedFile, check: Check, expected: string[], seen: s
   expected.forEach((title, i) => {
     const got = fold(seen[i]!);
     if (got !== fold(title) && !(check === 'feed-parser' && got === fold(readerDecode(title)))) {
-      problems.push({ path: file.path, check, message: `item ${i + 1} title ${JSON.stringify(seen[i])}, expected ${JSON.stringify(title)}` });
+      problems.push({
+        path: file.path,
+        check,
+        message: `item ${i + 1} title ${JSON.stringify(seen[i])}, expected ${JSON.stringify(title)}`,
+      });
     }
   });
 }
@@ -305,13 +332,23 @@ function checkJsonFeed(file: FeedFile): Problem[] {
   for (const validate of jsonFeedSchemas()) {
     if (!validate(doc)) {
       for (const e of validate.errors ?? []) {
-        problems.push({ path: file.path, check: 'json-feed', message: `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}` });
+        problems.push({
+          path: file.path,
+          check: 'json-feed',
+          message: `${e.instancePath || '/'} ${e.message ?? ''} ${JSON.stringify(e.params)}`,
+        });
       }
     }
   }
   if (file.titles && problems.length === 0) {
     const items = (doc as { items: { title?: string }[] }).items;
-    compareTitles(file, 'titles', file.titles, items.map((i) => i.title ?? ''), problems);
+    compareTitles(
+      file,
+      'titles',
+      file.titles,
+      items.map((i) => i.title ?? ''),
+      problems,
+    );
   }
   return problems;
 }

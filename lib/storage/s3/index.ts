@@ -139,7 +139,13 @@ function isMissingObject(error: unknown): boolean {
 }
 
 /** What GetObject and HeadObject both answer about an object, in the Storage interface's terms. */
-function headersOf(response: { ETag?: string; ContentType?: string; CacheControl?: string; LastModified?: Date; Metadata?: Record<string, string> }): Omit<StoredObject, 'body'> {
+function headersOf(response: {
+  ETag?: string;
+  ContentType?: string;
+  CacheControl?: string;
+  LastModified?: Date;
+  Metadata?: Record<string, string>;
+}): Omit<StoredObject, 'body'> {
   return {
     etag: response.ETag ?? '',
     ...(response.ContentType !== undefined && { contentType: response.ContentType }),

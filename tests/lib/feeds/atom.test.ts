@@ -31,7 +31,10 @@ describe('renderAtom', () => {
 
   describe('authors (RFC 4287: every entry needs one, its own or the feed’s)', () => {
     it('uses the site author at feed level and post authors at entry level', () => {
-      const feed = atom([feedItem({ authors: [person('Ann', { email: 'ann@example.org' })] }), feedItem({ key: 'b.md' })], siteConfig({ author: person('Team') }));
+      const feed = atom(
+        [feedItem({ authors: [person('Ann', { email: 'ann@example.org' })] }), feedItem({ key: 'b.md' })],
+        siteConfig({ author: person('Team') }),
+      );
       expect(authorNames(feed)).toEqual(['Team']);
       expect(select(feed, 'entry').map(authorNames)).toEqual([['Ann'], []]);
       expect(select(feed, 'entry/author/email')[0]?.text).toBe('ann@example.org');

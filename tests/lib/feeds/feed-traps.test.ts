@@ -220,7 +220,9 @@ describe('feed guesses enclosure types from file extensions', () => {
       ['https://cdn.example.org/odd.png'],
     ]);
     const atom = root(renderAtom(input(items)));
-    const enclosures = select(atom, 'entry').map((entry) => select(entry, 'link').find((l) => l.attributes.rel === 'enclosure')?.attributes);
+    const enclosures = select(atom, 'entry').map(
+      (entry) => select(entry, 'link').find((l) => l.attributes.rel === 'enclosure')?.attributes,
+    );
     expect(enclosures).toEqual([
       { rel: 'enclosure', type: 'image/jpeg', href: 'https://cdn.example.org/cover.jpg' },
       { rel: 'enclosure', href: 'https://cdn.example.org/om_ls/x/0' },
@@ -267,7 +269,12 @@ describe('feed throws on relative URLs', () => {
       }),
     ];
     const given = input(items, { site: relative, feed: termFeed('tag', term('x'), relative) });
-    expect(await validateFeedFiles([{ path: 'rss.xml', body: renderRss(given) }, { path: 'atom.xml', body: renderAtom(given) }])).toEqual([]);
+    expect(
+      await validateFeedFiles([
+        { path: 'rss.xml', body: renderRss(given) },
+        { path: 'atom.xml', body: renderAtom(given) },
+      ]),
+    ).toEqual([]);
     const json = JSON.parse(renderJsonFeed(given)) as Record<string, unknown> & { items: Record<string, unknown>[] };
     expect(json.icon).toBe('https://example.org/img/logo.png');
     expect(json.authors).toEqual([{ name: 'Ann', url: 'https://example.org/about/' }]);

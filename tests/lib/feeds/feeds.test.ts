@@ -59,15 +59,17 @@ describe('renderFeed', () => {
       { path: 'tags/c#/atom.xml', contentType: FEED_FILES.atom.contentType },
       { path: 'tags/c#/feed.json', contentType: FEED_FILES.json.contentType },
     ]);
-    expect(files[0]?.body).toMatch(/^<\?xml[^]*<rss [^]*<\/rss>\n$/);
-    expect(files[1]?.body).toMatch(/^<\?xml[^]*<feed [^]*<\/feed>\n$/);
+    expect(files[0]?.body).toMatch(/^<\?xml[\s\S]*<rss [\s\S]*<\/rss>\n$/);
+    expect(files[1]?.body).toMatch(/^<\?xml[\s\S]*<feed [\s\S]*<\/feed>\n$/);
     expect(JSON.parse(files[2]!.body)).toMatchObject({ feed_url: 'https://feeds.example.org/sub/tags/c%23/feed.json' });
   });
 
   it('points each format at its own URL', () => {
     const feed = termFeed('tag', term('科技'), site);
     const [rss, atom] = renderFeed({ site, feed, items: [] });
-    expect(rss?.body).toContain('<atom:link href="https://feeds.example.org/sub/tags/%E7%A7%91%E6%8A%80/rss.xml" rel="self" type="application/rss+xml"/>');
+    expect(rss?.body).toContain(
+      '<atom:link href="https://feeds.example.org/sub/tags/%E7%A7%91%E6%8A%80/rss.xml" rel="self" type="application/rss+xml"/>',
+    );
     expect(atom?.body).toContain('<id>https://feeds.example.org/sub/tags/%E7%A7%91%E6%8A%80/atom.xml</id>');
   });
 });

@@ -6,21 +6,51 @@ import type { FeedItem } from '../../../lib/post/types.ts';
 import { feedItem, person, siteConfig, term } from '../../support/factories.ts';
 
 function json(items: FeedItem[], site: SiteConfig = siteConfig()) {
-  return JSON.parse(renderJsonFeed({ site, feed: siteFeed(site), items })) as Record<string, unknown> & { items: Record<string, unknown>[] };
+  return JSON.parse(renderJsonFeed({ site, feed: siteFeed(site), items })) as Record<string, unknown> & {
+    items: Record<string, unknown>[];
+  };
 }
 
 describe('renderJsonFeed', () => {
   it('writes every field in a fixed order', () => {
     const site = siteConfig({ image: 'https://example.org/icon.png', author: person('Team'), websubHub: 'https://hub.example.net/' });
     const feed = json(
-      [feedItem({ summary: 's', image: { url: 'https://example.org/a.png' }, authors: [person('Ann')], categories: [term('News')], lang: 'de' })],
+      [
+        feedItem({
+          summary: 's',
+          image: { url: 'https://example.org/a.png' },
+          authors: [person('Ann')],
+          categories: [term('News')],
+          lang: 'de',
+        }),
+      ],
       site,
     );
     expect(Object.keys(feed)).toEqual([
-      'version', 'title', 'home_page_url', 'feed_url', 'description', 'icon', 'favicon', 'language', 'authors', 'hubs', 'items',
+      'version',
+      'title',
+      'home_page_url',
+      'feed_url',
+      'description',
+      'icon',
+      'favicon',
+      'language',
+      'authors',
+      'hubs',
+      'items',
     ]);
     expect(Object.keys(feed.items[0]!)).toEqual([
-      'id', 'url', 'title', 'content_html', 'summary', 'image', 'date_published', 'date_modified', 'authors', 'tags', 'language',
+      'id',
+      'url',
+      'title',
+      'content_html',
+      'summary',
+      'image',
+      'date_published',
+      'date_modified',
+      'authors',
+      'tags',
+      'language',
     ]);
     expect(feed.hubs).toEqual([{ type: 'WebSub', url: 'https://hub.example.net/' }]);
   });

@@ -6,7 +6,10 @@ import { feedItem, person, siteConfig } from '../../support/factories.ts';
 describe('feedView URLs', () => {
   it('resolves relative URLs against the item, or the site', () => {
     const site = siteConfig({ baseUrl: 'https://example.org/blog/', image: 'logo.png' });
-    const item = feedItem({ url: 'https://example.org/blog/posts/a/', image: { url: 'cover.jpg' }, authors: [person('Ann', { url: '../../about/' })] }, site);
+    const item = feedItem(
+      { url: 'https://example.org/blog/posts/a/', image: { url: 'cover.jpg' }, authors: [person('Ann', { url: '../../about/' })] },
+      site,
+    );
     const view = feedView({ site, feed: siteFeed(site), items: [item] });
     expect(view.image).toBe('https://example.org/blog/logo.png');
     expect(view.items[0]!.image?.url).toBe('https://example.org/blog/posts/a/cover.jpg');

@@ -19,10 +19,24 @@ describe('renderRss', () => {
     const site = siteConfig({ image: 'https://example.org/logo.png', copyright: 'CC BY 4.0', websubHub: 'https://hub.example.net/' });
     const channel = select(rss([], site), 'channel')[0];
     expect(names(channel)).toEqual([
-      'title', 'link', 'description', 'lastBuildDate', 'docs', 'generator', 'language', 'image', 'copyright', 'atom:link', 'atom:link',
+      'title',
+      'link',
+      'description',
+      'lastBuildDate',
+      'docs',
+      'generator',
+      'language',
+      'image',
+      'copyright',
+      'atom:link',
+      'atom:link',
     ]);
     expect(select(channel!, 'generator')[0]?.text).toBe('Herald');
-    expect(select(channel!, 'link').filter((l) => l.uri !== '').map((l) => l.attributes)).toEqual([
+    expect(
+      select(channel!, 'link')
+        .filter((l) => l.uri !== '')
+        .map((l) => l.attributes),
+    ).toEqual([
       { href: 'https://example.org/rss.xml', rel: 'self', type: 'application/rss+xml' },
       { href: 'https://hub.example.net/', rel: 'hub' },
     ]);
@@ -30,7 +44,14 @@ describe('renderRss', () => {
 
   it('leaves out image, copyright and hub when the site has none', () => {
     expect(names(select(rss([]), 'channel')[0])).toEqual([
-      'title', 'link', 'description', 'lastBuildDate', 'docs', 'generator', 'language', 'atom:link',
+      'title',
+      'link',
+      'description',
+      'lastBuildDate',
+      'docs',
+      'generator',
+      'language',
+      'atom:link',
     ]);
   });
 

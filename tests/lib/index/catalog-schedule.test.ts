@@ -11,11 +11,21 @@ describe('catalog', () => {
   ]).manifest;
 
   it('lists the site feed always and a term feed while it has posts, named by its newest post', () => {
-    const catalog = catalogOf(new Map([['tags/rust', manifest], ['tags/empty', EMPTY_MANIFEST]]));
+    const catalog = catalogOf(
+      new Map([
+        ['tags/rust', manifest],
+        ['tags/empty', EMPTY_MANIFEST],
+      ]),
+    );
     expect(catalog.feeds.map((entry) => entry.id)).toEqual(['site', 'tags/rust']);
     const [site, rust] = summariesOf(catalog, testSite({ itemsPerFeed: 1 }));
     expect(site).toMatchObject({ count: 0, total: 0 });
-    expect(rust).toMatchObject({ count: 1, total: 2, newest: '2025-05-02T00:00:00.000Z', feed: { kind: 'tag', term: { name: 'Rust', slug: 'rust' } } });
+    expect(rust).toMatchObject({
+      count: 1,
+      total: 2,
+      newest: '2025-05-02T00:00:00.000Z',
+      feed: { kind: 'tag', term: { name: 'Rust', slug: 'rust' } },
+    });
   });
 
   it('changes only when a summary does', () => {
@@ -27,15 +37,38 @@ describe('catalog', () => {
 
 describe('schedule', () => {
   it('gives the keys whose time has come and changes only when an instant does', () => {
-    const schedule = withTimes(EMPTY_SCHEDULE, new Map([['b.md', '2025-06-02T00:00:00.000Z'], ['a.md', '2025-06-01T00:00:00.000Z']]))!;
-    expect(schedule.entries).toEqual([['2025-06-01T00:00:00.000Z', 'a.md'], ['2025-06-02T00:00:00.000Z', 'b.md']]);
+    const schedule = withTimes(
+      EMPTY_SCHEDULE,
+      new Map([
+        ['b.md', '2025-06-02T00:00:00.000Z'],
+        ['a.md', '2025-06-01T00:00:00.000Z'],
+      ]),
+    )!;
+    expect(schedule.entries).toEqual([
+      ['2025-06-01T00:00:00.000Z', 'a.md'],
+      ['2025-06-02T00:00:00.000Z', 'b.md'],
+    ]);
     expect(dueKeys(schedule, new Date('2025-06-01T00:00:00Z'))).toEqual(['a.md']);
-    expect(withTimes(schedule, new Map([['a.md', '2025-06-01T00:00:00.000Z'], ['c.md', undefined]]))).toBeNull();
+    expect(
+      withTimes(
+        schedule,
+        new Map([
+          ['a.md', '2025-06-01T00:00:00.000Z'],
+          ['c.md', undefined],
+        ]),
+      ),
+    ).toBeNull();
     expect(withTimes(schedule, new Map([['a.md', undefined]]))!.entries).toEqual([['2025-06-02T00:00:00.000Z', 'b.md']]);
   });
 
   it('tells when the next change after an instant comes', () => {
-    const schedule = withTimes(EMPTY_SCHEDULE, new Map([['b.md', '2025-06-02T00:00:00.000Z'], ['a.md', '2025-06-01T00:00:00.000Z']]))!;
+    const schedule = withTimes(
+      EMPTY_SCHEDULE,
+      new Map([
+        ['b.md', '2025-06-02T00:00:00.000Z'],
+        ['a.md', '2025-06-01T00:00:00.000Z'],
+      ]),
+    )!;
     expect(nextChangeAfter(schedule, new Date('2025-05-01T00:00:00Z'))).toEqual(new Date('2025-06-01T00:00:00Z'));
     // One already due is the current run's: the next wake is the one after it.
     expect(nextChangeAfter(schedule, new Date('2025-06-01T00:00:00Z'))).toEqual(new Date('2025-06-02T00:00:00Z'));

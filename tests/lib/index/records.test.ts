@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { hiddenReason, indexedMeta, isVisible, keepingPending, MAX_RUN_MS, nextChangeOf, pendingAfter, recordOf, sameState } from '../../../lib/index/records.ts';
+import {
+  hiddenReason,
+  indexedMeta,
+  isVisible,
+  keepingPending,
+  MAX_RUN_MS,
+  nextChangeOf,
+  pendingAfter,
+  recordOf,
+  sameState,
+} from '../../../lib/index/records.ts';
 import type { PostMeta } from '../../../lib/post/types.ts';
 import { isPublished, nextChange } from '../../../lib/post/visibility.ts';
 import { seededRandom } from '../../support/seeded-random.ts';
@@ -42,28 +52,47 @@ describe('post records', () => {
   });
 
   it('keep only what lists and visibility need', () => {
-    const record = recordOf('posts/a.md', '"e"', { status: 'post', post: { ...meta({ expiryDate: '2025-07-01T00:00:00.000Z' }), body: 'x' } }, NOW);
+    const record = recordOf(
+      'posts/a.md',
+      '"e"',
+      { status: 'post', post: { ...meta({ expiryDate: '2025-07-01T00:00:00.000Z' }), body: 'x' } },
+      NOW,
+    );
     expect(record).toEqual({
       key: 'posts/a.md',
       source: '"e"',
       status: 'post',
-      meta: { date: '2025-05-01T00:00:00.000Z', expiryDate: '2025-07-01T00:00:00.000Z', draft: false, categories: [{ name: 'News', slug: 'news' }], tags: [{ name: 'Go', slug: 'go' }] },
+      meta: {
+        date: '2025-05-01T00:00:00.000Z',
+        expiryDate: '2025-07-01T00:00:00.000Z',
+        draft: false,
+        categories: [{ name: 'News', slug: 'news' }],
+        tags: [{ name: 'Go', slug: 'go' }],
+      },
       listed: true,
     });
   });
 
   it('say why a post is hidden', () => {
     expect(hiddenReason(indexedMeta(meta({ draft: true })), NOW)).toBe('draft');
-    expect(hiddenReason(indexedMeta(meta({ date: '2025-06-02T00:00:00.000Z' })), NOW)).toBe('scheduled: published from 2025-06-02T00:00:00.000Z');
+    expect(hiddenReason(indexedMeta(meta({ date: '2025-06-02T00:00:00.000Z' })), NOW)).toBe(
+      'scheduled: published from 2025-06-02T00:00:00.000Z',
+    );
     expect(hiddenReason(indexedMeta(meta({ expiryDate: '2025-05-02T00:00:00.000Z' })), NOW)).toBe('expired');
   });
 
   it('carry every earlier place of a post until its change is done', () => {
     const first = recordOf('posts/a.md', '"1"', { status: 'post', post: { ...meta(), body: '' } }, NOW);
-    const second = { ...recordOf('posts/a.md', '"2"', { status: 'post', post: { ...meta({ tags: [] }), body: '' } }, NOW), pending: pendingAfter(first) };
+    const second = {
+      ...recordOf('posts/a.md', '"2"', { status: 'post', post: { ...meta({ tags: [] }), body: '' } }, NOW),
+      pending: pendingAfter(first),
+    };
     expect(second.pending).toEqual([{ date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news', 'tags/go'] }]);
     // A third version before the second was carried out still knows both places (the same one here, once).
-    expect(pendingAfter(second)).toEqual([{ date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news', 'tags/go'] }, { date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news'] }]);
+    expect(pendingAfter(second)).toEqual([
+      { date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news', 'tags/go'] },
+      { date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news'] },
+    ]);
     expect(sameState(first, { ...first, pending: [] })).toBe(true);
     expect(sameState(first, second)).toBe(false);
     expect(recordOf('posts/a.md', undefined, null, NOW)).toEqual({ key: 'posts/a.md', status: 'removed', listed: false });
@@ -72,8 +101,17 @@ describe('post records', () => {
   it('keep, through a rebuild, the places of a run that may still be writing, and only those', () => {
     const go = recordOf('posts/a.md', '"1"', { status: 'post', post: { ...meta(), body: '' } }, NOW);
     // A run moving the post to tag zig committed this, then a rebuild read the post in tag rust.
-    const inFlight = { ...recordOf('posts/a.md', '"2"', { status: 'post', post: { ...meta({ tags: [{ name: 'Zig', slug: 'zig' }] }), body: '' } }, NOW), pending: pendingAfter(go), pendingSince: NOW.toISOString() };
-    const rebuilt = recordOf('posts/a.md', '"3"', { status: 'post', post: { ...meta({ tags: [{ name: 'Rust', slug: 'rust' }] }), body: '' } }, NOW);
+    const inFlight = {
+      ...recordOf('posts/a.md', '"2"', { status: 'post', post: { ...meta({ tags: [{ name: 'Zig', slug: 'zig' }] }), body: '' } }, NOW),
+      pending: pendingAfter(go),
+      pendingSince: NOW.toISOString(),
+    };
+    const rebuilt = recordOf(
+      'posts/a.md',
+      '"3"',
+      { status: 'post', post: { ...meta({ tags: [{ name: 'Rust', slug: 'rust' }] }), body: '' } },
+      NOW,
+    );
     expect(keepingPending(rebuilt, inFlight, new Date(NOW.getTime() + 60_000))).toEqual({
       ...rebuilt,
       // Where the run was leaving (go) and where it was entering (zig): both may hold what it writes.

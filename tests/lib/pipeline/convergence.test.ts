@@ -13,7 +13,9 @@ import { testSite, type PostSpec } from '../../support/site-content.ts';
 
 const CATEGORIES = ['News', 'Notes', 'Life', 'news '];
 const TAGS = ['rust', 'Rust', 'go', 'zig', '科技', 'R&D', 'web dev', 'Web  Dev', 'ops'];
-const KEYS = Array.from({ length: 48 }, (_, i) => (i % 8 === 0 ? `posts/2025/dir ${i}/post+${i}.md` : i % 11 === 0 ? `posts/中文-${i}.md` : `posts/p${i}.md`));
+const KEYS = Array.from({ length: 48 }, (_, i) =>
+  i % 8 === 0 ? `posts/2025/dir ${i}/post+${i}.md` : i % 11 === 0 ? `posts/中文-${i}.md` : `posts/p${i}.md`,
+);
 const START = Date.parse('2025-06-01T00:00:00Z');
 const HOUR = 3_600_000;
 
@@ -66,7 +68,11 @@ async function scenario(seed: number, steps: number): Promise<void> {
     const runs: string[][] = random() < 0.4 ? [batch.filter(() => random() < 0.7), batch.filter(() => random() < 0.7)] : [batch];
     const reports = await Promise.all(
       runs.map((run) =>
-        site.regenerate(run, { content: jitter(site.content, random), feeds: jitter(site.feedsStore, random), state: jitter(site.stateStore, random) }),
+        site.regenerate(run, {
+          content: jitter(site.content, random),
+          feeds: jitter(site.feedsStore, random),
+          state: jitter(site.stateStore, random),
+        }),
       ),
     );
     // A key missing from every run of its batch stays undelivered; a failed key is redelivered.
@@ -121,7 +127,8 @@ describe('convergence of incremental runs with a full rebuild', () => {
     for (const key of KEYS.slice(0, 20)) await site.write(key, randomPost(random, site.clock.getTime(), 0));
     await site.regenerate(KEYS.slice(0, 20));
     const writes: StorageCall[] = [];
-    const count = (storage: Storage) => intercept(storage, { before: (call) => void ((call.op === 'put' || call.op === 'delete') && writes.push(call)) });
+    const count = (storage: Storage) =>
+      intercept(storage, { before: (call) => void ((call.op === 'put' || call.op === 'delete') && writes.push(call)) });
     await site.regenerate(KEYS.slice(0, 20), { feeds: count(site.feedsStore), state: count(site.stateStore) });
     expect(writes).toEqual([]);
   });

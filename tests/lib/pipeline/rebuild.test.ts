@@ -26,7 +26,11 @@ describe('rebuild', () => {
     const tree = await site.feedTree();
     expect(Object.keys(tree).sort()).toEqual(
       [
-        'atom.xml', 'feed.json', 'rss.xml', 'index.html', 'feeds.opml',
+        'atom.xml',
+        'feed.json',
+        'rss.xml',
+        'index.html',
+        'feeds.opml',
         ...['categories/news', 'categories/notes', 'tags/rust', 'tags/systems', 'tags/科技'].flatMap((dir) =>
           ['atom.xml', 'feed.json', 'rss.xml'].map((file) => `${dir}/${file}`),
         ),
@@ -57,7 +61,11 @@ describe('rebuild', () => {
   it('shows the newest itemsPerFeed posts and renders only those', async () => {
     const site = new SiteHarness(testSite({ itemsPerFeed: 3 }));
     for (let i = 0; i < 12; i++) {
-      await site.write(`posts/p${String(i).padStart(2, '0')}.md`, { title: `Post ${i}`, date: `2025-05-${String(i + 1).padStart(2, '0')}T00:00:00Z`, tags: [i % 2 ? 'odd' : 'even'] });
+      await site.write(`posts/p${String(i).padStart(2, '0')}.md`, {
+        title: `Post ${i}`,
+        date: `2025-05-${String(i + 1).padStart(2, '0')}T00:00:00Z`,
+        tags: [i % 2 ? 'odd' : 'even'],
+      });
     }
     await site.rebuild();
     const tree = await site.feedTree();

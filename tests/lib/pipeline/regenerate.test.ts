@@ -27,7 +27,9 @@ async function builtSite(): Promise<SiteHarness> {
 /** Counts writes (put, delete) by storage. */
 function countWrites(site: SiteHarness): { feeds: StorageCall[]; state: StorageCall[] } {
   const calls = { feeds: [] as StorageCall[], state: [] as StorageCall[] };
-  const counter = (list: StorageCall[]) => ({ before: (call: StorageCall) => void ((call.op === 'put' || call.op === 'delete') && list.push(call)) });
+  const counter = (list: StorageCall[]) => ({
+    before: (call: StorageCall) => void ((call.op === 'put' || call.op === 'delete') && list.push(call)),
+  });
   site.feeds = intercept(site.feedsStore, counter(calls.feeds));
   site.state = intercept(site.stateStore, counter(calls.state));
   return calls;
@@ -44,7 +46,10 @@ describe('regenerate', () => {
     expect(titles(tree, 'tags/zig/feed.json')).toEqual(['Delta']);
     expect(report.posts).toMatchObject({ read: 1, published: 1, skipped: [], rejected: [] });
     expect(report.feeds.written).toEqual(
-      ['', 'categories/news/', 'tags/zig/'].flatMap((dir) => ['atom.xml', 'feed.json', 'rss.xml'].map((file) => dir + file)).concat(['feeds.opml', 'index.html']).sort(),
+      ['', 'categories/news/', 'tags/zig/']
+        .flatMap((dir) => ['atom.xml', 'feed.json', 'rss.xml'].map((file) => dir + file))
+        .concat(['feeds.opml', 'index.html'])
+        .sort(),
     );
     expect(report.failed).toEqual([]);
     expect(tree).toEqual(await site.freshTree());
@@ -223,7 +228,12 @@ describe('regenerate', () => {
 
   it('unpublishes an expired post through the schedule', async () => {
     const site = await builtSite();
-    await site.write('posts/x.md', { title: 'Expiring', date: '2025-05-10T00:00:00Z', expiryDate: '2025-06-05T00:00:00Z', tags: ['short'] });
+    await site.write('posts/x.md', {
+      title: 'Expiring',
+      date: '2025-05-10T00:00:00Z',
+      expiryDate: '2025-06-05T00:00:00Z',
+      tags: ['short'],
+    });
     await site.regenerate(['posts/x.md']);
     expect(titles(await site.feedTree(), 'tags/short/feed.json')).toEqual(['Expiring']);
     site.clock = new Date('2025-06-06T00:00:00Z');
@@ -248,7 +258,9 @@ describe('regenerate', () => {
     const site = await builtSite();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const rebuilding = site.rebuild({ content: intercept(site.content, { before: async (call) => void (call.op === 'list' && (await gate)) }) });
+    const rebuilding = site.rebuild({
+      content: intercept(site.content, { before: async (call) => void (call.op === 'list' && (await gate)) }),
+    });
     await new Promise((resolve) => setTimeout(resolve, 10));
     await site.write('posts/d.md', { title: 'Delta', date: '2025-05-04T10:00:00Z' });
     const report = await site.regenerate(['posts/d.md']);
@@ -288,7 +300,14 @@ describe('regenerate', () => {
   it('keeps the places of a run the rebuild overwrote mid-way, so the run’s retry still clears them', async () => {
     const site = await builtSite();
     await site.write('posts/a.md', { title: 'Alpha', date: '2025-05-01T10:00:00Z', categories: ['News'], tags: ['zig'] });
-    const [runAtRecord, runMayCommit, runAtList, runMayList, rebuildAtRecord, rebuildMayWrite] = [step(), step(), step(), step(), step(), step()];
+    const [runAtRecord, runMayCommit, runAtList, runMayList, rebuildAtRecord, rebuildMayWrite] = [
+      step(),
+      step(),
+      step(),
+      step(),
+      step(),
+      step(),
+    ];
     const record = 'records/posts/a.md.json';
     const forRun = intercept(site.stateStore, {
       before: async (call) => {
@@ -356,7 +375,12 @@ describe('regenerate with a larger batch', () => {
     for (let i = 0; i < 600; i++) {
       const key = `posts/burst-${i}.md`;
       keys.push(key);
-      await site.write(key, { title: `Burst ${i}`, date: new Date(Date.UTC(2025, 4, 1, 0, i)).toISOString(), tags: [`t${i % 7}`], categories: [`c${i % 3}`] });
+      await site.write(key, {
+        title: `Burst ${i}`,
+        date: new Date(Date.UTC(2025, 4, 1, 0, i)).toISOString(),
+        tags: [`t${i % 7}`],
+        categories: [`c${i % 3}`],
+      });
     }
     await site.regenerate(keys);
     for (let i = 0; i < 600; i += 6) await site.remove(`posts/burst-${i}.md`);

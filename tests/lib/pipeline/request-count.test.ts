@@ -11,14 +11,23 @@ import { testSite } from '../../support/site-content.ts';
 type Counts = Record<string, number>;
 
 function counted(storage: Storage, name: string, counts: Counts): Storage {
-  return intercept(storage, { before: (call) => void (counts[`${name} ${call.op}`] = (counts[`${name} ${call.op}`] ?? 0) + 1) });
+  return intercept(storage, {
+    before: (call) => {
+      counts[`${name} ${call.op}`] = (counts[`${name} ${call.op}`] ?? 0) + 1;
+    },
+  });
 }
 
 async function requestsAt(size: number): Promise<Record<string, Counts>> {
   const site = new SiteHarness(testSite({ itemsPerFeed: 5 }));
   for (let i = 0; i < size; i++) {
     // The same pattern of terms at both sizes, so every feed's newest items are alike.
-    await site.write(`posts/${i}.md`, { title: `Post ${i}`, date: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(), categories: [`c${i % 3}`], tags: [`t${i % 10}`] });
+    await site.write(`posts/${i}.md`, {
+      title: `Post ${i}`,
+      date: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(),
+      categories: [`c${i % 3}`],
+      tags: [`t${i % 10}`],
+    });
   }
   await site.rebuild();
   const result: Record<string, Counts> = {};

@@ -49,22 +49,31 @@ describe('rejected input, each with the file and the reason', () => {
   });
 
   it('rejects a binary file', () => {
-    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000a49444154789c6300010000050001', 'hex');
+    const png = Buffer.from(
+      '89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000a49444154789c6300010000050001',
+      'hex',
+    );
     expect(rejected(parsePost('posts/photo.md', png, site))).toBe('posts/photo.md: binary file (contains NUL bytes), not a Markdown post');
   });
 
   it('rejects a Latin-1 file', () => {
     const latin1 = Buffer.from('---\ntitle: "Café crème"\ndate: 2025-01-01\n---\nÀ bientôt\n', 'latin1');
-    expect(rejected(parsePost('posts/latin1.md', latin1, site))).toMatch(/^posts\/latin1\.md: not valid UTF-8 text \(binary, or another encoding such as Latin-1/);
+    expect(rejected(parsePost('posts/latin1.md', latin1, site))).toMatch(
+      /^posts\/latin1\.md: not valid UTF-8 text \(binary, or another encoding such as Latin-1/,
+    );
   });
 
   it('rejects a 50 MB file by size, before reading it', () => {
     const huge = new Uint8Array(50 * 1024 * 1024).fill(0x61);
     const started = performance.now();
-    expect(rejected(parsePost('posts/huge.md', huge, site))).toBe(`posts/huge.md: file is ${50 * 1024 * 1024} bytes, larger than maxPostBytes (${10 * 1024 * 1024})`);
+    expect(rejected(parsePost('posts/huge.md', huge, site))).toBe(
+      `posts/huge.md: file is ${50 * 1024 * 1024} bytes, larger than maxPostBytes (${10 * 1024 * 1024})`,
+    );
     expect(performance.now() - started).toBeLessThan(100);
     // The limit is configurable.
-    expect(rejected(parsePost('posts/small.md', utf8('---\ntitle: T\ndate: 2025-01-01\n---\nbody'), testSite({ maxPostBytes: 10 })))).toMatch(/larger than maxPostBytes \(10\)/);
+    expect(
+      rejected(parsePost('posts/small.md', utf8('---\ntitle: T\ndate: 2025-01-01\n---\nbody'), testSite({ maxPostBytes: 10 }))),
+    ).toMatch(/larger than maxPostBytes \(10\)/);
   });
 
   it('rejects 5,000 tags on one post', () => {
@@ -72,7 +81,9 @@ describe('rejected input, each with the file and the reason', () => {
     const text = `---\ntitle: Tag storm\ndate: 2025-01-01\ntags:\n${tags}\n---\nBody`;
     expect(rejected(parsePost('posts/tags.md', utf8(text), site))).toBe('posts/tags.md: tags: 5000 terms, more than maxTermsPerPost (100)');
     const categories = `---\ntitle: T\ndate: 2025-01-01\ncategories: [${Array.from({ length: 101 }, (_, i) => `c${i}`).join(', ')}]\n---\n`;
-    expect(rejected(parsePost('posts/cats.md', utf8(categories), site))).toBe('posts/cats.md: categories: 101 terms, more than maxTermsPerPost (100)');
+    expect(rejected(parsePost('posts/cats.md', utf8(categories), site))).toBe(
+      'posts/cats.md: categories: 101 terms, more than maxTermsPerPost (100)',
+    );
   });
 });
 
@@ -111,7 +122,7 @@ describe('one bad file costs only itself', () => {
       .filter((name) => name.endsWith('.md'))
       .flatMap((name) => [parsePost(`posts/${name}`, fixture(name), site), parsePost(`posts/good-after-${name}`, good, site)]);
     const statuses = results.map((result) => result.status);
-    expect(statuses.filter((status, i) => i % 2 === 1).every((status) => status === 'post')).toBe(true);
+    expect(statuses.filter((_status, i) => i % 2 === 1).every((status) => status === 'post')).toBe(true);
     expect(statuses.filter((status) => status === 'rejected')).toHaveLength(9);
   });
 });

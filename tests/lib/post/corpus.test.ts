@@ -35,7 +35,9 @@ function summarize(name: string, results: Map<string, ParseResult>) {
     else if (result.status === 'skipped') skipped.push(`${result.key}: ${result.reason}`);
     else rejected.push(result.error.message);
   }
-  console.log(`${name}: ${results.size} files, ${posts.length} posts, ${skipped.length} skipped, ${rejected.length} rejected\n${[...skipped, ...rejected].map((line) => `  ${line}`).join('\n')}`);
+  console.log(
+    `${name}: ${results.size} files, ${posts.length} posts, ${skipped.length} skipped, ${rejected.length} rejected\n${[...skipped, ...rejected].map((line) => `  ${line}`).join('\n')}`,
+  );
   return { posts, skipped, rejected };
 }
 
@@ -46,7 +48,8 @@ function checkPosts(posts: Post[], site: SiteConfig) {
     expect(new Date(post.date).toISOString(), post.key).toBe(post.date);
     expect(post.updated >= post.date, post.key).toBe(true);
     expect(IMAGE_TYPES.has(post.image?.type), post.key).toBe(true);
-    for (const text of [post.title, post.summary ?? '', ...post.authors.map((a) => a.name)]) expect(text, post.key).not.toMatch(XML_INVALID);
+    for (const text of [post.title, post.summary ?? '', ...post.authors.map((a) => a.name)])
+      expect(text, post.key).not.toMatch(XML_INVALID);
     for (const term of [...post.categories, ...post.tags]) {
       expect(term.name, post.key).not.toMatch(XML_INVALID);
       expect(term.slug, post.key).not.toMatch(/[/\\\0-\x1F]|^\.|^$/);
@@ -81,7 +84,14 @@ describe.skipIf(!existsSync(path.join(corpus, 'sofastack')))('sofastack corpus',
     const kata = posts.flatMap((post) => post.tags).filter((tag) => tag.name === 'Kata Containers');
     expect(kata.length).toBeGreaterThan(1);
     expect(new Set(kata.map((tag) => tag.slug))).toEqual(new Set(['kata-containers']));
-    expect(new Set(posts.flatMap((post) => post.tags).filter((tag) => /^service mesh$/i.test(tag.name)).map((tag) => tag.slug))).toEqual(new Set(['service-mesh']));
+    expect(
+      new Set(
+        posts
+          .flatMap((post) => post.tags)
+          .filter((tag) => /^service mesh$/i.test(tag.name))
+          .map((tag) => tag.slug),
+      ),
+    ).toEqual(new Set(['service-mesh']));
     // Mixed zones sort by instant.
     expect(byKey.get('en/blog/hello-sofastack/index.md')?.date).toBe('2018-04-19T10:56:55.000Z');
     expect(posts.every((post) => post.image === undefined || post.image.url.startsWith('https://'))).toBe(true);
@@ -103,7 +113,12 @@ describe.skipIf(!existsSync(path.join(corpus, 'rust-blog')))('rust-blog corpus',
     expect(results.size).toBe(754);
     expect(posts).toHaveLength(750);
     expect(skipped.sort()).toEqual(
-      ['_index.md: section page (_index.md)', 'inside-rust/_index.md: section page (_index.md)', 'releases/_index.md: section page (_index.md)', 'releases/latest.md: no title'].sort(),
+      [
+        '_index.md: section page (_index.md)',
+        'inside-rust/_index.md: section page (_index.md)',
+        'releases/_index.md: section page (_index.md)',
+        'releases/latest.md: no title',
+      ].sort(),
     );
     expect(rejected).toEqual([]);
   });

@@ -21,7 +21,9 @@ describe('splitFrontMatter', () => {
   });
 
   it('reads TOML between +++ lines, with tables and dates', () => {
-    const { format, data, body } = splitFrontMatter('+++\ntitle = "Rust 1.0"\npath = "2014/09/15/Rust-1.0"\n[extra]\nteam = "core"\n+++\nBody');
+    const { format, data, body } = splitFrontMatter(
+      '+++\ntitle = "Rust 1.0"\npath = "2014/09/15/Rust-1.0"\n[extra]\nteam = "core"\n+++\nBody',
+    );
     expect(format).toBe('toml');
     expect(data).toEqual({ title: 'Rust 1.0', path: '2014/09/15/Rust-1.0', extra: { team: 'core' } });
     expect(body).toBe('Body');

@@ -3,7 +3,18 @@ import { compareNewestFirst } from '../../../lib/post/order.ts';
 import type { PostMeta } from '../../../lib/post/types.ts';
 
 function meta(key: string, date: string): PostMeta {
-  return { key, id: `urn:uuid:${key}`, title: key, url: 'https://example.com/', date, updated: date, draft: false, categories: [], tags: [], authors: [] };
+  return {
+    key,
+    id: `urn:uuid:${key}`,
+    title: key,
+    url: 'https://example.com/',
+    date,
+    updated: date,
+    draft: false,
+    categories: [],
+    tags: [],
+    authors: [],
+  };
 }
 
 describe('compareNewestFirst', () => {

@@ -60,13 +60,19 @@ describe('parsePost', () => {
   });
 
   it('reads every date field, in the site zone when zone-less', () => {
-    const p = post('p.md', '---\ntitle: T\ndate: 2025-03-01 10:00\npublishDate: 2025-03-02\nlastmod: 2025-04-01T00:00:00Z\nexpiryDate: 2026-01-01\n---\n');
+    const p = post(
+      'p.md',
+      '---\ntitle: T\ndate: 2025-03-01 10:00\npublishDate: 2025-03-02\nlastmod: 2025-04-01T00:00:00Z\nexpiryDate: 2026-01-01\n---\n',
+    );
     expect(p.date).toBe('2025-03-01T02:00:00.000Z');
     expect(p.publishDate).toBe('2025-03-01T16:00:00.000Z');
     expect(p.updated).toBe('2025-04-01T00:00:00.000Z');
     expect(p.expiryDate).toBe('2025-12-31T16:00:00.000Z');
     // Aliases, case-insensitive keys; publishDate before date is dropped; lastmod never before date.
-    const q = post('q.md', '---\nTitle: T\nDATE: 2025-03-01T00:00:00Z\npubdate: 2025-01-01T00:00:00Z\nupdated: 2024-01-01T00:00:00Z\nunpublishdate: 2030-01-01T00:00:00Z\n---\n');
+    const q = post(
+      'q.md',
+      '---\nTitle: T\nDATE: 2025-03-01T00:00:00Z\npubdate: 2025-01-01T00:00:00Z\nupdated: 2024-01-01T00:00:00Z\nunpublishdate: 2030-01-01T00:00:00Z\n---\n',
+    );
     expect(q.title).toBe('T');
     expect(q.publishDate).toBeUndefined();
     expect(q.updated).toBe(q.date);
@@ -75,7 +81,11 @@ describe('parsePost', () => {
 
   it('takes the date from publishDate, a path, or a file name', () => {
     expect(post('p.md', '---\ntitle: T\npublishDate: 2025-03-01T00:00:00Z\n---\n').date).toBe('2025-03-01T00:00:00.000Z');
-    const rust = post('content/Rust-1.0@0.md', '+++\ntitle = "Rust 1.0"\npath = "2014/09/15/Rust-1.0"\nauthors = ["Niko Matsakis", "Aaron Turon"]\n+++\n', { timeZone: 'UTC' });
+    const rust = post(
+      'content/Rust-1.0@0.md',
+      '+++\ntitle = "Rust 1.0"\npath = "2014/09/15/Rust-1.0"\nauthors = ["Niko Matsakis", "Aaron Turon"]\n+++\n',
+      { timeZone: 'UTC' },
+    );
     expect(rust.date).toBe('2014-09-15T00:00:00.000Z');
     expect(rust.url).toBe('https://example.com/2014/09/15/Rust-1.0/');
     expect(rust.authors).toEqual([{ name: 'Niko Matsakis' }, { name: 'Aaron Turon' }]);
@@ -89,35 +99,52 @@ describe('parsePost', () => {
     expect(post('zh/blog/My Post (1)/index.md', text).url).toBe('https://example.com/zh/blog/My%20Post%20(1)/');
     expect(post('en/news/x/a.b.en.md', text).url).toBe('https://example.com/en/news/x/a.b/');
     expect(post('docs/node.js.md', text).url).toBe('https://example.com/docs/node.js/');
-    expect(post('a/b/c.md', text, { permalink: '/:section/:year/:month/:day/:title/' }).url).toBe('https://example.com/a/2025/01/01/hello-world-again/');
-    expect(post('c.md', text, { permalink: '/:section/:filename/' }).url).toBe('https://example.com/c/');
-    expect(post('a/c.md', '---\ntitle: T\ndate: 2025-01-01\nslug: 自定义 slug\n---\n').url).toBe('https://example.com/a/%E8%87%AA%E5%AE%9A%E4%B9%89%20slug/');
-    expect(post('a/c.md', '---\ntitle: T\ndate: 2025-01-01\nurl: /custom/path.html\n---\n', { baseUrl: 'https://example.com/blog/' }).url).toBe(
-      'https://example.com/blog/custom/path.html',
+    expect(post('a/b/c.md', text, { permalink: '/:section/:year/:month/:day/:title/' }).url).toBe(
+      'https://example.com/a/2025/01/01/hello-world-again/',
     );
+    expect(post('c.md', text, { permalink: '/:section/:filename/' }).url).toBe('https://example.com/c/');
+    expect(post('a/c.md', '---\ntitle: T\ndate: 2025-01-01\nslug: 自定义 slug\n---\n').url).toBe(
+      'https://example.com/a/%E8%87%AA%E5%AE%9A%E4%B9%89%20slug/',
+    );
+    expect(
+      post('a/c.md', '---\ntitle: T\ndate: 2025-01-01\nurl: /custom/path.html\n---\n', { baseUrl: 'https://example.com/blog/' }).url,
+    ).toBe('https://example.com/blog/custom/path.html');
     expect(post('a/c.md', '---\ntitle: T\ndate: 2025-01-01\nurl: https://other.example/x\n---\n').url).toBe('https://other.example/x');
   });
 
   it('reads categories and tags as Hugo does: a string is one term; duplicates by slug collapse', () => {
-    const p = post('p.md', '---\ntitle: T\ndate: 2025-01-01\ncategories: SOFA Weekly, News\ntags: ["Kata\u00a0Containers", "kata containers", " 云原生 ", "", 42]\n---\n');
+    const p = post(
+      'p.md',
+      '---\ntitle: T\ndate: 2025-01-01\ncategories: SOFA Weekly, News\ntags: ["Kata\u00a0Containers", "kata containers", " 云原生 ", "", 42]\n---\n',
+    );
     expect(p.categories).toEqual([{ name: 'SOFA Weekly, News', slug: 'sofa-weekly~2c-news' }]);
     expect(p.tags).toEqual([
       { name: 'Kata Containers', slug: 'kata-containers' },
       { name: '云原生', slug: '云原生' },
       { name: '42', slug: '42' },
     ]);
-    expect(rejection(parsePost('p.md', utf8('---\ntitle: T\ndate: 2025-01-01\ntags: [[a]]\n---\n'), site))).toBe('p.md: tags: expected a string or a list of strings, found a nested list');
+    expect(rejection(parsePost('p.md', utf8('---\ntitle: T\ndate: 2025-01-01\ntags: [[a]]\n---\n'), site))).toBe(
+      'p.md: tags: expected a string or a list of strings, found a nested list',
+    );
   });
 
   it('reads summary, description, lang, draft and authors', () => {
-    const p = post('p.md', '---\ntitle: T\ndate: 2025-01-01\ndescription: "  Desc  "\nlang: [en-GB, fr]\ndraft: "true"\nauthor: "Ada <ada@example.com>"\n---\n');
+    const p = post(
+      'p.md',
+      '---\ntitle: T\ndate: 2025-01-01\ndescription: "  Desc  "\nlang: [en-GB, fr]\ndraft: "true"\nauthor: "Ada <ada@example.com>"\n---\n',
+    );
     expect(p).toMatchObject({ summary: 'Desc', lang: 'en-GB', draft: true, authors: [{ name: 'Ada', email: 'ada@example.com' }] });
-    const q = post('q.md', '---\ntitle: T\ndate: 2025-01-01\nsummary: S\ndescription: D\nlang: "not a language!"\ndraft: false\nauthors: [{name: Bo, twitter: "@bo"}, "", "Cy"]\n---\n');
+    const q = post(
+      'q.md',
+      '---\ntitle: T\ndate: 2025-01-01\nsummary: S\ndescription: D\nlang: "not a language!"\ndraft: false\nauthors: [{name: Bo, twitter: "@bo"}, "", "Cy"]\n---\n',
+    );
     expect(q).toMatchObject({ summary: 'S', draft: false, authors: [{ name: 'Bo' }, { name: 'Cy' }] });
     expect(q.lang).toBeUndefined();
     const sofa = post('p.md', '---\ntitle: T\ndate: 2025-01-01\nauthor: "赵真灵、刘晶"\nauthorlink: "https://github.com/sofastack"\n---\n');
     expect(sofa.authors).toEqual([{ name: '赵真灵、刘晶', url: 'https://github.com/sofastack' }]);
-    expect(post('p.md', '---\ntitle: T\ndate: 2025-01-01\n---\n', { author: undefined }).authors).toEqual([{ name: 'Site Author', email: 'site@example.com' }]);
+    expect(post('p.md', '---\ntitle: T\ndate: 2025-01-01\n---\n', { author: undefined }).authors).toEqual([
+      { name: 'Site Author', email: 'site@example.com' },
+    ]);
   });
 
   it('reads the image with a real MIME type only when the extension tells', () => {
@@ -132,21 +159,35 @@ describe('parsePost', () => {
     // sofastack has covers written as Markdown links: no URI, so no image rather than an invalid feed.
     expect(image('cover: "[https://a.example/x](https://b.example/y.jpg)"')).toBeUndefined();
     expect(image('cover: "a picture.jpg"\nimage: ok.png')).toEqual({ url: 'https://example.com/blog/post/ok.png', type: 'image/png' });
-    expect(image('thumbnail: https://cdn.example/photo.jpg?size=large')).toEqual({ url: 'https://cdn.example/photo.jpg?size=large', type: 'image/jpeg' });
+    expect(image('thumbnail: https://cdn.example/photo.jpg?size=large')).toEqual({
+      url: 'https://cdn.example/photo.jpg?size=large',
+      type: 'image/jpeg',
+    });
     expect(image('thumbnail: https://cdn.example/a.constructor')).toEqual({ url: 'https://cdn.example/a.constructor' });
     expect(image('thumbnail: "javascript:alert(1)"')).toBeUndefined();
     expect(image('thumbnail: "data:image/png;base64,AAAA"')).toBeUndefined();
   });
 
   it('skips section pages and posts without a title', () => {
-    expect(parsePost('_index.md', utf8('---\ntitle: Section\n---\n'), site)).toEqual({ status: 'skipped', key: '_index.md', reason: 'section page (_index.md)' });
+    expect(parsePost('_index.md', utf8('---\ntitle: Section\n---\n'), site)).toEqual({
+      status: 'skipped',
+      key: '_index.md',
+      reason: 'section page (_index.md)',
+    });
     expect(parsePost('zh/blog/_index.zh.md', utf8(''), site).status).toBe('skipped');
-    expect(parsePost('releases/latest.md', utf8('+++\ntemplate = "latest.html"\n+++\n'), site)).toEqual({ status: 'skipped', key: 'releases/latest.md', reason: 'no title' });
+    expect(parsePost('releases/latest.md', utf8('+++\ntemplate = "latest.html"\n+++\n'), site)).toEqual({
+      status: 'skipped',
+      key: 'releases/latest.md',
+      reason: 'no title',
+    });
     expect(parsePost('p.md', utf8('---\ntitle: "  \u0001 "\ndate: nonsense\n---\n'), site).status).toBe('skipped');
   });
 
   it('cleans titles and summaries of control characters while keeping ]]> and markup as text', () => {
-    const p = post('p.md', '---\ntitle: "A\\u0001 <b>bold</b>\\u0085 ]]> &amp;\\ttab"\nsummary: "line\\u000Bone\\nline two ]]>\\uFFFF"\ndate: 2025-01-01\n---\n');
+    const p = post(
+      'p.md',
+      '---\ntitle: "A\\u0001 <b>bold</b>\\u0085 ]]> &amp;\\ttab"\nsummary: "line\\u000Bone\\nline two ]]>\\uFFFF"\ndate: 2025-01-01\n---\n',
+    );
     expect(p.title).toBe('A <b>bold</b> ]]> &amp; tab');
     expect(p.summary).toBe('lineone\nline two ]]>');
   });

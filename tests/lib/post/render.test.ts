@@ -31,7 +31,9 @@ describe('renderBody', () => {
       '<h1>Title</h1>\n<p>Some <em>text</em> -- "quoted" https://example.org</p>\n<p><kbd>Ctrl</kbd></p>\n',
     );
     expect(render('Title\n=====\n\ntext\n\n---\n\nmore')).toBe('<h1>Title</h1>\n<p>text</p>\n<hr />\n<p>more</p>\n');
-    expect(render('<https://example.org/a?b=1&c=2>')).toBe('<p><a href="https://example.org/a?b=1&amp;c=2">https://example.org/a?b=1&amp;c=2</a></p>\n');
+    expect(render('<https://example.org/a?b=1&c=2>')).toBe(
+      '<p><a href="https://example.org/a?b=1&amp;c=2">https://example.org/a?b=1&amp;c=2</a></p>\n',
+    );
   });
 
   it('drops scripts, frames, plug-ins, styles and forms with their content', () => {
@@ -131,7 +133,9 @@ describe('toFeedItem', () => {
 
   it('in summary mode gives only the escaped summary, never the body', () => {
     const summarySite = testSite({ content: 'summary' });
-    expect(toFeedItem(makePost('Secret body', { summary: 'Short & <sweet> "yes"' }), summarySite).html).toBe('<p>Short &amp; &lt;sweet&gt; &quot;yes&quot;</p>');
+    expect(toFeedItem(makePost('Secret body', { summary: 'Short & <sweet> "yes"' }), summarySite).html).toBe(
+      '<p>Short &amp; &lt;sweet&gt; &quot;yes&quot;</p>',
+    );
     expect(toFeedItem(makePost('Secret body'), summarySite).html).toBe('');
   });
 });

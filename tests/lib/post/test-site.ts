@@ -4,7 +4,12 @@ import type { SiteConfig } from '../../../lib/config.ts';
 /** A valid site configuration for post tests; `overrides` are validated like the real file. */
 export function testSite(overrides: Partial<SiteConfig> = {}): SiteConfig {
   return parseConfig(
-    JSON.stringify({ title: 'Test Site', baseUrl: 'https://example.com/', timeZone: 'Asia/Shanghai', author: 'Site Author <site@example.com>' }),
+    JSON.stringify({
+      title: 'Test Site',
+      baseUrl: 'https://example.com/',
+      timeZone: 'Asia/Shanghai',
+      author: 'Site Author <site@example.com>',
+    }),
     'test-site',
     overrides,
   );

@@ -53,7 +53,9 @@ describe('nextChange', () => {
   it('is nothing for drafts, expired posts and posts that expire before they appear', () => {
     expect(nextChange(meta({ draft: true, date: '2099-01-01T00:00:00.000Z' }), at('2025-01-01T00:00:00Z'))).toBeUndefined();
     expect(nextChange(meta({ expiryDate: '2025-01-20T00:00:00.000Z' }), at('2025-02-01T00:00:00Z'))).toBeUndefined();
-    expect(nextChange(meta({ date: '2099-01-01T00:00:00.000Z', expiryDate: '2098-01-01T00:00:00.000Z' }), at('2025-01-01T00:00:00Z'))).toBeUndefined();
+    expect(
+      nextChange(meta({ date: '2099-01-01T00:00:00.000Z', expiryDate: '2098-01-01T00:00:00.000Z' }), at('2025-01-01T00:00:00Z')),
+    ).toBeUndefined();
   });
 
   it('agrees with isPublished just before and at the change', () => {

@@ -41,7 +41,16 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     contentDir = path.join(work, 'content');
     await cp(path.join(repoRoot, 'content'), contentDir, { recursive: true });
     const site = await loadSiteConfig(contentDir);
-    preview = await openPreview({ contentDir, outDir: path.join(work, 'public'), site, port: 0, host: '127.0.0.1', log: (line) => lines.push(line), quietMs: 100, maxWaitMs: 1000 });
+    preview = await openPreview({
+      contentDir,
+      outDir: path.join(work, 'public'),
+      site,
+      port: 0,
+      host: '127.0.0.1',
+      log: (line) => lines.push(line),
+      quietMs: 100,
+      maxWaitMs: 1000,
+    });
   });
   afterAll(async () => {
     await preview?.close();
@@ -68,16 +77,32 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     const secondTag = `/tags/${encodeURIComponent('预览')}/rss.xml`;
 
     await writeFile(file, post(title, 'watch-first'));
-    await eventually(() => fetchText(firstTag), (r) => r.status === 200 && r.body.includes(title), 'the new tag feed');
+    await eventually(
+      () => fetchText(firstTag),
+      (r) => r.status === 200 && r.body.includes(title),
+      'the new tag feed',
+    );
     expect((await fetchText('/rss.xml')).body).toContain(title);
     expect((await fetchText('/')).body).toContain('watch-first');
 
     await writeFile(file, post(title, '预览'));
-    await eventually(() => fetchText(secondTag), (r) => r.status === 200 && r.body.includes(title), 'the edited tag feed');
-    await eventually(() => fetchText(firstTag), (r) => r.status === 404, 'the emptied tag feed to go');
+    await eventually(
+      () => fetchText(secondTag),
+      (r) => r.status === 200 && r.body.includes(title),
+      'the edited tag feed',
+    );
+    await eventually(
+      () => fetchText(firstTag),
+      (r) => r.status === 404,
+      'the emptied tag feed to go',
+    );
 
     await unlink(file);
-    await eventually(() => fetchText(secondTag), (r) => r.status === 404, 'the deleted post’s tag feed to go');
+    await eventually(
+      () => fetchText(secondTag),
+      (r) => r.status === 404,
+      'the deleted post’s tag feed to go',
+    );
     expect((await fetchText('/rss.xml')).body).not.toContain(title);
     expect(lines.some((line) => line.includes('preview-watch-test.md'))).toBe(true);
   });
@@ -89,15 +114,31 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     const title = 'Scheduled preview post';
     const expiring = 'Expiring preview post';
     await writeFile(path.join(contentDir, 'scheduled.md'), `---\ntitle: "${title}"\ndate: ${soon(2500)}\n---\nSoon.\n`);
-    await writeFile(path.join(contentDir, 'expiring.md'), `---\ntitle: "${expiring}"\ndate: 2024-03-01T10:00:00Z\nexpiryDate: ${soon(2520)}\n---\nGoing.\n`);
-    await eventually(() => fetchText('/rss.xml'), (r) => r.body.includes(expiring), 'the expiring post to appear');
+    await writeFile(
+      path.join(contentDir, 'expiring.md'),
+      `---\ntitle: "${expiring}"\ndate: 2024-03-01T10:00:00Z\nexpiryDate: ${soon(2520)}\n---\nGoing.\n`,
+    );
+    await eventually(
+      () => fetchText('/rss.xml'),
+      (r) => r.body.includes(expiring),
+      'the expiring post to appear',
+    );
     expect((await fetchText('/rss.xml')).body).not.toContain(title);
 
-    await eventually(() => fetchText('/rss.xml'), (r) => r.body.includes(title) && !r.body.includes(expiring), 'the schedule to turn', 10_000);
+    await eventually(
+      () => fetchText('/rss.xml'),
+      (r) => r.body.includes(title) && !r.body.includes(expiring),
+      'the schedule to turn',
+      10_000,
+    );
     expect(lines.some((line) => line.includes('scheduled posts due'))).toBe(true);
     await unlink(path.join(contentDir, 'scheduled.md'));
     await unlink(path.join(contentDir, 'expiring.md'));
-    await eventually(() => fetchText('/rss.xml'), (r) => !r.body.includes(title), 'the scheduled post’s removal');
+    await eventually(
+      () => fetchText('/rss.xml'),
+      (r) => !r.body.includes(title),
+      'the scheduled post’s removal',
+    );
     await eventually(sitePosts, (n) => n === before, 'the directory page to count the removal');
   });
 
@@ -108,7 +149,11 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     await mkdir(folder);
     // As fast as a `git checkout` writes them; on a loaded machine that can take seconds, hence maxWait runs.
     const started = Date.now();
-    await Promise.all(Array.from({ length: 500 }, (_, i) => writeFile(path.join(folder, `post-${String(i).padStart(3, '0')}.md`), post(`Burst ${i}`, 'burst'))));
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) =>
+        writeFile(path.join(folder, `post-${String(i).padStart(3, '0')}.md`), post(`Burst ${i}`, 'burst')),
+      ),
+    );
     const writing = Date.now() - started;
     await eventually(sitePosts, (n) => n === before + 500, 'all 500 posts', 30_000);
     const runs = lines.filter((line) => line.startsWith('[')).length - runsBefore;
@@ -117,13 +162,21 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
 
     await rm(folder, { recursive: true });
     await eventually(sitePosts, (n) => n === before, 'the burst posts to go', 30_000);
-    await eventually(() => fetchText('/tags/burst/rss.xml'), (r) => r.status === 404, 'the burst tag feed to go');
+    await eventually(
+      () => fetchText('/tags/burst/rss.xml'),
+      (r) => r.status === 404,
+      'the burst tag feed to go',
+    );
   });
 
   it('names a rejected post in the log and keeps serving', async () => {
     const file = path.join(contentDir, 'broken-preview.md');
     await writeFile(file, '---\ntitle: [unclosed\n---\nbody\n');
-    await eventually(async () => lines.join('\n'), (log) => log.includes('rejected broken-preview.md'), 'the rejection');
+    await eventually(
+      async () => lines.join('\n'),
+      (log) => log.includes('rejected broken-preview.md'),
+      'the rejection',
+    );
     expect((await fetchText('/rss.xml')).status).toBe(200);
     await unlink(file);
   });
@@ -133,7 +186,11 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     const config = JSON.parse(await readFile(configFile, 'utf8')) as { title: string };
     config.title = 'Retitled by the preview test';
     await writeFile(configFile, JSON.stringify(config, null, 2));
-    await eventually(() => fetchText('/rss.xml'), (r) => r.body.includes('Retitled by the preview test'), 'the new title');
+    await eventually(
+      () => fetchText('/rss.xml'),
+      (r) => r.body.includes('Retitled by the preview test'),
+      'the new title',
+    );
     expect(lines.some((line) => line.includes('configuration changed'))).toBe(true);
   });
 
@@ -141,7 +198,11 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     const configFile = path.join(contentDir, 'herald.config.json');
     const before = await readFile(configFile, 'utf8');
     await writeFile(configFile, '{ "title": ');
-    await eventually(async () => lines.join('\n'), (log) => log.includes('configuration not applied'), 'the config error');
+    await eventually(
+      async () => lines.join('\n'),
+      (log) => log.includes('configuration not applied'),
+      'the config error',
+    );
     expect((await fetchText('/rss.xml')).status).toBe(200);
     await writeFile(configFile, before);
   });

@@ -15,7 +15,10 @@ interface Run {
 
 /** `herald serve` as a user starts it, in its own process so that signals reach it as they would from a terminal. */
 function serve(args: string[]): Run {
-  const child = spawn(process.execPath, ['bin/herald.mjs', 'serve', '--content', 'content', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/herald.mjs', 'serve', '--content', 'content', ...args], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));

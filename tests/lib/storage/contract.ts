@@ -142,9 +142,7 @@ export function storageContract(fresh: () => Promise<Storage> | Storage): void {
     const storage = await fresh();
     const { etag } = await storage.put('index/post.json', 'first', { ifNoneMatch: '*' });
     expect(etag).toBe(md5Etag('first'));
-    await expect(storage.put('index/post.json', 'second', { ifNoneMatch: '*' })).rejects.toBeInstanceOf(
-      PreconditionFailedError,
-    );
+    await expect(storage.put('index/post.json', 'second', { ifNoneMatch: '*' })).rejects.toBeInstanceOf(PreconditionFailedError);
     expect(text((await storage.get('index/post.json'))!.body)).toBe('first');
   });
 
@@ -157,9 +155,7 @@ export function storageContract(fresh: () => Promise<Storage> | Storage): void {
     expect((error as PreconditionFailedError).key).toBe('index/feed.json');
     expect(text((await storage.get('index/feed.json'))!.body)).toBe('v2');
     await storage.put('index/feed.json', 'v3', { ifMatch: second.etag });
-    await expect(storage.put('index/none.json', 'x', { ifMatch: first.etag })).rejects.toBeInstanceOf(
-      PreconditionFailedError,
-    );
+    await expect(storage.put('index/none.json', 'x', { ifMatch: first.etag })).rejects.toBeInstanceOf(PreconditionFailedError);
     expect(await storage.get('index/none.json')).toBeNull();
   });
 

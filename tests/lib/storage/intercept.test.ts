@@ -18,11 +18,16 @@ describe('intercept', () => {
     for await (const _ of storage.list('a')) void _;
     await storage.delete('a');
     expect(calls).toEqual([
-      'before put a', 'after put',
-      'before get a', 'after get',
-      'before head a', 'after head',
-      'before list a', 'after list',
-      'before delete a', 'after delete',
+      'before put a',
+      'after put',
+      'before get a',
+      'after get',
+      'before head a',
+      'after head',
+      'before list a',
+      'after list',
+      'before delete a',
+      'after delete',
     ]);
   });
 
@@ -69,7 +74,11 @@ describe('intercept', () => {
 
   it('counts calls by kind', async () => {
     const counts: Record<string, number> = {};
-    const storage = intercept(new MemoryStorage(), { before: (call) => void (counts[call.op] = (counts[call.op] ?? 0) + 1) });
+    const storage = intercept(new MemoryStorage(), {
+      before: (call) => {
+        counts[call.op] = (counts[call.op] ?? 0) + 1;
+      },
+    });
     await storage.head('a');
     await storage.put('a', 'x');
     await storage.put('b', 'x');

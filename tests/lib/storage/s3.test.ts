@@ -14,7 +14,12 @@ import { S3Storage } from '../../../lib/storage/s3/index.ts';
 import { PreconditionFailedError } from '../../../lib/storage/storage.ts';
 
 function s3Error(name: string, status: number): S3ServiceException {
-  return new S3ServiceException({ name, $fault: status >= 500 ? 'server' : 'client', $metadata: { httpStatusCode: status }, message: name });
+  return new S3ServiceException({
+    name,
+    $fault: status >= 500 ? 'server' : 'client',
+    $metadata: { httpStatusCode: status },
+    message: name,
+  });
 }
 
 describe('S3Storage: requests and error mapping (aws-sdk-client-mock)', () => {
@@ -26,12 +31,14 @@ describe('S3Storage: requests and error mapping (aws-sdk-client-mock)', () => {
 
   it('sends content type, cache control, lowercased metadata and conditions, under the prefix', async () => {
     s3.on(PutObjectCommand).resolves({ ETag: '"e"' });
-    expect(await storage().put('rss.xml', 'x', {
-      contentType: 'application/rss+xml; charset=utf-8',
-      cacheControl: 'public, max-age=300',
-      metadata: { SHA256: 'abc' },
-      ifMatch: '"old"',
-    })).toEqual({ etag: '"e"' });
+    expect(
+      await storage().put('rss.xml', 'x', {
+        contentType: 'application/rss+xml; charset=utf-8',
+        cacheControl: 'public, max-age=300',
+        metadata: { SHA256: 'abc' },
+        ifMatch: '"old"',
+      }),
+    ).toEqual({ etag: '"e"' });
     const input = s3.commandCalls(PutObjectCommand)[0]!.args[0].input;
     expect(input).toMatchObject({
       Bucket: 'feeds',
@@ -51,7 +58,9 @@ describe('S3Storage: requests and error mapping (aws-sdk-client-mock)', () => {
     ['NoSuchKey', 404, { ifMatch: '"e"' }],
   ])('maps %s (%i) on a conditional put to PreconditionFailedError', async (name, status, options) => {
     s3.on(PutObjectCommand).rejects(s3Error(name, status));
-    const error = await storage().put('index/a.json', '{}', options).catch((e: unknown) => e);
+    const error = await storage()
+      .put('index/a.json', '{}', options)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PreconditionFailedError);
     expect((error as PreconditionFailedError).key).toBe('index/a.json');
   });
@@ -103,7 +112,7 @@ async function scriptedS3(script: { status: number; code?: string }[]) {
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     request.resume();
     request.on('end', () => {
-      seen.push(`${request.method} ${new URL(request.url!, "http://s3").pathname}`);
+      seen.push(`${request.method} ${new URL(request.url!, 'http://s3').pathname}`);
       const step = script[Math.min(seen.length - 1, script.length - 1)]!;
       if (step.status === 200) {
         response.writeHead(200, { ETag: '"ok"' }).end();
