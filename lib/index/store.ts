@@ -1,3 +1,4 @@
+import { etagOf, toBytes } from '../storage/semantics.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 
 /** A JSON object of the index with the ETag it was read at: the condition for writing it back. */
@@ -16,11 +17,25 @@ export async function readJson<T>(storage: Storage, key: string): Promise<Versio
 /**
  * Writes only over the version that was read (`etag`), or only where nothing exists (`null`): a concurrent
  * writer makes this throw `PreconditionFailedError` instead of being silently overwritten.
+ *
+ * A write whose reply was lost (a reset connection, a timeout) is sent again by the SDK, and that second
+ * request is refused by the first one's success. Taken for a lost race, it sent runs back to re-read and
+ * rewrite forever, and made `regenerate` delete the shards of a manifest that had in fact landed. So a
+ * refusal is checked once: if the object now holds exactly these bytes (its ETag is their MD5, as S3 gives
+ * for a single-part upload), the write held. Equal bytes from another writer are the same state, so
+ * either way the caller's transition is done.
  */
 export async function writeJson(storage: Storage, key: string, value: unknown, over: string | null): Promise<string> {
   const condition = over === null ? { ifNoneMatch: '*' as const } : { ifMatch: over };
-  const { etag } = await storage.put(key, JSON.stringify(value), { contentType: 'application/json', ...condition });
-  return etag;
+  const body = toBytes(JSON.stringify(value));
+  try {
+    return (await storage.put(key, body, { contentType: 'application/json', ...condition })).etag;
+  } catch (error) {
+    if (!(error instanceof PreconditionFailedError)) throw error;
+    const current = await storage.head(key);
+    if (current?.etag === etagOf(body)) return current.etag;
+    throw error;
+  }
 }
 
 /** Lost the same conditional write too often: the caller reports its keys as failed, to be retried later. */

@@ -245,16 +245,9 @@ class Run {
     const update = applyChange(manifest, list.shards, change, randomUUID);
     if (!update) return list;
     await settleAll(update.written.map(({ id, entries }) => writeJson(state, shardKey(feed, id), { entries } satisfies Shard, null)));
-    let etag: string;
-    try {
-      etag = await writeJson(state, manifestKey(feed), update.manifest, list.etag);
-    } catch (error) {
-      // Only a refused write surely left the new shards unreferenced; after any other error the manifest
-      // may have landed, and its shards must stay (a rebuild collects true orphans).
-      if (error instanceof PreconditionFailedError)
-        await Promise.allSettled(update.written.map(({ id }) => state.delete(shardKey(feed, id))));
-      throw error;
-    }
+    // A failed manifest write leaves its new shards: even a refusal may follow a write of ours that landed
+    // (its reply lost) and that another run has since built on. A rebuild collects the true orphans.
+    const etag = await writeJson(state, manifestKey(feed), update.manifest, list.etag);
     // Readers still holding the previous manifest find these gone and start again from the new one.
     await Promise.allSettled(update.obsolete.map((id) => state.delete(shardKey(feed, id))));
     const shards = new Map(update.written.map(({ id, entries }) => [id, entries]));

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { intercept, type StorageCall } from '../../../lib/storage/intercept.ts';
 import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
 import type { PutOptions } from '../../../lib/storage/storage.ts';
+import { resendingLostReplies } from '../../support/lost-reply.ts';
 import { SiteHarness } from '../../support/pipeline-harness.ts';
 import { testSite } from '../../support/site-content.ts';
 
@@ -210,6 +211,31 @@ describe('regenerate', () => {
           expect(await site.feedTree(), `${target} call ${fault} ${when}`).toEqual(expected);
         }
       }
+    }
+  });
+
+  it('takes a write whose reply was lost, and whose resend its own success refused, as done', async () => {
+    const change = async (site: SiteHarness) => {
+      await site.write('posts/a.md', { title: 'Alpha moved', date: '2025-05-06T10:00:00Z', tags: ['zig'] });
+      await site.remove('posts/c.md');
+    };
+    const keys = ['posts/a.md', 'posts/c.md'];
+    const reference = await builtSite();
+    await change(reference);
+    let puts = 0;
+    await reference.regenerate(keys, { state: intercept(reference.stateStore, { before: (call) => void (call.op === 'put' && puts++) }) });
+    expect(puts).toBeGreaterThan(5);
+    for (let lost = 0; lost < puts; lost++) {
+      const site = await builtSite();
+      await change(site);
+      let n = 0;
+      const report = await site.regenerate(keys, { state: resendingLostReplies(site.stateStore, () => n++ === lost) });
+      expect(report.failed, `state put ${lost}`).toEqual([]);
+      expect(await site.feedTree(), `state put ${lost}`).toEqual(await reference.feedTree());
+      // Every list is whole: the next change to the same feeds goes through at once.
+      await site.write('posts/d.md', { title: 'Delta', date: '2025-05-07T10:00:00Z', tags: ['zig', 'go'] });
+      expect((await site.regenerate(['posts/d.md'])).failed, `state put ${lost}`).toEqual([]);
+      expect(await site.feedTree(), `state put ${lost}`).toEqual(await site.freshTree());
     }
   });
 
