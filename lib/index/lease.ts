@@ -1,6 +1,14 @@
+/**
+ * The rebuild lease on the index root. A rebuild holds it while it rewrites the index; incremental runs
+ * that find it held step aside and have their keys retried.
+ *
+ * The lease is short (LEASE_MS) and renewed while its holder works, rather than long enough for any
+ * rebuild: a holder that dies (a Lambda timeout, a crash) blocks incremental runs for at most LEASE_MS,
+ * not for the 15 minutes a rebuild may take. A holder that fails releases it at once.
+ */
 import { randomUUID } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';
-import type { Storage } from '../storage/storage.ts';
+import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { ROOT_KEY } from './layout.ts';
 import { INDEX_FORMAT, LEASE_MS, leaseHeld, siteFingerprint, type Root } from './root.ts';
 import { readJson, retryOnConflict, writeJson } from './store.ts';
@@ -14,27 +22,37 @@ export class IndexBusyError extends Error {
 }
 
 export interface Lease {
+  /** ETag of the root as this holder last wrote it: the condition of its renewals and its release. */
   etag: string;
+  /** Names the holder: a rebuild started on another's behalf takes over the lease that names it. */
+  build: string;
   /** The root before the lease: whether the records in the index were built with the same configuration. */
   previous?: Root;
 }
 
+/** Renewals per lease period: a holder misses two in a row (a slow or failed write) before it can lapse. */
+const RENEWALS_PER_LEASE = 4;
+
+function leasedRoot(build: string, now: Date): Root {
+  return { format: INDEX_FORMAT, site: '', build, lease: { until: new Date(now.getTime() + LEASE_MS).toISOString() } };
+}
+
 /**
  * Takes the index for a rebuild. The root's fingerprint is cleared while it is held, so an index left
- * half-rebuilt (a crash) is never taken for a complete one: the next run rebuilds it again.
+ * half-rebuilt (a crash) is never taken for a complete one: the next run rebuilds it again. `takeOver`
+ * names a lease taken on this rebuild's behalf (`regenerate` reserving it before starting the rebuild
+ * function): that one is not another rebuild's.
  */
-export function acquireLease(state: Storage, now: Date): Promise<Lease> {
+export function acquireLease(state: Storage, now: Date, takeOver?: string): Promise<Lease> {
   return retryOnConflict(async () => {
     const current = await readJson<Root>(state, ROOT_KEY);
-    if (leaseHeld(current?.value, now)) throw new IndexBusyError(current!.value.lease!.until);
-    const root: Root = {
-      format: INDEX_FORMAT,
-      site: '',
-      build: randomUUID(),
-      lease: { until: new Date(now.getTime() + LEASE_MS).toISOString() },
-    };
-    const etag = await writeJson(state, ROOT_KEY, root, current?.etag ?? null);
-    return current ? { etag, previous: current.value } : { etag };
+    const mine = takeOver !== undefined && current?.value.build === takeOver;
+    if (!mine && leaseHeld(current?.value, now)) throw new IndexBusyError(current!.value.lease!.until);
+    const build = randomUUID();
+    const etag = await writeJson(state, ROOT_KEY, leasedRoot(build, now), current?.etag ?? null);
+    // A reservation's root says nothing of the index: the one before it does.
+    const previous = mine ? undefined : current?.value;
+    return previous ? { etag, build, previous } : { etag, build };
   });
 }
 
@@ -42,4 +60,38 @@ export function acquireLease(state: Storage, now: Date): Promise<Lease> {
 export async function releaseLease(state: Storage, lease: Lease, site: SiteConfig | null): Promise<void> {
   const root: Root = { format: INDEX_FORMAT, site: site ? siteFingerprint(site) : '', build: randomUUID() };
   await writeJson(state, ROOT_KEY, root, lease.etag);
+}
+
+/**
+ * Renews `lease` every LEASE_MS / 4 until `stop()`, which waits for a renewal in flight (so a release
+ * that follows is conditional on the last one). A failed renewal is tried again at the next turn; a
+ * refused one means the lease lapsed and another rebuild took the index: renewing stops, and the
+ * holder's release will be refused in turn.
+ */
+export function keepLease(state: Storage, lease: Lease, now: () => Date): { stop(): Promise<void> } {
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let renewing: Promise<void> = Promise.resolve();
+  const schedule = () => {
+    timer = setTimeout(() => {
+      renewing = renew().finally(() => {
+        if (!stopped) schedule();
+      });
+    }, LEASE_MS / RENEWALS_PER_LEASE);
+  };
+  const renew = async () => {
+    try {
+      lease.etag = await writeJson(state, ROOT_KEY, leasedRoot(lease.build, now()), lease.etag);
+    } catch (error) {
+      if (error instanceof PreconditionFailedError) stopped = true;
+    }
+  };
+  schedule();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await renewing;
+    },
+  };
 }

@@ -4,8 +4,11 @@ import type { SiteConfig } from '../config.ts';
 /** Bumped whenever the layout or meaning of the index changes: an index of another format is rebuilt. */
 export const INDEX_FORMAT = 1;
 
-/** How long a rebuild may hold the index before its lease counts as abandoned (a Lambda's longest run). */
-export const LEASE_MS = 15 * 60 * 1000;
+/**
+ * How long a rebuild's lease lasts unless renewed (lib/index/lease.ts): how long incremental runs wait
+ * for a rebuild that died before they take the index back.
+ */
+export const LEASE_MS = 60 * 1000;
 
 /**
  * `index.json`. `site` fingerprints the configuration the index was built with, and is only set by a

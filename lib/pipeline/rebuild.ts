@@ -8,8 +8,8 @@
  * `itemsPerFeed`, and only the posts some feed shows are read again and rendered.
  *
  * The index it leaves is the one `regenerate` maintains, so feeds written by any sequence of
- * incremental runs and by a rebuild of the same content are byte-identical. It holds the index lease
- * while it works (incremental runs step aside and are retried); its index writes are still conditional,
+ * incremental runs and by a rebuild of the same content are byte-identical. It holds the index lease,
+ * renewed while it works (incremental runs step aside and are retried); its index writes are still conditional,
  * and on a conflict it re-reads the ETag and writes its own value, which reflects the content it read.
  */
 import type { SiteConfig } from '../config.ts';
@@ -29,7 +29,7 @@ import {
   SCHEDULE_KEY,
   shardKey,
 } from '../index/layout.ts';
-import { acquireLease, releaseLease } from '../index/lease.ts';
+import { acquireLease, keepLease, releaseLease } from '../index/lease.ts';
 import { isVisible, keepingPending, nextChangeOf, recordOf, type PostRecord } from '../index/records.ts';
 import { isCurrent } from '../index/root.ts';
 import { sortSchedule, type Schedule } from '../index/schedule.ts';
@@ -149,17 +149,24 @@ class Collected {
   }
 }
 
-export async function rebuild(deps: PipelineDeps): Promise<RunReport> {
+export interface RebuildOptions {
+  /** The lease `regenerate` reserved for this rebuild when it started the rebuild function (its `build`). */
+  takeOver?: string;
+}
+
+export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}): Promise<RunReport> {
   const startedAt = performance.now();
   const now = deps.now();
   const report = emptyReport();
   const files = new FileLog();
-  const lease = await acquireLease(deps.state, now);
+  const lease = await acquireLease(deps.state, now, options.takeOver);
+  const kept = keepLease(deps.state, lease, deps.now);
   let completed = false;
   try {
     await new Rebuild(deps, now, report, files, isCurrent(lease.previous, deps.site)).run();
     completed = true;
   } finally {
+    await kept.stop();
     await releaseLease(deps.state, lease, completed ? deps.site : null).catch((error: unknown) => {
       // The lease ran out and another rebuild took the index: it will set the root when it is done.
       if (!(error instanceof PreconditionFailedError)) throw error;
