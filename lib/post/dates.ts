@@ -129,8 +129,11 @@ export function parseDate(value: unknown, timeZone: string): number {
 const LATEST = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 const EARLIEST = -62_167_219_200_000; // 0000-01-01T00:00:00Z
 
+/** Whether the instant's ISO string is `YYYY-MM-DDTHH:mm:ss.sssZ` (false for NaN). */
+const inYears = (ms: number): boolean => ms >= EARLIEST && ms <= LATEST;
+
 function inRange(ms: number): number {
-  if (ms < EARLIEST || ms > LATEST) throw new DateError(`${EXPECTED}, got a date outside the years 0000-9999`);
+  if (!inYears(ms)) throw new DateError(`${EXPECTED}, got a date outside the years 0000-9999`);
   return ms;
 }
 
@@ -212,7 +215,8 @@ function dateOnly(match: RegExpExecArray, timeZone: string): number | undefined 
     { year: Number(match[1]), month: Number(match[2]), day: Number(match[3]), hour: 0, minute: 0, second: 0, millisecond: 0 },
     timeZone,
   );
-  return Number.isNaN(ms) ? undefined : ms;
+  // Year 0000 in a zone east of UTC (or 9999 west of it) is outside what a post date can be.
+  return inYears(ms) ? ms : undefined;
 }
 
 /** Calendar year, month and day of an instant in a zone (for permalinks such as `/:year/:month/`). */
