@@ -6,7 +6,9 @@ import { xmlSafe } from './feeds/xml.ts';
 /**
  * The feed directory (`index.html` at the feeds root): every feed of the site with its subscribe links.
  * A pure function of the site and the feed summaries: no clock, no external resources, so the page is
- * byte-identical across rebuilds and works offline, on localhost and behind the CDN alike.
+ * byte-identical across rebuilds and works offline, on localhost and behind the CDN alike. It shows only
+ * what changes with the set of feeds and their names, never post counts or dates (each feed carries its
+ * own), so an upload to existing feeds leaves the page's bytes, ETag and cached copies alone.
  */
 
 export const FORMAT_LABELS: Record<FeedFormat, string> = { rss: 'RSS', atom: 'Atom', json: 'JSON Feed' };
@@ -24,27 +26,24 @@ export interface OrderedFeeds {
 }
 
 /**
- * Newest first (ISO UTC strings compare as instants); empty feeds last; among equals (a post's tags all
- * share its date) the larger feed first, then the slug in code-point order: a total, locale-free order.
+ * By display name, then slug: a total, locale-free order (NFKC, lower case, code points) that depends only on
+ * the names. Ordering by recency or size would move rows, and rewrite the page, on every upload.
  */
-export function byRecency(a: FeedSummary, b: FeedSummary): number {
-  if (a.newest !== b.newest) {
-    if (a.newest === undefined) return 1;
-    if (b.newest === undefined) return -1;
-    return a.newest < b.newest ? 1 : -1;
-  }
-  if (a.total !== b.total) return b.total - a.total;
+export function byName(a: FeedSummary, b: FeedSummary): number {
+  const ka = filterKey(a);
+  const kb = filterKey(b);
+  if (ka !== kb) return ka < kb ? -1 : 1;
   const sa = a.feed.term?.slug ?? '';
   const sb = b.feed.term?.slug ?? '';
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-/** Splits summaries by kind, each kind sorted by recency. */
+/** Splits summaries by kind, each kind sorted by name. */
 export function orderFeeds(feeds: readonly FeedSummary[]): OrderedFeeds {
   return {
     site: feeds.find((summary) => summary.feed.kind === 'site'),
-    categories: feeds.filter((summary) => summary.feed.kind === 'category').sort(byRecency),
-    tags: feeds.filter((summary) => summary.feed.kind === 'tag').sort(byRecency),
+    categories: feeds.filter((summary) => summary.feed.kind === 'category').sort(byName),
+    tags: feeds.filter((summary) => summary.feed.kind === 'tag').sort(byName),
   };
 }
 
@@ -60,15 +59,6 @@ export function escapeHtml(text: string): string {
   return xmlSafe(text).replace(/[&<>"']/g, (char) => ENTITIES[char]!);
 }
 
-/** The calendar date of an instant in the site's zone, `YYYY-MM-DD`: readable in every language, stable across ICU versions. */
-function calendarDate(iso: string, timeZone: string): string {
-  const parts = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(
-    new Date(iso),
-  );
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  return `${part('year')}-${part('month')}-${part('day')}`;
-}
-
 function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
 }
@@ -78,26 +68,21 @@ function filterKey(summary: FeedSummary): string {
   return (term ? `${term.name} ${term.slug}` : summary.feed.title).normalize('NFKC').toLowerCase();
 }
 
-function row(summary: FeedSummary, site: SiteConfig): string {
+function row(summary: FeedSummary): string {
   const name = summary.feed.term?.name ?? summary.feed.title;
-  // The feed holds only the newest `itemsPerFeed` posts of the term.
-  const size = summary.count < summary.total ? `${summary.count} of ${plural(summary.total, 'post')}` : plural(summary.total, 'post');
-  const when = summary.newest
-    ? `latest <time datetime="${escapeHtml(summary.newest)}">${calendarDate(summary.newest, site.timeZone)}</time>`
-    : 'no posts yet';
   const links = FORMATS.map(
     (format) => `<a href="${escapeHtml(relativeFeedHref(summary, format))}" type="${FORMAT_TYPES[format]}">${FORMAT_LABELS[format]}</a>`,
   ).join('');
-  return `<li data-q="${escapeHtml(filterKey(summary))}"><div class="about"><span class="name">${escapeHtml(name)}</span><span class="meta">${size} · ${when}</span></div><div class="links">${links}</div></li>`;
+  return `<li data-q="${escapeHtml(filterKey(summary))}"><div class="about"><span class="name">${escapeHtml(name)}</span></div><div class="links">${links}</div></li>`;
 }
 
-function section(id: string, heading: string, feeds: FeedSummary[], site: SiteConfig, counted = true): string {
+function section(id: string, heading: string, feeds: FeedSummary[], counted = true): string {
   if (feeds.length === 0) return '';
   return [
     `<section id="${id}" aria-labelledby="${id}-h">`,
     `<h2 id="${id}-h">${heading}${counted ? ` <span class="n">${feeds.length}</span>` : ''}</h2>`,
     `<ul class="feeds">`,
-    ...feeds.map((summary) => row(summary, site)),
+    ...feeds.map(row),
     `</ul>`,
     `<p class="none" hidden>No ${heading.toLowerCase()} match.</p>`,
     `</section>`,
@@ -119,8 +104,6 @@ a{color:var(--accent)}
 .feeds li{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.25rem 1rem;padding:.6rem 0;border-bottom:1px solid var(--line)}
 .about{display:flex;flex-direction:column;min-width:0;flex:1 1 16rem}
 .name{font-weight:600;overflow-wrap:anywhere}
-.meta{color:var(--muted);font-size:.875rem}
-time{white-space:nowrap}
 .links{display:flex;gap:.4rem}
 .links a{display:inline-block;padding:.35rem .7rem;border-radius:999px;background:var(--pill);text-decoration:none;font-size:.875rem;font-weight:600;white-space:nowrap}
 .links a:hover,.links a:focus-visible{text-decoration:underline}
@@ -175,14 +158,14 @@ export function renderDirectory(site: SiteConfig, feeds: readonly FeedSummary[])
     `<p><a href="${escapeHtml(site.baseUrl)}">Website</a> · <a href="feeds.opml" type="text/x-opml">All feeds as OPML</a> (import into a feed reader)</p>`,
     '</header>',
     '<main>',
-    siteFeed ? section('site', 'Whole site', [siteFeed], site, false) : '',
+    siteFeed ? section('site', 'Whole site', [siteFeed], false) : '',
     termCount
       ? `<div class="filter" hidden><label for="filter">Filter ${termCount}</label><input id="filter" type="search" autocomplete="off" spellcheck="false" placeholder="Type part of a name (press / to focus)"></div>`
       : '',
-    section('categories', 'Categories', categories, site),
-    section('tags', 'Tags', tags, site),
+    section('categories', 'Categories', categories),
+    section('tags', 'Tags', tags),
     '</main>',
-    `<footer>Copy a link into your feed reader to subscribe. Dates are in ${escapeHtml(site.timeZone)} time.</footer>`,
+    '<footer>Copy a link into your feed reader to subscribe.</footer>',
     `<script>${SCRIPT}</script>`,
     '</body>',
     '</html>',

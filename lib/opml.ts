@@ -11,7 +11,8 @@ import { escapeAttr, escapeText } from './feeds/xml.ts';
  * and JSON Feed files too would subscribe people to every post three times. Feeds are grouped one level
  * deep (site, categories, tags) because readers map top-level outlines to folders and flatten deeper ones;
  * folder names carry the site title so an import never merges into a reader's existing "Tags" folder.
- * Deterministic: `dateModified` is the newest item's date, never the clock.
+ * Like the directory page, it depends only on the set of feeds and their names: no `dateModified` (the
+ * newest post's date would rewrite it on every upload, and the clock would break byte-identical rebuilds).
  */
 
 function attributes(pairs: [string, string | undefined][]): string {
@@ -47,13 +48,8 @@ function group(text: string, feeds: FeedSummary[], site: SiteConfig): string[] {
 
 export function renderOpml(site: SiteConfig, feeds: readonly FeedSummary[]): string {
   const { site: siteFeed, categories, tags } = orderFeeds(feeds);
-  const newest = feeds.reduce<string | undefined>(
-    (max, { newest: date }) => (date !== undefined && (max === undefined || date > max) ? date : max),
-    undefined,
-  );
   const head = [
     `    <title>${escapeText(`${site.title} feeds`)}</title>`,
-    ...(newest ? [`    <dateModified>${new Date(newest).toUTCString()}</dateModified>`] : []),
     ...(site.author ? [`    <ownerName>${escapeText(site.author.name)}</ownerName>`] : []),
     ...(site.author?.email ? [`    <ownerEmail>${escapeText(site.author.email)}</ownerEmail>`] : []),
     `    <docs>http://opml.org/spec2.opml</docs>`,

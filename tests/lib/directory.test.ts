@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { byRecency, escapeHtml, orderFeeds, renderDirectory } from '../../lib/directory.ts';
+import { byName, escapeHtml, orderFeeds, renderDirectory } from '../../lib/directory.ts';
 import type { FeedSummary } from '../../lib/feeds/types.ts';
 import { siteConfig } from '../support/factories.ts';
 
@@ -71,13 +71,12 @@ describe('renderDirectory', () => {
     expect(head).toContain('href="feeds.opml"');
   });
 
-  it('lists the site first, then categories and tags, newest first, empty feeds last', () => {
+  it('lists the site first, then categories and tags, each by name', () => {
     expect(html.indexOf('id="site"')).toBeLessThan(html.indexOf('id="categories"'));
     expect(html.indexOf('id="categories"')).toBeLessThan(html.indexOf('id="tags"'));
     expect(namesIn(html, 'site')).toEqual(['Herald &lt;Example&gt; &amp; Co']);
     expect(namesIn(html, 'categories')).toEqual(['C#', 'News']);
-    // Popular and R&D share a date: the larger feed comes first.
-    expect(namesIn(html, 'tags')).toEqual(['科技', 'Popular', 'R&amp;D &lt;lab&gt;', 'Old', 'Empty']);
+    expect(namesIn(html, 'tags')).toEqual(['Empty', 'Old', 'Popular', 'R&amp;D &lt;lab&gt;', '科技']);
   });
 
   it('links each format relatively, each path segment percent-encoded', () => {
@@ -96,11 +95,20 @@ describe('renderDirectory', () => {
     expect(html).toContain('<meta name="description" content="Posts about &quot;feeds&quot; &amp; more">');
   });
 
-  it('shows counts and the newest date as a machine-readable instant and a date in the site time zone', () => {
-    // 16:30 UTC is past midnight in Shanghai.
-    expect(html).toContain('20 of 143 posts · latest <time datetime="2025-02-12T16:30:00.000Z">2025-02-13</time>');
-    expect(html).toContain('1 post · latest <time datetime="2024-06-01T00:00:00.000Z">2024-06-01</time>');
-    expect(html).toContain('0 posts · no posts yet');
+  it('shows neither post counts nor dates, so new posts in existing feeds leave its bytes unchanged', () => {
+    expect(html).not.toMatch(/<time|\d posts?\b|latest/);
+    const busier = summaries.map((summary) => ({
+      ...summary,
+      count: Math.min(summary.total + 5, site.itemsPerFeed),
+      total: summary.total + 5,
+      newest: '2026-01-01T00:00:00.000Z',
+    }));
+    expect(renderDirectory(site, busier)).toBe(html);
+    const renamed = summaries.map((summary) =>
+      summary.feed.term?.slug === 'old' ? term('tag', 'Older', 'old', summary.total, summary.newest) : summary,
+    );
+    expect(renderDirectory(site, renamed)).not.toBe(html);
+    expect(renderDirectory(site, summaries.slice(1))).not.toBe(html);
   });
 
   it('offers a filter box, hidden until the script runs, only when there are terms', () => {
@@ -121,17 +129,19 @@ describe('renderDirectory', () => {
   });
 });
 
-describe('orderFeeds and byRecency', () => {
-  it('gives a total order', () => {
+describe('orderFeeds and byName', () => {
+  it('gives a total order by name, case- and width-insensitive, then by slug', () => {
     const { site: first, categories, tags } = orderFeeds(summaries);
     expect(first).toBe(siteSummary);
     expect(categories.map((s) => s.feed.term!.slug)).toEqual(['c#', 'news']);
-    expect(tags.map((s) => s.feed.term!.slug)).toEqual(['科技', 'popular', 'r&d-<lab>', 'old', 'empty']);
-    const a = term('tag', 'A', 'a', 1, '2025-01-01T00:00:00.000Z');
-    const b = term('tag', 'B', 'b', 1, '2025-01-01T00:00:00.000Z');
-    expect(byRecency(a, b)).toBeLessThan(0);
-    expect(byRecency(b, a)).toBeGreaterThan(0);
-    expect(byRecency(a, a)).toBe(0);
+    expect(tags.map((s) => s.feed.term!.slug)).toEqual(['empty', 'old', 'popular', 'r&d-<lab>', '科技']);
+    const a = term('tag', 'ａpple', 'apple', 1);
+    const b = term('tag', 'Banana', 'banana', 9, '2026-01-01T00:00:00.000Z');
+    expect(byName(a, b)).toBeLessThan(0);
+    expect(byName(b, a)).toBeGreaterThan(0);
+    expect(byName(a, a)).toBe(0);
+    const sameName = term('tag', 'ａpple', 'apple-2', 1);
+    expect(byName(a, sameName)).toBeLessThan(0);
   });
 });
 

@@ -33,14 +33,14 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     const response = await fetch(new URL(urlPath, preview.url));
     return { status: response.status, body: await response.text() };
   };
-  /** The site's post count on the directory page: written last in a run, so a settled count means a settled run. */
-  const sitePosts = async () => Number(/<section id="site"[\s\S]*?(\d+) posts?\b/.exec((await fetchText('/')).body)?.[1]);
+  /** The site's post count: items of the site's JSON Feed, which this preview lets hold every post. */
+  const sitePosts = async () => (JSON.parse((await fetchText('/feed.json')).body) as { items: unknown[] }).items.length;
 
   beforeAll(async () => {
     work = await mkdtemp(path.join(os.tmpdir(), 'herald-preview-'));
     contentDir = path.join(work, 'content');
     await cp(path.join(repoRoot, 'content'), contentDir, { recursive: true });
-    const site = await loadSiteConfig(contentDir);
+    const site = { ...(await loadSiteConfig(contentDir)), itemsPerFeed: 10_000 };
     preview = await openPreview({
       contentDir,
       outDir: path.join(work, 'public'),
