@@ -1,12 +1,14 @@
 /**
  * Lambda `regenerate`: S3 notifications (through SQS, or straight from S3) -> the affected feeds.
  * Decodes and coalesces the event, hands the posts' keys to `regenerate`, and reports the SQS messages
- * whose keys failed so only those are retried. A new `herald.config.json` changes every feed: it starts
- * the `rebuild` function when REBUILD_FUNCTION_NAME is set, else rebuilds here.
+ * whose keys failed so only those are retried. A new `herald.config.json` changes every feed, and a missing
+ * index (a first deployment on a full bucket) needs every post: both start the `rebuild` function when
+ * REBUILD_FUNCTION_NAME is set (posts meanwhile are retried later), else rebuild here.
  */
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import { isPostKey } from '../lib/index/layout.ts';
-import { rebuild } from '../lib/pipeline/rebuild.ts';
+import { IndexBusyError } from '../lib/index/lease.ts';
+import { rebuild, requestRebuild } from '../lib/pipeline/rebuild.ts';
 import { emptyReport } from '../lib/pipeline/outputs.ts';
 import { regenerate } from '../lib/pipeline/regenerate.ts';
 import type { RunReport } from '../lib/pipeline/types.ts';
@@ -61,16 +63,18 @@ export function createHandler(options: RuntimeOptions = {}): RegenerateHandler {
         } else {
           if (configMessages) {
             try {
-              await runtime.startRebuild(`${CONFIG_FILE} changed`);
+              await requestRebuild(deps, (lease) => runtime!.startRebuild(`${CONFIG_FILE} changed`, lease));
               rebuildStarted = true;
             } catch (error) {
-              log.error('could not start the rebuild function', { error: errorFields(error) });
+              // A rebuild that holds the index may have read the old configuration: this one comes after it.
+              if (error instanceof IndexBusyError) log.warn('a rebuild holds the index: the configuration change waits for it');
+              else log.error('could not start the rebuild function', { error: errorFields(error) });
               for (const id of configMessages) failed.add(id);
               failures++;
             }
           }
-          // With no posts in the batch there is nothing to regenerate; and with the new configuration the
-          // pipeline would rebuild here what the rebuild function is about to.
+          // With no posts in the batch there is nothing to regenerate; posts find the index reserved for
+          // the rebuild (or being built), and are retried after it.
           report = keys.length > 0 ? await regenerate(deps, keys) : emptyReport();
         }
         for (const { key } of report.failed) for (const id of messagesOf.get(key) ?? []) failed.add(id);

@@ -109,6 +109,13 @@ export interface Stores {
   counts: S3RequestCounts;
 }
 
+/** What `regenerate` sends the rebuild function: the lease it reserved for it, to take over. */
+export interface RebuildEvent {
+  source: 'herald.regenerate';
+  reason: string;
+  lease: string;
+}
+
 export interface AfterRun {
   invalidation: InvalidationResult | null;
   hubPings: number;
@@ -159,8 +166,11 @@ export class Runtime {
     return parseConfig(new TextDecoder().decode(object.body), source, websubHub ? { websubHub } : undefined);
   }
 
+  /** With a rebuild function, a missing or outdated index is built there, not inline within regenerate's timeout. */
   deps(stores: Stores, site: SiteConfig): PipelineDeps {
-    return { content: stores.content, feeds: stores.feeds, state: stores.state, site, now: this.now };
+    const deps: PipelineDeps = { content: stores.content, feeds: stores.feeds, state: stores.state, site, now: this.now };
+    if (this.settings.rebuildFunctionName) deps.startRebuild = (lease) => this.startRebuild('the index is missing or outdated', lease);
+    return deps;
   }
 
   /**
@@ -221,11 +231,14 @@ export class Runtime {
     });
   }
 
-  /** Starts the rebuild function without waiting for it (Lambda's asynchronous `Event` invocation). */
-  async startRebuild(reason: string): Promise<void> {
+  /**
+   * Starts the rebuild function without waiting for it (Lambda's asynchronous `Event` invocation); `lease`
+   * names the index lease reserved for it (`RebuildEvent`).
+   */
+  async startRebuild(reason: string, lease: string): Promise<void> {
     const name = this.settings.rebuildFunctionName;
     if (!name) throw new EnvironmentError('REBUILD_FUNCTION_NAME is not set');
-    await invokeAsync(this.s3, this.env, name, { source: 'herald.regenerate', reason });
+    await invokeAsync(this.s3, this.env, name, { source: 'herald.regenerate', reason, lease } satisfies RebuildEvent);
   }
 }
 

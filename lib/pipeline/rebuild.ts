@@ -175,6 +175,21 @@ export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}):
   return finishReport(report, files, startedAt);
 }
 
+/**
+ * Reserves the index for a rebuild and starts it elsewhere (`start`, given the reservation): a missing or outdated index is
+ * handed over once, however many runs find it so (the others find the lease held). If the start fails,
+ * the reservation goes, so the next run tries again. Throws `IndexBusyError` when a rebuild holds the index.
+ */
+export async function requestRebuild(deps: PipelineDeps, start: (build: string) => Promise<void>): Promise<void> {
+  const lease = await acquireLease(deps.state, deps.now());
+  try {
+    await start(lease.build);
+  } catch (error) {
+    await releaseLease(deps.state, lease, null).catch(() => {});
+    throw error;
+  }
+}
+
 class Rebuild {
   readonly #site: SiteConfig;
 

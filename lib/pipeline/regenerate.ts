@@ -42,7 +42,7 @@ import { PreconditionFailedError } from '../storage/storage.ts';
 import { mapLimit, IO_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource, itemOf } from './items.ts';
 import { countPost, directoryFiles, emptyReport, feedDir, feedFiles, FileLog, finishReport, publish, unpublish } from './outputs.ts';
-import { rebuild } from './rebuild.ts';
+import { rebuild, requestRebuild } from './rebuild.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 
 export async function regenerate(deps: PipelineDeps, keys: string[]): Promise<RunReport> {
@@ -53,14 +53,27 @@ export async function regenerate(deps: PipelineDeps, keys: string[]): Promise<Ru
     const root = await readJson<Root>(deps.state, ROOT_KEY);
     if (leaseHeld(root?.value, now)) throw new IndexBusyError(root!.value.lease!.until);
     // No index yet, or one built with another configuration or left half-done: only a rebuild can tell.
-    if (!root || !isCurrent(root.value, deps.site)) return await rebuild(deps);
+    // A large site takes longer than this run may: the rebuild function does it when there is one.
+    if (!root || !isCurrent(root.value, deps.site)) {
+      if (!deps.startRebuild) return await rebuild(deps);
+      await requestRebuild(deps, deps.startRebuild);
+      throw new RebuildStartedError();
+    }
     return await new Run(deps, now, root.etag).execute(requested, startedAt);
   } catch (error) {
     // Nothing could be done for any key (the index root, the schedule or a rebuild failed): retry them all.
     const report = emptyReport();
-    const message = error instanceof IndexBusyError ? `${error.message}: retry later` : (error as Error).message;
+    const message =
+      error instanceof IndexBusyError || error instanceof RebuildStartedError ? `${error.message}: retry later` : (error as Error).message;
     report.failed = requested.map((key) => ({ key, error: message }));
     return finishReport(report, new FileLog(), startedAt);
+  }
+}
+
+class RebuildStartedError extends Error {
+  constructor() {
+    super('the index is missing or outdated: the rebuild function was started to build it');
+    this.name = 'RebuildStartedError';
   }
 }
 

@@ -13,6 +13,12 @@ export interface PipelineDeps {
   site: SiteConfig;
   /** Injected clock: decides which future-dated posts are visible. */
   now: () => Date;
+  /**
+   * Starts a rebuild elsewhere (on AWS the `rebuild` function, which has 15 minutes), for the lease reserved
+   * under `build`. When set, `regenerate` hands it a missing or outdated index instead of rebuilding inline,
+   * and reports its keys for a later retry.
+   */
+  startRebuild?: (build: string) => Promise<void>;
   /** Called while posts are read, for progress bars. */
   onProgress?: (done: number, total: number) => void;
 }

@@ -3,6 +3,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { createHandler as createRebuildHandler } from '../../functions/rebuild.ts';
 import { createHandler } from '../../functions/regenerate.ts';
 import type { RuntimeOptions, StoreRole } from '../../lib/runtime.ts';
 import { intercept } from '../../lib/storage/intercept.ts';
@@ -153,6 +154,47 @@ describe('regenerate handler', () => {
       // The rebuild is the other function's work: nothing was built here.
       expect(await stores.feeds.head('rss.xml')).toBeNull();
       expect(log.at('info').at(-1)?.extra).toMatchObject({ configChanged: true, rebuildStarted: true });
+    } finally {
+      lambda.close();
+    }
+  });
+
+  it('has the rebuild function build a missing index, once, and reports the posts for a later retry', async () => {
+    const payloads: unknown[] = [];
+    const lambda = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        payloads.push(JSON.parse(body));
+        response.statusCode = 202;
+        response.end();
+      });
+    });
+    await new Promise<void>((resolve) => lambda.listen(0, '127.0.0.1', resolve));
+    const env = {
+      ...ENV,
+      REBUILD_FUNCTION_NAME: 'herald-rebuild',
+      AWS_ENDPOINT_URL_LAMBDA: `http://127.0.0.1:${(lambda.address() as AddressInfo).port}`,
+    };
+    process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+    try {
+      // A first deployment on a bucket that already holds posts: no index yet.
+      await stores.content.put('a.md', markdownPost({ title: 'A' }));
+      await stores.content.put('b.md', markdownPost({ title: 'B' }));
+      const handler = handlerWith({ env });
+      const event = sqsEvent(s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/a.md')));
+      for (let delivery = 0; delivery < 3; delivery++) {
+        expect(await handler(event)).toEqual({ batchItemFailures: [{ itemIdentifier: 'm0' }] });
+      }
+      expect(payloads).toEqual([{ source: 'herald.regenerate', reason: 'the index is missing or outdated', lease: expect.any(String) }]);
+      expect(await feed('rss.xml')).toBeNull();
+      // The rebuild function runs with that event: it takes over the reserved lease, and the retry goes through.
+      const rebuildHandler = createRebuildHandler({ env, log: recordingLog(), wrapStorage: (_s3, role) => stores[role] });
+      expect(await rebuildHandler(payloads[0])).toMatchObject({ posts: 2, published: 2 });
+      expect(await handler(event)).toEqual({ batchItemFailures: [] });
+      expect(payloads).toHaveLength(1);
+      expect(await feed('rss.xml')).toContain('<title>B</title>');
     } finally {
       lambda.close();
     }

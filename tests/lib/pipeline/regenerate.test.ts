@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { IndexBusyError } from '../../../lib/index/lease.ts';
+import { rebuild } from '../../../lib/pipeline/rebuild.ts';
 import { intercept, type StorageCall } from '../../../lib/storage/intercept.ts';
 import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
 import type { PutOptions } from '../../../lib/storage/storage.ts';
@@ -278,6 +280,34 @@ describe('regenerate', () => {
     await empty.write('posts/a.md', { title: 'Alpha', date: '2025-05-01T10:00:00Z' });
     await empty.regenerate(['posts/a.md']);
     expect(await empty.feedTree()).toEqual(await empty.freshTree());
+  });
+
+  it('hands a missing index to the rebuild function once, and reports its keys until the rebuild is done', async () => {
+    const site = new SiteHarness();
+    for (const key of ['posts/a.md', 'posts/b.md', 'posts/c.md']) await site.write(key, { title: key, date: '2025-05-01T10:00:00Z' });
+    const started: string[] = [];
+    let refuse = true;
+    const startRebuild = async (build: string) => {
+      started.push(build);
+      if (refuse) throw new Error('Lambda throttled the invocation');
+    };
+    // The start fails: the reservation goes with it, and the next run starts the rebuild again.
+    expect((await site.regenerate(['posts/a.md'], { startRebuild })).failed.map((f) => f.key)).toEqual(['posts/a.md']);
+    refuse = false;
+    for (const key of ['posts/a.md', 'posts/b.md', 'posts/c.md']) {
+      const report = await site.regenerate([key], { startRebuild });
+      expect(report.failed).toEqual([{ key, error: expect.stringMatching(/rebuild.*retry later/) }]);
+      expect(report.posts.read).toBe(0);
+    }
+    expect(started).toHaveLength(2);
+    expect(await site.feedTree()).toEqual({});
+    // Only the rebuild it was reserved for takes the lease over; then the retries go through.
+    await expect(site.rebuild()).rejects.toBeInstanceOf(IndexBusyError);
+    const rebuilt = await rebuild(site.deps(), { takeOver: started[1]! });
+    expect(rebuilt.posts.read).toBe(3);
+    expect((await site.regenerate(['posts/a.md', 'posts/b.md'], { startRebuild })).failed).toEqual([]);
+    expect(started).toHaveLength(2);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
   });
 
   it('steps aside while a rebuild holds the index, so its keys are retried', async () => {
