@@ -1,4 +1,4 @@
-import type { ObjectInfo, PutOptions, Storage } from './storage.ts';
+import type { GetOptions, ListOptions, ObjectInfo, PutOptions, Storage } from './storage.ts';
 
 export type StorageCall =
   | { op: 'get' | 'head' | 'delete'; key: string }
@@ -25,14 +25,14 @@ export function intercept(storage: Storage, interceptor: Interceptor): Storage {
     return result;
   }
   return {
-    get: (key) => around({ op: 'get', key }, () => storage.get(key)),
+    get: ((key: string, options: GetOptions = {}) => around({ op: 'get', key }, () => storage.get(key, options))) as Storage['get'],
     head: (key) => around({ op: 'head', key }, () => storage.head(key)),
     put: (key, body, options = {}) => around({ op: 'put', key, body, options }, () => storage.put(key, body, options)),
     delete: (key) => around({ op: 'delete', key }, () => storage.delete(key)),
-    async *list(prefix = ''): AsyncIterable<ObjectInfo> {
+    async *list(prefix = '', options?: ListOptions): AsyncIterable<ObjectInfo> {
       const call: StorageCall = { op: 'list', prefix };
       await interceptor.before?.(call);
-      yield* storage.list(prefix);
+      yield* storage.list(prefix, options);
       await interceptor.after?.(call);
     },
   };

@@ -3,6 +3,7 @@
  * behaves the same on a bucket: ETags, key order, metadata rules.
  */
 import { createHash } from 'node:crypto';
+import type { PutOptions } from './storage.ts';
 
 const encoder = new TextEncoder();
 
@@ -31,22 +32,39 @@ export class InvalidMetadataError extends Error {
 }
 
 const METADATA_KEY = /^[a-z0-9!#$%&'*+.^_`|~-]+$/;
-const METADATA_VALUE = /^[\x20-\x7e]*$/;
 const METADATA_LIMIT = 2048;
 
 /**
- * User metadata travels as `x-amz-meta-*` HTTP headers: S3 lowercases the names, garbles non-ASCII values
- * and refuses more than 2 KB. Every implementation enforces the same rules so none of them hides a bug.
+ * Printable ASCII. Node refuses to send a header value outside Latin-1 (`http.validateHeaderValue`: a 500 on
+ * every response of `herald serve`), and S3 refuses or garbles anything beyond ASCII: one rule satisfies both.
  */
-export function normalizeMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
+const HEADER_VALUE = /^[\x20-\x7e]*$/;
+
+/** Why `value` cannot travel as an HTTP header value, or null. */
+export function headerValueProblem(value: unknown): string | null {
+  if (typeof value !== 'string') return 'must be a string';
+  return HEADER_VALUE.test(value) ? null : 'must be printable ASCII (an HTTP header value)';
+}
+
+/**
+ * Content type, cache control and user metadata travel as HTTP headers (metadata as `x-amz-meta-*`): S3
+ * lowercases the names, refuses values beyond ASCII and more than 2 KB of metadata. Every implementation
+ * enforces the same rules at `put`, so none of them stores what a bucket, or a server, would fail on later.
+ * Returns the normalized metadata.
+ */
+export function validatePutOptions(options: PutOptions): Record<string, string> {
+  for (const name of ['contentType', 'cacheControl'] as const) {
+    const value = options[name];
+    const problem = value === undefined ? null : headerValueProblem(value);
+    if (problem !== null) throw new InvalidMetadataError(`${name} ${problem}, got ${JSON.stringify(value)}`);
+  }
   const result: Record<string, string> = {};
   let size = 0;
-  for (const [rawKey, value] of Object.entries(metadata ?? {})) {
+  for (const [rawKey, value] of Object.entries(options.metadata ?? {})) {
     const key = rawKey.toLowerCase();
     if (!METADATA_KEY.test(key)) throw new InvalidMetadataError(`metadata name ${JSON.stringify(rawKey)} is not an HTTP token`);
-    if (!METADATA_VALUE.test(value)) {
-      throw new InvalidMetadataError(`metadata ${key} must be printable ASCII, got ${JSON.stringify(value)}`);
-    }
+    const problem = headerValueProblem(value);
+    if (problem !== null) throw new InvalidMetadataError(`metadata ${key} ${problem}, got ${JSON.stringify(value)}`);
     size += key.length + value.length;
     result[key] = value;
   }

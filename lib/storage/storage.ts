@@ -18,6 +18,26 @@ export interface ObjectInfo {
   lastModified?: Date;
 }
 
+export interface GetOptions {
+  /** Larger objects are answered as an `OversizedObject`: their size is checked before any byte is read. */
+  maxBytes?: number;
+}
+
+/** What `get` answers for an object larger than its `maxBytes`: enough to name and track it, never its bytes. */
+export interface OversizedObject {
+  oversized: true;
+  etag: string;
+  size: number;
+}
+
+export interface ListOptions {
+  /**
+   * Told about each name the listing skips because no object can be read under it (a symbolic link loop, a
+   * link leading out of the storage): bad input to report, not a reason to stop.
+   */
+  onUnreadable?: (key: string, reason: string) => void;
+}
+
 export interface PutOptions {
   contentType?: string;
   cacheControl?: string;
@@ -31,6 +51,7 @@ export interface PutOptions {
 export interface Storage {
   /** `null` when the key does not exist. */
   get(key: string): Promise<StoredObject | null>;
+  get(key: string, options: GetOptions): Promise<StoredObject | OversizedObject | null>;
   /** Metadata only; `null` when the key does not exist. */
   head(key: string): Promise<(Omit<StoredObject, 'body'> & { size: number }) | null>;
   /** Returns the new ETag. Throws `PreconditionFailedError` when a condition does not hold. */
@@ -38,7 +59,7 @@ export interface Storage {
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
   /** Every key under `prefix`, in ascending key order. */
-  list(prefix?: string): AsyncIterable<ObjectInfo>;
+  list(prefix?: string, options?: ListOptions): AsyncIterable<ObjectInfo>;
 }
 
 /** A conditional write lost: re-read and retry. S3 answers 412 (or 409 for a concurrent conditional write). */

@@ -1,13 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  closeSync,
+  constants,
   existsSync,
+  fstatSync,
   linkSync,
   mkdirSync,
   openSync,
-  closeSync,
-  fstatSync,
   readFileSync,
+  readSync,
   readdirSync,
+  realpathSync,
   renameSync,
   rmdirSync,
   statSync,
@@ -17,8 +20,17 @@ import {
   type Dirent,
 } from 'node:fs';
 import path from 'node:path';
-import { PreconditionFailedError, type ObjectInfo, type PutOptions, type Storage, type StoredObject } from '../storage.ts';
-import { compareKeys, etagOf, normalizeMetadata, toBytes } from '../semantics.ts';
+import {
+  PreconditionFailedError,
+  type GetOptions,
+  type ListOptions,
+  type ObjectInfo,
+  type OversizedObject,
+  type PutOptions,
+  type Storage,
+  type StoredObject,
+} from '../storage.ts';
+import { compareKeys, etagOf, validatePutOptions, toBytes } from '../semantics.ts';
 
 /** Sidecars and temporary files live in this folder at the root; it is not part of the key space. */
 export const RESERVED_DIR = '.herald';
@@ -54,6 +66,13 @@ type Head = Omit<StoredObject, 'body'> & { size: number };
  *
  * - Keys are checked lexically and never escape `root`: empty, absolute, `.`/`..` or empty segments,
  *   backslashes and NUL are refused with `InvalidKeyError`. Files whose names are no valid key are not listed.
+ * - Only regular files whose real path lies inside the root are objects, as a bucket holds nothing else:
+ *   FIFOs, sockets and devices are never opened in a way that could block (O_NONBLOCK, then fstat), and
+ *   symbolic links may point anywhere inside the root but not out of it (so `ln -s /etc out/etc` serves
+ *   nothing). The listing skips what it cannot read (links out of the root, link loops, FIFOs) and tells
+ *   `onUnreadable` why; it never fails on them.
+ * - The reserved folder is recognized in any case and Unicode form (`.HERALD` is the same folder on a
+ *   case-insensitive file system).
  * - Content type, cache control and metadata go to a sidecar under `.herald/meta/`, which records the
  *   ETag of the bytes it describes: a sidecar that does not match its file (the file was edited by hand,
  *   or a crash fell between the two renames) is ignored rather than believed. Files nobody `put`
@@ -76,24 +95,25 @@ type Head = Omit<StoredObject, 'body'> & { size: number };
 export class FsStorage implements Storage {
   readonly root: string;
   readonly #etags = new Map<string, CachedEtag>();
+  #realRoot: string | undefined;
 
   constructor(root: string) {
     this.root = path.resolve(root);
   }
 
-  async get(key: string): Promise<StoredObject | null> {
+  get(key: string): Promise<StoredObject | null>;
+  get(key: string, options: GetOptions): Promise<StoredObject | OversizedObject | null>;
+  async get(key: string, { maxBytes = Number.POSITIVE_INFINITY }: GetOptions = {}): Promise<StoredObject | OversizedObject | null> {
     const file = this.#file(key);
     if (file === null) return null;
-    let fd: number;
+    const opened = this.#openObject(file);
+    if (opened === null) return null;
+    const { fd, stats } = opened;
     try {
-      fd = openSync(file, 'r');
-    } catch (error) {
-      if (isMissing(error)) return null;
-      throw error;
-    }
-    try {
-      const stats = fstatSync(fd, { bigint: true });
-      if (!stats.isFile()) return null;
+      if (stats.size > maxBytes) {
+        return lazyEtag<OversizedObject>({ oversized: true, etag: '', size: Number(stats.size) }, () => this.#etagOfFile(file, stats));
+      }
+      // Reads as many bytes as fstat counted, even if the file grows meanwhile.
       const body = readFileSync(fd);
       const etag = () => this.#cached(file, stats) ?? this.#remember(file, stats, etagOf(body));
       const sidecar = this.#sidecar(key, etag);
@@ -106,8 +126,8 @@ export class FsStorage implements Storage {
   async head(key: string): Promise<Head | null> {
     const file = this.#file(key);
     if (file === null) return null;
-    const stats = statOrNull(file);
-    if (!stats?.isFile()) return null;
+    const stats = readableStats(file);
+    if (!stats?.isFile() || !this.#inside(file)) return null;
     const etag = () => this.#etagOfFile(file, stats);
     const sidecar = this.#sidecar(key, etag);
     return lazyEtag({ ...describe(sidecar, stats), etag: '', size: Number(stats.size) }, etag);
@@ -115,7 +135,7 @@ export class FsStorage implements Storage {
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
     const file = this.#writableFile(key);
-    const metadata = normalizeMetadata(options.metadata);
+    const metadata = validatePutOptions(options);
     const bytes = toBytes(body);
     const etag = etagOf(bytes);
 
@@ -170,15 +190,19 @@ export class FsStorage implements Storage {
     this.#pruneEmptyFolders(path.dirname(file));
   }
 
-  async *list(prefix = ''): AsyncIterable<ObjectInfo> {
+  async *list(prefix = '', { onUnreadable = () => {} }: ListOptions = {}): AsyncIterable<ObjectInfo> {
     // Start in the deepest folder the prefix names; a prefix that could name no valid key lists nothing.
     const slash = prefix.lastIndexOf('/');
     const folderKey = slash === -1 ? '' : prefix.slice(0, slash);
     if (folderKey !== '' && (keyProblem(folderKey) !== null || isReserved(folderKey))) return;
-    yield* this.#walk(folderKey, prefix);
+    const folder = path.join(this.root, folderKey);
+    const real = realpathOrNull(folder);
+    if (real === null || !this.#inside(folder, real)) return;
+    yield* this.#walk(folderKey, real, prefix, onUnreadable);
   }
 
-  *#walk(folderKey: string, prefix: string): Generator<ObjectInfo> {
+  /** `realFolder` is the real path of the folder, to recognize links back to it or to one of its parents. */
+  *#walk(folderKey: string, realFolder: string, prefix: string, onUnreadable: ListOptions['onUnreadable'] & {}): Generator<ObjectInfo> {
     let entries: Dirent[];
     try {
       entries = readdirSync(path.join(this.root, folderKey), { withFileTypes: true });
@@ -186,25 +210,36 @@ export class FsStorage implements Storage {
       if (isMissing(error)) return;
       throw error;
     }
-    const children: { key: string; folder: boolean; sortKey: string }[] = [];
+    const children: { key: string; folder: string | null; sortKey: string }[] = [];
     for (const entry of entries) {
       const key = folderKey === '' ? entry.name : `${folderKey}/${entry.name}`;
       if (keyProblem(key) !== null || isReserved(key)) continue;
-      let folder = entry.isDirectory();
-      if (entry.isSymbolicLink()) folder = statOrNull(path.join(this.root, key))?.isDirectory() ?? false;
+      let folder = entry.isDirectory() ? path.join(realFolder, entry.name) : null;
+      if (entry.isSymbolicLink()) {
+        const target = this.#linkTarget(key, realFolder);
+        if (typeof target === 'string') {
+          onUnreadable(key, target);
+          continue;
+        }
+        folder = target?.folder ?? null;
+        // A broken link names nothing, as an object deleted since: not bad input.
+        if (target === null) continue;
+      }
       // A folder's keys all start with `name/`, so sorting folders as `name/` yields global key order.
-      const sortKey = folder ? `${key}/` : key;
-      const reachable = folder ? sortKey.startsWith(prefix) || prefix.startsWith(sortKey) : key.startsWith(prefix);
+      const sortKey = folder !== null ? `${key}/` : key;
+      const reachable = folder !== null ? sortKey.startsWith(prefix) || prefix.startsWith(sortKey) : key.startsWith(prefix);
       if (reachable) children.push({ key, folder, sortKey });
     }
     children.sort((a, b) => compareKeys(a.sortKey, b.sortKey));
     for (const child of children) {
-      if (child.folder) {
-        yield* this.#walk(child.key, prefix);
+      if (child.folder !== null) {
+        yield* this.#walk(child.key, child.folder, prefix, onUnreadable);
         continue;
       }
       const file = path.join(this.root, child.key);
-      const stats = statOrNull(file);
+      const stats = readableStats(file);
+      if (stats !== null && !stats.isFile() && !stats.isDirectory())
+        onUnreadable(child.key, 'not a regular file (a FIFO, socket or device)');
       if (!stats?.isFile()) continue;
       const info: ObjectInfo = {
         key: child.key,
@@ -214,6 +249,45 @@ export class FsStorage implements Storage {
       };
       yield lazyEtag(info, () => this.#etagOfFile(file, stats));
     }
+  }
+
+  /**
+   * Where the symbolic link `key` leads: `{ folder }` with the folder's real path, `{ folder: null }` for a
+   * file, `null` when it leads nowhere (broken), or why it cannot be followed.
+   */
+  #linkTarget(key: string, realFolder: string): { folder: string | null } | string | null {
+    const link = path.join(this.root, key);
+    let real: string;
+    try {
+      real = realpathSync.native(link);
+    } catch (error) {
+      if (errorCode(error) === 'ELOOP') return 'symbolic link loop';
+      if (isMissing(error)) return null;
+      throw error;
+    }
+    if (!this.#inside(link, real)) return `symbolic link to ${real}, outside ${this.root}`;
+    const stats = readableStats(real);
+    if (!stats?.isDirectory()) return { folder: null };
+    // Following a link to the folder itself or to one of its parents would list the same files forever.
+    if (realFolder === real || realFolder.startsWith(real + path.sep)) return `symbolic link loop (to ${real}, which contains it)`;
+    return { folder: real };
+  }
+
+  /** Whether `file` (its real path, if already known) lies inside the root once every link is followed. */
+  #inside(file: string, real: string | null = realpathOrNull(file)): boolean {
+    this.#realRoot ??= realpathOrNull(this.root) ?? undefined;
+    const root = this.#realRoot;
+    return root !== undefined && real !== null && (real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep));
+  }
+
+  /** The open file when `file` is a regular file inside the root; `null` for anything else, without blocking. */
+  #openObject(file: string): { fd: number; stats: BigIntStats } | null {
+    const opened = openRegular(file);
+    if (opened !== null && !this.#inside(file)) {
+      closeSync(opened.fd);
+      return null;
+    }
+    return opened;
   }
 
   /** The file for a readable key; `null` for keys inside the reserved folder, which hold no objects. */
@@ -239,12 +313,16 @@ export class FsStorage implements Storage {
     const file = this.#sidecarFile(key);
     // Most files (hand-written posts) have none; a thrown ENOENT costs more than reading a small post.
     if (!existsSync(file)) return null;
+    const opened = openRegular(file);
+    if (opened === null) return null;
     let sidecar: Sidecar;
     try {
-      sidecar = JSON.parse(readFileSync(file, 'utf8')) as Sidecar;
+      sidecar = JSON.parse(readFileSync(opened.fd, 'utf8')) as Sidecar;
     } catch (error) {
-      if (isMissing(error) || error instanceof SyntaxError) return null;
+      if (error instanceof SyntaxError) return null;
       throw error;
+    } finally {
+      closeSync(opened.fd);
     }
     return sidecar.key === key && sidecar.etag === etag() ? sidecar : null;
   }
@@ -291,8 +369,48 @@ export class FsStorage implements Storage {
   }
 
   #etagOfFile(file: string, stats: BigIntStats): string {
-    return this.#cached(file, stats) ?? this.#remember(file, stats, etagOf(readFileSync(file)));
+    return this.#cached(file, stats) ?? this.#remember(file, stats, md5OfFile(file));
   }
+}
+
+const HASH_CHUNK = 1 << 20;
+
+/** The S3 ETag of a file, read a chunk at a time: an oversized post costs no more memory than a small one. */
+function md5OfFile(file: string): string {
+  const opened = openRegular(file);
+  if (opened === null) throw Object.assign(new Error(`${file} is no longer a regular file`), { code: 'ENOENT' });
+  const hash = createHash('md5');
+  const chunk = Buffer.allocUnsafe(HASH_CHUNK);
+  try {
+    for (let read = readSync(opened.fd, chunk); read > 0; read = readSync(opened.fd, chunk)) hash.update(chunk.subarray(0, read));
+  } finally {
+    closeSync(opened.fd);
+  }
+  return `"${hash.digest('hex')}"`;
+}
+
+/**
+ * Opens `file` only if it is a regular file. O_NONBLOCK makes opening a FIFO return at once (a plain open
+ * waits for a writer, for ever, and holds the event loop so that not even Ctrl-C gets through); it changes
+ * nothing for regular files. `null` when missing or not a regular file.
+ */
+function openRegular(file: string): { fd: number; stats: BigIntStats } | null {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    if (isUnreadable(error)) return null;
+    throw error;
+  }
+  try {
+    const stats = fstatSync(fd, { bigint: true });
+    if (stats.isFile()) return { fd, stats };
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  closeSync(fd);
+  return null;
 }
 
 /** What identifies one version of a file without reading it: every write changes the inode or the times. */
@@ -333,8 +451,33 @@ function keyProblem(key: string): string | null {
   return null;
 }
 
+/** In any case and Unicode form: on a case-insensitive file system `.HERALD/meta` is the reserved folder. */
 function isReserved(key: string): boolean {
-  return key === RESERVED_DIR || key.startsWith(`${RESERVED_DIR}/`);
+  return foldName(key.split('/', 1)[0]!) === RESERVED_DIR;
+}
+
+/** A name as case- and normalization-insensitive file systems (APFS, NTFS) compare it, or a stricter form. */
+export function foldName(name: string): string {
+  return name.normalize('NFKC').toUpperCase().toLowerCase();
+}
+
+function realpathOrNull(file: string): string | null {
+  try {
+    return realpathSync.native(file);
+  } catch (error) {
+    if (isUnreadable(error)) return null;
+    throw error;
+  }
+}
+
+/** `stat` for reading: a link loop or a missing file is `null`, as nothing can be read there. */
+function readableStats(file: string): BigIntStats | null {
+  try {
+    return statSync(file, { bigint: true });
+  } catch (error) {
+    if (isUnreadable(error)) return null;
+    throw error;
+  }
 }
 
 function statOrNull(file: string): BigIntStats | null {
@@ -353,6 +496,12 @@ function errorCode(error: unknown): string | undefined {
 function isMissing(error: unknown): boolean {
   const code = errorCode(error);
   return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** Missing, or nothing a read could reach: a link loop, a socket (which open refuses with ENXIO). */
+function isUnreadable(error: unknown): boolean {
+  const code = errorCode(error);
+  return isMissing(error) || code === 'ELOOP' || code === 'ENXIO';
 }
 
 function unlinkQuietly(file: string): void {

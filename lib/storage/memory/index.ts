@@ -1,5 +1,13 @@
-import { PreconditionFailedError, type ObjectInfo, type PutOptions, type Storage, type StoredObject } from '../storage.ts';
-import { compareKeys, etagOf, normalizeMetadata, toBytes } from '../semantics.ts';
+import {
+  PreconditionFailedError,
+  type GetOptions,
+  type ObjectInfo,
+  type OversizedObject,
+  type PutOptions,
+  type Storage,
+  type StoredObject,
+} from '../storage.ts';
+import { compareKeys, etagOf, validatePutOptions, toBytes } from '../semantics.ts';
 
 interface Entry {
   body: Uint8Array;
@@ -18,9 +26,13 @@ interface Entry {
 export class MemoryStorage implements Storage {
   readonly #objects = new Map<string, Entry>();
 
-  async get(key: string): Promise<StoredObject | null> {
+  get(key: string): Promise<StoredObject | null>;
+  get(key: string, options: GetOptions): Promise<StoredObject | OversizedObject | null>;
+  async get(key: string, { maxBytes = Number.POSITIVE_INFINITY }: GetOptions = {}): Promise<StoredObject | OversizedObject | null> {
     const entry = this.#objects.get(key);
-    return entry ? { ...describe(entry), body: entry.body.slice() } : null;
+    if (!entry) return null;
+    const size = entry.body.byteLength;
+    return size > maxBytes ? { oversized: true, etag: entry.etag, size } : { ...describe(entry), body: entry.body.slice() };
   }
 
   async head(key: string): Promise<(Omit<StoredObject, 'body'> & { size: number }) | null> {
@@ -29,7 +41,7 @@ export class MemoryStorage implements Storage {
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
-    const metadata = normalizeMetadata(options.metadata);
+    const metadata = validatePutOptions(options);
     const current = this.#objects.get(key);
     if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(key);
     if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) throw new PreconditionFailedError(key);

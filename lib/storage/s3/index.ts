@@ -6,8 +6,16 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { PreconditionFailedError, type ObjectInfo, type PutOptions, type Storage, type StoredObject } from '../storage.ts';
-import { normalizeMetadata, toBytes } from '../semantics.ts';
+import {
+  PreconditionFailedError,
+  type GetOptions,
+  type ObjectInfo,
+  type OversizedObject,
+  type PutOptions,
+  type Storage,
+  type StoredObject,
+} from '../storage.ts';
+import { validatePutOptions, toBytes } from '../semantics.ts';
 
 export type S3RequestKind = 'get' | 'head' | 'put' | 'delete' | 'list';
 
@@ -52,10 +60,19 @@ export class S3Storage implements Storage {
     return bucketKey.slice(this.prefix.length);
   }
 
-  async get(key: string): Promise<StoredObject | null> {
+  get(key: string): Promise<StoredObject | null>;
+  get(key: string, options: GetOptions): Promise<StoredObject | OversizedObject | null>;
+  async get(key: string, { maxBytes = Number.POSITIVE_INFINITY }: GetOptions = {}): Promise<StoredObject | OversizedObject | null> {
     this.counts.get++;
     try {
       const response = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.prefix + key }));
+      const size = response.ContentLength ?? 0;
+      if (size > maxBytes) {
+        // The headers tell the size before the body arrives: drop the connection rather than download it
+        // (no HeadObject needed first).
+        destroyBody(response.Body);
+        return { oversized: true, etag: response.ETag ?? '', size };
+      }
       return { body: (await response.Body?.transformToByteArray()) ?? new Uint8Array(), ...headersOf(response) };
     } catch (error) {
       if (isMissingObject(error)) return null;
@@ -84,7 +101,7 @@ export class S3Storage implements Storage {
           Body: toBytes(body),
           ContentType: options.contentType,
           CacheControl: options.cacheControl,
-          Metadata: normalizeMetadata(options.metadata),
+          Metadata: validatePutOptions(options),
           IfMatch: options.ifMatch,
           IfNoneMatch: options.ifNoneMatch,
         }),
@@ -122,6 +139,11 @@ export class S3Storage implements Storage {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
   }
+}
+
+/** A response body left unread: in Node it is the socket's stream, which must be destroyed to free it. */
+function destroyBody(body: unknown): void {
+  (body as { destroy?: () => void } | undefined)?.destroy?.();
 }
 
 // Read by shape, not `instanceof`: a bundle may carry its own copy of the SDK's exception classes.

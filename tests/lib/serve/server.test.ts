@@ -241,7 +241,7 @@ describe('createServer', () => {
   it('answers 500, not a crash, when the storage fails', async () => {
     const errors: unknown[] = [];
     const broken = new MemoryStorage();
-    broken.get = () => Promise.reject(new Error('disk on fire'));
+    broken.get = (() => Promise.reject(new Error('disk on fire'))) as MemoryStorage['get'];
     const failing = createServer({ storage: broken, onError: (error) => errors.push(error) });
     const { port: failingPort } = await failing.listen(0, '127.0.0.1');
     try {

@@ -100,6 +100,26 @@ export function storageContract(fresh: () => Promise<Storage> | Storage): void {
     expect(await storage.get('x')).toBeNull();
   });
 
+  it('refuses a content type or cache control that cannot travel as an HTTP header', async () => {
+    const storage = await fresh();
+    await expect(storage.put('x', 'x', { cacheControl: 'max-age=300 — five minutes' })).rejects.toThrow(
+      /cacheControl must be printable ASCII/,
+    );
+    await expect(storage.put('x', 'x', { contentType: 'text/plain\r\nX-Injected: 1' })).rejects.toThrow(InvalidMetadataError);
+    expect(await storage.get('x')).toBeNull();
+  });
+
+  it('answers an object larger than maxBytes with its size and ETag, never its bytes', async () => {
+    const storage = await fresh();
+    const body = 'x'.repeat(1_000);
+    const { etag } = await storage.put('posts/big.md', body);
+    const big = await storage.get('posts/big.md', { maxBytes: 999 });
+    expect(big).toEqual({ oversized: true, etag, size: 1_000 });
+    const fits = await storage.get('posts/big.md', { maxBytes: 1_000 });
+    expect(fits && 'body' in fits && text(fits.body)).toBe(body);
+    expect(await storage.get('posts/none.md', { maxBytes: 1 })).toBeNull();
+  });
+
   it('lists every key under a prefix, recursively, in UTF-8 byte order, with size and ETag', async () => {
     const storage = await fresh();
     // UTF-16 order would put 😀 (U+1F600) before ｚ (U+FF5A); S3's byte order puts it after.

@@ -1,7 +1,21 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FsStorage, InvalidKeyError, RESERVED_DIR } from '../../../lib/storage/fs/index.ts';
 import { PreconditionFailedError } from '../../../lib/storage/storage.ts';
@@ -144,5 +158,121 @@ describe('FsStorage: a folder', () => {
     expect(await keysOf(storage, '../')).toEqual([]);
     expect(await keysOf(storage, `${RESERVED_DIR}/`)).toEqual([]);
     expect(await keysOf(new FsStorage(path.join(tempRoot(), 'never-created')))).toEqual([]);
+  });
+});
+
+/** Runs `body` (an async function body using `FsStorage` and `root`) in a child process: a blocking open cannot hang the test run. */
+function inChild(root: string, body: string): { status: number | null; stdout: string; stderr: string; timedOut: boolean } {
+  const module = pathToFileURL(path.resolve('lib/storage/fs/index.ts')).href;
+  const script = `import { FsStorage } from ${JSON.stringify(module)};\nconst root = ${JSON.stringify(root)};\n(async () => {\n${body}\n})().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });`;
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    encoding: 'utf8',
+    timeout: 20_000,
+  });
+  return {
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+    timedOut: result.error !== undefined || result.signal !== null,
+  };
+}
+
+describe('FsStorage: only regular files inside the folder are objects', () => {
+  it('never blocks on a FIFO named like a post: get, head and list answer at once', () => {
+    const root = tempRoot();
+    mkdirSync(path.join(root, 'posts'));
+    writeFileSync(path.join(root, 'posts/ok.md'), 'ok');
+    execFileSync('mkfifo', [path.join(root, 'posts/pipe.md')]);
+    const child = inChild(
+      root,
+      `const storage = new FsStorage(root);
+       const skipped = [];
+       const keys = [];
+       for await (const info of storage.list('', { onUnreadable: (key, reason) => skipped.push([key, reason]) })) keys.push(info.key);
+       console.log(JSON.stringify({ get: await storage.get('posts/pipe.md'), bounded: await storage.get('posts/pipe.md', { maxBytes: 10 }), head: await storage.head('posts/pipe.md'), keys, skipped }));`,
+    );
+    expect(child.timedOut, 'the FIFO blocked the process').toBe(false);
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({
+      get: null,
+      bounded: null,
+      head: null,
+      keys: ['posts/ok.md'],
+      skipped: [['posts/pipe.md', 'not a regular file (a FIFO, socket or device)']],
+    });
+  }, 30_000);
+
+  it('checks maxBytes against the file size before reading: a sparse 2 GiB file is never read', async () => {
+    const root = tempRoot();
+    const file = path.join(root, 'huge.md');
+    const size = 2 ** 31 + 1;
+    const fd = openSync(file, 'w');
+    ftruncateSync(fd, size);
+    closeSync(fd);
+    const storage = new FsStorage(root);
+    // Reading it whole would fail (Node reads at most 2 GiB into one buffer), so an answer proves it was not read.
+    const object = await storage.get('huge.md', { maxBytes: 10 * 1024 * 1024 });
+    expect(object).toMatchObject({ oversized: true, size });
+    expect(object && 'body' in object).toBe(false);
+  });
+
+  it('skips and names a symbolic link loop, and a link to a folder that contains it, instead of failing the listing', async () => {
+    const root = tempRoot();
+    mkdirSync(path.join(root, 'posts'));
+    writeFileSync(path.join(root, 'posts/ok.md'), 'ok');
+    symlinkSync('b.md', path.join(root, 'posts/a.md'));
+    symlinkSync('a.md', path.join(root, 'posts/b.md'));
+    symlinkSync('.', path.join(root, 'posts/again'));
+    symlinkSync('..', path.join(root, 'posts/up'));
+    const storage = new FsStorage(root);
+    const skipped: string[] = [];
+    const keys: string[] = [];
+    for await (const info of storage.list('', { onUnreadable: (key, reason) => skipped.push(`${key}: ${reason}`) })) keys.push(info.key);
+    expect(keys).toEqual(['posts/ok.md']);
+    expect(skipped).toEqual([
+      'posts/a.md: symbolic link loop',
+      `posts/again: symbolic link loop (to ${realpathSync(path.join(root, 'posts'))}, which contains it)`,
+      'posts/b.md: symbolic link loop',
+      `posts/up: symbolic link loop (to ${realpathSync(root)}, which contains it)`,
+    ]);
+    expect(await storage.get('posts/a.md')).toBeNull();
+    expect(await storage.head('posts/a.md')).toBeNull();
+  });
+
+  it('follows links inside the folder but not out of it, as a bucket holds only its own objects', async () => {
+    const outside = tempRoot();
+    writeFileSync(path.join(outside, 'passwd'), 'root:x:0:0');
+    mkdirSync(path.join(outside, 'etc'));
+    writeFileSync(path.join(outside, 'etc/secret.md'), 'secret');
+    const root = tempRoot();
+    mkdirSync(path.join(root, 'real'));
+    writeFileSync(path.join(root, 'real/post.md'), 'inside');
+    symlinkSync(path.join(root, 'real'), path.join(root, 'alias'));
+    symlinkSync(path.join(root, 'real/post.md'), path.join(root, 'linked.md'));
+    symlinkSync(path.join(outside, 'etc'), path.join(root, 'etc'));
+    symlinkSync(path.join(outside, 'passwd'), path.join(root, 'passwd'));
+    const storage = new FsStorage(root);
+    expect(await read(storage, 'alias/post.md')).toBe('inside');
+    expect(await read(storage, 'linked.md')).toBe('inside');
+    expect(await storage.get('passwd')).toBeNull();
+    expect(await storage.get('etc/secret.md')).toBeNull();
+    expect(await storage.get('etc/secret.md', { maxBytes: 100 })).toBeNull();
+    expect(await storage.head('passwd')).toBeNull();
+    const skipped: string[] = [];
+    const keys: string[] = [];
+    for await (const info of storage.list('', { onUnreadable: (key) => skipped.push(key) })) keys.push(info.key);
+    expect(keys).toEqual(['alias/post.md', 'linked.md', 'real/post.md']);
+    expect(skipped).toEqual(['etc', 'passwd']);
+  });
+
+  it('keeps the reserved folder out of the key space in any case and Unicode form', async () => {
+    const root = tempRoot();
+    const storage = new FsStorage(root);
+    await storage.put('rss.xml', 'x', { metadata: { sha256: 'abc' } });
+    for (const name of ['.HERALD', '.Herald', '．ｈｅｒａｌｄ']) {
+      await expect(storage.put(`${name}/meta/x.json`, '{}')).rejects.toThrow(InvalidKeyError);
+      expect(await storage.get(`${name}/tmp`)).toBeNull();
+      expect(await keysOf(storage, `${name}/`)).toEqual([]);
+    }
   });
 });

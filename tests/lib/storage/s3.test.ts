@@ -9,7 +9,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { S3Storage } from '../../../lib/storage/s3/index.ts';
 import { PreconditionFailedError } from '../../../lib/storage/storage.ts';
 
@@ -82,6 +82,19 @@ describe('S3Storage: requests and error mapping (aws-sdk-client-mock)', () => {
     s3.on(HeadObjectCommand).rejects(s3Error('NotFound', 404));
     expect(await storage().get('a')).toBeNull();
     expect(await storage().head('a')).toBeNull();
+  });
+
+  it('answers an object above maxBytes from the GetObject headers: the body is dropped unread, no HeadObject sent', async () => {
+    const body = { transformToByteArray: vi.fn(), destroy: vi.fn() };
+    s3.on(GetObjectCommand).resolves({ ContentLength: 600 * 1024 * 1024, ETag: '"big"', Body: body as never });
+    expect(await storage().get('posts/big.md', { maxBytes: 10 * 1024 * 1024 })).toEqual({
+      oversized: true,
+      etag: '"big"',
+      size: 600 * 1024 * 1024,
+    });
+    expect(body.transformToByteArray).not.toHaveBeenCalled();
+    expect(body.destroy).toHaveBeenCalledOnce();
+    expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
   });
 
   it('follows continuation tokens and strips the prefix', async () => {
