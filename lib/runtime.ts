@@ -5,6 +5,7 @@
  *   FEEDS_BUCKET, FEEDS_PREFIX (default empty)          what CloudFront serves
  *   STATE_PREFIX (default `_herald/`)                   the index, in the feeds bucket, never served
  *   DISTRIBUTION_ID                                     optional: CloudFront invalidations
+ *   CACHE_CONTROL                                       optional: over the site's `cacheControl` (the stack's TTL)
  *   WEBSUB_HUB                                          optional: rel="hub" in feeds, publish pings
  *   INVALIDATION_WILDCARD_THRESHOLD (default 15)        more changed paths than this: one `/*`
  *   REBUILD_FUNCTION_NAME                               optional: where a config change is sent
@@ -34,6 +35,7 @@ export interface RuntimeSettings {
   feedsPrefix: string;
   statePrefix: string;
   distributionId?: string;
+  cacheControl?: string;
   websubHub?: string;
   wildcardThreshold: number;
   rebuildFunctionName?: string;
@@ -77,6 +79,8 @@ export function readSettings(env: Env = process.env): RuntimeSettings {
     settings.wildcardThreshold = Number(threshold);
   }
   const distributionId = optional(env, 'DISTRIBUTION_ID');
+  const cacheControl = optional(env, 'CACHE_CONTROL');
+  if (cacheControl) settings.cacheControl = cacheControl;
   if (distributionId) settings.distributionId = distributionId;
   const hub = optional(env, 'WEBSUB_HUB');
   if (hub) {
@@ -159,11 +163,11 @@ export class Runtime {
 
   /** The site configuration, read fresh on every run: a warm container must not keep an old one. */
   async loadSite(content: Storage): Promise<SiteConfig> {
-    const { contentBucket, contentPrefix, websubHub } = this.settings;
+    const { contentBucket, contentPrefix, websubHub, cacheControl } = this.settings;
     const source = `s3://${contentBucket}/${contentPrefix}${CONFIG_FILE}`;
     const object = await content.get(CONFIG_FILE);
     if (object === null) throw new EnvironmentError(`${source}: no site configuration (upload ${CONFIG_FILE} first)`);
-    return parseConfig(new TextDecoder().decode(object.body), source, websubHub ? { websubHub } : undefined);
+    return parseConfig(new TextDecoder().decode(object.body), source, { websubHub, cacheControl });
   }
 
   /** With a rebuild function, a missing or outdated index is built there, not inline within regenerate's timeout. */

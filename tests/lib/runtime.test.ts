@@ -1,7 +1,8 @@
 // Needs no external server: the Lambda invoke is checked against an HTTP server of the test's own on 127.0.0.1.
 import { describe, expect, it } from 'vitest';
 import { createS3Client, EnvironmentError } from '../../lib/aws.ts';
-import { invokeAsync, readSettings } from '../../lib/runtime.ts';
+import { CONFIG_FILE, invokeAsync, readSettings, Runtime } from '../../lib/runtime.ts';
+import { MemoryStorage } from '../../lib/storage/memory/index.ts';
 import { startScriptedServer } from '../support/scripted-server.ts';
 
 const base = { CONTENT_BUCKET: 'content', FEEDS_BUCKET: 'feeds' };
@@ -25,6 +26,7 @@ describe('readSettings', () => {
       FEEDS_PREFIX: 'public/',
       STATE_PREFIX: 'index/',
       DISTRIBUTION_ID: 'E123',
+      CACHE_CONTROL: 'public, max-age=60',
       WEBSUB_HUB: 'https://hub.example.org/',
       INVALIDATION_WILDCARD_THRESHOLD: '40',
       REBUILD_FUNCTION_NAME: 'herald-rebuild',
@@ -34,6 +36,7 @@ describe('readSettings', () => {
       feedsPrefix: 'public/',
       statePrefix: 'index/',
       distributionId: 'E123',
+      cacheControl: 'public, max-age=60',
       websubHub: 'https://hub.example.org/',
       wildcardThreshold: 40,
       rebuildFunctionName: 'herald-rebuild',
@@ -51,6 +54,22 @@ describe('readSettings', () => {
   ])('refuses %o naming the variable', (env, message) => {
     expect(() => readSettings(env)).toThrow(EnvironmentError);
     expect(() => readSettings(env)).toThrow(message);
+  });
+});
+
+describe('Runtime.loadSite', () => {
+  const config = JSON.stringify({ title: 'T', baseUrl: 'https://example.com/', cacheControl: 'public, max-age=3600' });
+  const load = async (env: Record<string, string>) => {
+    const content = new MemoryStorage();
+    await content.put(CONFIG_FILE, config);
+    return new Runtime({ env: { ...base, AWS_REGION: 'eu-west-1', ...env } }).loadSite(content);
+  };
+
+  it("writes the stack's CACHE_CONTROL over the site's cacheControl, which applies without it", async () => {
+    expect((await load({ CACHE_CONTROL: 'public, max-age=60, stale-if-error=86400' })).cacheControl).toBe(
+      'public, max-age=60, stale-if-error=86400',
+    );
+    expect((await load({})).cacheControl).toBe('public, max-age=3600');
   });
 });
 
