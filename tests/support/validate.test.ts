@@ -25,7 +25,7 @@ describe('validateFeedFiles', () => {
     ]);
   });
 
-  it('maps jing errors from one batch back to their files', async () => {
+  it('maps RELAX NG errors from one batch back to their files', async () => {
     const files = [
       { path: 'a/atom.xml', body: atom },
       { path: 'b/atom.xml', body: atom.replace(/ {2}<id>[^<]*<\/id>\n/, '') },
@@ -33,13 +33,38 @@ describe('validateFeedFiles', () => {
       { path: 'd/atom.xml', body: atom.replace('<generator>Herald</generator>', '<generator>Herald</generator><bogus/>') },
     ];
     const problems = await validateFeedFiles(files);
-    expect(problems).toEqual([
-      { path: 'b/atom.xml', check: 'atom-schema', message: expect.stringMatching(/^line \d+, column \d+: .*"id"/) },
-      { path: 'd/atom.xml', check: 'atom-schema', message: expect.stringMatching(/bogus/) },
-    ]);
+    expect(new Set(problems.map((p) => `${p.path} ${p.check}`))).toEqual(new Set(['b/atom.xml atom-schema', 'd/atom.xml atom-schema']));
+    expect(problems).toContainEqual({
+      path: 'b/atom.xml',
+      check: 'atom-schema',
+      message: expect.stringMatching(/^line \d+: .*element id, got nothing/),
+    });
+    expect(problems).toContainEqual({ path: 'd/atom.xml', check: 'atom-schema', message: expect.stringMatching(/^line \d+: .*got bogus/) });
   });
 
-  it('applies the schema rules jing skips: an entry needs an author if its feed has none', async () => {
+  it.each([
+    [
+      'an updated that is no date',
+      (body: string) => body.replace('<updated>2025-02-12T13:15:03.000Z</updated>', '<updated>yesterday</updated>'),
+    ],
+    [
+      'a link without href',
+      (body: string) => body.replace('<link rel="alternate" type="text/html" href="https://example.org/"/>', '<link rel="alternate"/>'),
+    ],
+    ['a language tag with an underscore', (body: string) => body.replace('xml:lang="en"', 'xml:lang="en_US"')],
+    [
+      'an atom element where none belongs',
+      (body: string) => body.replace('<generator>Herald</generator>', '<generator>Herald<title>x</title></generator>'),
+    ],
+  ])('reports what only the RELAX NG schema sees: %s', async (_, mutate) => {
+    const body = mutate(atom);
+    expect(body).not.toBe(atom);
+    const problems = await validateFeedFiles([{ path: 'atom.xml', body }]);
+    expect(problems.length).toBeGreaterThan(0);
+    expect(problems.filter((p) => p.check !== 'atom-schema')).toEqual([]);
+  });
+
+  it('applies the schema rules RELAX NG skips: an entry needs an author if its feed has none', async () => {
     const noAuthor = atom.replace(/ {2}<author>[\s\S]*?<\/author>\n/, '');
     expect(await validateFeedFiles([{ path: 'atom.xml', body: noAuthor }])).toEqual([
       { path: 'atom.xml', check: 'atom-rules', message: 'entry 1 has no author and neither has the feed' },
