@@ -1,22 +1,21 @@
 // Parses (and renders) every file of the sofastack and rust-blog corpora in ../shared/corpus: real,
-// messy, hand-written front matter. Skipped when ../shared is absent.
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+// messy, hand-written front matter. Each skips cleanly where it is absent (tests/support/shared-corpus.ts):
+// nothing is read while vitest collects the tests.
+import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../../../lib/config.ts';
 import { parsePost } from '../../../lib/post/parse.ts';
 import { renderBody } from '../../../lib/post/render.ts';
 import type { ParseResult, Post } from '../../../lib/post/types.ts';
+import { corpusDir } from '../../support/shared-corpus.ts';
 import { testSite } from './test-site.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const corpus = path.resolve(repoRoot, '../shared/corpus');
 const XML_INVALID = /[\0-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]/;
 const IMAGE_TYPES = new Set([undefined, 'image/jpeg', 'image/png', 'image/gif', 'image/webp', 'image/avif', 'image/svg+xml']);
 
-function parseAll(name: string, site: SiteConfig): Map<string, ParseResult> {
-  const root = path.join(corpus, name, 'content');
+function parseAll(dir: string, site: SiteConfig): Map<string, ParseResult> {
+  const root = path.join(dir, 'content');
   // Some bundle folders are named like posts (`...index.md/`): only files count.
   const keys = readdirSync(root, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile() && entry.name.endsWith('.md'))
@@ -26,7 +25,7 @@ function parseAll(name: string, site: SiteConfig): Map<string, ParseResult> {
 }
 
 /** Counts and every reason, printed so a run shows what was left out and why. */
-function summarize(name: string, results: Map<string, ParseResult>) {
+function summarize(name: string, results: Map<string, ParseResult>): Corpus {
   const posts: Post[] = [];
   const skipped: string[] = [];
   const rejected: string[] = [];
@@ -38,7 +37,23 @@ function summarize(name: string, results: Map<string, ParseResult>) {
   console.log(
     `${name}: ${results.size} files, ${posts.length} posts, ${skipped.length} skipped, ${rejected.length} rejected\n${[...skipped, ...rejected].map((line) => `  ${line}`).join('\n')}`,
   );
-  return { posts, skipped, rejected };
+  return { results, posts, skipped, rejected };
+}
+
+interface Corpus {
+  results: Map<string, ParseResult>;
+  posts: Post[];
+  skipped: string[];
+  rejected: string[];
+}
+
+/** The corpus parsed once for its describe block, in beforeAll. */
+function parsed(name: 'sofastack' | 'rust-blog', site: SiteConfig): () => Corpus {
+  let corpus: Corpus | undefined;
+  beforeAll(() => {
+    corpus = summarize(name, parseAll(corpusDir(name)!, site));
+  });
+  return () => corpus!;
 }
 
 function checkPosts(posts: Post[], site: SiteConfig) {
@@ -61,12 +76,12 @@ function checkPosts(posts: Post[], site: SiteConfig) {
   }
 }
 
-describe.skipIf(!existsSync(path.join(corpus, 'sofastack')))('sofastack corpus', () => {
+describe.skipIf(!corpusDir('sofastack'))('sofastack corpus', () => {
   const site = testSite({ timeZone: 'Asia/Shanghai' });
-  const results = parseAll('sofastack', site);
-  const { posts, skipped, rejected } = summarize('sofastack', results);
+  const corpus = parsed('sofastack', site);
 
   it('reads every post but the section page and the file without front matter', () => {
+    const { results, posts, skipped, rejected } = corpus();
     expect(results.size).toBe(515);
     expect(posts).toHaveLength(513);
     expect(skipped).toEqual(['zh/blog/_index.md: section page (_index.md)']);
@@ -76,6 +91,7 @@ describe.skipIf(!existsSync(path.join(corpus, 'sofastack')))('sofastack corpus',
   });
 
   it('normalizes terms, dates, covers and bundle URLs', () => {
+    const { posts } = corpus();
     const byKey = new Map(posts.map((post) => [post.key, post]));
     // "--- " closing line and a column-0 continuation of a quoted description.
     expect(byKey.get('zh/blog/service-mesh-api-gateway-in-depth-discussion-of-relationships/index.md')?.title).toBeTruthy();
@@ -100,16 +116,16 @@ describe.skipIf(!existsSync(path.join(corpus, 'sofastack')))('sofastack corpus',
   });
 
   it('renders every body safely', () => {
-    checkPosts(posts, site);
+    checkPosts(corpus().posts, site);
   });
 });
 
-describe.skipIf(!existsSync(path.join(corpus, 'rust-blog')))('rust-blog corpus', () => {
+describe.skipIf(!corpusDir('rust-blog'))('rust-blog corpus', () => {
   const site = testSite({ timeZone: 'UTC' });
-  const results = parseAll('rust-blog', site);
-  const { posts, skipped, rejected } = summarize('rust-blog', results);
+  const corpus = parsed('rust-blog', site);
 
   it('reads every post; section pages and the title-less latest.md are skipped', () => {
+    const { results, posts, skipped, rejected } = corpus();
     expect(results.size).toBe(754);
     expect(posts).toHaveLength(750);
     expect(skipped.sort()).toEqual(
@@ -124,6 +140,7 @@ describe.skipIf(!existsSync(path.join(corpus, 'rust-blog')))('rust-blog corpus',
   });
 
   it('takes dates and canonical URLs from path, authors from the list', () => {
+    const { posts } = corpus();
     const byKey = new Map(posts.map((post) => [post.key, post]));
     const rust1 = posts.find((post) => post.url === 'https://example.com/2014/09/15/Rust-1.0/');
     expect(rust1?.date).toBe('2014-09-15T00:00:00.000Z');
@@ -139,6 +156,6 @@ describe.skipIf(!existsSync(path.join(corpus, 'rust-blog')))('rust-blog corpus',
   });
 
   it('renders every body safely', () => {
-    checkPosts(posts, site);
+    checkPosts(corpus().posts, site);
   });
 });
