@@ -1,21 +1,21 @@
-// Needs Debian's chromium at /usr/bin/chromium (`.ci/run` installs it) driven by playwright-core; skipped with a message without it.
+// Needs Debian's chromium at /usr/bin/chromium (`.ci/run` installs it) driven by playwright-core; skipped with a message
+// without it, except under CI=true (tests/support/needs-program.ts).
 // Builds the example site in content/ with the real pipeline, serves it with the preview server on 127.0.0.1 and checks the
 // feed directory the way a visitor uses it. Screenshots land in test-results/ (gitignored) as artifacts.
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { SaxesParser } from 'saxes';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadSiteConfig } from '../../lib/cli.ts';
 import { rebuild } from '../../lib/pipeline/rebuild.ts';
 import { createServer, type HeraldServer } from '../../lib/serve/server.ts';
 import { FsStorage } from '../../lib/storage/fs/index.ts';
 import { MemoryStorage } from '../../lib/storage/memory/index.ts';
+import { CHROMIUM, describeWith } from '../support/needs-program.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
   '--headless',
   '--no-sandbox',
@@ -28,15 +28,13 @@ const ARGS = [
 ];
 const repoRoot = path.resolve(import.meta.dirname, '../..');
 const artifacts = path.join(repoRoot, 'test-results');
-const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`tests/browser/directory.test.ts skipped: no Chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
 interface Link {
   href: string;
   type: string;
 }
 
-describe.skipIf(!hasChromium)('the feed directory in Chromium', () => {
+describeWith(CHROMIUM)('the feed directory in Chromium', () => {
   let server: HeraldServer;
   let origin: string;
   let profile: string;
@@ -53,7 +51,7 @@ describe.skipIf(!hasChromium)('the feed directory in Chromium', () => {
     const { port } = await server.listen(0, '127.0.0.1');
     origin = `http://127.0.0.1:${port}`;
     profile = await mkdtemp(path.join(os.tmpdir(), 'herald-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: ARGS });
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM.path, headless: true, args: ARGS });
     page = context.pages()[0] ?? (await context.newPage());
     await mkdir(artifacts, { recursive: true });
   });
