@@ -23,9 +23,21 @@ import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { Prefixes } from './prefixes.ts';
 
+/**
+ * The Cache-Control the functions write (`CACHE_CONTROL`) for a freshness window. `max-age` equals the cache
+ * policy's TTLs, and every cache counts the window from the moment the copy left S3 (CloudFront sends `Age`),
+ * so no copy anywhere outlives a write by more than the window. No `stale-while-revalidate`: it would let
+ * CloudFront serve the old bytes past the window; `stale-if-error` only covers an S3 outage.
+ */
+export function cacheControlFor(freshness: Duration): string {
+  return `public, max-age=${freshness.toSeconds()}, stale-if-error=86400`;
+}
+
 export interface CdnProps {
   feeds: Bucket;
   prefixes: Prefixes;
+  /** How long CloudFront keeps a copy before revalidating it against S3's ETag. */
+  freshness: Duration;
   /** Custom domain names; `certificate` must then cover them (ACM, us-east-1). */
   domainNames?: string[];
   certificate?: ICertificate;
@@ -40,14 +52,17 @@ export class Cdn extends Construct {
     super(scope, id);
     const { feeds, prefixes } = props;
 
-    // Cache-Control from the objects wins; these bounds only apply when it is missing or extreme.
+    // Freshness without invalidations: no copy is kept longer than `freshness`, whatever an object's own
+    // Cache-Control says; an expired copy is revalidated with If-None-Match against S3's ETag, which
+    // answers 304 for the many files an upload leaves unchanged. Origin fetches cost S3 GETs ($0.0004 per
+    // 1,000) and are bounded by time, not by uploads; invalidations cost $0.005 per path per upload.
     // No cookies, query strings or headers in the key: every reader shares one cached copy, and
     // CloudFront answers conditional GETs (If-None-Match / If-Modified-Since) from it with 304s.
     const cachePolicy = new CachePolicy(this, 'FeedCache', {
-      comment: 'Herald feeds: honour origin Cache-Control',
+      comment: `Herald feeds: revalidate against S3 after ${props.freshness.toSeconds()} s`,
       minTtl: Duration.seconds(0),
-      defaultTtl: Duration.minutes(5),
-      maxTtl: Duration.days(1),
+      defaultTtl: props.freshness,
+      maxTtl: props.freshness,
       cookieBehavior: CacheCookieBehavior.none(),
       headerBehavior: CacheHeaderBehavior.none(),
       queryStringBehavior: CacheQueryStringBehavior.none(),

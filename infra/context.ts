@@ -22,6 +22,8 @@ export const CONTEXT_KEYS = [
   'alarmTopicArn',
   'rebuildSchedule',
   'websubHub',
+  'freshnessSeconds',
+  'invalidation',
   'logLevel',
   'logRetentionDays',
   'regenerateMemory',
@@ -74,6 +76,12 @@ export function settingsFromContext(get: (key: string) => unknown, allKeys: stri
     if (parsed !== undefined && !allowed.includes(parsed)) throw new ContextError(key, raw(key), `must be one of ${allowed.join(', ')}`);
     return parsed;
   };
+  const flag = (key: ContextKey): boolean | undefined => {
+    const value = raw(key);
+    if (value === undefined || typeof value === 'boolean') return value;
+    if (value === 'true' || value === 'false') return value === 'true';
+    throw new ContextError(key, value, 'must be true or false');
+  };
   const seconds = (key: ContextKey, min: number, max: number) => {
     const n = int(key, min, max);
     return n === undefined ? undefined : Duration.seconds(n);
@@ -116,6 +124,8 @@ export function settingsFromContext(get: (key: string) => unknown, allKeys: stri
     alarmTopicArn: text('alarmTopicArn'),
     rebuildSchedule: schedule === undefined ? undefined : Schedule.expression(schedule),
     websubHub: text('websubHub'),
+    freshness: seconds('freshnessSeconds', 1, 86_400),
+    invalidation: flag('invalidation'),
     logLevel: oneOf('logLevel', LOG_LEVELS, logLevel),
     logRetention: oneOf('logRetentionDays', RETENTION_DAYS, int('logRetentionDays', 1, 10_000)) as RetentionDays | undefined,
     regenerate: size('regenerateMemory', 'regenerateTimeoutSeconds'),

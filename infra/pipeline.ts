@@ -45,6 +45,10 @@ export interface PipelineProps {
   logRetention: RetentionDays;
   logLevel: LogLevel;
   websubHub?: string;
+  /** Cache-Control of every file the functions write (`CACHE_CONTROL`, over the site configuration's). */
+  cacheControl: string;
+  /** CloudFront invalidations after each run (`DISTRIBUTION_ID` and the permission); off, freshness is the TTL. */
+  invalidation: boolean;
 }
 
 /** Receives a DLQ message this many times before giving up on it. */
@@ -96,11 +100,12 @@ export class Pipeline extends Construct {
       FEEDS_BUCKET: feeds.bucketName,
       FEEDS_PREFIX: prefixes.feeds,
       STATE_PREFIX: prefixes.state,
-      DISTRIBUTION_ID: distribution.distributionId,
+      CACHE_CONTROL: props.cacheControl,
       POWERTOOLS_SERVICE_NAME: 'herald',
       POWERTOOLS_LOG_LEVEL: props.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
       ...(props.websubHub ? { WEBSUB_HUB: props.websubHub } : {}),
+      ...(props.invalidation ? { DISTRIBUTION_ID: distribution.distributionId } : {}),
     };
     const makeFunction = (name: 'regenerate' | 'rebuild', size: FunctionSize, description: string, extra = {}) => {
       const id = name === 'regenerate' ? 'Regenerate' : 'Rebuild';
@@ -132,9 +137,10 @@ export class Pipeline extends Construct {
       REBUILD_FUNCTION_NAME: this.rebuild.functionName,
     });
 
-    for (const fn of [this.regenerate, this.rebuild]) grantStores(fn, props);
-    distribution.grantCreateInvalidation(this.regenerate);
-    distribution.grantCreateInvalidation(this.rebuild);
+    for (const fn of [this.regenerate, this.rebuild]) {
+      grantStores(fn, props);
+      if (props.invalidation) distribution.grantCreateInvalidation(fn);
+    }
     // A new herald.config.json changes every feed: regenerate hands that to rebuild (asynchronously).
     this.regenerate.addToRolePolicy(
       new PolicyStatement({ sid: 'StartRebuild', actions: ['lambda:InvokeFunction'], resources: [this.rebuild.functionArn] }),

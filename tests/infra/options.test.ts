@@ -6,7 +6,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { settingsFromContext } from '../../infra/context.ts';
 import { resolvePrefixes, type Prefixes } from '../../infra/prefixes.ts';
-import { roleStatements, synth, type Statement, type Synthesized } from './synth.ts';
+import { asList, roleStatements, synth, type Statement, type Synthesized } from './synth.ts';
 
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
 const TOPIC = 'arn:aws:sns:eu-west-1:123456789012:herald-alarms';
@@ -30,6 +30,8 @@ describe('a customised stack', () => {
       batchingWindow: Duration.seconds(5),
       rebuildSchedule: Schedule.expression('cron(0/15 * * * ? *)'),
       noncurrentVersionDays: 0,
+      freshness: Duration.minutes(5),
+      invalidation: true,
     });
   });
   const resource = (id: string) => s.template.toJSON().Resources[id];
@@ -96,6 +98,37 @@ describe('a customised stack', () => {
     }
   });
 
+  it('keeps copies for the freshness given, and writes it as max-age', () => {
+    s.template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
+      CachePolicyConfig: Match.objectLike({ MinTTL: 0, DefaultTTL: 300, MaxTTL: 300 }),
+    });
+    for (const fn of [s.stack.pipeline.regenerate, s.stack.pipeline.rebuild]) {
+      expect(resource(s.id(fn)).Properties.Environment.Variables.CACHE_CONTROL).toBe('public, max-age=300, stale-if-error=86400');
+    }
+  });
+
+  it('with invalidation, tells both functions the distribution and lets them invalidate it, and nothing else', () => {
+    const distribution = s.id(s.stack.cdn.distribution);
+    for (const fn of [s.stack.pipeline.regenerate, s.stack.pipeline.rebuild]) {
+      expect(resource(s.id(fn)).Properties.Environment.Variables.DISTRIBUTION_ID).toEqual({ Ref: distribution });
+      const invalidations = roleStatements(s.template, s.id(fn.role!)).filter((st) =>
+        asList(st.Action).some((action) => action.startsWith('cloudfront:')),
+      );
+      expect(invalidations).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'cloudfront:CreateInvalidation',
+          Resource: {
+            'Fn::Join': [
+              '',
+              ['arn:', { Ref: 'AWS::Partition' }, ':cloudfront::', { Ref: 'AWS::AccountId' }, ':distribution/', { Ref: distribution }],
+            ],
+          },
+        },
+      ]);
+    }
+  });
+
   it('sizes functions, batches and the queue from the props', () => {
     expect(resource(s.id(s.stack.pipeline.regenerate)).Properties).toMatchObject({ Timeout: 30, MemorySize: 1024 });
     expect(resource(s.id(s.stack.pipeline.rebuild)).Properties).toMatchObject({ Timeout: 900, MemorySize: 3008 });
@@ -149,6 +182,11 @@ describe('prop errors', () => {
   it('refuses a batch size SQS would refuse', () => {
     expect(() => synth({ batchSize: 0 })).toThrow('batchSize 0 must be an integer from 1 to 10000');
   });
+
+  it('refuses a freshness under a second or over a day', () => {
+    expect(() => synth({ freshness: Duration.seconds(0) })).toThrow('freshness 0 s must be from 1 s to 1 day');
+    expect(() => synth({ freshness: Duration.days(2) })).toThrow('freshness 172800 s must be from 1 s to 1 day');
+  });
 });
 
 describe('herald:* context', () => {
@@ -172,6 +210,8 @@ describe('herald:* context', () => {
       'herald:rebuildSchedule': 'rate(30 minutes)',
       'herald:priceClass': 'PriceClass_All',
       'herald:noncurrentVersionDays': 0,
+      'herald:freshnessSeconds': '30',
+      'herald:invalidation': 'true',
     });
     expect(stackName).toBe('Blog');
     expect(props).toMatchObject({
@@ -183,7 +223,11 @@ describe('herald:* context', () => {
       regenerate: { memorySize: 512 },
       priceClass: 'PriceClass_All',
       noncurrentVersionDays: 0,
+      invalidation: true,
     });
+    expect(props.freshness!.toSeconds()).toBe(30);
+    expect(from({ 'herald:invalidation': false }).props.invalidation).toBe(false);
+    expect(from({ 'herald:invalidation': 'false' }).props.invalidation).toBe(false);
     expect(props.rebuild!.timeout!.toSeconds()).toBe(600);
     expect(props.batchingWindow!.toSeconds()).toBe(0);
     expect(props.rebuildSchedule!.expressionString).toBe('rate(30 minutes)');
@@ -199,6 +243,8 @@ describe('herald:* context', () => {
     [{ 'herald:priceClass': 'cheap' }, 'herald:priceClass="cheap": must be one of PriceClass_100'],
     [{ 'herald:domainNames': 3 }, 'herald:domainNames=3: must be a list of names'],
     [{ 'herald:contentPrefix': 7 }, 'herald:contentPrefix=7: must be a string'],
+    [{ 'herald:invalidation': 'yes' }, 'herald:invalidation="yes": must be true or false'],
+    [{ 'herald:freshnessSeconds': '0' }, 'herald:freshnessSeconds="0": must be an integer from 1 to 86400'],
     [{ 'herald:contentprefix': 'posts/' }, 'unknown context herald:contentprefix'],
   ])('%j is refused with a clear error', (context, message) => {
     expect(() => from(context)).toThrow(message);

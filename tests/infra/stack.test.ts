@@ -165,12 +165,12 @@ describe('CloudFront', () => {
     expect(config.Aliases).toBeUndefined();
   });
 
-  it('caches by path alone, honouring Cache-Control within 0 s .. 1 day', () => {
+  it('caches by path alone, and revalidates every copy against S3 after 60 s at most, whatever its Cache-Control', () => {
     t.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: {
         MinTTL: 0,
-        DefaultTTL: 300,
-        MaxTTL: 86_400,
+        DefaultTTL: 60,
+        MaxTTL: 60,
         ParametersInCacheKeyAndForwardedToOrigin: {
           CookiesConfig: { CookieBehavior: 'none' },
           HeadersConfig: { HeaderBehavior: 'none' },
@@ -279,7 +279,8 @@ describe('functions', () => {
     FEEDS_BUCKET: { Ref: ids.feeds },
     FEEDS_PREFIX: '',
     STATE_PREFIX: '_herald/',
-    DISTRIBUTION_ID: { Ref: ids.distribution },
+    // As long as CloudFront's TTL, and no stale-while-revalidate: no cache keeps a copy over 60 s old.
+    CACHE_CONTROL: 'public, max-age=60, stale-if-error=86400',
     POWERTOOLS_SERVICE_NAME: 'herald',
     POWERTOOLS_LOG_LEVEL: 'INFO',
     NODE_OPTIONS: '--enable-source-maps',
@@ -362,10 +363,9 @@ describe('IAM: least privilege, action by action and resource by resource', () =
       Resource: objectsUnder(ids.feeds, '*'),
     },
     { Sid: 'ListFeedsAndIndex', Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(ids.feeds) },
-    { Effect: 'Allow', Action: 'cloudfront:CreateInvalidation', Resource: distributionArn() },
   ];
 
-  it('regenerate: its logs, read posts, write feeds and index, invalidate this distribution, start rebuild, consume the queue', () => {
+  it('regenerate: its logs, read posts, write feeds and index, start rebuild, consume the queue; no invalidation', () => {
     expect(roleStatements(t, s.id(stack.pipeline.regenerate.role!))).toEqual([
       ...common('regenerate'),
       { Sid: 'StartRebuild', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(ids.rebuild) },
@@ -375,6 +375,14 @@ describe('IAM: least privilege, action by action and resource by resource', () =
         Resource: arnOf(ids.queue),
       },
     ]);
+  });
+
+  it('grants no CloudFront action at all while invalidation is not enabled', () => {
+    const policies = Object.values(t.findResources('AWS::IAM::Policy'));
+    const actions = policies.flatMap((policy) =>
+      (policy.Properties.PolicyDocument.Statement as Statement[]).flatMap((st) => asList(st.Action)),
+    );
+    expect(actions.filter((action) => action.startsWith('cloudfront:'))).toEqual([]);
   });
 
   it('rebuild: the same stores, nothing else', () => {
