@@ -1,9 +1,9 @@
 import type { SiteConfig } from '../config.ts';
 import type { PostRecord } from '../index/records.ts';
-import { parsePost } from '../post/parse.ts';
 import { toFeedItem } from '../post/render.ts';
 import type { FeedItem, Post } from '../post/types.ts';
 import type { Storage } from '../storage/storage.ts';
+import { readSource } from './source.ts';
 
 /**
  * A post's feed item. Items always go through JSON, whether they were stored in a record or rendered
@@ -19,8 +19,7 @@ export function itemOf(post: Post, site: SiteConfig): FeedItem {
  * or went away since): its own event is on its way and will render the feeds again.
  */
 export async function itemFromSource(content: Storage, record: PostRecord, site: SiteConfig): Promise<FeedItem | null> {
-  const object = await content.get(record.key);
-  if (!object || object.etag !== record.source) return null;
-  const parsed = parsePost(record.key, object.body, site);
-  return parsed.status === 'post' ? itemOf(parsed.post, site) : null;
+  const source = await readSource(content, record.key, site);
+  if (!source || source.etag !== record.source) return null;
+  return source.parsed.status === 'post' ? itemOf(source.parsed.post, site) : null;
 }

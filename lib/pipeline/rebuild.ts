@@ -35,11 +35,11 @@ import { isCurrent } from '../index/root.ts';
 import { sortSchedule, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
 import { retryOnConflict, writeJson } from '../index/store.ts';
-import { parsePost } from '../post/parse.ts';
-import type { FeedItem } from '../post/types.ts';
+import { PostError, type FeedItem } from '../post/types.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource } from './items.ts';
+import { readSource } from './source.ts';
 import { countPost, directoryFiles, emptyReport, feedDir, feedFiles, FileLog, finishReport, publish } from './outputs.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 
@@ -236,7 +236,9 @@ class Rebuild {
     // (a folder hashes each file), which reading every post computes anyway.
     const compare = this.reuse && storedRecords.size > 0;
     const keys: Listed[] = [];
-    for await (const info of content.list())
+    // What the listing cannot read (a link loop, a FIFO) is reported with the rejected posts, and the rest goes on.
+    const onUnreadable = (key: string, reason: string) => this.report.posts.rejected.push(new PostError(key, reason));
+    for await (const info of content.list('', { onUnreadable }))
       if (isPostKey(info.key)) keys.push(compare ? { key: info.key, etag: info.etag } : { key: info.key });
     const collected = new Collected(this.#site.itemsPerFeed);
     let done = 0;
@@ -284,9 +286,9 @@ class Rebuild {
         record.listed = record.status === 'post' && record.meta !== undefined && isVisible(record.meta, this.now);
         return { record, stored, ...(item && { storedItem: item }) };
       }
-      const source = await this.deps.content.get(key);
+      const source = await readSource(this.deps.content, key, this.#site);
       if (!source) return undefined;
-      const record = keepingPending(recordOf(key, source.etag, parsePost(key, source.body, this.#site), this.now), previous, this.now);
+      const record = keepingPending(recordOf(key, source.etag, source.parsed, this.now), previous, this.now);
       return stored ? { record, stored } : { record };
     } catch (error) {
       this.report.failed.push({ key, error: (error as Error).message });

@@ -36,13 +36,13 @@ import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
 import { dueKeys, EMPTY_SCHEDULE, entryFor, withTimes, type Schedule } from '../index/schedule.ts';
 import { applyChange, EMPTY_MANIFEST, newestEntries, shardsToLoad, type ListChange, type Manifest, type Shard } from '../index/shards.ts';
 import { readJson, retryOnConflict, StaleReadError, writeJson } from '../index/store.ts';
-import { parsePost } from '../post/parse.ts';
 import type { FeedItem } from '../post/types.ts';
 import { PreconditionFailedError } from '../storage/storage.ts';
 import { mapLimit, IO_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource, itemOf } from './items.ts';
 import { countPost, directoryFiles, emptyReport, feedDir, feedFiles, FileLog, finishReport, publish, unpublish } from './outputs.ts';
 import { rebuild, requestRebuild } from './rebuild.ts';
+import { readSource } from './source.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 
 export async function regenerate(deps: PipelineDeps, keys: string[]): Promise<RunReport> {
@@ -187,9 +187,9 @@ class Run {
   /** Step 1 for one key: its record, from the object as it is now. */
   async commit(key: string): Promise<Committed> {
     const { content, state } = this.deps;
-    const [object, stored] = await Promise.all([content.get(key), readJson<PostRecord>(state, recordKey(key))]);
-    const parsed = object ? parsePost(key, object.body, this.site) : null;
-    const next = recordOf(key, object?.etag, parsed, this.now);
+    const [source, stored] = await Promise.all([readSource(content, key, this.site), readJson<PostRecord>(state, recordKey(key))]);
+    const parsed = source?.parsed ?? null;
+    const next = recordOf(key, source?.etag, parsed, this.now);
     const previous = stored?.value;
     if (previous && sameState(previous, next)) {
       // Nothing new; a pending marker means an earlier run did not finish, and this one will.

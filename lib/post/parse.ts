@@ -67,10 +67,13 @@ export function itemId(key: string): string {
   return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** The rejection of a post of `size` bytes, whether the size came from its bytes or from storage before reading them. */
+export function tooLargeError(key: string, size: number, site: SiteConfig): PostError {
+  return new PostError(key, `file is ${size} bytes, larger than maxPostBytes (${site.maxPostBytes})`);
+}
+
 function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult {
-  if (bytes.byteLength > site.maxPostBytes) {
-    throw new PostError(key, `file is ${bytes.byteLength} bytes, larger than maxPostBytes (${site.maxPostBytes})`);
-  }
+  if (bytes.byteLength > site.maxPostBytes) throw tooLargeError(key, bytes.byteLength, site);
   // Buffer.indexOf is memchr; Uint8Array.indexOf is a slow element loop.
   if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(0) !== -1) {
     throw new PostError(key, 'binary file (contains NUL bytes), not a Markdown post');

@@ -12,6 +12,7 @@
  * its folder, which is then not one of its sections. Token values are percent-encoded.
  */
 import { calendarDate } from './dates.ts';
+import { PostError } from './types.ts';
 
 /** What the key says about a post: its folders and its name. */
 export interface KeyParts {
@@ -23,8 +24,19 @@ export interface KeyParts {
 const EXTENSION = /\.(?:md|markdown)$/i;
 const LANGUAGE_SUFFIX = /\.([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)$/;
 
+/**
+ * Throws a PostError naming the key when a segment is empty, `.` or `..`: S3 keys may hold them, but as URL
+ * path segments they would be resolved away (`posts/../../x.md` would publish outside baseUrl's path), and
+ * normalizing would let two keys share one URL. A folder can hold no such key either.
+ */
 export function keyParts(key: string, ...languages: (string | undefined)[]): KeyParts {
-  const sections = key.split('/').filter((segment) => segment !== '' && segment !== '.');
+  const sections = key.split('/');
+  for (const segment of sections) {
+    if (segment === '' || segment === '.' || segment === '..') {
+      const what = segment === '' ? 'an empty path segment' : `a "${segment}" path segment`;
+      throw new PostError(key, `the key has ${what}, which a permalink cannot hold: rename the object`);
+    }
+  }
   let filename = (sections.pop() ?? '').replace(EXTENSION, '');
   const suffix = LANGUAGE_SUFFIX.exec(filename);
   if (suffix) {

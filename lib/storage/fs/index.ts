@@ -21,6 +21,7 @@ import {
 } from 'node:fs';
 import path from 'node:path';
 import {
+  InvalidKeyError,
   PreconditionFailedError,
   type GetOptions,
   type ListOptions,
@@ -35,15 +36,7 @@ import { compareKeys, etagOf, validatePutOptions, toBytes } from '../semantics.t
 /** Sidecars and temporary files live in this folder at the root; it is not part of the key space. */
 export const RESERVED_DIR = '.herald';
 
-export class InvalidKeyError extends Error {
-  constructor(
-    readonly key: string,
-    reason: string,
-  ) {
-    super(`invalid storage key ${JSON.stringify(key)}: ${reason}`);
-    this.name = 'InvalidKeyError';
-  }
-}
+export { InvalidKeyError };
 
 /** What a put stored besides the bytes; `etag` ties it to the bytes it describes. */
 interface Sidecar {
