@@ -1,8 +1,11 @@
 // The AWS pipeline: bundle sizes, cold import time of each bundle (median of 10 fresh node processes), and
 // against moto_server, with the index seeded from 1,000 and from 30,000 bulwark posts, the time and S3
-// requests of the bundled regenerate for one new post, one edit moving it to another tag, and one deletion.
+// requests of the bundled regenerate for one new post, one edit moving it to another tag, a second post in the
+// same feeds and its deletion, and one deletion.
 // Prints figures only. Goals (issue 3): bundles < 700 KB, import < 150 ms; identical request counts at both
 // sizes and < 1 s per update at 30,000 posts. The corpus part is skipped when ../shared is absent.
+// Issue 15: for each update, the CloudFront paths it would invalidate with herald:invalidation enabled (and
+// their list price), and its PUTs of the directory page and OPML; by default nothing is invalidated.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -12,10 +15,13 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { PutObjectCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
 import { parseConfig } from '../lib/config.ts';
+import { invalidationPaths } from '../lib/invalidation.ts';
 import { mapLimit } from '../lib/pipeline/concurrency.ts';
+import { DIRECTORY_PATH, OPML_PATH } from '../lib/pipeline/outputs.ts';
 import { rebuild } from '../lib/pipeline/rebuild.ts';
 import { SqsPoller } from '../lib/sqs-poller.ts';
 import { FsStorage } from '../lib/storage/fs/index.ts';
+import { intercept } from '../lib/storage/intercept.ts';
 import { MemoryStorage } from '../lib/storage/memory/index.ts';
 import { S3Storage } from '../lib/storage/s3/index.ts';
 import type { ObjectInfo, Storage } from '../lib/storage/storage.ts';
@@ -27,6 +33,9 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const corpus = path.resolve(repo, '../shared/corpus/bulwark/content');
 
 const now = () => new Date('2026-01-01T00:00:00Z');
+/** CloudFront's list price per invalidation path beyond the 1,000 free each month; the stack's default TTL. */
+const INVALIDATION_PATH_USD = 0.005;
+const DEFAULT_FRESHNESS_S = 60;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const outDir = await mkdtemp(path.join(os.tmpdir(), 'herald-bench-bundle-'));
@@ -133,7 +142,20 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
           if (message === 'regenerate finished') summaries.push(extra ?? {});
         },
       };
-      const handler = createHandler({ env: localEnv(moto.env, names), log: log as never, now });
+      // Feed-bucket writes and deletions by key: what a CDN would have to be told about.
+      const changedKeys: string[] = [];
+      const directoryPuts: string[] = [];
+      const wrapStorage = (storage: Storage, role: string) =>
+        role !== 'feeds'
+          ? storage
+          : intercept(storage, {
+              before: (call) => {
+                if (call.op !== 'put' && call.op !== 'delete') return;
+                changedKeys.push(call.key);
+                if (call.op === 'put' && (call.key === DIRECTORY_PATH || call.key === OPML_PATH)) directoryPuts.push(call.key);
+              },
+            });
+      const handler = createHandler({ env: localEnv(moto.env, names), log: log as never, now, wrapStorage });
       let elapsed = 0;
       const poller = new SqsPoller({
         sqs: moto.sqs,
@@ -146,6 +168,7 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
         },
       });
       const key = 'posts/bench/new-post.md';
+      const secondKey = 'posts/bench/second-post.md';
       const post = (tag: string) =>
         `---\ntitle: "A new post"\ndate: "2025-12-31 12:00:00"\ncategories: ["bench"]\ntags: ["${tag}"]\n---\n\nFresh words.\n`;
       const steps: [string, () => Promise<unknown>][] = [
@@ -154,6 +177,12 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
           'edit to another tag',
           () => moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: key, Body: post('second-tag') })),
         ],
+        // Within feeds that exist: the directory page and OPML stay as they are.
+        [
+          'second post in the same feeds',
+          () => moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: secondKey, Body: post('second-tag') })),
+        ],
+        ['deletion of the second post', () => moto.s3.send(new DeleteObjectCommand({ Bucket: names.contentBucket, Key: secondKey }))],
         ['deletion', () => moto.s3.send(new DeleteObjectCommand({ Bucket: names.contentBucket, Key: key }))],
       ];
       // Twice: the first round pays for the container's first connections, as a cold Lambda would.
@@ -161,11 +190,19 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
         for (const [label, step] of steps) {
           await step();
           summaries.length = 0;
+          changedKeys.length = 0;
+          directoryPuts.length = 0;
           await poller.drain();
           const summary = summaries.at(-1) ?? {};
           console.log(
             `pipeline ${size} posts, ${label} (${round}): ${elapsed.toFixed(0)} ms, ${summary.s3Requests} S3 requests ` +
               `${JSON.stringify(summary.s3)}, ${summary.feedsWritten} files written`,
+          );
+          const paths = invalidationPaths(changedKeys).length;
+          console.log(
+            `  CDN: 0 paths invalidated (default: ${DEFAULT_FRESHNESS_S} s TTL); with herald:invalidation ${paths} paths ` +
+              `= $${(paths * INVALIDATION_PATH_USD * 1e6).toLocaleString('en-US')} per million such updates; ` +
+              `directory/OPML PUTs: ${directoryPuts.length}`,
           );
         }
       }
