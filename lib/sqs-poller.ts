@@ -101,10 +101,12 @@ export class SqsPoller {
   /**
    * Polls with `concurrency` workers until nothing is visible. With `untilEmpty`, also waits for failed
    * messages to come back and handles them again, until the queue holds nothing at all (or `timeoutMs`
-   * passes: then it throws). For tests and scripts that need "everything delivered so far is done".
+   * passes, or `maxBatches` have been handled: then it throws). For tests and scripts that need "everything
+   * delivered so far is done". Tests bound the work with `maxBatches`, which a slow machine does not trip.
    */
-  async drain(options: { untilEmpty?: boolean; timeoutMs?: number } = {}): Promise<DrainResult> {
-    const { untilEmpty = false, timeoutMs = 60_000 } = options;
+  async drain(options: { untilEmpty?: boolean; timeoutMs?: number; maxBatches?: number } = {}): Promise<DrainResult> {
+    const { untilEmpty = false, maxBatches = Number.POSITIVE_INFINITY } = options;
+    const timeoutMs = options.timeoutMs ?? (options.maxBatches === undefined ? 60_000 : Number.POSITIVE_INFINITY);
     const deadline = Date.now() + timeoutMs;
     const result: DrainResult = { batches: 0, messages: 0, failedBatches: 0 };
     const counting = (outcome: BatchOutcome) => {
@@ -114,11 +116,12 @@ export class SqsPoller {
       this.options.onBatch?.(outcome);
     };
     const worker = async () => {
-      while ((await this.pollOnce(counting)) > 0);
+      while (result.batches < maxBatches && (await this.pollOnce(counting)) > 0);
     };
     for (;;) {
       await Promise.all(Array.from({ length: this.options.concurrency }, worker));
       if (!untilEmpty || (await this.pending()) === 0) return result;
+      if (result.batches >= maxBatches) throw new Error(`queue not empty after ${result.batches} batches: ${JSON.stringify(result)}`);
       if (Date.now() > deadline) throw new Error(`queue not empty after ${timeoutMs} ms: ${JSON.stringify(result)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
