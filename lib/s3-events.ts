@@ -175,7 +175,8 @@ export interface CoalescedChange extends Omit<S3Change, 'messageId'> {
 export function coalesce(changes: readonly S3Change[]): CoalescedChange[] {
   const byKey = new Map<string, CoalescedChange>();
   for (const { messageId, ...change } of changes) {
-    const id = `${change.bucket}\0${change.key}`;
+    // Unambiguous for any strings: a decoded key may contain NUL, and a message may name any bucket.
+    const id = JSON.stringify([change.bucket, change.key]);
     const current = byKey.get(id);
     const messageIds = [...(current?.messageIds ?? [])];
     if (messageId !== undefined && !messageIds.includes(messageId)) messageIds.push(messageId);
