@@ -33,7 +33,8 @@ export interface Moto {
 }
 
 const REGION = 'us-east-1';
-const START_TIMEOUT_MS = 30_000;
+/** A hang guard: moto takes a few seconds to start here, more on a loaded machine; vitest's hookTimeout is longer. */
+const START_TIMEOUT_MS = 120_000;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
