@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { FEED_FILES } from '../feeds/types.ts';
+import { RESERVED_DIR } from '../storage/fs/index.ts';
+import { foldName } from '../storage/semantics.ts';
 import type { Storage, StoredObject } from '../storage/storage.ts';
 
 /**
@@ -20,6 +22,9 @@ import type { Storage, StoredObject } from '../storage/storage.ts';
  */
 
 export const STATE_PREFIX = '_herald/';
+
+/** First path segments never served, compared folded: `/_HERALD/` or `/%2eHerald/` name them too on some disks. */
+const PRIVATE_FOLDERS: ReadonlySet<string> = new Set([foldName(STATE_PREFIX.slice(0, -1)), foldName(RESERVED_DIR)]);
 
 /** Media types CloudFront compresses (parameters such as charset are ignored). */
 export const COMPRESSIBLE_TYPES: ReadonlySet<string> = new Set([
@@ -105,7 +110,8 @@ export function contentTypeFor(key: string): string {
 /**
  * The storage key a request path names, or null when it names nothing that may be served.
  * Each segment is percent-decoded on its own, so an encoded `/` (`..%2f`) cannot forge a separator;
- * `.`/`..` segments, backslashes, NUL and the private state prefix are refused rather than normalized.
+ * `.`/`..` segments, backslashes, NUL and the private folders (the state prefix, a folder storage's own
+ * files) in any case, Unicode form or percent-encoding are refused rather than normalized.
  */
 export function keyForPath(rawPath: string): string | null {
   if (!rawPath.startsWith('/')) return null;
@@ -126,7 +132,7 @@ export function keyForPath(rawPath: string): string | null {
     if (value === '.' || value === '..' || /[/\\\0]/.test(value)) return null;
     decoded.push(value);
   }
-  if (decoded.length > 0 && `${decoded[0]!.toLowerCase()}/` === STATE_PREFIX) return null;
+  if (decoded.length > 0 && PRIVATE_FOLDERS.has(foldName(decoded[0]!))) return null;
   const key = decoded.join('/');
   // A trailing slash names the folder's index page; there are no directory listings.
   return rawPath.endsWith('/') ? `${key}${key === '' ? '' : '/'}index.html` : key;

@@ -98,15 +98,16 @@ export function watchContent(options: WatchOptions): Watcher {
   };
 
   const watcher = chokidarWatch(configFile ? [root, configFile] : root, { ignoreInitial: false, persistent: true });
-  watcher.on('add', (file) => {
+  watcher.on('add', (file, stats) => {
     const key = keyOf(file);
-    if (key === null) return;
+    // A FIFO, socket or device is no post: reporting it would only have it read.
+    if (key === null || (stats !== undefined && !stats.isFile())) return;
     known.add(key);
     changed(key);
   });
-  watcher.on('change', (file) => {
+  watcher.on('change', (file, stats) => {
     const key = keyOf(file);
-    if (key !== null) changed(key);
+    if (key !== null && (stats === undefined || stats.isFile())) changed(key);
   });
   watcher.on('unlink', (file) => {
     const key = keyOf(file);

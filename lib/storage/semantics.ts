@@ -19,6 +19,14 @@ export function etagOf(bytes: Uint8Array): string {
   return `"${createHash('md5').update(bytes).digest('hex')}"`;
 }
 
+/**
+ * A name as case- and normalization-insensitive file systems (APFS, NTFS) compare it, or stricter (NFKC also
+ * maps compatibility forms such as fullwidth letters): what a guard compares reserved names with.
+ */
+export function foldName(name: string): string {
+  return name.normalize('NFKC').toUpperCase().toLowerCase();
+}
+
 /** S3 lists keys in UTF-8 byte order, which differs from JavaScript's UTF-16 order above U+FFFF. */
 export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));

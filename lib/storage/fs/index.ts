@@ -31,7 +31,7 @@ import {
   type Storage,
   type StoredObject,
 } from '../storage.ts';
-import { compareKeys, etagOf, validatePutOptions, toBytes } from '../semantics.ts';
+import { compareKeys, etagOf, foldName, validatePutOptions, toBytes } from '../semantics.ts';
 
 /** Sidecars and temporary files live in this folder at the root; it is not part of the key space. */
 export const RESERVED_DIR = '.herald';
@@ -447,11 +447,6 @@ function keyProblem(key: string): string | null {
 /** In any case and Unicode form: on a case-insensitive file system `.HERALD/meta` is the reserved folder. */
 function isReserved(key: string): boolean {
   return foldName(key.split('/', 1)[0]!) === RESERVED_DIR;
-}
-
-/** A name as case- and normalization-insensitive file systems (APFS, NTFS) compare it, or a stricter form. */
-export function foldName(name: string): string {
-  return name.normalize('NFKC').toUpperCase().toLowerCase();
 }
 
 function realpathOrNull(file: string): string | null {

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
@@ -302,6 +303,38 @@ describe('createServer over a folder (FsStorage, as `herald serve` uses it)', ()
     expect((await request(port, '/notes/')).status).toBe(404);
     expect((await request(port, `/..%2f${path.basename(root)}/notes/hand-written.html`)).status).toBe(404);
   });
+
+  it('serves links that stay inside the folder, and nothing through a link out of it (`ln -s /etc out/etc`)', async () => {
+    const outside = await mkdtemp(path.join(os.tmpdir(), 'herald-serve-outside-'));
+    try {
+      await writeFile(path.join(outside, 'passwd'), 'root:x:0:0');
+      await symlink(outside, path.join(root, 'etc'));
+      await symlink(path.join(outside, 'passwd'), path.join(root, 'passwd.txt'));
+      await symlink(path.join(root, 'notes'), path.join(root, 'alias'));
+      expect((await request(port, '/etc/passwd')).status).toBe(404);
+      expect((await request(port, '/passwd.txt')).status).toBe(404);
+      expect((await request(port, '/alias/hand-written.html')).status).toBe(200);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
+  });
+
+  it('answers 404 at once for a FIFO named like a feed, instead of waiting for a writer for ever', async () => {
+    const fifo = path.join(root, 'pipe.xml');
+    execFileSync('mkfifo', [fifo]);
+    // Hang guard: a reader blocked on the FIFO would hold this process for good, so another process opens
+    // the write end after a while; it only succeeds (and says so) if some reader is still waiting.
+    const rescuer = spawn(process.execPath, [
+      '-e',
+      `setTimeout(() => { try { require('fs').closeSync(require('fs').openSync(${JSON.stringify(fifo)}, require('fs').constants.O_WRONLY | require('fs').constants.O_NONBLOCK)); console.log('rescued'); } catch {} }, 2000)`,
+    ]);
+    let output = '';
+    rescuer.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => rescuer.on('exit', resolve));
+    expect((await request(port, '/pipe.xml')).status).toBe(404);
+    await exited;
+    expect(output, 'the server blocked on the FIFO until another process opened it').toBe('');
+  });
 });
 
 describe('keyForPath', () => {
@@ -318,6 +351,14 @@ describe('keyForPath', () => {
     for (const path of ['/..', '/%2e%2E', '/a/%2e/b', '/..%2f', '/a%5cb', '/a%00', '//', 'rss.xml', '/_herald/x']) {
       expect(keyForPath(path), path).toBeNull();
     }
+  });
+  it('refuses the private folders in any case, Unicode form or percent-encoding', () => {
+    const forms = ['/_HERALD/x', '/_Herald/index.json', '/%5Fherald/x', '/%5fHERALD/', '/＿ｈｅｒａｌｄ/x', '/_herald/'];
+    const local = ['/.herald/meta/x.json', '/.HERALD/meta/x.json', '/%2eherald/tmp', '/%2EHerald/', '/．ｈｅｒａｌｄ/x'];
+    for (const path of [...forms, ...local]) expect(keyForPath(path), path).toBeNull();
+    // Names that merely contain the word are ordinary.
+    expect(keyForPath('/_heralds/x')).toBe('_heralds/x');
+    expect(keyForPath('/tags/_herald/rss.xml')).toBe('tags/_herald/rss.xml');
   });
 });
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,6 +75,16 @@ describe('watchContent', () => {
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
+  });
+
+  it('reports only regular files: a FIFO named like a post is never handed on to be read', async () => {
+    await start();
+    execFileSync('mkfifo', [path.join(dir, 'posts/pipe.md')]);
+    await sleep(100);
+    await writeFile(path.join(dir, 'posts/real.md'), 'real');
+    await until(() => calls.length > 0, 'a call');
+    await sleep(350);
+    expect(calls).toEqual([['posts/real.md']]);
   });
 
   it('ignores dotfiles, VCS folders and editor swap files', async () => {
