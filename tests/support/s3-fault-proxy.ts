@@ -1,8 +1,11 @@
 /**
  * An HTTP proxy on 127.0.0.1 in front of moto's S3 (path-style) that fails, holds or reports chosen
- * requests: real 500s and 503 SlowDowns that the SDK retries, lost conditional writes (412), and a hook
- * to crash the caller at an exact point. Point `AWS_ENDPOINT_URL_S3` of the code under test at it.
+ * requests: real 500s and 503 SlowDowns that the SDK retries, lost conditional writes (412), reset
+ * connections, writes that land but whose reply is lost, delays, and a hook to crash the caller at an
+ * exact point; `seededFaults` spreads them at random, reproducibly. Point `AWS_ENDPOINT_URL_S3` of the
+ * code under test at it.
  */
+import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -14,6 +17,8 @@ export interface S3Request {
   headers: IncomingMessage['headers'];
   /** The status the caller got, once answered. */
   status?: number;
+  /** The fault the proxy applied, if any. */
+  fault?: string;
 }
 
 export type FaultAction =
@@ -21,11 +26,18 @@ export type FaultAction =
   /** Keeps the request until `release()` is called, then forwards it. */
   | { hold: Promise<void> }
   /** Calls `run` (e.g. to kill the caller) and never answers. */
-  | { crash: () => void };
+  | { crash: () => void }
+  /** Drops the connection before S3 sees the request. */
+  | { reset: true }
+  /** Forwards the request (S3 acts on it) and drops the connection instead of answering. */
+  | { loseReply: true }
+  /** Forwards the request after `delayMs`. */
+  | { delayMs: number };
 
 export interface FaultRule {
   match: (request: S3Request) => boolean;
-  action: FaultAction;
+  /** A fixed action, or one chosen per request (none: forwarded untouched, and not counted as a hit). */
+  action: FaultAction | ((request: S3Request) => FaultAction | undefined);
   /** How many matching requests it applies to; default: all until removed. */
   times?: number;
 }
@@ -78,9 +90,30 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       proxied.on('error', () => res.destroy());
       req.pipe(proxied);
     };
-    if (!rule) return forward();
+    const action = rule && (typeof rule.action === 'function' ? rule.action(s3Request) : rule.action);
+    if (!rule || !action) return forward();
     hitCounts.set(rule, (hitCounts.get(rule) ?? 0) + 1);
-    const { action } = rule;
+    s3Request.fault = Object.keys(action)[0];
+    if ('reset' in action) {
+      req.socket.destroy();
+      return;
+    }
+    if ('delayMs' in action) {
+      setTimeout(forward, action.delayMs);
+      return;
+    }
+    if ('loseReply' in action) {
+      const proxied = httpRequest(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (upstreamResponse) => {
+          upstreamResponse.resume();
+          upstreamResponse.on('end', () => req.socket.destroy());
+        },
+      );
+      proxied.on('error', () => req.socket.destroy());
+      req.pipe(proxied);
+      return;
+    }
     if ('hold' in action) {
       action.hold.then(forward, forward);
       return;
@@ -119,5 +152,43 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+export interface SeededFaults {
+  seed: number;
+  /** Share of matching requests that get a fault. */
+  rate: number;
+  /** Which requests may get one; default all. */
+  match?: (request: S3Request) => boolean;
+  /** Delay of a delayed request; default 1.5 s. */
+  delayMs?: number;
+}
+
+/**
+ * A rule that gives `rate` of the requests one of: 503 SlowDown, 500, a reset connection, a lost reply,
+ * a delay. The draw hashes the seed with the request's method, bucket, key and how many times that
+ * request was seen, so a seed picks the same faults however concurrent callers interleave (as far as
+ * they make the same requests).
+ */
+export function seededFaults({ seed, rate, match = () => true, delayMs = 1_500 }: SeededFaults): FaultRule {
+  const seen = new Map<string, number>();
+  const actions: FaultAction[] = [
+    s3Error(503, 'SlowDown', 'Please reduce your request rate.'),
+    s3Error(500, 'InternalError', 'We encountered an internal error. Please try again.'),
+    { reset: true },
+    { loseReply: true },
+    { delayMs },
+  ];
+  return {
+    match,
+    action: (request) => {
+      const id = `${request.method} ${request.bucket}/${request.key}`;
+      const n = (seen.get(id) ?? 0) + 1;
+      seen.set(id, n);
+      const digest = createHash('sha256').update(`${seed}\n${id}\n${n}`).digest();
+      if (digest.readUInt32BE(0) / 2 ** 32 >= rate) return undefined;
+      return actions[digest.readUInt32BE(4) % actions.length];
+    },
   };
 }
