@@ -68,7 +68,7 @@ describe('SqsPoller', () => {
         return { batchItemFailures: [] };
       },
     });
-    const result = await poller.drain({ untilEmpty: true, timeoutMs: 10_000 });
+    const result = await poller.drain({ untilEmpty: true, maxBatches: 10 });
     expect(result.failedBatches).toBe(2);
     expect(deliveries.size).toBe(4);
     for (const id of retriedAfter.flat()) expect(deliveries.get(id)!.length).toBeGreaterThan(1);
