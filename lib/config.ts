@@ -1,5 +1,6 @@
 import { IANAZone } from 'luxon';
 import { cleanLine } from './post/text.ts';
+import { headerValueProblem } from './storage/semantics.ts';
 
 /** Site configuration: `herald.config.json` at the content root, or `--config`. */
 export interface Person {
@@ -286,12 +287,16 @@ class Checker {
     return value;
   }
 
+  /**
+   * A value sent as an HTTP header on every write and every response: refused here by the rule S3 and Node
+   * apply, or it would fail them all later (an em dash made `herald serve` answer 500 everywhere).
+   */
   headerValue(key: string): string | undefined {
     const value = this.value(key);
     if (value === undefined) return undefined;
-    // A line break would let the value inject other HTTP headers.
-    if (typeof value !== 'string' || value.trim() === '' || /[\0-\x1F\x7F]/.test(value))
-      return this.fail(key, 'must be a one-line HTTP header value', value);
+    if (typeof value !== 'string' || value.trim() === '') return this.fail(key, 'must be a non-empty HTTP header value', value);
+    const problem = headerValueProblem(value.trim());
+    if (problem !== null) return this.fail(key, `${problem}: one line, no characters beyond ASCII such as "—"`, value);
     return value.trim();
   }
 

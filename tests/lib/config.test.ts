@@ -1,5 +1,8 @@
+import { validateHeaderValue } from 'node:http';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG, parseConfig, parsePerson } from '../../lib/config.ts';
+import { MemoryStorage } from '../../lib/storage/memory/index.ts';
 
 const minimal = { title: 'Herald Example', baseUrl: 'https://example.com' };
 const parse = (config: Record<string, unknown>, overrides?: Parameters<typeof parseConfig>[2]) =>
@@ -150,6 +153,39 @@ describe('parseConfig', () => {
     expect(problems('{ "title": ')[0]).toMatch(/^herald\.config\.json: not valid JSON/);
     expect(problems('[]')[0]).toMatch(/must be a JSON object/);
     expect(problems('"x"')[0]).toMatch(/must be a JSON object/);
+  });
+
+  it('refuses a cacheControl no HTTP header can carry, naming the key and the file', () => {
+    let error: ConfigError | undefined;
+    try {
+      parse({ ...minimal, cacheControl: 'public, max-age=300 — five minutes' });
+    } catch (caught) {
+      error = caught as ConfigError;
+    }
+    expect(error?.message).toMatch(/^content\/herald\.config\.json: 1 problem/);
+    expect(error?.problems).toEqual([
+      'cacheControl: must be printable ASCII (an HTTP header value): one line, no characters beyond ASCII such as "—", not "public, max-age=300 — five minutes"',
+    ]);
+    expect(problems({ ...minimal, cacheControl: 'max-age=60, é' })[0]).toMatch(/^cacheControl: must be printable ASCII/);
+  });
+
+  it('accepts only cache controls that Node sends and every storage stores (property)', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ unit: fc.constantFrom('a', '=', ',', ' ', '\t', '\n', '\u00e9', '\u2014', '\u007f', '0') }),
+        async (value) => {
+          let cacheControl: string;
+          try {
+            cacheControl = parse({ ...minimal, cacheControl: value }).cacheControl;
+          } catch (error) {
+            expect(error).toBeInstanceOf(ConfigError);
+            return;
+          }
+          expect(() => validateHeaderValue('Cache-Control', cacheControl)).not.toThrow();
+          await new MemoryStorage().put('rss.xml', 'x', { cacheControl });
+        },
+      ),
+    );
   });
 
   it('accepts a BOM and UTC under any IANA spelling luxon knows', () => {
