@@ -10,6 +10,7 @@ import {
   readFileSync,
   readSync,
   readdirSync,
+  readlinkSync,
   realpathSync,
   renameSync,
   rmdirSync,
@@ -276,7 +277,7 @@ export class FsStorage implements Storage {
   /** The open file when `file` is a regular file inside the root; `null` for anything else, without blocking. */
   #openObject(file: string): { fd: number; stats: BigIntStats } | null {
     const opened = openRegular(file);
-    if (opened !== null && !this.#inside(file)) {
+    if (opened !== null && !this.#inside(file, realpathOfOpen(opened.fd) ?? realpathOrNull(file))) {
       closeSync(opened.fd);
       return null;
     }
@@ -447,6 +448,19 @@ function keyProblem(key: string): string | null {
 /** In any case and Unicode form: on a case-insensitive file system `.HERALD/meta` is the reserved folder. */
 function isReserved(key: string): boolean {
   return foldName(key.split('/', 1)[0]!) === RESERVED_DIR;
+}
+
+// Linux names the file behind a descriptor in /proc: one readlink, where realpath walks every component.
+const FD_PATHS = existsSync('/proc/self/fd') ? '/proc/self/fd/' : null;
+
+/** The real path of the file open as `fd`, where the system tells it cheaply; null elsewhere. */
+function realpathOfOpen(fd: number): string | null {
+  if (FD_PATHS === null) return null;
+  try {
+    return readlinkSync(FD_PATHS + fd);
+  } catch {
+    return null;
+  }
 }
 
 function realpathOrNull(file: string): string | null {
