@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
 
@@ -34,6 +35,11 @@ function isNoise(key: string): boolean {
   return key
     .split('/')
     .some((segment) => segment.startsWith('.') || segment.endsWith('~') || /^#.*#$/.test(segment) || /\.(swp|swx|tmp)$/.test(segment));
+}
+
+/** A FIFO, socket or device: no post, and handing it on would only have it read. */
+function isSpecial(stats: Stats | undefined): boolean {
+  return stats !== undefined && (stats.isFIFO() || stats.isSocket() || stats.isCharacterDevice() || stats.isBlockDevice());
 }
 
 export function watchContent(options: WatchOptions): Watcher {
@@ -97,17 +103,18 @@ export function watchContent(options: WatchOptions): Watcher {
     schedule();
   };
 
-  const watcher = chokidarWatch(configFile ? [root, configFile] : root, { ignoreInitial: false, persistent: true });
+  // Links are reported, not followed: a link to a parent folder would be walked until ELOOP (one error per
+  // level), and a link out of the folder names nothing the storage serves. Reading the key decides what it is.
+  const watcher = chokidarWatch(configFile ? [root, configFile] : root, { ignoreInitial: false, persistent: true, followSymlinks: false });
   watcher.on('add', (file, stats) => {
     const key = keyOf(file);
-    // A FIFO, socket or device is no post: reporting it would only have it read.
-    if (key === null || (stats !== undefined && !stats.isFile())) return;
+    if (key === null || isSpecial(stats)) return;
     known.add(key);
     changed(key);
   });
   watcher.on('change', (file, stats) => {
     const key = keyOf(file);
-    if (key !== null && (stats === undefined || stats.isFile())) changed(key);
+    if (key !== null && !isSpecial(stats)) changed(key);
   });
   watcher.on('unlink', (file) => {
     const key = keyOf(file);

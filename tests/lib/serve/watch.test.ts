@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -85,6 +85,20 @@ describe('watchContent', () => {
     await until(() => calls.length > 0, 'a call');
     await sleep(350);
     expect(calls).toEqual([['posts/real.md']]);
+  });
+
+  it('reports links without following them: a link loop raises no error and the watcher carries on', async () => {
+    await symlink('.', path.join(dir, 'posts/self'));
+    await symlink('loop-b.md', path.join(dir, 'posts/loop-a.md'));
+    await symlink('loop-a.md', path.join(dir, 'posts/loop-b.md'));
+    const errors: unknown[] = [];
+    await start({ onError: (error) => errors.push(error) });
+    await symlink('old/a.md', path.join(dir, 'posts/linked.md'));
+    await writeFile(path.join(dir, 'posts/real.md'), 'real');
+    await until(() => calls.length > 0, 'a call');
+    await sleep(350);
+    expect(errors).toEqual([]);
+    expect(calls).toEqual([['posts/linked.md', 'posts/real.md']]);
   });
 
   it('ignores dotfiles, VCS folders and editor swap files', async () => {
