@@ -52,7 +52,7 @@ async function drainWithTwoWorkers(pipeline: AwsPipeline): Promise<Phase> {
         concurrency: 1,
         retryDelaySeconds: 1,
         onBatch,
-      }).drain({ untilEmpty: true, timeoutMs: 40_000 }),
+      }).drain({ untilEmpty: true, maxBatches: 200 }),
     ),
   );
   const requests: S3Request[] = pipeline.proxy.requests.slice(before);
