@@ -3,10 +3,14 @@
 // requests of the bundled regenerate for one new post, one edit moving it to another tag, a second post in the
 // same feeds and its deletion, and one deletion.
 // Prints figures only. Goals (issue 3): bundles < 700 KB, import < 150 ms; identical request counts at both
-// sizes and < 1 s per update at 30,000 posts. The corpus part is skipped when ../shared is absent.
+// sizes and < 1 s per update at 30,000 posts. Then a first deployment on a bucket of 30,000 posts: the
+// inline rebuild against regenerate's 120 s timeout, and the hand-over to the rebuild function (issue 9).
+// The corpus part is skipped when ../shared is absent.
 // Issue 15: for each update, the CloudFront paths it would invalidate with herald:invalidation enabled (and
 // their list price), and its PUTs of the directory page and OPML; by default nothing is invalidated.
 import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -27,6 +31,7 @@ import { S3Storage } from '../lib/storage/s3/index.ts';
 import type { ObjectInfo, Storage } from '../lib/storage/storage.ts';
 import { bundleFunctions, FUNCTIONS } from '../scripts/bundle.ts';
 import { createLocalAws, localEnv, type LocalAwsNames } from '../scripts/dev-aws.ts';
+import { s3Event, s3Record } from '../tests/support/lambda-events.ts';
 import { startMoto, type Moto } from '../tests/support/moto.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -37,6 +42,15 @@ const now = () => new Date('2026-01-01T00:00:00Z');
 const INVALIDATION_PATH_USD = 0.005;
 const DEFAULT_FRESHNESS_S = 60;
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+const BENCH_CONFIG = JSON.stringify({
+  title: 'Bench',
+  description: 'bench',
+  baseUrl: 'https://bench.invalid/',
+  language: 'en',
+  // The corpus's Hugo site runs on Asia/Shanghai time.
+  timeZone: 'Asia/Shanghai',
+});
 
 const outDir = await mkdtemp(path.join(os.tmpdir(), 'herald-bench-bundle-'));
 try {
@@ -60,6 +74,7 @@ try {
     console.log(`pipeline updates: skipped (${corpus} is absent)`);
   } else {
     await benchUpdates(bundle.files.regenerate);
+    await benchFirstBuild(bundle.files.regenerate);
   }
 } finally {
   await rm(outDir, { recursive: true, force: true });
@@ -88,15 +103,73 @@ async function copy(from: Storage, to: Storage): Promise<number> {
   return keys.length;
 }
 
-async function benchUpdates(regenerateBundle: string): Promise<void> {
-  const configText = JSON.stringify({
-    title: 'Bench',
-    description: 'bench',
-    baseUrl: 'https://bench.invalid/',
-    language: 'en',
-    // The corpus's Hugo site runs on Asia/Shanghai time.
-    timeZone: 'Asia/Shanghai',
+/**
+ * A first deployment on a bucket that already holds the whole corpus (no index yet): the first batch's
+ * regenerate either rebuilds inline (no REBUILD_FUNCTION_NAME: the time against regenerate's 120 s timeout)
+ * or hands the build to the rebuild function (its own cost). Sizes: HERALD_BENCH_FIRST_BUILD (default 30000).
+ */
+async function benchFirstBuild(regenerateBundle: string): Promise<void> {
+  const sizes = (process.env.HERALD_BENCH_FIRST_BUILD ?? '30000').split(',').map(Number);
+  process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+  const content = new FsStorage(corpus);
+  const allKeys: string[] = [];
+  for await (const { key } of content.list()) if (key.endsWith('.md')) allKeys.push(key);
+  const { createHandler } = (await import(pathToFileURL(regenerateBundle).href)) as typeof import('../functions/regenerate.ts');
+  const lambda = createServer((request, response) => {
+    request.resume();
+    response.statusCode = 202;
+    response.end();
   });
+  await new Promise<void>((resolve) => lambda.listen(0, '127.0.0.1', resolve));
+  const lambdaEndpoint = `http://127.0.0.1:${(lambda.address() as AddressInfo).port}`;
+  try {
+    for (const size of sizes) {
+      const moto = await startMoto();
+      try {
+        const names: LocalAwsNames = { contentBucket: 'content', feedsBucket: 'feeds', queue: 'events', contentPrefix: 'posts/' };
+        await createLocalAws(moto, names);
+        const uploaded = performance.now();
+        const keys = new Set(allKeys.slice(0, size));
+        const posts = await copy(subset(content, keys), new S3Storage({ client: moto.s3, bucket: names.contentBucket, prefix: 'posts/' }));
+        await moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: 'posts/herald.config.json', Body: BENCH_CONFIG }));
+        console.log(`pipeline first build: ${posts} posts uploaded to moto in ${((performance.now() - uploaded) / 1000).toFixed(1)} s`);
+        const event = s3Event(s3Record('ObjectCreated:Put', names.contentBucket, `posts/${[...keys][0]}`));
+        for (const [label, extra] of [
+          ['handed to the rebuild function', { REBUILD_FUNCTION_NAME: 'herald-rebuild', AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint }],
+          ['inline rebuild', {}],
+        ] as const) {
+          const summaries: Record<string, unknown>[] = [];
+          const log = {
+            debug() {},
+            warn() {},
+            error() {},
+            info: (message: string, fields?: Record<string, unknown>) =>
+              void (message === 'regenerate finished' && summaries.push(fields ?? {})),
+          };
+          const handler = createHandler({ env: { ...localEnv(moto.env, names), ...extra }, log: log as never, now });
+          const started = performance.now();
+          // A direct S3 event whose keys wait for the rebuild throws, for Lambda to retry it.
+          await handler(event).catch(() => undefined);
+          const summary = summaries.at(-1) ?? {};
+          console.log(
+            `pipeline first build at ${posts} posts, ${label}: ${((performance.now() - started) / 1000).toFixed(1)} s, ` +
+              `${summary.s3Requests} S3 requests, ${summary.failed} keys left for retry (regenerate's timeout: 120 s)`,
+          );
+          // The reservation would otherwise keep the inline run out for a minute.
+          await moto.s3.send(new DeleteObjectCommand({ Bucket: names.feedsBucket, Key: '_herald/index.json' }));
+        }
+      } finally {
+        await moto.stop();
+      }
+    }
+  } finally {
+    lambda.close();
+  }
+}
+
+async function benchUpdates(regenerateBundle: string): Promise<void> {
+  const configText = BENCH_CONFIG;
   const site = parseConfig(configText, 'bench');
   const content = new FsStorage(corpus);
   const allKeys: string[] = [];
