@@ -63,8 +63,7 @@ export function createHandler(options: RuntimeOptions = {}): RegenerateHandler {
         } else {
           if (configMessages) {
             try {
-              await requestRebuild(deps, (lease) => runtime!.startRebuild(`${CONFIG_FILE} changed`, lease));
-              rebuildStarted = true;
+              rebuildStarted = await requestRebuild(deps, (lease) => runtime!.startRebuild(`${CONFIG_FILE} changed`, lease));
             } catch (error) {
               // A rebuild that holds the index may have read the old configuration: this one comes after it.
               if (error instanceof IndexBusyError) log.warn('a rebuild holds the index: the configuration change waits for it');

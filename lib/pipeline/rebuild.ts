@@ -26,15 +26,16 @@ import {
   parseFeedKey,
   RECORDS_PREFIX,
   recordKey,
+  ROOT_KEY,
   SCHEDULE_KEY,
   shardKey,
 } from '../index/layout.ts';
 import { acquireLease, keepLease, releaseLease } from '../index/lease.ts';
 import { isVisible, keepingPending, nextChangeOf, recordOf, type PostRecord } from '../index/records.ts';
-import { isCurrent } from '../index/root.ts';
+import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
 import { sortSchedule, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
-import { retryOnConflict, writeJson } from '../index/store.ts';
+import { readJson, retryOnConflict, writeJson } from '../index/store.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
@@ -176,11 +177,15 @@ export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}):
 }
 
 /**
- * Reserves the index for a rebuild and starts it elsewhere (`start`, given the reservation): a missing or outdated index is
- * handed over once, however many runs find it so (the others find the lease held). If the start fails,
- * the reservation goes, so the next run tries again. Throws `IndexBusyError` when a rebuild holds the index.
+ * Reserves the index for a rebuild and starts it elsewhere (`start`, given the reservation): a missing or
+ * outdated index is handed over once, however many runs find it so (the others find the lease held). If
+ * the start fails, the reservation goes, so the next run tries again. Returns false, starting nothing, when
+ * the index is already built with this configuration (a retried configuration change whose rebuild is
+ * done); throws `IndexBusyError` when a rebuild holds the index.
  */
-export async function requestRebuild(deps: PipelineDeps, start: (build: string) => Promise<void>): Promise<void> {
+export async function requestRebuild(deps: PipelineDeps, start: (build: string) => Promise<void>): Promise<boolean> {
+  const root = await readJson<Root>(deps.state, ROOT_KEY);
+  if (isCurrent(root?.value, deps.site) && !leaseHeld(root?.value, deps.now())) return false;
   const lease = await acquireLease(deps.state, deps.now());
   try {
     await start(lease.build);
@@ -188,6 +193,7 @@ export async function requestRebuild(deps: PipelineDeps, start: (build: string) 
     await releaseLease(deps.state, lease, null).catch(() => {});
     throw error;
   }
+  return true;
 }
 
 class Rebuild {
