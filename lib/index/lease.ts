@@ -21,9 +21,21 @@ export class IndexBusyError extends Error {
   }
 }
 
+/** This rebuild's lease lapsed (it stalled past it) or another took the index: it must write nothing more. */
+export class LeaseLostError extends Error {
+  constructor() {
+    super('the rebuild lost its lease on the index: another run may have taken it');
+    this.name = 'LeaseLostError';
+  }
+}
+
 export interface Lease {
   /** ETag of the root as this holder last wrote it: the condition of its renewals and its release. */
   etag: string;
+  /** When the lease runs out (ms since the epoch), as last written. */
+  until: number;
+  /** A renewal was refused: another rebuild holds the index. */
+  lost?: boolean;
   /** Names the holder: a rebuild started on another's behalf takes over the lease that names it. */
   build: string;
   /** The root before the lease: whether the records in the index were built with the same configuration. */
@@ -49,10 +61,12 @@ export function acquireLease(state: Storage, now: Date, takeOver?: string): Prom
     const mine = takeOver !== undefined && current?.value.build === takeOver;
     if (!mine && leaseHeld(current?.value, now)) throw new IndexBusyError(current!.value.lease!.until);
     const build = randomUUID();
-    const etag = await writeJson(state, ROOT_KEY, leasedRoot(build, now), current?.etag ?? null);
+    const root = leasedRoot(build, now);
+    const etag = await writeJson(state, ROOT_KEY, root, current?.etag ?? null);
+    const lease: Lease = { etag, build, until: Date.parse(root.lease!.until) };
     // A reservation's root says nothing of the index: the one before it does.
-    const previous = mine ? undefined : current?.value;
-    return previous ? { etag, build, previous } : { etag, build };
+    if (!mine && current) lease.previous = current.value;
+    return lease;
   });
 }
 
@@ -80,10 +94,15 @@ export function keepLease(state: Storage, lease: Lease, now: () => Date): { stop
     }, LEASE_MS / RENEWALS_PER_LEASE);
   };
   const renew = async () => {
+    const root = leasedRoot(lease.build, now());
     try {
-      lease.etag = await writeJson(state, ROOT_KEY, leasedRoot(lease.build, now()), lease.etag);
+      lease.etag = await writeJson(state, ROOT_KEY, root, lease.etag);
+      lease.until = Date.parse(root.lease!.until);
     } catch (error) {
-      if (error instanceof PreconditionFailedError) stopped = true;
+      if (error instanceof PreconditionFailedError) {
+        lease.lost = true;
+        stopped = true;
+      }
     }
   };
   schedule();
@@ -94,4 +113,16 @@ export function keepLease(state: Storage, lease: Lease, now: () => Date): { stop
       await renewing;
     },
   };
+}
+
+/**
+ * Margin before a lease's end after which its holder writes nothing: a write sent just before the end can
+ * still be in flight (SDK retries) when another rebuild starts. S3 has no fencing token across objects,
+ * so the holder fences itself.
+ */
+const LEASE_MARGIN_MS = LEASE_MS / 4;
+
+/** Throws `LeaseLostError` unless `lease` is safely held at `now`. */
+export function assertLeaseHeld(lease: Lease, now: Date): void {
+  if (lease.lost || now.getTime() >= lease.until - LEASE_MARGIN_MS) throw new LeaseLostError();
 }

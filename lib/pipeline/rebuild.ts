@@ -30,13 +30,14 @@ import {
   SCHEDULE_KEY,
   shardKey,
 } from '../index/layout.ts';
-import { acquireLease, keepLease, releaseLease } from '../index/lease.ts';
+import { acquireLease, assertLeaseHeld, keepLease, releaseLease } from '../index/lease.ts';
 import { isVisible, keepingPending, nextChangeOf, recordOf, type PostRecord } from '../index/records.ts';
 import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
 import { sortSchedule, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
 import { readJson, retryOnConflict, writeJson } from '../index/store.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
+import { intercept } from '../storage/intercept.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource } from './items.ts';
@@ -162,9 +163,17 @@ export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}):
   const files = new FileLog();
   const lease = await acquireLease(deps.state, now, options.takeOver);
   const kept = keepLease(deps.state, lease, deps.now);
+  // Once the lease is gone another rebuild may be writing a newer view: this one stops before any write.
+  const fence = (storage: Storage) =>
+    intercept(storage, {
+      before: (call) => {
+        if (call.op === 'put' || call.op === 'delete') assertLeaseHeld(lease, deps.now());
+      },
+    });
+  const fenced: PipelineDeps = { ...deps, state: fence(deps.state), feeds: fence(deps.feeds) };
   let completed = false;
   try {
-    await new Rebuild(deps, now, report, files, isCurrent(lease.previous, deps.site)).run();
+    await new Rebuild(fenced, now, report, files, isCurrent(lease.previous, deps.site)).run();
     completed = true;
   } finally {
     await kept.stop();

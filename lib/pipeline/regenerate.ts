@@ -8,7 +8,8 @@
  *
  * Concurrency (two runs at once, on the same keys or the same feeds) rests on four rules:
  * 1. Every index write is conditional on the version read (If-Match / If-None-Match), and a lost write
- *    re-reads and retries with jittered backoff.
+ *    re-reads and retries with jittered backoff. A write refused by its own success (its reply was lost
+ *    and the SDK sent it again) counts as done (`writeJson`), so retries are spent on real races only.
  * 2. A key's record is committed first, with a `pending` marker naming every place the post may still
  *    occupy. A feed's list is then made to agree with the records as read after its manifest, so the last
  *    committed list reflects the newest record. The marker is cleared only when lists, feeds, schedule and
@@ -18,7 +19,9 @@
  *    writer of a feed file always rendered the newest list: an older render never stays over a newer
  *    one. Every record change that can alter a feed changes its list (entries carry the source ETag), so
  *    "same manifest" means "same feed". The directory pages do the same against the catalog.
- * 4. A rebuild holds a lease on the index root: a run that finds it held, or sees the root change under
+ * 4. A rebuild holds a lease on the index root (short, renewed while it works; lib/index/lease.ts), and
+ *    a run that finds no current index reserves it for the rebuild function when there is one, rather
+ *    than rebuilding within its own timeout. A run that finds the lease held, or sees the root change under
  *    it, reports its keys as failed so the caller retries them once the rebuild is done. Such a run may
  *    still write a list from its own view after the rebuild has finished (a tag the rebuild never saw),
  *    so the rebuild keeps the pending places of the records it writes over, the ones the run was leaving

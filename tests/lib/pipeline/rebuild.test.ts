@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { LeaseLostError } from '../../../lib/index/lease.ts';
+import { LEASE_MS } from '../../../lib/index/root.ts';
 import { intercept } from '../../../lib/storage/intercept.ts';
 import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
 import { SiteHarness } from '../../support/pipeline-harness.ts';
@@ -137,6 +139,31 @@ describe('rebuild', () => {
     release();
     await first;
     await expect(site.rebuild()).resolves.toBeDefined();
+  });
+
+  it('writes nothing more once it stalled past its lease and another rebuild took the index', async () => {
+    const site = await exampleSite();
+    // The first rebuild has read every post (Alpha as it was), then stalls before its first write.
+    let stall!: () => void;
+    const stalled = new Promise<void>((resolve) => (stall = resolve));
+    let reached!: () => void;
+    const atWrite = new Promise<void>((resolve) => (reached = resolve));
+    const state = intercept(site.stateStore, {
+      before: async (call) => {
+        if (call.op !== 'put' || !call.key.startsWith('records/')) return;
+        reached();
+        await stalled;
+      },
+    });
+    const first = site.rebuild({ state });
+    await atWrite;
+    // Its lease lapses; Alpha changes, and another rebuild takes the index and publishes it.
+    site.clock = new Date(site.clock.getTime() + LEASE_MS);
+    await site.write('posts/a.md', { title: 'Alpha edited', date: '2025-05-01T10:00:00Z', categories: ['News'] });
+    expect((await site.rebuild()).failed).toEqual([]);
+    stall();
+    await expect(first).rejects.toBeInstanceOf(LeaseLostError);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
   });
 
   it('writes an empty site feed and directory for a site with no posts', async () => {
