@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
+import { type Clock, systemClock } from './clock.ts';
 
 /** The key under which a change of the site configuration is reported, wherever the file lives. */
 export const CONFIG_KEY = 'herald.config.json';
@@ -21,6 +22,13 @@ export interface WatchOptions {
   quietMs?: number;
   /** Longest a change waits while a burst goes on. */
   maxWaitMs?: number;
+  /** What quietMs and maxWaitMs are measured on. */
+  clock?: Clock;
+  /**
+   * Called with each key as it is taken in, before its quiet time starts: a caller that moves the clock
+   * itself learns when a change has reached the watcher, which no amount of waiting could tell it.
+   */
+  onQueued?: (key: string) => void;
 }
 
 export interface Watcher {
@@ -43,7 +51,7 @@ function isSpecial(stats: Stats | undefined): boolean {
 }
 
 export function watchContent(options: WatchOptions): Watcher {
-  const { dir, onChange, onError = () => {}, quietMs = 200, maxWaitMs = 2000 } = options;
+  const { dir, onChange, onError = () => {}, quietMs = 200, maxWaitMs = 2000, clock = systemClock, onQueued = () => {} } = options;
   const root = path.resolve(dir);
   const configFile = options.configFile === undefined ? undefined : path.resolve(options.configFile);
   const defaultConfig = path.join(root, CONFIG_KEY);
@@ -64,21 +72,19 @@ export function watchContent(options: WatchOptions): Watcher {
   const pending = new Set<string>();
   let firstAt = 0;
   let lastAt = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let cancelTimer = () => {};
   let running: Promise<void> | undefined;
   let closed = false;
   let isReady = false;
 
   const schedule = () => {
-    clearTimeout(timer);
-    timer = undefined;
+    cancelTimer();
     if (closed || running || pending.size === 0) return;
     const due = Math.min(lastAt + quietMs, firstAt + maxWaitMs);
-    timer = setTimeout(flush, Math.max(0, due - Date.now()));
+    cancelTimer = clock.after(Math.max(0, due - clock.now()), flush);
   };
 
   const flush = () => {
-    timer = undefined;
     if (closed || running || pending.size === 0) return;
     const keys = [...pending].sort();
     pending.clear();
@@ -96,11 +102,12 @@ export function watchContent(options: WatchOptions): Watcher {
 
   const changed = (key: string) => {
     if (!isReady) return;
-    const now = Date.now();
+    const now = clock.now();
     if (pending.size === 0) firstAt = now;
     lastAt = now;
     pending.add(key);
     schedule();
+    onQueued(key);
   };
 
   // Links are reported, not followed: a link to a parent folder would be walked until ELOOP (one error per
@@ -144,7 +151,7 @@ export function watchContent(options: WatchOptions): Watcher {
     ready,
     async close() {
       closed = true;
-      clearTimeout(timer);
+      cancelTimer();
       pending.clear();
       await watcher.close();
       await running;

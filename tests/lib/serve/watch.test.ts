@@ -3,26 +3,41 @@ import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONFIG_KEY, watchContent, type WatchOptions, type Watcher } from '../../../lib/serve/watch.ts';
+import { CONFIG_KEY, type Watcher, type WatchOptions, watchContent } from '../../../lib/serve/watch.ts';
+import { until } from '../../support/eventually.ts';
+import { ManualClock } from '../../support/manual-clock.ts';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const QUIET_MS = 200;
+const MAX_WAIT_MS = 1000;
 
-async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
+// The watcher's time is a ManualClock: a burst ends when the test says so, not when a loaded machine
+// happens to leave a gap between two writes. Real time only passes while chokidar notices a change.
 describe('watchContent', () => {
   let dir: string;
   let watcher: Watcher | undefined;
   let calls: string[][];
+  let clock: ManualClock;
+  let queued: Set<string>;
 
   async function start(options: Partial<WatchOptions> = {}): Promise<void> {
-    watcher = watchContent({ dir, quietMs: 200, maxWaitMs: 1000, onChange: (keys) => void calls.push(keys), ...options });
+    queued = new Set();
+    watcher = watchContent({
+      dir,
+      quietMs: QUIET_MS,
+      maxWaitMs: MAX_WAIT_MS,
+      clock,
+      onQueued: (key) => queued.add(key),
+      onChange: (keys) => void calls.push(keys),
+      ...options,
+    });
     await watcher.ready;
+  }
+
+  /** Waits until the watcher has taken in every key, then moves the clock by `ms` (the quiet time unless told). */
+  async function takenIn(keys: string[], ms = QUIET_MS): Promise<void> {
+    await until(() => keys.every((key) => queued.has(key)), `the watcher to take in ${keys.join(', ')}`);
+    queued.clear();
+    clock.advance(ms);
   }
 
   beforeEach(async () => {
@@ -32,6 +47,7 @@ describe('watchContent', () => {
     await writeFile(path.join(dir, 'posts/old/b.md'), 'b');
     await writeFile(path.join(dir, CONFIG_KEY), '{}');
     calls = [];
+    clock = new ManualClock();
   });
   afterEach(async () => {
     await watcher?.close();
@@ -41,27 +57,32 @@ describe('watchContent', () => {
 
   it('reports nothing for the files already there', async () => {
     await start();
-    await sleep(300);
-    expect(calls).toEqual([]);
+    // Whatever the initial scan wrongly queued would be reported with this later change, or before it.
+    await writeFile(path.join(dir, 'posts/after.md'), 'after');
+    await takenIn(['posts/after.md']);
+    expect(calls).toEqual([['posts/after.md']]);
   });
 
   it('debounces a burst of adds, edits and deletes into one sorted call', async () => {
     await start();
     await writeFile(path.join(dir, 'posts/new.md'), 'new');
+    await takenIn(['posts/new.md'], QUIET_MS - 1);
     await writeFile(path.join(dir, 'posts/old/a.md'), 'edited');
+    await takenIn(['posts/old/a.md'], QUIET_MS - 1);
     await rm(path.join(dir, 'posts/old/b.md'));
-    await until(() => calls.length > 0, 'a call');
-    await sleep(350);
+    await takenIn(['posts/old/b.md'], QUIET_MS - 1);
+    expect(calls, 'each change restarts the quiet time').toEqual([]);
+    clock.advance(1);
     expect(calls).toEqual([['posts/new.md', 'posts/old/a.md', 'posts/old/b.md']]);
   });
 
   it('reports a rename as both keys, and a removed folder as each file it held', async () => {
     await start();
     await rename(path.join(dir, 'posts/old/a.md'), path.join(dir, 'posts/a-renamed.md'));
-    await until(() => calls.length === 1, 'the rename');
-    expect(calls[0]).toEqual(['posts/a-renamed.md', 'posts/old/a.md']);
+    await takenIn(['posts/a-renamed.md', 'posts/old/a.md']);
+    expect(calls).toEqual([['posts/a-renamed.md', 'posts/old/a.md']]);
     await rm(path.join(dir, 'posts/old'), { recursive: true });
-    await until(() => calls.length === 2, 'the folder removal');
+    await takenIn(['posts/old/b.md']);
     expect(calls[1]).toEqual(['posts/old/b.md']);
   });
 
@@ -71,7 +92,8 @@ describe('watchContent', () => {
       await writeFile(path.join(outside, 'x.md'), 'x');
       await start();
       await rename(outside, path.join(dir, 'posts/moved'));
-      await until(() => calls.flat().includes('posts/moved/x.md'), 'the moved file');
+      await takenIn(['posts/moved/x.md']);
+      expect(calls.flat()).toContain('posts/moved/x.md');
     } finally {
       await rm(outside, { recursive: true, force: true });
     }
@@ -80,10 +102,8 @@ describe('watchContent', () => {
   it('reports only regular files: a FIFO named like a post is never handed on to be read', async () => {
     await start();
     execFileSync('mkfifo', [path.join(dir, 'posts/pipe.md')]);
-    await sleep(100);
     await writeFile(path.join(dir, 'posts/real.md'), 'real');
-    await until(() => calls.length > 0, 'a call');
-    await sleep(350);
+    await takenIn(['posts/real.md']);
     expect(calls).toEqual([['posts/real.md']]);
   });
 
@@ -95,8 +115,7 @@ describe('watchContent', () => {
     await start({ onError: (error) => errors.push(error) });
     await symlink('old/a.md', path.join(dir, 'posts/linked.md'));
     await writeFile(path.join(dir, 'posts/real.md'), 'real');
-    await until(() => calls.length > 0, 'a call');
-    await sleep(350);
+    await takenIn(['posts/linked.md', 'posts/real.md']);
     expect(errors).toEqual([]);
     expect(calls).toEqual([['posts/linked.md', 'posts/real.md']]);
   });
@@ -109,16 +128,15 @@ describe('watchContent', () => {
     await writeFile(path.join(dir, 'posts/a.md~'), 'x');
     await writeFile(path.join(dir, 'posts/.DS_Store'), 'x');
     await writeFile(path.join(dir, 'posts/real.md'), 'x');
-    await until(() => calls.length > 0, 'a call');
-    await sleep(350);
+    await takenIn(['posts/real.md']);
     expect(calls).toEqual([['posts/real.md']]);
   });
 
   it('reports a configuration change, also from a config file outside the folder', async () => {
     await start();
     await writeFile(path.join(dir, CONFIG_KEY), '{"title":"x"}');
-    await until(() => calls.length === 1, 'the config change');
-    expect(calls[0]).toEqual([CONFIG_KEY]);
+    await takenIn([CONFIG_KEY]);
+    expect(calls).toEqual([[CONFIG_KEY]]);
     await watcher!.close();
 
     const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'herald-watch-config-'));
@@ -127,11 +145,14 @@ describe('watchContent', () => {
       await writeFile(configFile, '{}');
       calls = [];
       await start({ configFile });
+      // Taken for the configuration, the folder's own file would be queued by the time this later post is.
       await writeFile(path.join(dir, CONFIG_KEY), '{"title":"ignored"}');
+      await writeFile(path.join(dir, 'posts/after.md'), 'after');
+      await until(() => queued.has('posts/after.md'), 'the post written after the ignored file');
+      expect(queued.has(CONFIG_KEY)).toBe(false);
       await writeFile(configFile, '{"title":"y"}');
-      await until(() => calls.length === 1, 'the outside config change');
-      await sleep(350);
-      expect(calls).toEqual([[CONFIG_KEY]]);
+      await takenIn([CONFIG_KEY]);
+      expect(calls).toEqual([[CONFIG_KEY, 'posts/after.md']]);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
     }
@@ -140,34 +161,51 @@ describe('watchContent', () => {
   it('runs one call at a time and queues what changes meanwhile', async () => {
     let active = 0;
     let overlapped = false;
+    let finishFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (finishFirst = resolve));
     await start({
       onChange: async (keys) => {
         active++;
         overlapped ||= active > 1;
         calls.push(keys);
-        await sleep(400);
+        await firstHeld;
         active--;
       },
     });
     await writeFile(path.join(dir, 'posts/one.md'), '1');
-    await until(() => calls.length === 1, 'the first call');
+    await takenIn(['posts/one.md']);
+    expect(calls).toEqual([['posts/one.md']]);
     await writeFile(path.join(dir, 'posts/two.md'), '2');
     await writeFile(path.join(dir, 'posts/three.md'), '3');
+    await takenIn(['posts/two.md', 'posts/three.md']);
+    expect(calls, 'quiet time passed, but the first call is still running').toHaveLength(1);
+    finishFirst();
     await until(() => calls.length === 2, 'the queued call');
     expect(overlapped).toBe(false);
     expect(calls).toEqual([['posts/one.md'], ['posts/three.md', 'posts/two.md']]);
   });
 
   it('does not let a steady stream of changes postpone a run past the max wait', async () => {
-    await start({ quietMs: 150, maxWaitMs: 400 });
-    const started = Date.now();
-    for (let i = 0; i < 12; i++) {
-      await writeFile(path.join(dir, `posts/stream-${i}.md`), String(i));
-      await sleep(60);
+    const calledAt: number[] = [];
+    await start({
+      quietMs: 150,
+      maxWaitMs: 400,
+      onChange: (keys) => {
+        calls.push(keys);
+        calledAt.push(clock.now());
+      },
+    });
+    const started = clock.now();
+    const names = Array.from({ length: 12 }, (_, i) => `posts/stream-${String(i).padStart(2, '0')}.md`);
+    // One change every 60 ms: never 150 ms of quiet while the stream lasts.
+    for (const name of names) {
+      await writeFile(path.join(dir, name), name);
+      await takenIn([name], 60);
     }
-    expect(calls.length).toBeGreaterThan(0);
-    await until(() => calls.flat().length === 12, 'every streamed file');
-    expect(Date.now() - started).toBeLessThan(3000);
+    expect(calledAt[0]).toBe(started + 400);
+    clock.advance(150);
+    await until(() => calls.flat().length === names.length, 'every streamed file');
+    expect(calls.flat().sort()).toEqual(names);
   });
 
   it('keeps going after onChange fails, reporting the error', async () => {
@@ -180,8 +218,10 @@ describe('watchContent', () => {
       },
     });
     await writeFile(path.join(dir, 'posts/x.md'), 'x');
+    await takenIn(['posts/x.md']);
     await until(() => errors.length === 1, 'the error');
     await writeFile(path.join(dir, 'posts/y.md'), 'y');
+    await takenIn(['posts/y.md']);
     await until(() => calls.length === 2, 'the next call');
     expect(calls[1]).toEqual(['posts/y.md']);
   });
