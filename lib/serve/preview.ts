@@ -9,6 +9,7 @@ import { regenerate } from '../pipeline/regenerate.ts';
 import type { PipelineDeps, RunReport } from '../pipeline/types.ts';
 import { FsStorage } from '../storage/fs/index.ts';
 import { MemoryStorage } from '../storage/memory/index.ts';
+import { type Clock, systemClock } from './clock.ts';
 import { createServer } from './server.ts';
 import { CONFIG_KEY, watchContent } from './watch.ts';
 
@@ -31,9 +32,12 @@ export interface PreviewOptions {
   log: (line: string) => void;
   /** Why the preview could not start; default `log`. */
   err?: (line: string) => void;
-  now?: () => Date;
+  /** What the pipeline publishes against, and what the schedule, debouncing and retries wait on. */
+  clock?: Clock;
   quietMs?: number;
   maxWaitMs?: number;
+  /** See WatchOptions.onQueued. */
+  onQueued?: (key: string) => void;
 }
 
 export interface Preview {
@@ -112,7 +116,8 @@ function describeKeys(keys: string[]): string {
 
 export async function openPreview(options: PreviewOptions): Promise<Preview> {
   const { contentDir, outDir, host, log } = options;
-  const now = options.now ?? (() => new Date());
+  const time = options.clock ?? systemClock;
+  const now = () => new Date(time.now());
   const content = new FsStorage(contentDir);
   const feeds = new FsStorage(outDir);
   const server = createServer({
@@ -136,17 +141,16 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
   // Future-dated and expiring posts change the feeds when their time comes, as the hourly rebuild does on
   // AWS: after every run a timer is set for the next change in the index's schedule, and regenerating
   // then publishes (or withdraws) what is due.
-  let wake: NodeJS.Timeout | undefined;
+  let cancelWake = () => {};
   let closed = false;
   const armSchedule = async (since: Date) => {
-    clearTimeout(wake);
+    cancelWake();
     const schedule = (await readJson<Schedule>(deps.state, SCHEDULE_KEY))?.value ?? EMPTY_SCHEDULE;
     // Changes due by `since` were the finished run's; one that came due while it ran wakes the timer at once.
     const next = nextChangeAfter(schedule, since);
     if (next === null || closed) return;
     const delay = Math.min(Math.max(next.getTime() - now().getTime(), 0), MAX_SLEEP_MS);
-    wake = setTimeout(() => void exclusive(runDue).catch(() => {}), delay);
-    wake.unref();
+    cancelWake = time.after(delay, () => void exclusive(runDue).catch(() => {}));
   };
 
   // One run at a time, whether a file change or the clock started it: runs share the index.
@@ -200,7 +204,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
     // Failed keys are the caller's to retry (a file caught mid-write, a passing I/O error): once, after a pause.
     if (report.failed.length > 0) {
       const retry = report.failed.map((failure) => failure.key);
-      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      await new Promise<void>((resolve) => time.after(RETRY_DELAY_MS, resolve));
       for (const line of describeRun(`retried ${describeKeys(retry)}`, await regenerate(deps, retry))) log(line);
     }
   };
@@ -212,6 +216,8 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
     onError: (error) => log(`[${clock()}] regeneration failed: ${(error as Error).stack ?? String(error)}`),
     quietMs: options.quietMs,
     maxWaitMs: options.maxWaitMs,
+    clock: time,
+    onQueued: options.onQueued,
   });
   // Watch before building so that nothing saved during the first build is missed; runs queue behind it.
   const initial = watcher.ready.then(() => exclusive(() => build(`built ${shown(contentDir)}`)));
@@ -219,7 +225,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
     await initial;
   } catch (error) {
     closed = true;
-    clearTimeout(wake);
+    cancelWake();
     await Promise.allSettled([watcher.close(), server.close()]);
     throw error;
   }
@@ -229,7 +235,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
     url,
     async close() {
       closed = true;
-      clearTimeout(wake);
+      cancelWake();
       await watcher.close();
       await queue;
       await server.close();
