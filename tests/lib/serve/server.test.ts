@@ -322,16 +322,21 @@ describe('createServer over a folder (FsStorage, as `herald serve` uses it)', ()
   it('answers 404 at once for a FIFO named like a feed, instead of waiting for a writer for ever', async () => {
     const fifo = path.join(root, 'pipe.xml');
     execFileSync('mkfifo', [fifo]);
-    // Hang guard: a reader blocked on the FIFO would hold this process for good, so another process opens
-    // the write end after a while; it only succeeds (and says so) if some reader is still waiting.
+    // A reader blocked on the FIFO would hold this process for good, so another process opens the write end,
+    // which only succeeds (and says so) if some reader is waiting: when told to (the answer came), or else
+    // after a hang guard well inside the test's timeout (never a race with a slow but correct answer).
     const rescuer = spawn(process.execPath, [
       '-e',
-      `setTimeout(() => { try { require('fs').closeSync(require('fs').openSync(${JSON.stringify(fifo)}, require('fs').constants.O_WRONLY | require('fs').constants.O_NONBLOCK)); console.log('rescued'); } catch {} }, 2000)`,
+      `const fs = require('fs');
+      const rescue = () => { try { fs.closeSync(fs.openSync(${JSON.stringify(fifo)}, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK)); console.log('rescued'); } catch {} process.exit(); };
+      process.stdin.on('end', rescue).resume();
+      setTimeout(rescue, 60_000);`,
     ]);
     let output = '';
     rescuer.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise((resolve) => rescuer.on('exit', resolve));
+    const exited = new Promise((resolve) => rescuer.on('close', resolve));
     expect((await request(port, '/pipe.xml')).status).toBe(404);
+    rescuer.stdin.end();
     await exited;
     expect(output, 'the server blocked on the FIFO until another process opened it').toBe('');
   });

@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -11,6 +12,8 @@ interface Run {
   child: ChildProcess;
   output: () => string;
   exit: Promise<number | null>;
+  /** Resolves with the match once the output has a line matching `pattern`; rejects if the process ends first. */
+  printed: (pattern: RegExp) => Promise<RegExpExecArray>;
 }
 
 /** `herald serve` as a user starts it, in its own process so that signals reach it as they would from a terminal. */
@@ -20,18 +23,27 @@ function serve(args: string[]): Run {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const grew = new EventEmitter();
+  const append = (chunk: Buffer) => {
+    output += chunk.toString();
+    grew.emit('output');
+  };
+  child.stdout!.on('data', append);
+  child.stderr!.on('data', append);
   const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exit };
-}
-
-async function until(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  const printed = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const match = pattern.exec(output);
+        if (match === null) return;
+        grew.off('output', check);
+        resolve(match);
+      };
+      grew.on('output', check);
+      void exit.then((code) => reject(new Error(`herald serve exited with ${code} before printing ${pattern}:\n${output}`)));
+      check();
+    });
+  return { child, output: () => output, exit, printed };
 }
 
 describe('herald serve (the CLI process)', () => {
@@ -44,8 +56,7 @@ describe('herald serve (the CLI process)', () => {
   it('prints the URL, serves, and exits 0 on Ctrl-C', async () => {
     const run = serve(['--out', out, '--port', '0']);
     try {
-      await until(() => /Serving .* at http:\/\/127\.0\.0\.1:\d+\//.test(run.output()), 'the URL');
-      const url = /at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(run.output())![1]!;
+      const url = (await run.printed(/Serving .* at (http:\/\/127\.0\.0\.1:\d+\/)/))[1]!;
       expect((await fetch(url)).status).toBe(200);
       run.child.kill('SIGINT');
       expect(await run.exit).toBe(0);
