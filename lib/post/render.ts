@@ -4,7 +4,8 @@
  * scripts, frames, plug-ins, styles, forms, event handlers and dangerous URL schemes. Every URL
  * attribute (`href`, `src`, each `srcset` candidate, `poster`, `cite`) is made absolute against
  * the post's URL first, so the scheme checks see what a reader would load. Feed readers show items
- * away from the site, where relative URLs resolve against nothing.
+ * away from the site, where relative URLs resolve against nothing. The work per post is bounded
+ * (`bounds.ts`): a body past a limit is published as escaped plain text, with a warning.
  */
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
@@ -12,9 +13,11 @@ import type { SiteConfig } from '../config.ts';
 import type { FeedItem, Post } from './types.ts';
 import { escapeAttr, xmlSafe } from '../feeds/xml.ts';
 import { SAFE_SCHEMES, safeUrl } from '../url.ts';
+import { checkMarkup, counter, depthGuard, LimitExceeded, limitBlockTokens, plainTextHtml } from './bounds.ts';
 
 // One instance for every post: construction compiles markdown-it's rules.
 const markdown = new MarkdownIt({ html: true, linkify: false, typographer: false });
+limitBlockTokens(markdown);
 
 /**
  * Every HTML element name. Posts are full of pseudo-tags written as text (`<TSLA>`, `<US>`,
@@ -116,10 +119,18 @@ const SANITIZE: sanitizeHtml.IOptions = {
 
 /** The post's body as sanitized, absolutized, XML-safe HTML. */
 export function renderBody(post: Post, _site: SiteConfig): string {
-  const html = markdown.render(xmlSafe(post.body));
-  const clean = sanitizeHtml(html, { ...SANITIZE, transformTags: { '*': absolutizer(post.url) } });
-  // Entities such as &#12; decode to characters XML forbids.
-  return xmlSafe(clean);
+  const source = xmlSafe(post.body);
+  try {
+    checkMarkup(source);
+    const html = markdown.render(source);
+    const clean = sanitizeHtml(html, { ...SANITIZE, ...depthGuard(), transformTags: { '*': absolutizer(post.url, counter('urls')) } });
+    // Entities such as &#12; decode to characters XML forbids.
+    return xmlSafe(clean);
+  } catch (error) {
+    if (!(error instanceof LimitExceeded)) throw error;
+    console.warn(`${post.key}: body shown as plain text: ${error.message}`);
+    return plainTextHtml(source);
+  }
 }
 
 /**
@@ -133,17 +144,19 @@ export function toFeedItem(post: Post, site: SiteConfig): FeedItem {
   return { ...meta, html };
 }
 
-function absolutizer(base: string): sanitizeHtml.Transformer {
+/** `countUrl` is called for every URL made absolute, srcset candidates included. */
+function absolutizer(base: string, countUrl: () => void): sanitizeHtml.Transformer {
   return (tagName, attribs) => {
     for (const name of URL_ATTRIBUTES) {
       const value = attribs[name];
       if (value === undefined) continue;
+      countUrl();
       const absolute = safeUrl(value, base, { image: tagName === 'img' || tagName === 'source' });
       if (absolute === undefined) delete attribs[name];
       else attribs[name] = absolute;
     }
     if (attribs.srcset !== undefined) {
-      const srcset = absoluteSrcset(attribs.srcset, base);
+      const srcset = absoluteSrcset(attribs.srcset, base, countUrl);
       if (srcset === '') delete attribs.srcset;
       else attribs.srcset = srcset;
     }
@@ -156,7 +169,7 @@ function absolutizer(base: string): sanitizeHtml.Transformer {
  * standard does: a URL runs to the next whitespace (commas included, so `x,w_100.jpg` stays
  * whole), a trailing comma ends a candidate, descriptors run to the next comma.
  */
-export function absoluteSrcset(srcset: string, base: string): string {
+export function absoluteSrcset(srcset: string, base: string, countUrl: () => void = () => {}): string {
   const candidates: string[] = [];
   let i = 0;
   while (i < srcset.length) {
@@ -168,13 +181,17 @@ export function absoluteSrcset(srcset: string, base: string): string {
     let descriptor = '';
     i = end;
     if (url.endsWith(',')) {
-      url = url.replace(/,+$/, '');
+      // A loop, not /,+$/: that regex retries every comma of a run (`a,,,…,b,`), quadratic in its length.
+      let stop = url.length - 1;
+      while (url[stop - 1] === ',') stop--;
+      url = url.slice(0, stop);
     } else {
       const comma = srcset.indexOf(',', i);
       const stop = comma === -1 ? srcset.length : comma;
       descriptor = srcset.slice(i, stop).trim();
       i = stop + 1;
     }
+    countUrl();
     const absolute = safeUrl(url, base, { image: true });
     if (absolute !== undefined) candidates.push(descriptor ? `${absolute} ${descriptor}` : absolute);
   }
