@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../lib/config.ts';
+import { LIMITS } from '../lib/post/bounds.ts';
 import { parsePost } from '../lib/post/parse.ts';
 import { toFeedItem } from '../lib/post/render.ts';
 
@@ -99,6 +100,15 @@ const CASES: Record<string, (bytes: number) => string> = {
   'pseudo tags unclosed': (n) => fill('<a-b <c ', n),
   'lines of <': (n) => fill('<\n', n),
   'multibyte text': (n) => fill('中文，', n),
+  // Just under each limit: the most work a post can still ask for (these ignore the size).
+  'nested <b> at the markup limit': () => `${'<b>'.repeat(LIMITS.depth - 2)}${'<b>x</b>'.repeat(LIMITS.markup / 2 - LIMITS.depth)}`,
+  'emphasis at the markup limit': () => '*_'.repeat(LIMITS.markup / 2 - 1),
+  'entities at the markup limit': () => '&amp;'.repeat(LIMITS.markup - 1),
+  'headings at the block limit': () => '# h\n'.repeat(LIMITS.blockTokens / 3 - 1),
+  'table at the block limit': () => wideTable(100, LIMITS.blockTokens * 1.3),
+  'autolinks at the URL limit': () => '<https://example.com/a> '.repeat(LIMITS.urls),
+  'srcset at the URL limit': () => `<img srcset="${'a.png 1x,'.repeat(LIMITS.urls)}">`,
+  'links at the URL limit': () => '[a](https://example.com/a) '.repeat(LIMITS.urls),
 };
 
 const site = parseConfig(JSON.stringify({ title: 'Bench', baseUrl: 'https://bench.invalid/', timeZone: 'UTC' }), 'bench');

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const benches = ['build.ts', 'storage.ts', 'pipeline.ts', 'infra.ts'].filter((file) => existsSync(path.join(here, file)));
+const benches = ['build.ts', 'storage.ts', 'pipeline.ts', 'infra.ts', 'pathological.ts'].filter((file) =>
+  existsSync(path.join(here, file)),
+);
 let failed = false;
 for (const file of benches) {
   console.log(`\n== bench/${file}`);

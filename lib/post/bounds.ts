@@ -1,26 +1,30 @@
 /**
  * Bounded work per post body. A post of up to `maxPostBytes` (10 MiB) must render in well under a
  * second or two and a few hundred MB, because `regenerate` runs it inside a Lambda with a timeout
- * and the others posts of a rebuild wait behind it. Markdown and HTML parsing are linear in what
+ * and the other posts of a rebuild wait behind it. Markdown and HTML parsing are linear in what
  * they produce, except where they are not:
  *
  * - htmlparser2 (inside sanitize-html) keeps its open elements in an array it grows with
  *   `unshift` and searches with `indexOf`: every tag costs the current nesting depth, so 200,000
- *   nested `<b>` took 127 s.
+ *   nested `<b>` took 31 s and 400,000 took 127 s.
  * - markdown-it makes a token for nearly every markup character (`*_*_`, `<`, `[`, line breaks)
  *   and for every table cell, filling short rows with empty cells: 5 MB of a 5,000-column table
  *   took 43 s and 1.1 GB.
  *
- * So three limits, each checked before the expensive part runs past it:
+ * So four limits, each checked before the expensive part runs past it:
  *
  * - `markup`: characters of the body that can start an inline token (line breaks, `*`, `_`, `~`,
- *   backticks, `<`, `[`, `]`, `!`, `&`, `\`), counted in one pass before markdown-it runs. Prose has
- *   one in fifty; a 194 KB article, the largest of 30,000 news posts, has about 6,000.
+ *   backticks, `<`, `[`, `]`, `!`, `&`, `\`, and `|` for table cells), counted in one pass before
+ *   markdown-it runs. The most in the 30,000 posts of our test corpora is 8,719.
+ *   Each limit leaves real posts a margin of ten or more and keeps the worst post at it under a
+ *   second (`bench/pathological.ts`).
  * - `blockTokens`: tokens of markdown-it's block pass, checked after every block rule, so one
  *   table or one line of nested lists can overshoot it by its own size only.
  * - `depth`: open elements as htmlparser2 counts them, followed through sanitize-html's tag
  *   hooks, which fire on every push and pop of its stack; parsing stops as soon as it is passed,
  *   so no tag ever costs more than this.
+ * - `urls`: URLs made absolute, srcset candidates included; one `<img>` can hold millions, each
+ *   growing by the length of the post's URL.
  *
  * A post over a limit is not rejected: feed readers get its text, escaped, one paragraph per
  * block of lines with its line breaks kept, which is all a nesting bomb or a 10 MB table has to
@@ -33,13 +37,13 @@ import { escapeText } from '../feeds/xml.ts';
 
 export const LIMITS = {
   /** Characters that can start an inline token. */
-  markup: 200_000,
+  markup: 100_000,
   /** Tokens of markdown-it's block pass (three for a paragraph or a table cell). */
-  blockTokens: 200_000,
+  blockTokens: 100_000,
   /** Open elements at any point, as many as markdown-it's own `maxNesting`. */
   depth: 100,
   /** URLs made absolute (links, sources, srcset candidates): each can grow by the length of the post's URL. */
-  urls: 100_000,
+  urls: 20_000,
 } as const;
 
 /** Thrown while rendering a body that passes one of the limits; `renderBody` catches it. */

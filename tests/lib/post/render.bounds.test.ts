@@ -58,7 +58,7 @@ describe('a body past a limit is published as its escaped text, with a warning n
   it('stops a 10 MiB nesting bomb before markdown-it runs', () => {
     const { html, warnings } = render('<b>'.repeat((10 * MiB) / 3 - 20));
     expect(warnings).toEqual([
-      'blog/bomb.md: body shown as plain text: more Markdown markup characters than render in time (limit 200,000)',
+      'blog/bomb.md: body shown as plain text: more Markdown markup characters than render in time (limit 100,000)',
     ]);
     expect(html).toBe(`<p>${'&lt;b&gt;'.repeat((10 * MiB) / 3 - 20)}</p>\n`);
   });
@@ -83,17 +83,17 @@ describe('a body past a limit is published as its escaped text, with a warning n
   it('shows 10 MiB of emphasis markers as text, counted before markdown-it runs', () => {
     const { html, warnings } = render('*_'.repeat(5 * MiB - 10));
     expect(warnings).toEqual([
-      'blog/bomb.md: body shown as plain text: more Markdown markup characters than render in time (limit 200,000)',
+      'blog/bomb.md: body shown as plain text: more Markdown markup characters than render in time (limit 100,000)',
     ]);
     expect(html).toBe(`<p>${'*_'.repeat(5 * MiB - 10)}</p>\n`);
   });
 
   it('counts table cells markdown-it fills in, not only those written', () => {
-    // 1,000 columns, then rows of one cell: every row becomes 1,000 cells (3,000 tokens) for 3 characters.
-    const table = `|${' h |'.repeat(1000)}\n|${'---|'.repeat(1000)}\n${'|c\n'.repeat(100)}`;
+    // 1,000 columns, then rows of one cell: every row becomes 1,000 cells (3,000 tokens) for 3 characters; one table makes 60,000.
+    const table = `|${' h |'.repeat(1000)}\n|${'---|'.repeat(1000)}\n${'|c\n'.repeat(20)}`;
     const { html, warnings } = render(`${table}\n${table}`);
     expect(warnings).toEqual([
-      'blog/bomb.md: body shown as plain text: more Markdown blocks and table cells than render in time (limit 200,000)',
+      'blog/bomb.md: body shown as plain text: more Markdown blocks and table cells than render in time (limit 100,000)',
     ]);
     expect(html).toMatch(/^<p>\|/);
     // One such table is fine.
@@ -102,7 +102,7 @@ describe('a body past a limit is published as its escaped text, with a warning n
 
   it('counts URLs made absolute, srcset candidates included', () => {
     const { html, warnings } = render(`<img srcset="${'a.png 1x,'.repeat(LIMITS.urls + 1)}">`);
-    expect(warnings).toEqual(['blog/bomb.md: body shown as plain text: more URLs than render in time (limit 100,000)']);
+    expect(warnings).toEqual(['blog/bomb.md: body shown as plain text: more URLs than render in time (limit 20,000)']);
     expect(html.startsWith('<p>&lt;img srcset=&quot;a.png 1x,')).toBe(false);
     expect(html.startsWith('<p>&lt;img srcset="a.png 1x,a.png')).toBe(true);
   });
