@@ -64,12 +64,11 @@ describe('rejected input, each with the file and the reason', () => {
   });
 
   it('rejects a 50 MB file by size, before reading it', () => {
-    const huge = new Uint8Array(50 * 1024 * 1024).fill(0x61);
-    const started = performance.now();
+    // All NUL bytes: had any check that reads the bytes come first, the reason would be "binary file".
+    const huge = new Uint8Array(50 * 1024 * 1024);
     expect(rejected(parsePost('posts/huge.md', huge, site))).toBe(
       `posts/huge.md: file is ${50 * 1024 * 1024} bytes, larger than maxPostBytes (${10 * 1024 * 1024})`,
     );
-    expect(performance.now() - started).toBeLessThan(100);
     // The limit is configurable.
     expect(
       rejected(parsePost('posts/small.md', utf8('---\ntitle: T\ndate: 2025-01-01\n---\nbody'), testSite({ maxPostBytes: 10 }))),

@@ -95,16 +95,14 @@ describe('splitFrontMatter', () => {
     fails('---\ntitle: x\n---more\nbody', /the closing line is "---more"/);
   });
 
-  it('stops a billion-laughs alias bomb quickly', () => {
+  it('stops a billion-laughs alias bomb at the alias limit, before expanding it', () => {
     const levels = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
     for (let i = 1; i < 10; i++) {
       const prev = String.fromCharCode(96 + i);
       const name = String.fromCharCode(97 + i);
       levels.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
     }
-    const started = performance.now();
     fails(`---\ntitle: bomb\n${levels.join('\n')}\n---\n`, /Excessive alias count/);
-    expect(performance.now() - started).toBeLessThan(1000);
     // A few aliases are fine.
     expect(splitFrontMatter(`---\nbase: &b [x]\nc: *b\n---\n`).data).toEqual({ base: ['x'], c: ['x'] });
     expect(MAX_YAML_ALIASES).toBe(100);
