@@ -121,6 +121,13 @@ describe('plainTextHtml', () => {
     expect(plainTextHtml('a <b> & c\nd]]>\n\n \t\r\n\n\ne\r\nf\n')).toBe('<p>a &lt;b&gt; &amp; c<br />\nd]]&gt;</p>\n<p>e<br />\nf</p>\n');
     expect(plainTextHtml('\n\n')).toBe('');
   });
+
+  it('works in slices that never split a paragraph break or a surrogate pair', () => {
+    const long = 'a'.repeat(65_535);
+    expect(plainTextHtml(`${long}\n\n\nb`)).toBe(`<p>${long}</p>\n<p>b</p>\n`);
+    expect(plainTextHtml(`${long}\n \n${long}😀<`)).toBe(`<p>${long}</p>\n<p>${long}😀&lt;</p>\n`);
+    expect(plainTextHtml(`${long}😀\n<`)).toBe(`<p>${long}😀<br />\n&lt;</p>\n`);
+  });
 });
 
 describe('checkMarkup', () => {
