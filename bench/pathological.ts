@@ -101,7 +101,7 @@ const CASES: Record<string, (bytes: number) => string> = {
   'lines of <': (n) => fill('<\n', n),
   'multibyte text': (n) => fill('中文，', n),
   // Just under each limit: the most work a post can still ask for (these ignore the size).
-  'nested <b> at the markup limit': () => `${'<b>'.repeat(LIMITS.depth - 2)}${'<b>x</b>'.repeat(LIMITS.markup / 2 - LIMITS.depth)}`,
+  'nested <b> at the markup limit': () => `${'<b>'.repeat(LIMITS.depth - 2)}${'<b>x</b>'.repeat(LIMITS.markup / 4 - LIMITS.depth)}`,
   'emphasis at the markup limit': () => '*_'.repeat(LIMITS.markup / 2 - 1),
   'entities at the markup limit': () => '&amp;'.repeat(LIMITS.markup - 1),
   'headings at the block limit': () => '# h\n'.repeat(LIMITS.blockTokens / 3 - 1),

@@ -13,10 +13,11 @@
  *
  * So four limits, each checked before the expensive part runs past it:
  *
- * - `markup`: characters of the body that can start an inline token (line breaks, `*`, `_`, `~`,
- *   backticks, `<`, `[`, `]`, `!`, `&`, `\`, and `|` for table cells), counted in one pass before
- *   markdown-it runs. The most in the 30,000 posts of our test corpora is 8,719.
- *   Each limit leaves real posts a margin of ten or more and keeps the worst post at it under a
+ * - `markup`: characters of the body that can start a token (line breaks, `*`, `_`, `~`, backticks,
+ *   `<`, `[`, `]`, `!`, `&`, `\`; `|` for table cells; `>`, and `-` or `+` before a space, for
+ *   nested quotes and lists, whose every level rescans the line), counted in one pass before
+ *   markdown-it runs. The most in the 30,000 posts of our test corpora is 12,895.
+ *   Each limit leaves real posts a margin of seven or more and keeps the worst post at it under a
  *   second (`bench/pathological.ts`).
  * - `blockTokens`: tokens of markdown-it's block pass, checked after every block rule, so one
  *   table or one line of nested lists can overshoot it by its own size only.
@@ -62,14 +63,16 @@ const LIMIT_NAMES: Record<keyof typeof LIMITS, string> = {
 
 /** markdown-it's inline terminators that some enabled rule turns into a token (html, links, emphasis...). */
 const MARKUP = new Uint8Array(128);
-for (const c of '\n!&*_~`<[]\\|') MARKUP[c.charCodeAt(0)] = 1;
+for (const c of '\n!&*_~`<[]\\|>') MARKUP[c.charCodeAt(0)] = 1;
+const [MINUS, PLUS, SPACE, TAB] = ['-', '+', ' ', '\t'].map((c) => c.charCodeAt(0));
 
-/** Throws LimitExceeded when `source` holds more inline markup characters than `LIMITS.markup`. */
+/** Throws LimitExceeded when `source` holds more markup characters than `LIMITS.markup`. */
 export function checkMarkup(source: string): void {
   let count = 0;
   for (let i = 0; i < source.length; i++) {
     const c = source.charCodeAt(i);
-    if (c < 128 && MARKUP[c] === 1 && ++count > LIMITS.markup) throw new LimitExceeded('markup');
+    const marker = (c === MINUS || c === PLUS) && (source.charCodeAt(i + 1) === SPACE || source.charCodeAt(i + 1) === TAB);
+    if (((c < 128 && MARKUP[c] === 1) || marker) && ++count > LIMITS.markup) throw new LimitExceeded('markup');
   }
 }
 
