@@ -192,9 +192,14 @@ export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}):
  * the index is already built with this configuration (a retried configuration change whose rebuild is
  * done); throws `IndexBusyError` when a rebuild holds the index.
  */
-export async function requestRebuild(deps: PipelineDeps, start: (build: string) => Promise<void>): Promise<boolean> {
+export async function requestRebuild(
+  deps: PipelineDeps,
+  start: (build: string) => Promise<void>,
+  /** Even over a current index: the consistency check found it too far from the content. */
+  force = false,
+): Promise<boolean> {
   const root = await readJson<Root>(deps.state, ROOT_KEY);
-  if (isCurrent(root?.value, deps.site) && !leaseHeld(root?.value, deps.now())) return false;
+  if (!force && isCurrent(root?.value, deps.site) && !leaseHeld(root?.value, deps.now())) return false;
   const lease = await acquireLease(deps.state, deps.now());
   try {
     await start(lease.build);
