@@ -45,6 +45,14 @@ export class Alarms extends Construct {
       alarm('RegenerateThrottles', 'Herald: regenerate throttled', pipeline.regenerate.metricThrottles({ period, statistic: 'Sum' }), 1),
       alarm('RebuildErrors', 'Herald: rebuild failed', pipeline.rebuild.metricErrors({ period, statistic: 'Sum' }), 1),
       alarm('RebuildThrottles', 'Herald: rebuild throttled', pipeline.rebuild.metricThrottles({ period, statistic: 'Sum' }), 1),
+      // Every minute: one failure is noise the next tick repairs; five in a row keep posts from appearing.
+      alarm(
+        'TickErrors',
+        'Herald: tick failing: scheduled posts are not appearing',
+        pipeline.tick.metricErrors({ period, statistic: 'Sum' }),
+        5,
+      ),
+      alarm('CheckErrors', 'Herald: the consistency check failed', pipeline.check.metricErrors({ period, statistic: 'Sum' }), 1),
     ];
     if (topic) {
       const action = new SnsAction(topic);

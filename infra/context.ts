@@ -20,7 +20,7 @@ export const CONTEXT_KEYS = [
   'certificateArn',
   'priceClass',
   'alarmTopicArn',
-  'rebuildSchedule',
+  'checkSchedule',
   'websubHub',
   'freshnessSeconds',
   'invalidation',
@@ -106,9 +106,9 @@ export function settingsFromContext(get: (key: string) => unknown, allKeys: stri
           : (() => {
               throw new ContextError('domainNames', domains, 'must be a list of names or a comma-separated string');
             })();
-  const schedule = text('rebuildSchedule');
+  const schedule = text('checkSchedule');
   if (schedule !== undefined && !/^(rate|cron)\(.+\)$/.test(schedule)) {
-    throw new ContextError('rebuildSchedule', schedule, 'must be an EventBridge expression like "rate(1 hour)" or "cron(0 * * * ? *)"');
+    throw new ContextError('checkSchedule', schedule, 'must be an EventBridge expression like "rate(1 day)" or "cron(0 4 * * ? *)"');
   }
   const code = text('code');
   const logLevel = text('logLevel')?.toUpperCase() as LogLevel | undefined;
@@ -122,7 +122,7 @@ export function settingsFromContext(get: (key: string) => unknown, allKeys: stri
     certificateArn: text('certificateArn'),
     priceClass: oneOf('priceClass', PRICE_CLASSES, text('priceClass')) as PriceClass | undefined,
     alarmTopicArn: text('alarmTopicArn'),
-    rebuildSchedule: schedule === undefined ? undefined : Schedule.expression(schedule),
+    checkSchedule: schedule === undefined ? undefined : Schedule.expression(schedule),
     websubHub: text('websubHub'),
     freshness: seconds('freshnessSeconds', 1, 86_400),
     invalidation: flag('invalidation'),

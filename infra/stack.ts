@@ -15,11 +15,11 @@ import { Buckets } from './storage.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Where `npm run bundle` writes `regenerate.mjs` and `rebuild.mjs`. */
+/** Where `npm run bundle` writes the functions' bundles (`regenerate.mjs`, `rebuild.mjs`, `tick.mjs`, `check.mjs`). */
 export const DEFAULT_CODE_PATH = path.join(REPO_ROOT, 'dist', 'functions');
 
 export interface HeraldStackProps extends StackProps {
-  /** Folder with the prebuilt bundles `regenerate.mjs` and `rebuild.mjs`. Default `dist/functions`. */
+  /** Folder with the prebuilt bundles (`npm run bundle`). Default `dist/functions`. */
   codePath?: string;
   /** Posts and `herald.config.json` in the content bucket. Default `posts/`. */
   contentPrefix?: string;
@@ -35,8 +35,11 @@ export interface HeraldStackProps extends StackProps {
   batchSize?: number;
   /** How long SQS gathers a batch. Default 20 s: one run for a burst of uploads. */
   batchingWindow?: Duration;
-  /** Default hourly, so future-dated posts appear within the hour. */
-  rebuildSchedule?: Schedule;
+  /**
+   * When the consistency check lists the content against the index and repairs what events missed. Default
+   * daily. Scheduled posts do not wait for it: a tick every minute publishes them.
+   */
+  checkSchedule?: Schedule;
   /** Our functions' logs and those of the CDK's bucket-notifications handler. Default one month. */
   logRetention?: RetentionDays;
   /** Default INFO. */
@@ -107,9 +110,10 @@ export class HeraldStack extends Stack {
       codePath: props.codePath ?? DEFAULT_CODE_PATH,
       regenerate: { memorySize: 1024, timeout: Duration.minutes(2), ...props.regenerate },
       rebuild: { memorySize: 2048, timeout: Duration.minutes(15), ...props.rebuild },
+      check: { memorySize: 2048, timeout: Duration.minutes(15) },
       batchSize,
       batchingWindow: props.batchingWindow ?? Duration.seconds(20),
-      rebuildSchedule: props.rebuildSchedule ?? Schedule.rate(Duration.hours(1)),
+      checkSchedule: props.checkSchedule ?? Schedule.rate(Duration.days(1)),
       logRetention,
       logLevel: props.logLevel ?? 'INFO',
       websubHub: props.websubHub,

@@ -1,5 +1,5 @@
 /**
- * `npm run bundle`: one minified ESM file per Lambda function in `dist/functions/` (`regenerate.mjs`,
+ * `npm run bundle`: one minified ESM file per Lambda function in `dist/functions/` (`regenerate.mjs`, `tick.mjs`, `check.mjs`,
  * `rebuild.mjs`, each exporting `handler`), with source maps, for Node 20 and 22. The AWS SDK is bundled
  * rather than taken from the runtime, so the code runs against the SDK version it was tested with.
  */
@@ -10,7 +10,7 @@ import { esmYaml, sdkSchemaTreeShaking, stubs } from './bundle-plugins.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export const FUNCTIONS = ['regenerate', 'rebuild'] as const;
+export const FUNCTIONS = ['regenerate', 'rebuild', 'tick', 'check'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 export const DEFAULT_OUT_DIR = path.join(repo, 'dist', 'functions');

@@ -28,7 +28,7 @@ describe('a customised stack', () => {
       rebuild: { memorySize: 3008 },
       batchSize: 500,
       batchingWindow: Duration.seconds(5),
-      rebuildSchedule: Schedule.expression('cron(0/15 * * * ? *)'),
+      checkSchedule: Schedule.expression('cron(0 4 * * ? *)'),
       noncurrentVersionDays: 0,
       freshness: Duration.minutes(5),
       invalidation: true,
@@ -67,7 +67,7 @@ describe('a customised stack', () => {
   it('scopes object access to the content, feeds and state prefixes', () => {
     const objects = (bucket: string, pattern: string) => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, `/${pattern}`]] });
     const [content, feeds] = [s.id(s.stack.buckets.content), s.id(s.stack.buckets.feeds)];
-    for (const fn of [s.stack.pipeline.regenerate, s.stack.pipeline.rebuild]) {
+    for (const fn of [s.stack.pipeline.regenerate, s.stack.pipeline.rebuild, s.stack.pipeline.tick, s.stack.pipeline.check]) {
       const statements = roleStatements(s.template, s.id(fn.role!));
       const bySid = (sid: string) => statements.find((statement: Statement) => statement.Sid === sid);
       expect(bySid('ReadPosts')!.Resource).toEqual(objects(content, 'site/posts/*'));
@@ -85,7 +85,7 @@ describe('a customised stack', () => {
   });
 
   it('passes prefixes, hub and log level to both functions', () => {
-    for (const fn of [s.stack.pipeline.regenerate, s.stack.pipeline.rebuild]) {
+    for (const fn of [s.stack.pipeline.regenerate, s.stack.pipeline.rebuild, s.stack.pipeline.tick, s.stack.pipeline.check]) {
       const props = resource(s.id(fn)).Properties;
       expect(props.Environment.Variables).toMatchObject({
         CONTENT_PREFIX: 'site/posts/',
@@ -102,14 +102,14 @@ describe('a customised stack', () => {
     s.template.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: Match.objectLike({ MinTTL: 0, DefaultTTL: 300, MaxTTL: 300 }),
     });
-    for (const fn of [s.stack.pipeline.regenerate, s.stack.pipeline.rebuild]) {
+    for (const fn of [s.stack.pipeline.regenerate, s.stack.pipeline.rebuild, s.stack.pipeline.tick, s.stack.pipeline.check]) {
       expect(resource(s.id(fn)).Properties.Environment.Variables.CACHE_CONTROL).toBe('public, max-age=300, stale-if-error=86400');
     }
   });
 
   it('with invalidation, tells both functions the distribution and lets them invalidate it, and nothing else', () => {
     const distribution = s.id(s.stack.cdn.distribution);
-    for (const fn of [s.stack.pipeline.regenerate, s.stack.pipeline.rebuild]) {
+    for (const fn of [s.stack.pipeline.regenerate, s.stack.pipeline.rebuild, s.stack.pipeline.tick, s.stack.pipeline.check]) {
       expect(resource(s.id(fn)).Properties.Environment.Variables.DISTRIBUTION_ID).toEqual({ Ref: distribution });
       const invalidations = roleStatements(s.template, s.id(fn.role!)).filter((st) =>
         asList(st.Action).some((action) => action.startsWith('cloudfront:')),
@@ -134,9 +134,9 @@ describe('a customised stack', () => {
     expect(resource(s.id(s.stack.pipeline.rebuild)).Properties).toMatchObject({ Timeout: 900, MemorySize: 3008 });
     expect(resource(s.id(s.stack.pipeline.queue)).Properties.VisibilityTimeout).toBe(6 * 30 + 5);
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 500, MaximumBatchingWindowInSeconds: 5 });
-    s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0/15 * * * ? *)' });
+    s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 4 * * ? *)' });
     s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
-    s.template.resourceCountIs('AWS::Logs::LogGroup', 3);
+    s.template.resourceCountIs('AWS::Logs::LogGroup', 5);
   });
 
   it('keeps every post version when noncurrentVersionDays is 0', () => {
@@ -147,7 +147,7 @@ describe('a customised stack', () => {
 
   it('sends every alarm and its recovery to the topic', () => {
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([TOPIC]);
       expect(alarm.Properties.OKActions).toEqual([TOPIC]);
@@ -175,7 +175,7 @@ describe('prop errors', () => {
 
   it('asks for the bundle when the code folder lacks it', () => {
     expect(() => synth({ codePath: '/nonexistent/functions' })).toThrow(
-      'no regenerate.mjs or rebuild.mjs in /nonexistent/functions: run "npm run bundle" first',
+      'no regenerate.mjs or rebuild.mjs or tick.mjs or check.mjs in /nonexistent/functions: run "npm run bundle" first',
     );
   });
 
@@ -207,7 +207,7 @@ describe('herald:* context', () => {
       'herald:regenerateMemory': 512,
       'herald:rebuildTimeoutSeconds': '600',
       'herald:batchingWindowSeconds': '0',
-      'herald:rebuildSchedule': 'rate(30 minutes)',
+      'herald:checkSchedule': 'rate(12 hours)',
       'herald:priceClass': 'PriceClass_All',
       'herald:noncurrentVersionDays': 0,
       'herald:freshnessSeconds': '30',
@@ -230,7 +230,7 @@ describe('herald:* context', () => {
     expect(from({ 'herald:invalidation': 'false' }).props.invalidation).toBe(false);
     expect(props.rebuild!.timeout!.toSeconds()).toBe(600);
     expect(props.batchingWindow!.toSeconds()).toBe(0);
-    expect(props.rebuildSchedule!.expressionString).toBe('rate(30 minutes)');
+    expect(props.checkSchedule!.expressionString).toBe('rate(12 hours)');
     expect(from({ 'herald:domainNames': ['a.example', 'b.example'] }).props.domainNames).toEqual(['a.example', 'b.example']);
   });
 
@@ -239,7 +239,8 @@ describe('herald:* context', () => {
     [{ 'herald:logRetentionDays': '10' }, 'herald:logRetentionDays="10": must be one of'],
     [{ 'herald:batchSize': '1.5' }, 'herald:batchSize="1.5": must be an integer from 1 to 10000'],
     [{ 'herald:rebuildTimeoutSeconds': 901 }, 'herald:rebuildTimeoutSeconds=901: must be an integer from 1 to 900'],
-    [{ 'herald:rebuildSchedule': 'hourly' }, 'must be an EventBridge expression'],
+    [{ 'herald:checkSchedule': 'daily' }, 'must be an EventBridge expression'],
+    [{ 'herald:rebuildSchedule': 'rate(1 hour)' }, 'unknown context herald:rebuildSchedule'],
     [{ 'herald:priceClass': 'cheap' }, 'herald:priceClass="cheap": must be one of PriceClass_100'],
     [{ 'herald:domainNames': 3 }, 'herald:domainNames=3: must be a list of names'],
     [{ 'herald:contentPrefix': 7 }, 'herald:contentPrefix=7: must be a string'],

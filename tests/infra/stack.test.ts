@@ -7,7 +7,10 @@ import { asList, roleStatements, synth, type Statement, type Synthesized } from 
 let s: Synthesized;
 let t: Template;
 let stack: HeraldStack;
-let ids: Record<'content' | 'feeds' | 'distribution' | 'queue' | 'dlq' | 'regenerate' | 'rebuild' | 'schedule', string>;
+let ids: Record<
+  'content' | 'feeds' | 'distribution' | 'queue' | 'dlq' | 'regenerate' | 'rebuild' | 'tick' | 'check' | 'tickSchedule' | 'checkSchedule',
+  string
+>;
 
 beforeAll(() => {
   s = synth();
@@ -21,11 +24,17 @@ beforeAll(() => {
     dlq: s.id(stack.pipeline.deadLetters),
     regenerate: s.id(stack.pipeline.regenerate),
     rebuild: s.id(stack.pipeline.rebuild),
-    schedule: s.id(stack.pipeline.schedule),
+    tick: s.id(stack.pipeline.tick),
+    check: s.id(stack.pipeline.check),
+    tickSchedule: s.id(stack.pipeline.tickSchedule),
+    checkSchedule: s.id(stack.pipeline.checkSchedule),
   };
 });
 
+const FUNCTIONS = ['regenerate', 'rebuild', 'tick', 'check'] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
+const logsOf = (name: FunctionName) => stack.node.findChild('Pipeline').node.findChild(`${name[0]!.toUpperCase()}${name.slice(1)}Logs`);
 const objectsUnder = (bucketId: string, pattern: string) => ({ 'Fn::Join': ['', [arnOf(bucketId), `/${pattern}`]] });
 const distributionArn = () => ({
   'Fn::Join': [
@@ -290,6 +299,8 @@ describe('functions', () => {
   it.each([
     ['regenerate', 1024, 120],
     ['rebuild', 2048, 900],
+    ['tick', 1024, 120],
+    ['check', 2048, 900],
   ] as const)('%s runs nodejs22.x on arm64 from the prebuilt bundle', (name, memory, timeout) => {
     const fn = resource(ids[name]).Properties;
     expect(fn).toMatchObject({
@@ -305,54 +316,69 @@ describe('functions', () => {
         LogFormat: 'JSON',
         ApplicationLogLevel: 'INFO',
         SystemLogLevel: 'INFO',
-        LogGroup: { Ref: s.id(stack.node.findChild('Pipeline').node.findChild(name === 'regenerate' ? 'RegenerateLogs' : 'RebuildLogs')) },
+        LogGroup: { Ref: s.id(logsOf(name)) },
       },
     });
   });
 
-  it('both functions share one code asset, with no Docker image anywhere', () => {
-    const keys = [ids.regenerate, ids.rebuild].map((id) => resource(id).Properties.Code.S3Key);
-    expect(keys[0]).toBe(keys[1]);
+  it('the functions share one code asset, with no Docker image anywhere', () => {
+    const keys = [ids.regenerate, ids.rebuild, ids.tick, ids.check].map((id) => resource(id).Properties.Code.S3Key);
+    expect(new Set(keys).size).toBe(1);
     expect(JSON.stringify(t.toJSON())).not.toMatch(/ImageUri|ecr/i);
   });
 
   it('passes the pipeline environment contract', () => {
     expect(resource(ids.rebuild).Properties.Environment.Variables).toEqual(environment());
-    expect(resource(ids.regenerate).Properties.Environment.Variables).toEqual(environment({ REBUILD_FUNCTION_NAME: { Ref: ids.rebuild } }));
+    for (const name of ['regenerate', 'tick', 'check'] as const) {
+      expect(resource(ids[name]).Properties.Environment.Variables).toEqual(environment({ REBUILD_FUNCTION_NAME: { Ref: ids.rebuild } }));
+    }
   });
 
-  it("keeps logs in their own groups for a month (both functions' and the notifications handler's)", () => {
+  it("keeps logs in their own groups for a month (each function's and the notifications handler's)", () => {
     const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(3);
+    expect(groups).toHaveLength(5);
     for (const group of groups) {
       expect(group.Properties.RetentionInDays).toBe(30);
       expect(group.DeletionPolicy).toBe('Delete');
     }
   });
 
-  it('rebuilds hourly, with retries, through EventBridge', () => {
-    t.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 hour)',
+  it('ticks every minute and checks daily through EventBridge; no periodic full rebuild', () => {
+    const rules = t.findResources('AWS::Events::Rule');
+    expect(Object.keys(rules).sort()).toEqual([ids.tickSchedule, ids.checkSchedule].sort());
+    expect(resource(ids.tickSchedule).Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+      // The next tick is the retry.
+      Targets: [{ Arn: arnOf(ids.tick), Id: expect.any(String), RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } }],
+    });
+    expect(resource(ids.checkSchedule).Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 day)',
       State: 'ENABLED',
       Targets: [
-        { Arn: arnOf(ids.rebuild), Id: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 3600 } },
+        { Arn: arnOf(ids.check), Id: expect.any(String), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21600 } },
       ],
     });
-    t.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      FunctionName: arnOf(ids.rebuild),
-      Principal: 'events.amazonaws.com',
-      SourceArn: arnOf(ids.schedule),
-    });
+    for (const [fn, rule] of [
+      [ids.tick, ids.tickSchedule],
+      [ids.check, ids.checkSchedule],
+    ]) {
+      t.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: arnOf(fn!),
+        Principal: 'events.amazonaws.com',
+        SourceArn: arnOf(rule!),
+      });
+    }
   });
 });
 
 describe('IAM: least privilege, action by action and resource by resource', () => {
-  const common = (name: 'regenerate' | 'rebuild'): Statement[] => [
+  const common = (name: FunctionName): Statement[] => [
     {
       Effect: 'Allow',
       Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: arnOf(s.id(stack.node.findChild('Pipeline').node.findChild(name === 'regenerate' ? 'RegenerateLogs' : 'RebuildLogs'))),
+      Resource: arnOf(s.id(logsOf(name))),
     },
     { Sid: 'ReadPosts', Effect: 'Allow', Action: 's3:GetObject', Resource: objectsUnder(ids.content, 'posts/*') },
     { Sid: 'ListPosts', Effect: 'Allow', Action: 's3:ListBucket', Resource: arnOf(ids.content) },
@@ -389,10 +415,17 @@ describe('IAM: least privilege, action by action and resource by resource', () =
     expect(roleStatements(t, s.id(stack.pipeline.rebuild.role!))).toEqual(common('rebuild'));
   });
 
+  it.each(['tick', 'check'] as const)('%s: the same stores, and starting rebuild', (name) => {
+    expect(roleStatements(t, s.id(stack.pipeline[name].role!))).toEqual([
+      ...common(name),
+      { Sid: 'StartRebuild', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: arnOf(ids.rebuild) },
+    ]);
+  });
+
   it('every role is ours: the functions and the notifications handler, trusting Lambda only, no managed policies', () => {
     const roles = t.findResources('AWS::IAM::Role');
     expect(Object.keys(roles).sort()).toEqual(
-      [stack.pipeline.regenerate.role!, stack.pipeline.rebuild.role!, stack.buckets.notificationsHandlerRole].map(s.id).sort(),
+      [...FUNCTIONS.map((name) => stack.pipeline[name].role!), stack.buckets.notificationsHandlerRole].map(s.id).sort(),
     );
     for (const role of Object.values(roles)) {
       expect(role.Properties.ManagedPolicyArns).toBeUndefined();
@@ -407,7 +440,7 @@ describe('IAM: least privilege, action by action and resource by resource', () =
     const policies = Object.values(t.findResources('AWS::IAM::Policy'));
     const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
     const logs = statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('logs:')));
-    expect(logs).toHaveLength(3);
+    expect(logs).toHaveLength(5);
     for (const statement of logs) {
       expect(asList(statement.Action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       expect(groups.map(arnOf)).toContainEqual(statement.Resource);
@@ -449,7 +482,9 @@ describe("the CDK's bucket-notifications handler", () => {
   const logsId = () => s.id(stack.buckets.notificationsHandlerLogs);
 
   it('is the only function besides ours', () => {
-    expect(Object.keys(t.findResources('AWS::Lambda::Function')).sort()).toEqual([handler().id, ids.regenerate, ids.rebuild].sort());
+    expect(Object.keys(t.findResources('AWS::Lambda::Function')).sort()).toEqual(
+      [handler().id, ...FUNCTIONS.map((name) => ids[name])].sort(),
+    );
     expect(handler().fn.Properties.Description).toContain('Custom::S3BucketNotifications');
   });
 
@@ -481,7 +516,7 @@ describe("the CDK's bucket-notifications handler", () => {
 
 describe('recursive invocation is impossible by construction', () => {
   const isWrite = (action: string) => /^s3:(Put|Delete|Restore|Replicate|Abort|Create)/.test(action) || action === 's3:*';
-  const functionStatements = () => [stack.pipeline.regenerate, stack.pipeline.rebuild].flatMap((fn) => roleStatements(t, s.id(fn.role!)));
+  const functionStatements = () => FUNCTIONS.flatMap((name) => roleStatements(t, s.id(stack.pipeline[name].role!)));
 
   it('no function may write to the content bucket, the only bucket that notifies', () => {
     const writes = functionStatements().filter((statement) => asList(statement.Action).some(isWrite));
@@ -494,12 +529,15 @@ describe('recursive invocation is impossible by construction', () => {
     expect(actions.filter((action) => /^(sqs:SendMessage|sns:|events:|scheduler:)/.test(action))).toEqual([]);
   });
 
-  it('regenerate is triggered by the queue alone, and rebuild only by its schedule and by regenerate', () => {
+  it('regenerate is triggered by the queue alone, rebuild only by the functions that hand it work, tick and check by their schedules', () => {
     const permissions = Object.values(t.findResources('AWS::Lambda::Permission')).map((p) => p.Properties);
-    expect(permissions.filter((p) => JSON.stringify(p.FunctionName).includes(`"${ids.regenerate}"`))).toEqual([]);
-    expect(permissions.filter((p) => JSON.stringify(p.FunctionName).includes(`"${ids.rebuild}"`))).toHaveLength(1);
+    const permitted = (id: string) => permissions.filter((p) => JSON.stringify(p.FunctionName).includes(`"${id}"`));
+    expect(permitted(ids.regenerate)).toEqual([]);
+    expect(permitted(ids.rebuild)).toEqual([]);
+    expect(permitted(ids.tick)).toHaveLength(1);
+    expect(permitted(ids.check)).toHaveLength(1);
     const invokers = functionStatements().filter((statement) => asList(statement.Action).includes('lambda:InvokeFunction'));
-    expect(invokers.map((statement) => statement.Resource)).toEqual([arnOf(ids.rebuild)]);
+    expect(invokers.map((statement) => statement.Resource)).toEqual([arnOf(ids.rebuild), arnOf(ids.rebuild), arnOf(ids.rebuild)]);
     for (const mapping of Object.values(t.findResources('AWS::Lambda::EventSourceMapping'))) {
       expect(mapping.Properties.EventSourceArn).toEqual(arnOf(ids.queue));
     }
@@ -529,8 +567,13 @@ describe('alarms', () => {
     }
   });
 
+  it('fires on five tick errors in five minutes (one is repaired by the next tick), and on any check error', () => {
+    alarmOn('AWS/Lambda', 'Errors', { Name: 'FunctionName', Value: { Ref: ids.tick } }, 5);
+    alarmOn('AWS/Lambda', 'Errors', { Name: 'FunctionName', Value: { Ref: ids.check } }, 1);
+  });
+
   it('notifies nobody unless a topic is given', () => {
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 6);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 8);
     for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm'))) expect(alarm.Properties.AlarmActions).toBeUndefined();
   });
 });
