@@ -46,7 +46,7 @@ import { countPost, directoryFiles, emptyReport, feedDir, feedFiles, FileLog, fi
 import type { PipelineDeps, RunReport } from './types.ts';
 
 /** A content key as listed; its ETag only when stored records may be reused. */
-interface Listed {
+export interface Listed {
   key: string;
   etag?: string;
 }
@@ -58,7 +58,7 @@ interface StoredRecord {
 }
 
 /** One content key as read by a rebuild. */
-interface Read {
+export interface Read {
   record: PostRecord;
   stored?: StoredRecord;
   /** The stored item, valid when the stored record was reused. */
@@ -73,7 +73,7 @@ interface Read {
  * few posts shown are read again to render them (holding the bodies of every post that was among the
  * newest at some point of the read costs more memory than reading the final ones again costs time).
  */
-interface Candidate extends Read {
+export interface Candidate extends Read {
   /** How many feeds it is among the newest of: at 0 it can never be shown again. */
   refs: number;
 }
@@ -101,7 +101,7 @@ class Newest {
 }
 
 /** What a rebuild gathers while it reads. */
-class Collected {
+export class Collected {
   readonly seen = new Set<string>();
   /** Each feed's entries (sorted once all are read); the site feed exists even when empty. */
   readonly lists = new Map<FeedId, Entry[]>([[SITE_FEED, []]]);
@@ -154,7 +154,14 @@ class Collected {
 export interface RebuildOptions {
   /** The lease `regenerate` reserved for this rebuild when it started the rebuild function (its `build`). */
   takeOver?: string;
+  /**
+   * How the posts are read, given the rebuild (holding the lease) and the stored records' ETags: by default
+   * all in this process (`Rebuild.readAll`); the fanned-out rebuild spreads them over workers (lib/pipeline/fanout/).
+   */
+  read?: ReadPhase;
 }
+
+export type ReadPhase = (rebuild: Rebuild, storedRecords: Map<string, string>) => Promise<Collected>;
 
 export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}): Promise<RunReport> {
   const startedAt = performance.now();
@@ -173,7 +180,7 @@ export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}):
   const fenced: PipelineDeps = { ...deps, state: fence(deps.state), feeds: fence(deps.feeds) };
   let completed = false;
   try {
-    await new Rebuild(fenced, now, report, files, isCurrent(lease.previous, deps.site)).run();
+    await new Rebuild(fenced, now, report, files, isCurrent(lease.previous, deps.site), lease.build).run(options.read);
     completed = true;
   } finally {
     await kept.stop();
@@ -210,7 +217,7 @@ export async function requestRebuild(
   return true;
 }
 
-class Rebuild {
+export class Rebuild {
   readonly #site: SiteConfig;
 
   constructor(
@@ -220,15 +227,17 @@ class Rebuild {
     readonly files: FileLog,
     /** The stored records were built with this configuration: one whose source is unchanged need not be parsed. */
     readonly reuse: boolean,
+    /** The lease this rebuild holds (its `build`), which workers of a fanned-out rebuild check before they write. */
+    readonly build = '',
   ) {
     this.#site = deps.site;
   }
 
-  async run(): Promise<void> {
+  async run(read: ReadPhase = (rebuild, storedRecords) => rebuild.readAll(storedRecords)): Promise<void> {
     const { state } = this.deps;
     const storedRecords = await listEtags(state, RECORDS_PREFIX);
     const storedFeedObjects = await listEtags(state, FEEDS_PREFIX);
-    const collected = await this.readAll(storedRecords);
+    const collected = await read(this, storedRecords);
     const { lists, shown } = collected;
 
     // What is left among the newest are the posts some feed shows: they get their item.
@@ -251,15 +260,28 @@ class Rebuild {
 
   /** Reads every post; lists, schedule and report grow as it goes, and only the newest posts stay in memory. */
   async readAll(storedRecords: Map<string, string>): Promise<Collected> {
-    const { content, state, onProgress } = this.deps;
+    return this.readKeys(await this.listPosts(storedRecords.size > 0), storedRecords);
+  }
+
+  /** Every post key; with its ETag when stored records may be reused (`anyStored`: there are some). */
+  async listPosts(anyStored: boolean): Promise<Listed[]> {
     // Listed ETags are only compared with reusable records; some storages compute them on demand
     // (a folder hashes each file), which reading every post computes anyway.
-    const compare = this.reuse && storedRecords.size > 0;
+    const compare = this.reuse && anyStored;
     const keys: Listed[] = [];
     // What the listing cannot read (a link loop, a FIFO) is reported with the rejected posts, and the rest goes on.
     const onUnreadable = (key: string, reason: string) => this.report.posts.rejected.push(new PostError(key, reason));
-    for await (const info of content.list('', { onUnreadable }))
+    for await (const info of this.deps.content.list('', { onUnreadable }))
       if (isPostKey(info.key)) keys.push(compare ? { key: info.key, etag: info.etag } : { key: info.key });
+    return keys;
+  }
+
+  /**
+   * Reads these posts (`storedRecords`: the record keys that exist). Records of posts that can no longer be
+   * among any feed's newest are written as they are read; the others stay in `shown`.
+   */
+  async readKeys(keys: Listed[], storedRecords: ReadonlyMap<string, unknown>): Promise<Collected> {
+    const { state, onProgress } = this.deps;
     const collected = new Collected(this.#site.itemsPerFeed);
     let done = 0;
     onProgress?.(0, keys.length);
