@@ -37,17 +37,34 @@ export interface Stub {
    * stub that narrows a package reaches the copy the importer depends on.
    */
   resolveFrom?: string;
+  /**
+   * The versions the stub's header was checked against: the importer (what it calls) and the package the
+   * stub stands for (its files a stub may reach into). tests/scripts/stubs.test.ts fails when the installed
+   * ones differ, so an upgrade cannot silently outdate a stub's claims.
+   */
+  checkedWith: { importer: string; module: string };
 }
 
 export const STUBS: readonly Stub[] = [
-  { module: 'postcss', importer: 'sanitize-html', file: 'postcss.cjs' },
-  { module: 'htmlparser2', importer: 'sanitize-html', file: 'htmlparser2.mjs' },
-  { module: 'dayjs', importer: 'launder', file: 'dayjs.cjs' },
-  { module: 'js-yaml', importer: 'gray-matter', file: 'js-yaml.cjs' },
-  { module: 'entities/decode', importer: 'htmlparser2', file: 'entities-decode.mjs', resolveFrom: 'markdown-it' },
-  { module: 'linkify-it', importer: 'markdown-it', file: 'linkify-it.mjs' },
-  { module: 'xml-js', importer: 'feed', file: 'xml-js.mjs' },
-  { module: '@aws-sdk/credential-provider-node', importer: '@aws-sdk/client-s3', file: 'credential-provider-node.mjs' },
+  { module: 'postcss', importer: 'sanitize-html', file: 'postcss.cjs', checkedWith: { importer: '2.17.5', module: '8.5.33' } },
+  { module: 'htmlparser2', importer: 'sanitize-html', file: 'htmlparser2.mjs', checkedWith: { importer: '2.17.5', module: '10.1.0' } },
+  { module: 'dayjs', importer: 'launder', file: 'dayjs.cjs', checkedWith: { importer: '1.7.2', module: '1.11.23' } },
+  { module: 'js-yaml', importer: 'gray-matter', file: 'js-yaml.cjs', checkedWith: { importer: '4.0.3', module: '3.15.2' } },
+  {
+    module: 'entities/decode',
+    importer: 'htmlparser2',
+    file: 'entities-decode.mjs',
+    resolveFrom: 'markdown-it',
+    checkedWith: { importer: '10.1.0', module: '8.1.0' },
+  },
+  { module: 'linkify-it', importer: 'markdown-it', file: 'linkify-it.mjs', checkedWith: { importer: '15.0.3', module: '6.1.0' } },
+  { module: 'xml-js', importer: 'feed', file: 'xml-js.mjs', checkedWith: { importer: '6.0.0', module: '1.6.11' } },
+  {
+    module: '@aws-sdk/credential-provider-node',
+    importer: '@aws-sdk/client-s3',
+    file: 'credential-provider-node.mjs',
+    checkedWith: { importer: '3.1175.0', module: '3.972.99' },
+  },
 ];
 
 /** The package holding a file: the name after the path's last `node_modules`. */
