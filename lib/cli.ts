@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { ConfigError, parseConfig, type SiteConfig } from './config.ts';
+import { CONFIG_FILE, loadSiteConfig, type SiteConfig } from './config.ts';
 import { rebuild } from './pipeline/rebuild.ts';
 import type { RunReport } from './pipeline/types.ts';
 import { FsStorage } from './storage/fs/index.ts';
@@ -46,7 +46,7 @@ Commands:
 Options:
   --content <dir>   Folder of Markdown posts (front matter: YAML --- or TOML +++). Default: content
   --out <dir>       Output folder. Default: public
-  --config <file>   Site configuration. Default: <content>/herald.config.json
+  --config <file>   Site configuration. Default: <content>/${CONFIG_FILE}
   --base-url <url>  Overrides baseUrl and feedsUrl of the configuration.
   --strict          (build) Exit 1 when any post was rejected.
   --port <n>        (serve) Default: 8080
@@ -121,19 +121,6 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   const report = await build(contentDir, outDir, site, io);
   for (const line of summarize(report, contentDir, outDir)) io.out(line);
   return values.strict && report.posts.rejected.length > 0 ? EXIT_REJECTED : EXIT_OK;
-}
-
-/** The config file, with `--base-url` overriding both URLs; a missing file is a usage error, named. */
-export async function loadSiteConfig(contentDir: string, configPath?: string, baseUrl?: string): Promise<SiteConfig> {
-  const file = path.resolve(configPath ?? path.join(contentDir, 'herald.config.json'));
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${file}: cannot read the site configuration (${code ?? (error as Error).message})`);
-  }
-  return parseConfig(text, file, baseUrl === undefined ? undefined : { baseUrl, feedsUrl: baseUrl });
 }
 
 async function build(contentDir: string, outDir: string, site: SiteConfig, io: CliIo): Promise<RunReport> {

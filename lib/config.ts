@@ -1,8 +1,13 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { IANAZone } from 'luxon';
 import { cleanLine } from './post/text.ts';
 import { headerValueProblem } from './storage/semantics.ts';
 
-/** Site configuration: `herald.config.json` at the content root, or `--config`. */
+/** The site configuration's file name, at the content root (the content bucket's prefix on AWS). */
+export const CONFIG_FILE = 'herald.config.json';
+
+/** Site configuration: CONFIG_FILE at the content root, or `--config`. */
 export interface Person {
   name: string;
   email?: string;
@@ -82,10 +87,24 @@ export class ConfigError extends Error {
   constructor(
     message: string,
     readonly problems: string[] = [],
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ConfigError';
   }
+}
+
+/** The configuration file of a content folder (or `configPath`), with `baseUrl` overriding both URLs; a missing file is named. */
+export async function loadSiteConfig(contentDir: string, configPath?: string, baseUrl?: string): Promise<SiteConfig> {
+  const file = path.resolve(configPath ?? path.join(contentDir, CONFIG_FILE));
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(`${file}: cannot read the site configuration (${code ?? (error as Error).message})`, [], { cause: error });
+  }
+  return parseConfig(text, file, baseUrl === undefined ? undefined : { baseUrl, feedsUrl: baseUrl });
 }
 
 /**

@@ -1,6 +1,5 @@
 import path from 'node:path';
-import { loadSiteConfig } from '../cli.ts';
-import type { SiteConfig } from '../config.ts';
+import { CONFIG_FILE, loadSiteConfig, type SiteConfig } from '../config.ts';
 import { SCHEDULE_KEY } from '../index/layout.ts';
 import { EMPTY_SCHEDULE, nextChangeAfter, type Schedule } from '../index/schedule.ts';
 import { readJson } from '../index/store.ts';
@@ -11,7 +10,7 @@ import { FsStorage } from '../storage/fs/index.ts';
 import { MemoryStorage } from '../storage/memory/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { createServer } from './server.ts';
-import { CONFIG_KEY, watchContent } from './watch.ts';
+import { watchContent } from './watch.ts';
 
 /**
  * `herald serve`: build the content folder into the output folder, serve the output the way the CDN
@@ -186,7 +185,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
 
   const onChange = (keys: string[]) => exclusive(() => applyChange(keys));
   const applyChange = async (keys: string[]) => {
-    if (keys.includes(CONFIG_KEY)) {
+    if (keys.includes(CONFIG_FILE)) {
       let site: SiteConfig;
       try {
         site = await loadSiteConfig(contentDir, options.configPath, options.baseUrl);

@@ -1,15 +1,13 @@
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
+import { CONFIG_FILE } from '../config.ts';
 import { type Clock, systemClock } from './clock.ts';
-
-/** The key under which a change of the site configuration is reported, wherever the file lives. */
-export const CONFIG_KEY = 'herald.config.json';
 
 export interface WatchOptions {
   /** Content folder; keys are relative to it, `/`-separated. */
   dir: string;
-  /** The configuration file when it is not `<dir>/herald.config.json`; its changes are reported as CONFIG_KEY. */
+  /** The configuration file when it is not `<dir>/<CONFIG_FILE>`; its changes are reported as CONFIG_FILE, wherever it lives. */
   configFile?: string;
   /**
    * Called with the sorted, de-duplicated keys that were added, changed or removed (a rename is both).
@@ -54,12 +52,12 @@ export function watchContent(options: WatchOptions): Watcher {
   const { dir, onChange, onError = () => {}, quietMs = 200, maxWaitMs = 2000, clock = systemClock, onQueued = () => {} } = options;
   const root = path.resolve(dir);
   const configFile = options.configFile === undefined ? undefined : path.resolve(options.configFile);
-  const defaultConfig = path.join(root, CONFIG_KEY);
+  const defaultConfig = path.join(root, CONFIG_FILE);
 
   const keyOf = (file: string): string | null => {
     const absolute = path.resolve(file);
-    if (absolute === configFile) return CONFIG_KEY;
-    // With --config elsewhere, the folder's own herald.config.json is not the configuration: ignore it.
+    if (absolute === configFile) return CONFIG_FILE;
+    // With --config elsewhere, the folder's own CONFIG_FILE is not the configuration: ignore it.
     if (configFile !== undefined && absolute === defaultConfig) return null;
     const relative = path.relative(root, absolute);
     if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) return null;

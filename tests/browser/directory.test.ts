@@ -9,7 +9,7 @@ import { parseFeed } from '@rowanmanning/feed-parser';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { SaxesParser } from 'saxes';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadSiteConfig } from '../../lib/cli.ts';
+import { loadSiteConfig } from '../../lib/config.ts';
 import { rebuild } from '../../lib/pipeline/rebuild.ts';
 import { createServer, type HeraldServer } from '../../lib/serve/server.ts';
 import { FsStorage } from '../../lib/storage/fs/index.ts';

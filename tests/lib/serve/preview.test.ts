@@ -2,9 +2,8 @@ import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/pro
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadSiteConfig } from '../../../lib/cli.ts';
+import { CONFIG_FILE, loadSiteConfig } from '../../../lib/config.ts';
 import { openPreview, PreviewError, type Preview } from '../../../lib/serve/preview.ts';
-import { CONFIG_KEY } from '../../../lib/serve/watch.ts';
 import { eventually, until } from '../../support/eventually.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
@@ -197,7 +196,7 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     const config = JSON.parse(await readFile(configFile, 'utf8')) as { title: string };
     config.title = 'Retitled by the preview test';
     await writeFile(configFile, JSON.stringify(config, null, 2));
-    await settle(CONFIG_KEY);
+    await settle(CONFIG_FILE);
     await eventually(
       () => fetchText('/rss.xml'),
       (r) => r.body.includes('Retitled by the preview test'),
@@ -210,7 +209,7 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     const configFile = path.join(contentDir, 'herald.config.json');
     const before = await readFile(configFile, 'utf8');
     await writeFile(configFile, '{ "title": ');
-    await settle(CONFIG_KEY);
+    await settle(CONFIG_FILE);
     await eventually(
       async () => lines.join('\n'),
       (log) => log.includes('configuration not applied'),

@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from 'node:fs/promises
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CONFIG_KEY, type Watcher, type WatchOptions, watchContent } from '../../../lib/serve/watch.ts';
+import { CONFIG_FILE } from '../../../lib/config.ts';
+import { type Watcher, type WatchOptions, watchContent } from '../../../lib/serve/watch.ts';
 import { until } from '../../support/eventually.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
 
@@ -45,7 +46,7 @@ describe('watchContent', () => {
     await mkdir(path.join(dir, 'posts/old'), { recursive: true });
     await writeFile(path.join(dir, 'posts/old/a.md'), 'a');
     await writeFile(path.join(dir, 'posts/old/b.md'), 'b');
-    await writeFile(path.join(dir, CONFIG_KEY), '{}');
+    await writeFile(path.join(dir, CONFIG_FILE), '{}');
     calls = [];
     clock = new ManualClock();
   });
@@ -134,9 +135,9 @@ describe('watchContent', () => {
 
   it('reports a configuration change, also from a config file outside the folder', async () => {
     await start();
-    await writeFile(path.join(dir, CONFIG_KEY), '{"title":"x"}');
-    await takenIn([CONFIG_KEY]);
-    expect(calls).toEqual([[CONFIG_KEY]]);
+    await writeFile(path.join(dir, CONFIG_FILE), '{"title":"x"}');
+    await takenIn([CONFIG_FILE]);
+    expect(calls).toEqual([[CONFIG_FILE]]);
     await watcher!.close();
 
     const elsewhere = await mkdtemp(path.join(os.tmpdir(), 'herald-watch-config-'));
@@ -146,13 +147,13 @@ describe('watchContent', () => {
       calls = [];
       await start({ configFile });
       // Taken for the configuration, the folder's own file would be queued by the time this later post is.
-      await writeFile(path.join(dir, CONFIG_KEY), '{"title":"ignored"}');
+      await writeFile(path.join(dir, CONFIG_FILE), '{"title":"ignored"}');
       await writeFile(path.join(dir, 'posts/after.md'), 'after');
       await until(() => queued.has('posts/after.md'), 'the post written after the ignored file');
-      expect(queued.has(CONFIG_KEY)).toBe(false);
+      expect(queued.has(CONFIG_FILE)).toBe(false);
       await writeFile(configFile, '{"title":"y"}');
-      await takenIn([CONFIG_KEY]);
-      expect(calls).toEqual([[CONFIG_KEY, 'posts/after.md']]);
+      await takenIn([CONFIG_FILE]);
+      expect(calls).toEqual([[CONFIG_FILE, 'posts/after.md']]);
     } finally {
       await rm(elsewhere, { recursive: true, force: true });
     }
