@@ -9,6 +9,8 @@
  *   WEBSUB_HUB                                          optional: rel="hub" in feeds, publish pings
  *   INVALIDATION_WILDCARD_THRESHOLD (default 15)        more changed paths than this: one `/*`
  *   REBUILD_FUNCTION_NAME                               optional: where a config change is sent
+ *   REBUILD_QUEUE_URL                                   optional: the rebuild fans out over workers fed by this queue
+ *   REBUILD_TASK_KEYS (default 5000)                    posts per worker task of a fanned-out rebuild
  *   S3_FORCE_PATH_STYLE, AWS_ENDPOINT_URL, AWS_REGION   S3-compatible endpoints (lib/aws.ts)
  *
  * Clients are built once per container and reused; stores are made per invocation so each run counts
@@ -39,6 +41,9 @@ export interface RuntimeSettings {
   websubHub?: string;
   wildcardThreshold: number;
   rebuildFunctionName?: string;
+  /** The work queue of the fanned-out rebuild (lib/pipeline/fanout/); without it the rebuild reads every post itself. */
+  rebuildQueueUrl?: string;
+  rebuildTaskKeys?: number;
 }
 
 function required(env: Env, name: string): string {
@@ -89,6 +94,16 @@ export function readSettings(env: Env = process.env): RuntimeSettings {
   }
   const rebuildFunctionName = optional(env, 'REBUILD_FUNCTION_NAME');
   if (rebuildFunctionName) settings.rebuildFunctionName = rebuildFunctionName;
+  const rebuildQueueUrl = optional(env, 'REBUILD_QUEUE_URL');
+  if (rebuildQueueUrl) {
+    if (!URL.canParse(rebuildQueueUrl)) throw new EnvironmentError(`REBUILD_QUEUE_URL is not a URL: ${rebuildQueueUrl}`);
+    settings.rebuildQueueUrl = rebuildQueueUrl;
+  }
+  const taskKeys = optional(env, 'REBUILD_TASK_KEYS');
+  if (taskKeys !== undefined) {
+    if (!/^[1-9]\d*$/.test(taskKeys)) throw new EnvironmentError(`REBUILD_TASK_KEYS must be a positive whole number, got ${taskKeys}`);
+    settings.rebuildTaskKeys = Number(taskKeys);
+  }
   return settings;
 }
 
@@ -235,6 +250,18 @@ export class Runtime {
     });
   }
 
+  /** Hands the tasks of a fanned-out rebuild to its workers, through the work queue (REBUILD_QUEUE_URL). */
+  async sendRebuildTasks(messages: unknown[]): Promise<void> {
+    const url = this.settings.rebuildQueueUrl;
+    if (!url) throw new EnvironmentError('REBUILD_QUEUE_URL is not set');
+    await sendMessages(
+      this.s3,
+      this.env,
+      url,
+      messages.map((message) => JSON.stringify(message)),
+    );
+  }
+
   /**
    * Starts the rebuild function without waiting for it (Lambda's asynchronous `Event` invocation); `lease`
    * names the index lease reserved for it (`RebuildEvent`).
@@ -265,6 +292,36 @@ export async function invokeAsync(s3: S3Client, env: Env, functionName: string, 
   if (response.status !== 202) {
     throw new Error(`invoking ${functionName} failed: ${response.status} ${response.body.slice(0, 300)}`);
   }
+}
+
+/**
+ * SQS `SendMessageBatch` (the JSON protocol), ten messages a request, as one signed POST each: the SQS client
+ * would add tens of KB to the bundles for one call per task. Entries SQS refuses are sent again once.
+ */
+export async function sendMessages(s3: S3Client, env: Env, queueUrl: string, bodies: string[]): Promise<void> {
+  const region = await s3.config.region();
+  const endpoint = awsSettings(env).endpoints.sqs ?? regionalEndpoint('sqs', region);
+  const send = async (batch: string[], attempt: number): Promise<void> => {
+    const response = await sendSigned(s3.config.credentials, {
+      service: 'sqs',
+      region,
+      endpoint,
+      method: 'POST',
+      path: '/',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.SendMessageBatch' },
+      body: JSON.stringify({ QueueUrl: queueUrl, Entries: batch.map((MessageBody, i) => ({ Id: String(i), MessageBody })) }),
+    });
+    if (response.status !== 200) throw new Error(`sending to ${queueUrl} failed: ${response.status} ${response.body.slice(0, 300)}`);
+    const failed = ((JSON.parse(response.body) as { Failed?: { Id: string; Message?: string }[] }).Failed ?? []).map(
+      ({ Id }) => batch[Number(Id)]!,
+    );
+    if (failed.length === 0) return;
+    if (attempt >= 2) throw new Error(`sending to ${queueUrl}: ${failed.length} messages refused`);
+    await send(failed, attempt + 1);
+  };
+  const batches: string[][] = [];
+  for (let start = 0; start < bodies.length; start += 10) batches.push(bodies.slice(start, start + 10));
+  for (const batch of batches) await send(batch, 1);
 }
 
 /** An error as a log field: name and message, and the HTTP status an SDK error carries. */

@@ -10,7 +10,7 @@ import { esmYaml, sdkSchemaTreeShaking, stubs } from './bundle-plugins.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-export const FUNCTIONS = ['regenerate', 'rebuild', 'tick', 'check'] as const;
+export const FUNCTIONS = ['regenerate', 'rebuild', 'tick', 'check', 'rebuild-worker'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 
 export const DEFAULT_OUT_DIR = path.join(repo, 'dist', 'functions');
