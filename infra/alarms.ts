@@ -52,6 +52,12 @@ export class Alarms extends Construct {
         pipeline.tick.metricErrors({ period, statistic: 'Sum' }),
         5,
       ),
+      alarm(
+        'RebuildTaskDeadLetters',
+        'Herald: a task of a fanned-out rebuild failed three times: that rebuild cannot complete. See the rebuild-worker logs.',
+        pipeline.rebuildTaskDeadLetters.metricApproximateNumberOfMessagesVisible({ period, statistic: 'Maximum' }),
+        1,
+      ),
       alarm('CheckErrors', 'Herald: the consistency check failed', pipeline.check.metricErrors({ period, statistic: 'Sum' }), 1),
     ];
     if (topic) {

@@ -41,6 +41,10 @@ export interface PipelineProps {
   rebuild: FunctionSize;
   /** The daily consistency check lists every post: the rebuild's memory and timeout suit it. */
   check: FunctionSize;
+  /** Each worker of a fanned-out rebuild reads one task of posts (lib/pipeline/fanout/). */
+  rebuildWorker: FunctionSize;
+  /** Workers reading at once: S3 takes 5,500 GETs a second per prefix, each worker sends up to 16 at a time. */
+  rebuildWorkers: number;
   batchSize: number;
   batchingWindow: Duration;
   /** When the consistency check runs (lib/pipeline/check.ts). */
@@ -55,7 +59,7 @@ export interface PipelineProps {
 }
 
 /** The bundles the stack deploys, one per function (`npm run bundle`). */
-export const FUNCTION_FILES = ['regenerate.mjs', 'rebuild.mjs', 'tick.mjs', 'check.mjs'] as const;
+export const FUNCTION_FILES = ['regenerate.mjs', 'rebuild.mjs', 'tick.mjs', 'check.mjs', 'rebuild-worker.mjs'] as const;
 
 /**
  * How often scheduled and expiring posts are looked for: a tick reads the index root and the schedule
@@ -74,6 +78,10 @@ export const MAX_RECEIVE_COUNT = 5;
 export class Pipeline extends Construct {
   readonly queue: Queue;
   readonly deadLetters: Queue;
+  /** Tasks of a fanned-out rebuild, for `rebuildWorker`. */
+  readonly rebuildTasks: Queue;
+  readonly rebuildTaskDeadLetters: Queue;
+  readonly rebuildWorker: LambdaFn;
   readonly regenerate: LambdaFn;
   readonly rebuild: LambdaFn;
   readonly tick: LambdaFn;
@@ -126,8 +134,13 @@ export class Pipeline extends Construct {
       ...(props.websubHub ? { WEBSUB_HUB: props.websubHub } : {}),
       ...(props.invalidation ? { DISTRIBUTION_ID: distribution.distributionId } : {}),
     };
-    const makeFunction = (name: 'regenerate' | 'rebuild' | 'tick' | 'check', size: FunctionSize, description: string, extra = {}) => {
-      const id = name[0]!.toUpperCase() + name.slice(1);
+    const makeFunction = (
+      name: 'regenerate' | 'rebuild' | 'tick' | 'check' | 'rebuild-worker',
+      size: FunctionSize,
+      description: string,
+      extra = {},
+    ) => {
+      const id = name.replace(/(^|-)(.)/g, (_, _dash, letter: string) => letter.toUpperCase());
       const logGroup = new LogGroup(this, `${id}Logs`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
       // Our own role: the default one carries AWSLambdaBasicExecutionRole, whose log actions cover every group.
       const role = new Role(this, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com'), description });
@@ -151,7 +164,23 @@ export class Pipeline extends Construct {
         environment: { ...environment, ...extra },
       });
     };
-    this.rebuild = makeFunction('rebuild', props.rebuild, 'Herald: rebuild the index and every feed from all posts');
+    this.rebuildTaskDeadLetters = new Queue(this, 'RebuildTaskDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.rebuildTasks = new Queue(this, 'RebuildTasks', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // A task is worth nothing once its rebuild's coordinator has given up (15 minutes at most).
+      retentionPeriod: Duration.hours(1),
+      visibilityTimeout: Duration.seconds(props.rebuildWorker.timeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.rebuildTaskDeadLetters, maxReceiveCount: 3 },
+    });
+    this.rebuild = makeFunction('rebuild', props.rebuild, 'Herald: rebuild the index and every feed from all posts', {
+      REBUILD_QUEUE_URL: this.rebuildTasks.queueUrl,
+    });
+    this.rebuildWorker = makeFunction('rebuild-worker', props.rebuildWorker, 'Herald: read one task of posts for a fanned-out rebuild');
     const startsRebuild = { REBUILD_FUNCTION_NAME: this.rebuild.functionName };
     this.regenerate = makeFunction('regenerate', props.regenerate, 'Herald: regenerate the feeds of changed posts', startsRebuild);
     this.tick = makeFunction('tick', props.regenerate, 'Herald: publish and withdraw scheduled posts when their time comes', startsRebuild);
@@ -162,6 +191,8 @@ export class Pipeline extends Construct {
       startsRebuild,
     );
 
+    // The worker writes records and its part only: no feed file, so no invalidation.
+    grantStores(this.rebuildWorker, props);
     for (const fn of [this.regenerate, this.rebuild, this.tick, this.check]) {
       grantStores(fn, props);
       if (props.invalidation) distribution.grantCreateInvalidation(fn);
@@ -173,6 +204,14 @@ export class Pipeline extends Construct {
         new PolicyStatement({ sid: 'StartRebuild', actions: ['lambda:InvokeFunction'], resources: [this.rebuild.functionArn] }),
       );
     }
+
+    // The coordinator sends the tasks; nothing else may, and the worker sends nothing, so no loop is possible.
+    this.rebuild.addToRolePolicy(
+      new PolicyStatement({ sid: 'SendRebuildTasks', actions: ['sqs:SendMessage'], resources: [this.rebuildTasks.queueArn] }),
+    );
+    this.rebuildWorker.addEventSource(
+      new SqsEventSource(this.rebuildTasks, { batchSize: 1, maxConcurrency: props.rebuildWorkers, reportBatchItemFailures: true }),
+    );
 
     this.regenerate.addEventSource(
       new SqsEventSource(this.queue, {

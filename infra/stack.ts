@@ -111,6 +111,8 @@ export class HeraldStack extends Stack {
       regenerate: { memorySize: 1024, timeout: Duration.minutes(2), ...props.regenerate },
       rebuild: { memorySize: 2048, timeout: Duration.minutes(15), ...props.rebuild },
       check: { memorySize: 2048, timeout: Duration.minutes(15) },
+      rebuildWorker: { memorySize: 1024, timeout: Duration.minutes(5) },
+      rebuildWorkers: 50,
       batchSize,
       batchingWindow: props.batchingWindow ?? Duration.seconds(20),
       checkSchedule: props.checkSchedule ?? Schedule.rate(Duration.days(1)),

@@ -35,7 +35,13 @@ describe('cdk synth', () => {
       (file) => file.source.packaging === 'zip',
     );
     expect(zips).toHaveLength(1);
-    expect(readdirSync(path.join(out, zips[0]!.source.path)).sort()).toEqual(['check.mjs', 'rebuild.mjs', 'regenerate.mjs', 'tick.mjs']);
+    expect(readdirSync(path.join(out, zips[0]!.source.path)).sort()).toEqual([
+      'check.mjs',
+      'rebuild-worker.mjs',
+      'rebuild.mjs',
+      'regenerate.mjs',
+      'tick.mjs',
+    ]);
   });
 
   it('refuses unknown herald:* context with a clear error', () => {

@@ -136,7 +136,7 @@ describe('a customised stack', () => {
     s.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', { BatchSize: 500, MaximumBatchingWindowInSeconds: 5 });
     s.template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 4 * * ? *)' });
     s.template.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 7 });
-    s.template.resourceCountIs('AWS::Logs::LogGroup', 5);
+    s.template.resourceCountIs('AWS::Logs::LogGroup', 6);
   });
 
   it('keeps every post version when noncurrentVersionDays is 0', () => {
@@ -147,7 +147,7 @@ describe('a customised stack', () => {
 
   it('sends every alarm and its recovery to the topic', () => {
     const alarms = Object.values(s.template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms).toHaveLength(8);
+    expect(alarms).toHaveLength(9);
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([TOPIC]);
       expect(alarm.Properties.OKActions).toEqual([TOPIC]);
@@ -175,7 +175,7 @@ describe('prop errors', () => {
 
   it('asks for the bundle when the code folder lacks it', () => {
     expect(() => synth({ codePath: '/nonexistent/functions' })).toThrow(
-      'no regenerate.mjs or rebuild.mjs or tick.mjs or check.mjs in /nonexistent/functions: run "npm run bundle" first',
+      'no regenerate.mjs or rebuild.mjs or tick.mjs or check.mjs or rebuild-worker.mjs in /nonexistent/functions: run "npm run bundle" first',
     );
   });
 

@@ -8,7 +8,7 @@ let s: Synthesized;
 let t: Template;
 let stack: HeraldStack;
 let ids: Record<
-  'content' | 'feeds' | 'distribution' | 'queue' | 'dlq' | 'regenerate' | 'rebuild' | 'tick' | 'check' | 'tickSchedule' | 'checkSchedule',
+  'content' | 'feeds' | 'distribution' | 'queue' | 'dlq' | 'tasks' | 'taskDlq' | FunctionName | 'tickSchedule' | 'checkSchedule',
   string
 >;
 
@@ -25,16 +25,26 @@ beforeAll(() => {
     regenerate: s.id(stack.pipeline.regenerate),
     rebuild: s.id(stack.pipeline.rebuild),
     tick: s.id(stack.pipeline.tick),
+    rebuildWorker: s.id(stack.pipeline.rebuildWorker),
+    tasks: s.id(stack.pipeline.rebuildTasks),
+    taskDlq: s.id(stack.pipeline.rebuildTaskDeadLetters),
     check: s.id(stack.pipeline.check),
     tickSchedule: s.id(stack.pipeline.tickSchedule),
     checkSchedule: s.id(stack.pipeline.checkSchedule),
   };
 });
 
-const FUNCTIONS = ['regenerate', 'rebuild', 'tick', 'check'] as const;
+const FUNCTIONS = ['regenerate', 'rebuild', 'tick', 'check', 'rebuildWorker'] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 const arnOf = (id: string) => ({ 'Fn::GetAtt': [id, 'Arn'] });
 const logsOf = (name: FunctionName) => stack.node.findChild('Pipeline').node.findChild(`${name[0]!.toUpperCase()}${name.slice(1)}Logs`);
+const HANDLERS: Record<FunctionName, string> = {
+  regenerate: 'regenerate',
+  rebuild: 'rebuild',
+  tick: 'tick',
+  check: 'check',
+  rebuildWorker: 'rebuild-worker',
+};
 const objectsUnder = (bucketId: string, pattern: string) => ({ 'Fn::Join': ['', [arnOf(bucketId), `/${pattern}`]] });
 const distributionArn = () => ({
   'Fn::Join': [
@@ -256,8 +266,8 @@ describe('S3 events to SQS', () => {
     expect(resource(ids.dlq).Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 86_400 });
   });
 
-  it('refuses plain HTTP on both queues', () => {
-    for (const id of [ids.queue, ids.dlq]) {
+  it('refuses plain HTTP on every queue', () => {
+    for (const id of [ids.queue, ids.dlq, ids.tasks, ids.taskDlq]) {
       expect(policyStatements('AWS::SQS::QueuePolicy', 'Queues', id)).toContainEqual({
         Effect: 'Deny',
         Principal: { AWS: '*' },
@@ -269,7 +279,7 @@ describe('S3 events to SQS', () => {
   });
 
   it('maps the queue to regenerate: 20 s window, batches of 100, 2 at a time, partial batch failures', () => {
-    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    t.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
     t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       EventSourceArn: arnOf(ids.queue),
       FunctionName: { Ref: ids.regenerate },
@@ -277,6 +287,39 @@ describe('S3 events to SQS', () => {
       MaximumBatchingWindowInSeconds: 20,
       ScalingConfig: { MaximumConcurrency: 2 },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+});
+
+describe('the fanned-out rebuild', () => {
+  it('feeds rebuild-worker one task at a time, 50 at once, from a queue that hides a task for six worker timeouts', () => {
+    t.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(ids.tasks),
+      FunctionName: { Ref: ids.rebuildWorker },
+      BatchSize: 1,
+      ScalingConfig: { MaximumConcurrency: 50 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    expect(resource(ids.tasks).Properties).toMatchObject({
+      VisibilityTimeout: 6 * 300,
+      MessageRetentionPeriod: 3600,
+      RedrivePolicy: { deadLetterTargetArn: arnOf(ids.taskDlq), maxReceiveCount: 3 },
+    });
+  });
+
+  it('tells rebuild the task queue, and only rebuild may send to it', () => {
+    expect(resource(ids.rebuild).Properties.Environment.Variables.REBUILD_QUEUE_URL).toEqual({ Ref: ids.tasks });
+    const senders = FUNCTIONS.filter((name) =>
+      roleStatements(t, s.id(stack.pipeline[name].role!)).some((statement) => asList(statement.Action).includes('sqs:SendMessage')),
+    );
+    expect(senders).toEqual(['rebuild']);
+  });
+
+  it('alarms when a task was dead-lettered', () => {
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.taskDlq, 'QueueName'] } }],
+      Threshold: 1,
     });
   });
 });
@@ -301,12 +344,13 @@ describe('functions', () => {
     ['rebuild', 2048, 900],
     ['tick', 1024, 120],
     ['check', 2048, 900],
+    ['rebuildWorker', 1024, 300],
   ] as const)('%s runs nodejs22.x on arm64 from the prebuilt bundle', (name, memory, timeout) => {
     const fn = resource(ids[name]).Properties;
     expect(fn).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      Handler: `${name}.handler`,
+      Handler: `${HANDLERS[name]}.handler`,
       MemorySize: memory,
       Timeout: timeout,
       RecursiveLoop: 'Terminate',
@@ -322,13 +366,14 @@ describe('functions', () => {
   });
 
   it('the functions share one code asset, with no Docker image anywhere', () => {
-    const keys = [ids.regenerate, ids.rebuild, ids.tick, ids.check].map((id) => resource(id).Properties.Code.S3Key);
+    const keys = FUNCTIONS.map((name) => resource(ids[name]).Properties.Code.S3Key);
     expect(new Set(keys).size).toBe(1);
     expect(JSON.stringify(t.toJSON())).not.toMatch(/ImageUri|ecr/i);
   });
 
   it('passes the pipeline environment contract', () => {
-    expect(resource(ids.rebuild).Properties.Environment.Variables).toEqual(environment());
+    expect(resource(ids.rebuild).Properties.Environment.Variables).toEqual(environment({ REBUILD_QUEUE_URL: { Ref: ids.tasks } }));
+    expect(resource(ids.rebuildWorker).Properties.Environment.Variables).toEqual(environment());
     for (const name of ['regenerate', 'tick', 'check'] as const) {
       expect(resource(ids[name]).Properties.Environment.Variables).toEqual(environment({ REBUILD_FUNCTION_NAME: { Ref: ids.rebuild } }));
     }
@@ -336,7 +381,7 @@ describe('functions', () => {
 
   it("keeps logs in their own groups for a month (each function's and the notifications handler's)", () => {
     const groups = Object.values(t.findResources('AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(5);
+    expect(groups).toHaveLength(6);
     for (const group of groups) {
       expect(group.Properties.RetentionInDays).toBe(30);
       expect(group.DeletionPolicy).toBe('Delete');
@@ -411,8 +456,22 @@ describe('IAM: least privilege, action by action and resource by resource', () =
     expect(actions.filter((action) => action.startsWith('cloudfront:'))).toEqual([]);
   });
 
-  it('rebuild: the same stores, nothing else', () => {
-    expect(roleStatements(t, s.id(stack.pipeline.rebuild.role!))).toEqual(common('rebuild'));
+  it('rebuild: the same stores, and sending tasks to its workers', () => {
+    expect(roleStatements(t, s.id(stack.pipeline.rebuild.role!))).toEqual([
+      ...common('rebuild'),
+      { Sid: 'SendRebuildTasks', Effect: 'Allow', Action: 'sqs:SendMessage', Resource: arnOf(ids.tasks) },
+    ]);
+  });
+
+  it('rebuild-worker: the same stores, and consuming its queue', () => {
+    expect(roleStatements(t, s.id(stack.pipeline.rebuildWorker.role!))).toEqual([
+      ...common('rebuildWorker'),
+      {
+        Effect: 'Allow',
+        Action: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'],
+        Resource: arnOf(ids.tasks),
+      },
+    ]);
   });
 
   it.each(['tick', 'check'] as const)('%s: the same stores, and starting rebuild', (name) => {
@@ -440,7 +499,7 @@ describe('IAM: least privilege, action by action and resource by resource', () =
     const policies = Object.values(t.findResources('AWS::IAM::Policy'));
     const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[]);
     const logs = statements.filter((statement) => asList(statement.Action).some((action) => action.startsWith('logs:')));
-    expect(logs).toHaveLength(5);
+    expect(logs).toHaveLength(6);
     for (const statement of logs) {
       expect(asList(statement.Action).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
       expect(groups.map(arnOf)).toContainEqual(statement.Resource);
@@ -524,9 +583,12 @@ describe('recursive invocation is impossible by construction', () => {
     for (const statement of writes) expect(JSON.stringify(statement.Resource)).not.toContain(`"${ids.content}"`);
   });
 
-  it('no function may send to a queue, publish to a topic or put events', () => {
-    const actions = functionStatements().flatMap((statement) => asList(statement.Action));
-    expect(actions.filter((action) => /^(sqs:SendMessage|sns:|events:|scheduler:)/.test(action))).toEqual([]);
+  it('no function may publish to a topic or put events, and only rebuild may send, to its task queue alone', () => {
+    const statements = functionStatements();
+    const actions = statements.flatMap((statement) => asList(statement.Action));
+    expect(actions.filter((action) => /^(sns:|events:|scheduler:)/.test(action))).toEqual([]);
+    const sends = statements.filter((statement) => asList(statement.Action).includes('sqs:SendMessage'));
+    expect(sends.map((statement) => statement.Resource)).toEqual([arnOf(ids.tasks)]);
   });
 
   it('regenerate is triggered by the queue alone, rebuild only by the functions that hand it work, tick and check by their schedules', () => {
@@ -536,11 +598,14 @@ describe('recursive invocation is impossible by construction', () => {
     expect(permitted(ids.rebuild)).toEqual([]);
     expect(permitted(ids.tick)).toHaveLength(1);
     expect(permitted(ids.check)).toHaveLength(1);
+    expect(permitted(ids.rebuildWorker)).toEqual([]);
     const invokers = functionStatements().filter((statement) => asList(statement.Action).includes('lambda:InvokeFunction'));
     expect(invokers.map((statement) => statement.Resource)).toEqual([arnOf(ids.rebuild), arnOf(ids.rebuild), arnOf(ids.rebuild)]);
-    for (const mapping of Object.values(t.findResources('AWS::Lambda::EventSourceMapping'))) {
-      expect(mapping.Properties.EventSourceArn).toEqual(arnOf(ids.queue));
-    }
+    const mappings = Object.values(t.findResources('AWS::Lambda::EventSourceMapping')).map((mapping) => mapping.Properties);
+    expect(mappings.map(({ EventSourceArn, FunctionName }) => [EventSourceArn, FunctionName])).toEqual([
+      [arnOf(ids.tasks), { Ref: ids.rebuildWorker }],
+      [arnOf(ids.queue), { Ref: ids.regenerate }],
+    ]);
   });
 });
 
@@ -573,7 +638,7 @@ describe('alarms', () => {
   });
 
   it('notifies nobody unless a topic is given', () => {
-    t.resourceCountIs('AWS::CloudWatch::Alarm', 8);
+    t.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     for (const alarm of Object.values(t.findResources('AWS::CloudWatch::Alarm'))) expect(alarm.Properties.AlarmActions).toBeUndefined();
   });
 });
