@@ -1,5 +1,6 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
+import { HeraldError } from './errors.ts';
 
 /**
  * AWS clients built from the environment contract (README): `AWS_REGION` (or `AWS_DEFAULT_REGION`),
@@ -19,7 +20,7 @@ export interface AwsSettings {
   forcePathStyle: boolean;
 }
 
-export class EnvironmentError extends Error {
+export class EnvironmentError extends HeraldError {
   constructor(message: string) {
     super(message);
     this.name = 'EnvironmentError';

@@ -1,3 +1,4 @@
+import { messageOf } from './errors.ts';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -73,7 +74,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error) {
-    io.err(`herald: ${(error as Error).message}\nRun 'herald --help' for usage.`);
+    io.err(`herald: ${messageOf(error)}\nRun 'herald --help' for usage.`);
     return EXIT_USAGE;
   }
   const { values, positionals } = parsed;
@@ -96,7 +97,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   try {
     site = await loadSiteConfig(contentDir, values.config, values['base-url']);
   } catch (error) {
-    io.err(`herald: ${(error as Error).message}`);
+    io.err(`herald: ${messageOf(error)}`);
     return EXIT_USAGE;
   }
   if (command === 'serve') {

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { IANAZone } from 'luxon';
 import { cleanLine } from './post/text.ts';
 import { headerValueProblem } from './storage/semantics.ts';
+import { HeraldError, messageOf } from './errors.ts';
 
 /** The site configuration's file name, at the content root (the content bucket's prefix on AWS). */
 export const CONFIG_FILE = 'herald.config.json';
@@ -83,7 +84,7 @@ export const DEFAULT_CONFIG = Object.freeze({
 } as const satisfies Partial<SiteConfig>);
 
 /** The configuration is unusable; `problems` has one line per bad key, the message all of them. */
-export class ConfigError extends Error {
+export class ConfigError extends HeraldError {
   constructor(
     message: string,
     readonly problems: string[] = [],
@@ -102,7 +103,7 @@ export async function loadSiteConfig(contentDir: string, configPath?: string, ba
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${file}: cannot read the site configuration (${code ?? (error as Error).message})`, [], { cause: error });
+    throw new ConfigError(`${file}: cannot read the site configuration (${code ?? messageOf(error)})`, [], { cause: error });
   }
   return parseConfig(text, file, baseUrl === undefined ? undefined : { baseUrl, feedsUrl: baseUrl });
 }
@@ -117,7 +118,7 @@ export function parseConfig(text: string, source: string, overrides?: Partial<Si
   try {
     raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (error) {
-    throw new ConfigError(`${source}: not valid JSON (${(error as Error).message})`);
+    throw new ConfigError(`${source}: not valid JSON (${messageOf(error)})`, [], { cause: error });
   }
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ConfigError(`${source}: the site configuration must be a JSON object`);

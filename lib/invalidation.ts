@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { globalEndpoint, sendSigned, type Credentials, type SendOptions } from './aws-request.ts';
 import { escapeText } from './feeds/xml.ts';
+import { HeraldError } from './errors.ts';
 
 /**
  * Past this many paths one wildcard is cheaper: CloudFront bills invalidation paths beyond 1,000 a month,
@@ -43,7 +44,7 @@ export interface InvalidationResult {
 }
 
 /** CloudFront refused the invalidation; `code` is its error code (`NoSuchDistribution`, `AccessDenied`, ...). */
-export class InvalidationError extends Error {
+export class InvalidationError extends HeraldError {
   constructor(
     readonly status: number,
     readonly code: string,

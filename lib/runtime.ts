@@ -16,6 +16,7 @@
  * Clients are built once per container and reused; stores are made per invocation so each run counts
  * its own S3 requests.
  */
+import { errorFields } from './errors.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { regionalEndpoint, sendSigned } from './aws-request.ts';
@@ -324,12 +325,5 @@ export async function sendMessages(s3: S3Client, env: Env, queueUrl: string, bod
   for (const batch of batches) await send(batch, 1);
 }
 
-/** An error as a log field: name and message, and the HTTP status an SDK error carries. */
-export function errorFields(error: unknown): Record<string, unknown> {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return {
-    name: (error as Error)?.name ?? 'Error',
-    message: (error as Error)?.message ?? String(error),
-    ...(status !== undefined && { status }),
-  };
-}
+// Handlers import it from here, with the rest of the runtime.
+export { errorFields };

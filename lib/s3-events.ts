@@ -8,6 +8,7 @@
  */
 import type { S3Event, SNSEvent, SQSEvent } from 'aws-lambda';
 import { compareKeys } from './storage/semantics.ts';
+import { HeraldError } from './errors.ts';
 
 export type ChangeKind = 'upsert' | 'remove';
 
@@ -36,7 +37,7 @@ export interface DecodedEvent {
   ignored: { messageId?: string; eventName: string }[];
 }
 
-export class UnsupportedEventError extends Error {
+export class UnsupportedEventError extends HeraldError {
   constructor(reason: string) {
     super(`not an S3, SQS or SNS event: ${reason}`);
     this.name = 'UnsupportedEventError';

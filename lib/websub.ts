@@ -1,3 +1,4 @@
+import { messageOf } from './errors.ts';
 import { FEED_FILES } from './feeds/types.ts';
 
 const FEED_FILE_NAMES = new Set(Object.values(FEED_FILES).map(({ file }) => file));
@@ -66,8 +67,6 @@ async function ping(hub: string, url: string, signal: AbortSignal): Promise<stri
     return response.ok ? undefined : `hub answered ${response.status} ${response.statusText}`.trim();
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code;
-    return (error as Error).name === 'TimeoutError'
-      ? 'hub did not answer in time'
-      : `${(error as Error).message}${cause ? ` (${cause})` : ''}`;
+    return (error as Error).name === 'TimeoutError' ? 'hub did not answer in time' : `${messageOf(error)}${cause ? ` (${cause})` : ''}`;
   }
 }

@@ -9,6 +9,7 @@
  * --content  uploads a folder's posts and herald.config.json first (default: ./content, if present)
  * --serve    also serves the feeds bucket over HTTP the way CloudFront would (default port 8081; 0 = off)
  */
+import { messageOf } from '../lib/errors.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -118,7 +119,7 @@ async function main(): Promise<void> {
     waitTimeSeconds: 1,
     retryDelaySeconds: 5,
     onBatch: ({ messages, failed, error }) => {
-      if (error) console.error(`batch of ${messages} failed: ${(error as Error).message ?? error}`);
+      if (error) console.error(`batch of ${messages} failed: ${messageOf(error)}`);
       else if (failed.length > 0) console.error(`batch of ${messages}: ${failed.length} to retry`);
     },
   });
@@ -131,7 +132,7 @@ async function main(): Promise<void> {
   let served = '';
   if (port > 0) {
     const feeds = new S3Storage({ client: moto.s3, bucket: names.feedsBucket });
-    const http = createServer({ storage: feeds, onError: (error, key) => console.error(`serving ${key}: ${(error as Error).message}`) });
+    const http = createServer({ storage: feeds, onError: (error, key) => console.error(`serving ${key}: ${messageOf(error)}`) });
     const address = await http.listen(port, '127.0.0.1');
     server = http;
     served = `\nFeeds, served like CloudFront: http://127.0.0.1:${address.port}/`;

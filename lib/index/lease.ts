@@ -12,9 +12,10 @@ import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { ROOT_KEY } from './layout.ts';
 import { INDEX_FORMAT, LEASE_MS, leaseHeld, siteFingerprint, type Root } from './root.ts';
 import { readJson, retryOnConflict, writeJson } from './store.ts';
+import { HeraldError } from '../errors.ts';
 
 /** Another rebuild holds the index: this one does not start (its caller may retry later). */
-export class IndexBusyError extends Error {
+export class IndexBusyError extends HeraldError {
   constructor(readonly until: string) {
     super(`a rebuild holds the index until ${until}`);
     this.name = 'IndexBusyError';
@@ -22,7 +23,7 @@ export class IndexBusyError extends Error {
 }
 
 /** This rebuild's lease lapsed (it stalled past it) or another took the index: it must write nothing more. */
-export class LeaseLostError extends Error {
+export class LeaseLostError extends HeraldError {
   constructor() {
     super('the rebuild lost its lease on the index: another run may have taken it');
     this.name = 'LeaseLostError';

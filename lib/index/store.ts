@@ -1,5 +1,6 @@
 import { etagOf, toBytes } from '../storage/semantics.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
+import { HeraldError } from '../errors.ts';
 
 /** A JSON object of the index with the ETag it was read at: the condition for writing it back. */
 export interface Versioned<T> {
@@ -39,7 +40,7 @@ export async function writeJson(storage: Storage, key: string, value: unknown, o
 }
 
 /** Lost the same conditional write too often: the caller reports its keys as failed, to be retried later. */
-export class ContentionError extends Error {
+export class ContentionError extends HeraldError {
   constructor(
     readonly key: string,
     attempts: number,
@@ -75,7 +76,7 @@ export async function retryOnConflict<T>(attempt: () => Promise<T>, options: Ret
 }
 
 /** A transaction read an object that a concurrent writer had already replaced: start it again. */
-export class StaleReadError extends Error {
+export class StaleReadError extends HeraldError {
   constructor(readonly key: string) {
     super(`${key} changed while it was being read`);
     this.name = 'StaleReadError';

@@ -36,6 +36,7 @@
  */
 import type { MarkdownIt } from 'markdown-it';
 import type sanitizeHtml from 'sanitize-html';
+import { HeraldError } from '../errors.ts';
 
 export const LIMITS = {
   /** Characters that can start an inline token. */
@@ -49,7 +50,7 @@ export const LIMITS = {
 } as const;
 
 /** Thrown while rendering a body that passes one of the limits; `renderBody` catches it. */
-export class LimitExceeded extends Error {
+export class LimitExceeded extends HeraldError {
   constructor(readonly limit: keyof typeof LIMITS) {
     super(`${LIMIT_NAMES[limit]} (limit ${LIMITS[limit].toLocaleString('en-US')})`);
     this.name = 'LimitExceeded';

@@ -10,9 +10,10 @@
  */
 import { DateTime, IANAZone, type Zone } from 'luxon';
 import { TomlDate } from 'smol-toml';
+import { HeraldError } from '../errors.ts';
 
 /** A value that is not a date Herald can read; the message says what it got and what it expects. */
-export class DateError extends Error {
+export class DateError extends HeraldError {
   override name = 'DateError';
 }
 

@@ -10,9 +10,10 @@ import matter from 'gray-matter';
 import { parse as parseToml } from 'smol-toml';
 import { parseFlatYaml } from './flat-yaml.ts';
 import { parseDocument, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToJSOptions } from 'yaml';
+import { HeraldError, messageOf } from '../errors.ts';
 
 /** The front matter cannot be read; the message says why (it becomes a PostError reason). */
-export class FrontMatterError extends Error {
+export class FrontMatterError extends HeraldError {
   override name = 'FrontMatterError';
 }
 
@@ -63,13 +64,14 @@ function toObject(doc: Document.Parsed, source: string): object {
     const line = before.split('\n').length;
     throw new FrontMatterError(
       `malformed YAML front matter${where(line, before.length - before.lastIndexOf('\n'))}: ${firstLine(problem.message)}`,
+      { cause: problem },
     );
   }
   try {
     return doc.toJS(YAML_OPTIONS) as object;
   } catch (error) {
     // toJS throws on an alias bomb ("Excessive alias count indicates a resource exhaustion attack").
-    throw new FrontMatterError(`malformed YAML front matter: ${firstLine((error as Error).message)}`);
+    throw new FrontMatterError(`malformed YAML front matter: ${firstLine(messageOf(error))}`, { cause: error });
   }
 }
 
@@ -116,7 +118,9 @@ function parseTomlFrontMatter(source: string): object {
     return parseToml(source);
   } catch (error) {
     const { line, column } = error as { line?: number; column?: number };
-    throw new FrontMatterError(`malformed TOML front matter${where(line, column)}: ${firstLine((error as Error).message)}`);
+    throw new FrontMatterError(`malformed TOML front matter${where(line, column)}: ${firstLine(messageOf(error))}`, {
+      cause: error,
+    });
   }
 }
 
@@ -167,7 +171,7 @@ export function splitFrontMatter(input: string): FrontMatter {
     data = matter(text.slice(0, close + 1 + opener.length), { language: format, delimiters: opener, engines: ENGINES }).data;
   } catch (error) {
     if (error instanceof FrontMatterError) throw error;
-    throw new FrontMatterError(`malformed front matter: ${firstLine((error as Error).message)}`);
+    throw new FrontMatterError(`malformed front matter: ${firstLine(messageOf(error))}`, { cause: error });
   }
   data ??= {};
   if (typeof data !== 'object' || Array.isArray(data) || data instanceof Date) {

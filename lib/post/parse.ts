@@ -4,6 +4,7 @@
  * Hugo. Every problem becomes a PostError naming the file, the key and the reason; parsePost
  * never throws, so one bad file never costs the others.
  */
+import { messageOf } from '../errors.ts';
 import { createHash } from 'node:crypto';
 import { isLanguageTag, parsePerson, type Person, type SiteConfig } from '../config.ts';
 import { makeTerm } from '../terms.ts';
@@ -54,7 +55,7 @@ export function parsePost(key: string, bytes: Uint8Array, site: SiteConfig): Par
   } catch (error) {
     if (error instanceof PostError) return { status: 'rejected', error };
     // A bug, not bad input: still only this file is lost, and the message says where.
-    return { status: 'rejected', error: new PostError(key, `internal error while parsing: ${(error as Error).message}`) };
+    return { status: 'rejected', error: new PostError(key, `internal error while parsing: ${messageOf(error)}`, { cause: error }) };
   }
 }
 
@@ -90,7 +91,7 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
   try {
     ({ data, body } = splitFrontMatter(text));
   } catch (error) {
-    if (error instanceof FrontMatterError) throw new PostError(key, error.message);
+    if (error instanceof FrontMatterError) throw new PostError(key, error.message, { cause: error });
     throw error;
   }
   // Front-matter keys are case-insensitive (Hugo lower-cases them); null and "" mean absent.
@@ -177,7 +178,7 @@ function readDate(fields: Map<string, unknown>, names: readonly string[], timeZo
     try {
       return parseDate(value, timeZone);
     } catch (error) {
-      if (error instanceof DateError) throw new PostError(key, `${name}: ${error.message}`);
+      if (error instanceof DateError) throw new PostError(key, `${name}: ${error.message}`, { cause: error });
       throw error;
     }
   }

@@ -1,4 +1,5 @@
 import type { Person } from '../config.ts';
+import { HeraldError } from '../errors.ts';
 
 /** A category or tag as written by the author, with the slug that names its feed. */
 export interface Term {
@@ -55,12 +56,13 @@ export interface FeedItem extends PostMeta {
 }
 
 /** A named, per-file problem. Never thrown past the build: collected and reported. */
-export class PostError extends Error {
+export class PostError extends HeraldError {
   constructor(
     readonly key: string,
     readonly reason: string,
+    options?: ErrorOptions,
   ) {
-    super(`${key}: ${reason}`);
+    super(`${key}: ${reason}`, options);
     this.name = 'PostError';
   }
 }

@@ -11,6 +11,7 @@ import { MemoryStorage } from '../storage/memory/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { createServer } from './server.ts';
 import { watchContent } from './watch.ts';
+import { HeraldError, messageOf } from '../errors.ts';
 
 /**
  * `herald serve`: build the content folder into the output folder, serve the output the way the CDN
@@ -47,7 +48,7 @@ export interface Preview {
 }
 
 /** A reason the preview could not start, worded for the person at the terminal. */
-export class PreviewError extends Error {
+export class PreviewError extends HeraldError {
   override name = 'PreviewError';
 }
 
@@ -122,7 +123,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
   const server = createServer({
     storage: feeds,
     cacheControl: options.site.cacheControl,
-    onError: (error, url) => log(`[${clock()}] error serving ${url}: ${(error as Error).message}`),
+    onError: (error, url) => log(`[${clock()}] error serving ${url}: ${messageOf(error)}`),
   });
 
   let port: number;
@@ -160,7 +161,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
       try {
         return await run();
       } finally {
-        await armSchedule(since).catch((error: unknown) => log(`[${clock()}] could not read the schedule: ${(error as Error).message}`));
+        await armSchedule(since).catch((error: unknown) => log(`[${clock()}] could not read the schedule: ${messageOf(error)}`));
       }
     });
     queue = result.catch(() => {});
@@ -190,7 +191,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
       try {
         site = await loadSiteConfig(contentDir, options.configPath, options.baseUrl);
       } catch (error) {
-        log(`[${clock()}] configuration not applied, still serving the previous one: ${(error as Error).message}`);
+        log(`[${clock()}] configuration not applied, still serving the previous one: ${messageOf(error)}`);
         return;
       }
       // The index remembers the configuration it was built with: rebuild re-parses what depends on it.

@@ -4,6 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { PutOptions } from './storage.ts';
+import { HeraldError } from '../errors.ts';
 
 const encoder = new TextEncoder();
 
@@ -32,7 +33,7 @@ export function compareKeys(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
-export class InvalidMetadataError extends Error {
+export class InvalidMetadataError extends HeraldError {
   constructor(message: string) {
     super(message);
     this.name = 'InvalidMetadataError';

@@ -2,6 +2,7 @@
  * One storage interface for content, feeds and state. Keys are `/`-separated, never start with `/`.
  * Implementations: `fs/` (a folder), `s3/` (a bucket and prefix), `memory/` (tests).
  */
+import { HeraldError } from '../errors.ts';
 export interface StoredObject {
   body: Uint8Array;
   etag: string;
@@ -63,7 +64,7 @@ export interface Storage {
 }
 
 /** A conditional write lost: re-read and retry. S3 answers 412 (or 409 for a concurrent conditional write). */
-export class PreconditionFailedError extends Error {
+export class PreconditionFailedError extends HeraldError {
   constructor(readonly key: string) {
     super(`precondition failed for ${key}`);
     this.name = 'PreconditionFailedError';
@@ -71,7 +72,7 @@ export class PreconditionFailedError extends Error {
 }
 
 /** A key this storage cannot hold (a folder refuses `..` segments, for one): bad input, not a fault. */
-export class InvalidKeyError extends Error {
+export class InvalidKeyError extends HeraldError {
   constructor(
     readonly key: string,
     reason: string,
