@@ -12,7 +12,9 @@ import { assertLeaseHeld, type Lease, LeaseLostError } from '../../index/lease.t
 import { leaseHeld, type Root, siteFingerprint } from '../../index/root.ts';
 import { readJson } from '../../index/store.ts';
 import { intercept } from '../../storage/intercept.ts';
+import { etagOf, toBytes } from '../../storage/semantics.ts';
 import type { Storage } from '../../storage/storage.ts';
+import { IO_CONCURRENCY, mapLimit } from '../concurrency.ts';
 import { emptyReport, FileLog } from '../outputs.ts';
 import { Rebuild, type Listed } from '../rebuild.ts';
 import type { PipelineDeps } from '../types.ts';
@@ -38,6 +40,16 @@ export async function runTask(deps: PipelineDeps, message: TaskMessage): Promise
   const stored = new Map(task.keys.filter(([, , exists]) => exists).map(([key]) => [recordKey(key), true]));
   const collected = await rebuild.readKeys(listed, stored);
   const { shown } = collected;
+  // On a site of many terms nearly every post is among its feeds' newest within a task, and the coordinator
+  // cannot write them all in its time. So the worker writes them too, as if not shown (no item), but for those
+  // that were shown before (they likely still are): only the few that change side are written twice.
+  await mapLimit([...shown.values()], IO_CONCURRENCY, async (candidate) => {
+    if (candidate.storedItem || candidate.keep) return;
+    await rebuild.writeRecord(candidate);
+    const json = JSON.stringify(candidate.record);
+    // The condition of the coordinator's write, should the post be shown after all (S3's ETag of a single PUT).
+    candidate.stored = { etag: etagOf(toBytes(json)), json };
+  });
   const part: Part = {
     seen: [...collected.seen],
     // Entries of the posts still among the newest travel with their records, not twice.
