@@ -39,3 +39,15 @@ export async function writeIfChanged(storage: Storage, file: RenderedFile, cache
   });
   return 'written';
 }
+
+/**
+ * Writes `file` without looking first: for a caller that knows its bytes differ from what was there (an
+ * incremental run whose feed's newest items changed), so a HEAD would only confirm it. Should the bytes be
+ * equal after all, S3 keeps the ETag (the MD5 of the bytes), so pollers still get their 304s. Unconditional:
+ * the caller checks afterwards that what it rendered is still current, and renders again if not.
+ */
+export async function writeFile(storage: Storage, file: RenderedFile, cacheControl: string): Promise<'written'> {
+  const bytes = toBytes(file.body);
+  await storage.put(file.path, bytes, { contentType: file.contentType, cacheControl, metadata: { [HASH_METADATA]: sha256Hex(bytes) } });
+  return 'written';
+}

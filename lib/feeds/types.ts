@@ -39,10 +39,10 @@ export const FEED_FILES: Record<FeedFormat, { file: string; contentType: string 
 /** What the directory page and OPML list about one feed. */
 export interface FeedSummary {
   feed: FeedDescriptor;
-  /** Items currently in the feed (at most `itemsPerFeed`). */
-  count: number;
+  /** Items currently in the feed (at most `itemsPerFeed`); the index's catalog keeps names only, not counts. */
+  count?: number;
   /** Total published posts carrying the term (or in the site). */
-  total: number;
+  total?: number;
   /** Date of the newest item, ISO UTC; absent for an empty feed. */
   newest?: string;
 }

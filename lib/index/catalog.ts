@@ -1,12 +1,13 @@
 import type { SiteConfig } from '../config.ts';
 import type { FeedSummary } from '../feeds/types.ts';
-import type { Entry } from './entries.ts';
 import { descriptorOf, SITE_FEED, type FeedId } from './feed-id.ts';
 import type { Manifest } from './shards.ts';
 
 /**
- * Every feed that exists: the site feed always, each category and tag while it has published posts.
- * What the directory page and the OPML list; its size grows with the number of terms, not of posts.
+ * Every feed that exists, by name: the site feed always, each category and tag while it has published
+ * posts. What the directory page and the OPML list, and all they list: so it changes only when a feed
+ * appears, disappears or is renamed (its newest post spells the term otherwise), never with an upload
+ * within existing feeds. Its size grows with the number of terms, not of posts.
  */
 export interface Catalog {
   /** Sorted by id. */
@@ -15,16 +16,22 @@ export interface Catalog {
 
 export interface CatalogEntry {
   id: FeedId;
-  total: number;
-  /** The feed's newest post: its date, and the term's display name. */
-  newest?: Entry;
+  /** The term's display name, as the feed's newest post writes it. */
+  name?: string;
 }
 
-export const EMPTY_CATALOG: Catalog = { feeds: [{ id: SITE_FEED, total: 0 }] };
+export const EMPTY_CATALOG: Catalog = { feeds: [{ id: SITE_FEED }] };
 
-export function catalogEntry(id: FeedId, manifest: Manifest): CatalogEntry {
-  const newest = manifest.shards[0]?.first;
-  return newest ? { id, total: manifest.total, newest } : { id, total: manifest.total };
+/** The feed's line in the catalog; null for a term feed without posts, which is not listed. */
+export function catalogEntry(id: FeedId, manifest: Manifest): CatalogEntry | null {
+  if (manifest.total === 0 && id !== SITE_FEED) return null;
+  const name = manifest.shards[0]?.first[3];
+  return name === undefined ? { id } : { id, name };
+}
+
+/** The catalog's view of a feed is not the same in both lists: the directory may have to change. */
+export function catalogChanged(id: FeedId, before: Manifest, after: Manifest): boolean {
+  return JSON.stringify(catalogEntry(id, before)) !== JSON.stringify(catalogEntry(id, after));
 }
 
 /** A catalog from every feed's manifest (a rebuild). */
@@ -36,21 +43,14 @@ export function catalogOf(manifests: ReadonlyMap<FeedId, Manifest>): Catalog {
 export function withFeeds(catalog: Catalog, manifests: ReadonlyMap<FeedId, Manifest>): Catalog | null {
   const byId = new Map(catalog.feeds.map((entry) => [entry.id, entry]));
   for (const [id, manifest] of manifests) {
-    if (manifest.total === 0 && id !== SITE_FEED) byId.delete(id);
-    else byId.set(id, catalogEntry(id, manifest));
+    const entry = catalogEntry(id, manifest);
+    if (entry) byId.set(id, entry);
+    else byId.delete(id);
   }
   const feeds = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return JSON.stringify(feeds) === JSON.stringify(catalog.feeds) ? null : { feeds };
 }
 
 export function summariesOf(catalog: Catalog, site: SiteConfig): FeedSummary[] {
-  return catalog.feeds.map((entry) => {
-    const summary: FeedSummary = {
-      feed: descriptorOf(entry.id, entry.newest?.[3], site),
-      count: Math.min(entry.total, site.itemsPerFeed),
-      total: entry.total,
-    };
-    if (entry.newest) summary.newest = entry.newest[0];
-    return summary;
-  });
+  return catalog.feeds.map((entry) => ({ feed: descriptorOf(entry.id, entry.name, site) }));
 }

@@ -28,6 +28,22 @@ export interface PostRecord {
   pending?: Placement[];
   /** When the run that set `pending` started (ISO UTC). */
   pendingSince?: string;
+  /**
+   * The run that set `pending`. A run that finishes names its keys in one object (`runs/<id>.json`) instead
+   * of writing every record again: a marker whose run lists the key is as good as cleared.
+   */
+  pendingRun?: string;
+}
+
+/** `runs/<id>.json`: the keys whose work a run finished (the pending markers it set on them are cleared). */
+export interface RunDone {
+  keys: string[];
+}
+
+/** The record with its pending marker cleared. */
+export function cleared(record: PostRecord): PostRecord {
+  const { pending: _pending, pendingSince: _since, pendingRun: _run, ...clean } = record;
+  return clean;
 }
 
 /**
@@ -111,7 +127,9 @@ function unique(placements: Placement[]): Placement[] {
 export function keepingPending(record: PostRecord, stored: PostRecord | undefined, now: Date): PostRecord {
   const since = stored?.pending && stored.pendingSince;
   if (!since || now.getTime() - Date.parse(since) >= MAX_RUN_MS) return record;
-  return { ...record, pending: unique([...(record.pending ?? []), ...placementsOf(stored)]), pendingSince: since };
+  const kept: PostRecord = { ...record, pending: unique([...(record.pending ?? []), ...placementsOf(stored)]), pendingSince: since };
+  if (stored.pendingRun !== undefined) kept.pendingRun = stored.pendingRun;
+  return kept;
 }
 
 /** Why a parsed post is not in any feed right now. Agrees with `isPublished`, which decides. */

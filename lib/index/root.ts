@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';
 
 /** Bumped whenever the layout or meaning of the index changes: an index of another format is rebuilt. */
-export const INDEX_FORMAT = 1;
+// 2: manifests carry their feed's newest items, the catalog names only, pending markers name their run.
+export const INDEX_FORMAT = 2;
 
 /**
  * How long a rebuild's lease lasts unless renewed (lib/index/lease.ts): how long incremental runs wait

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { comparePositions, sameEntry, type Entry, type Position } from './entries.ts';
+import type { NewestItem } from './newest.ts';
 
 /** A shard past this size is split. */
 export const SHARD_MAX = 512;
@@ -27,9 +28,14 @@ export interface Manifest {
   /** Posts in the list: every one is published (hidden posts are not listed). */
   total: number;
   shards: ShardRef[];
+  /**
+   * The list's first `itemsPerFeed` entries with their rendered items: exactly what the feed files show, so
+   * rendering them reads no record and no shard, and a change that leaves them alone renders nothing.
+   */
+  newest: NewestItem[];
 }
 
-export const EMPTY_MANIFEST: Manifest = { total: 0, shards: [] };
+export const EMPTY_MANIFEST: Manifest = { total: 0, shards: [], newest: [] };
 
 export interface Shard {
   entries: Entry[];
@@ -119,7 +125,8 @@ export function applyChange(
     }
   }
   if (written.length === 0 && obsolete.length === 0) return null;
-  return { manifest: { total: shards.reduce((sum, ref) => sum + ref.count, 0), shards }, written, obsolete };
+  // `newest` is the caller's to fill: it needs items, which come from records.
+  return { manifest: { total: shards.reduce((sum, ref) => sum + ref.count, 0), shards, newest: manifest.newest }, written, obsolete };
 }
 
 /** Cuts an oversized shard into near-equal pieces; an empty one disappears. */
@@ -139,16 +146,16 @@ function refOf(id: string, entries: Entry[]): ShardRef {
 }
 
 /**
- * A whole list, sorted newest first, cut the way a rebuild does. Ids are content hashes, so rebuilding an
- * unchanged list names the same shards and writes nothing.
+ * A whole list, sorted newest first, cut the way a rebuild does, with its `newest` items. Ids are content
+ * hashes, so rebuilding an unchanged list names the same shards and writes nothing.
  */
-export function cutList(entries: Entry[]): { manifest: Manifest; shards: { id: string; entries: Entry[] }[] } {
+export function cutList(entries: Entry[], newest: NewestItem[] = []): { manifest: Manifest; shards: { id: string; entries: Entry[] }[] } {
   const shards: { id: string; entries: Entry[] }[] = [];
   for (let start = 0; start < entries.length; start += SHARD_FILL) {
     const slice = entries.slice(start, start + SHARD_FILL);
     shards.push({ id: createHash('sha256').update(JSON.stringify(slice)).digest('hex').slice(0, 24), entries: slice });
   }
-  return { manifest: { total: entries.length, shards: shards.map(({ id, entries: slice }) => refOf(id, slice)) }, shards };
+  return { manifest: { total: entries.length, shards: shards.map(({ id, entries: slice }) => refOf(id, slice)), newest }, shards };
 }
 
 /** The newest `n` entries, reading shards in order only as far as needed. */

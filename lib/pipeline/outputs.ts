@@ -4,7 +4,7 @@ import { renderFeed } from '../feeds/feeds.ts';
 import { FEED_FILES, type FeedSummary, type RenderedFile } from '../feeds/types.ts';
 import { renderOpml } from '../opml.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
-import { writeIfChanged } from '../publish.ts';
+import { writeFile, writeIfChanged } from '../publish.ts';
 import type { Storage } from '../storage/storage.ts';
 import { descriptorOf, type FeedId } from '../index/feed-id.ts';
 import { hiddenReason, type PostRecord } from '../index/records.ts';
@@ -83,9 +83,27 @@ export function directoryFiles(site: SiteConfig, summaries: FeedSummary[]): Rend
   ];
 }
 
-/** Writes the files whose bytes changed. */
-export async function publish(storage: Storage, files: RenderedFile[], site: SiteConfig, log: FileLog): Promise<void> {
-  await settleAll(files.map(async (file) => log.note(file.path, await writeIfChanged(storage, file, site.cacheControl))));
+/**
+ * Writes the files whose bytes changed: compared with `previous` when given (the same files as rendered
+ * from the list this one replaced, whose writing was its own run's job), else with what is stored (a HEAD each).
+ */
+export async function publish(
+  storage: Storage,
+  files: RenderedFile[],
+  site: SiteConfig,
+  log: FileLog,
+  previous?: RenderedFile[],
+): Promise<void> {
+  if (!previous) {
+    await settleAll(files.map(async (file) => log.note(file.path, await writeIfChanged(storage, file, site.cacheControl))));
+    return;
+  }
+  const before = new Map(previous.map((file) => [file.path, file.body]));
+  await settleAll(
+    files.map(async (file) =>
+      log.note(file.path, before.get(file.path) === file.body ? 'unchanged' : await writeFile(storage, file, site.cacheControl)),
+    ),
+  );
 }
 
 /** Deletes the feed files of a term that has no published posts left; only files that exist are reported. */

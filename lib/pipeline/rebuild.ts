@@ -26,12 +26,15 @@ import {
   parseFeedKey,
   RECORDS_PREFIX,
   recordKey,
+  RUNS_PREFIX,
+  runStartOf,
   ROOT_KEY,
   SCHEDULE_KEY,
   shardKey,
 } from '../index/layout.ts';
 import { acquireLease, assertLeaseHeld, keepLease, releaseLease } from '../index/lease.ts';
-import { isVisible, keepingPending, nextChangeOf, recordOf, type PostRecord } from '../index/records.ts';
+import { shownItems } from '../index/newest.ts';
+import { isVisible, keepingPending, MAX_RUN_MS, nextChangeOf, recordOf, type PostRecord } from '../index/records.ts';
 import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
 import { sortSchedule, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
@@ -237,6 +240,7 @@ export class Rebuild {
     const { state } = this.deps;
     const storedRecords = await listEtags(state, RECORDS_PREFIX);
     const storedFeedObjects = await listEtags(state, FEEDS_PREFIX);
+    const storedRuns = await listEtags(state, RUNS_PREFIX);
     const collected = await read(this, storedRecords);
     const { lists, shown } = collected;
 
@@ -247,15 +251,15 @@ export class Rebuild {
       await this.writeRecord(candidate);
     });
 
-    const manifests = await this.writeLists(lists, storedFeedObjects);
+    const manifests = await this.writeLists(lists, shown, storedFeedObjects);
     await overwriteIfChanged(state, SCHEDULE_KEY, { entries: sortSchedule(collected.schedule) } satisfies Schedule);
     const catalog = catalogOf(manifests);
     await overwriteIfChanged(state, CATALOG_KEY, catalog);
 
-    await this.publishFeeds(lists, shown);
+    await this.publishFeeds(manifests);
     await this.publishDirectory(catalog);
 
-    await this.collectGarbage(collected.seen, storedRecords, storedFeedObjects, manifests);
+    await this.collectGarbage(collected.seen, storedRecords, storedFeedObjects, manifests, storedRuns);
   }
 
   /** Reads every post; lists, schedule and report grow as it goes, and only the newest posts stay in memory. */
@@ -351,12 +355,17 @@ export class Rebuild {
     return item ?? undefined;
   }
 
-  /** Writes each feed's list, cut into shards; unchanged shards and manifests are not written again. */
-  async writeLists(lists: Map<FeedId, Entry[]>, stored: Map<string, string>): Promise<Map<FeedId, Manifest>> {
+  /** Writes each feed's list, cut into shards, with its newest items; unchanged shards and manifests are not written again. */
+  async writeLists(
+    lists: Map<FeedId, Entry[]>,
+    shown: Map<string, Candidate>,
+    stored: Map<string, string>,
+  ): Promise<Map<FeedId, Manifest>> {
     const { state } = this.deps;
     const manifests = new Map<FeedId, Manifest>();
     await mapLimit([...lists], IO_CONCURRENCY, async ([feed, entries]) => {
-      const { manifest, shards } = cutList(entries);
+      const newest = entries.slice(0, this.#site.itemsPerFeed).map((entry) => ({ entry, item: shown.get(entry[1])?.record.item ?? null }));
+      const { manifest, shards } = cutList(entries, newest);
       manifests.set(feed, manifest);
       const key = manifestKey(feed);
       await settleAll(
@@ -372,18 +381,16 @@ export class Rebuild {
     return manifests;
   }
 
-  async publishFeeds(lists: Map<FeedId, Entry[]>, shown: Map<string, Candidate>): Promise<void> {
+  async publishFeeds(manifests: Map<FeedId, Manifest>): Promise<void> {
     const { feeds } = this.deps;
     const site = this.#site;
-    await mapLimit([...lists], RENDER_CONCURRENCY, async ([feed, entries]) => {
-      const newest = entries.slice(0, site.itemsPerFeed);
-      const items = newest.flatMap((entry) => shown.get(entry[1])?.record.item ?? []);
-      const files = feedFiles(site, feed, newest[0]?.[3], items);
+    await mapLimit([...manifests], RENDER_CONCURRENCY, async ([feed, { newest }]) => {
+      const files = feedFiles(site, feed, newest[0]?.entry[3], shownItems(newest));
       // A run that started before the lease may write the same file: this rebuild's view wins.
       await retryOnConflict(() => publish(feeds, files, site, this.files));
     });
     // Terms that no longer have published posts lose their feed files.
-    const live = new Set([...lists.keys()].map(feedDir));
+    const live = new Set([...manifests.keys()].map(feedDir));
     const names = new Set(Object.values(FEED_FILES).map(({ file }) => file));
     const stale: string[] = [];
     for (const folder of ['categories/', 'tags/']) {
@@ -403,12 +410,16 @@ export class Rebuild {
     await retryOnConflict(() => publish(this.deps.feeds, files, this.#site, this.files));
   }
 
-  /** Forgets removed keys, and the shards and lists nothing refers to any more (left by crashed or replaced runs). */
+  /**
+   * Forgets removed keys, the shards and lists nothing refers to any more (left by crashed or replaced runs),
+   * and the markers of runs older than any marker this rebuild kept in a record (`keepingPending`).
+   */
   async collectGarbage(
     seen: Set<string>,
     storedRecords: Map<string, string>,
     storedFeedObjects: Map<string, string>,
     manifests: Map<FeedId, Manifest>,
+    storedRuns: Map<string, string>,
   ): Promise<void> {
     const { state } = this.deps;
     const garbage: string[] = [];
@@ -421,6 +432,10 @@ export class Rebuild {
       const manifest = parsed && manifests.get(parsed.feed);
       const live = manifest && (parsed.shard === undefined || manifest.shards.some((ref) => ref.id === parsed.shard));
       if (!live) garbage.push(key);
+    }
+    for (const key of storedRuns.keys()) {
+      const start = runStartOf(key);
+      if (!start || this.now.getTime() - start.getTime() >= MAX_RUN_MS) garbage.push(key);
     }
     await mapLimit(garbage, IO_CONCURRENCY, (key) => state.delete(key));
   }

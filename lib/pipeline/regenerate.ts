@@ -3,22 +3,35 @@
  * events, of a watcher, of a retry), plus the posts whose scheduled visibility change has come.
  *
  * Events are hints: each key's object is read again (missing = removed), so duplicates, late and
- * out-of-order deliveries all end in the current content. Work per key does not grow with the site:
- * a record, the newest shard of each of its feeds' lists, each feed's newest items, the catalog.
+ * out-of-order deliveries all end in the current content. Work per key does not grow with the site, and
+ * a batch shares the per-feed work: per key its object, its record (created without a read when new) and
+ * one read of the record after the lists; per feed its manifest, the shards a change falls in, and the
+ * feed files whose bytes change (docs/architecture.md has the counts).
  *
  * Concurrency (two runs at once, on the same keys or the same feeds) rests on four rules:
  * 1. Every index write is conditional on the version read (If-Match / If-None-Match), and a lost write
  *    re-reads and retries with jittered backoff. A write refused by its own success (its reply was lost
  *    and the SDK sent it again) counts as done (`writeJson`), so retries are spent on real races only.
- * 2. A key's record is committed first, with a `pending` marker naming every place the post may still
- *    occupy. A feed's list is then made to agree with the records as read after its manifest, so the last
+ *    A record is written from content read after the stored record was (or where none was): never older
+ *    than what it replaces.
+ * 2. A key's record is committed first, with a `pending` marker naming this run and every place the post
+ *    may still occupy. A feed's list is then made to agree with the records as read after its manifest
+ *    (all of a run's manifests are read first, then each record once for all of them), so the last
  *    committed list reflects the newest record. The marker is cleared only when lists, feeds, schedule and
- *    directory are done: a crash anywhere leaves it, and the retry (a redelivered event) finishes the work.
- * 3. Feeds are rendered from a committed list, and after writing, the run checks that the list's manifest
- *    is still the one it rendered; if another run committed meanwhile, it renders again. So the last
- *    writer of a feed file always rendered the newest list: an older render never stays over a newer
- *    one. Every record change that can alter a feed changes its list (entries carry the source ETag), so
- *    "same manifest" means "same feed". The directory pages do the same against the catalog.
+ *    directory are done, by one `runs/<id>.json` naming the finished keys (a marker whose run names its key
+ *    is clear): a crash anywhere leaves it, and the retry (a redelivered event) finishes the work.
+ * 3. Feeds are rendered from a committed list, whose manifest carries the newest items, and after writing,
+ *    the run checks that the list's manifest is still the one it rendered; if another run committed
+ *    meanwhile, it renders again. So the last writer of a feed file always rendered the newest list: an
+ *    older render never stays over a newer one. Every record change that can alter a feed changes its list
+ *    (entries carry the source ETag), so "same manifest" means "same feed". A run that changed a list
+ *    writes only the files whose bytes differ from the rendering of the manifest it replaced, without a
+ *    HEAD, and nothing when the newest items are the same: the files of that manifest were its own
+ *    committer's to write, and that run's keys stay pending until it has. A run that finds its change
+ *    already made, or a key left pending by another run, may be finishing such work: it compares with the
+ *    stored files instead (a HEAD each), and checks the directory. The directory pages do the same against
+ *    the catalog, which changes only when a feed appears, disappears or is renamed: the run that makes
+ *    such a change updates it, reading the manifests after the catalog.
  * 4. A rebuild holds a lease on the index root (short, renewed while it works; lib/index/lease.ts), and
  *    a run that finds no current index reserves it for the rebuild function when there is one, rather
  *    than rebuilding within its own timeout. A run that finds the lease held, or sees the root change under
@@ -29,23 +42,25 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';
-import { EMPTY_CATALOG, summariesOf, withFeeds, type Catalog } from '../index/catalog.ts';
-import { entryOf, feedsOf, type Entry, type Position } from '../index/entries.ts';
+import type { RenderedFile } from '../feeds/types.ts';
+import { catalogChanged, EMPTY_CATALOG, summariesOf, withFeeds, type Catalog } from '../index/catalog.ts';
+import { entryOf, feedsOf, type Entry, type Placement, type Position } from '../index/entries.ts';
 import { SITE_FEED, type FeedId } from '../index/feed-id.ts';
-import { CATALOG_KEY, isPostKey, manifestKey, recordKey, ROOT_KEY, SCHEDULE_KEY, shardKey } from '../index/layout.ts';
+import { CATALOG_KEY, isPostKey, manifestKey, recordKey, ROOT_KEY, runId, runKey, SCHEDULE_KEY, shardKey } from '../index/layout.ts';
 import { IndexBusyError } from '../index/lease.ts';
-import { nextChangeOf, pendingAfter, placementsOf, recordOf, sameState, type PostRecord } from '../index/records.ts';
+import { newestItems, sameNewest, shownItems, touchesNewest } from '../index/newest.ts';
+import { cleared, nextChangeOf, pendingAfter, placementsOf, recordOf, sameState, type PostRecord, type RunDone } from '../index/records.ts';
 import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
 import { dueKeys, EMPTY_SCHEDULE, entryFor, withTimes, type Schedule } from '../index/schedule.ts';
 import { applyChange, EMPTY_MANIFEST, newestEntries, shardsToLoad, type ListChange, type Manifest, type Shard } from '../index/shards.ts';
-import { readJson, retryOnConflict, StaleReadError, writeJson } from '../index/store.ts';
+import { readJson, retryOnConflict, StaleReadError, writeJson, type Versioned } from '../index/store.ts';
 import type { FeedItem } from '../post/types.ts';
 import { PreconditionFailedError } from '../storage/storage.ts';
 import { mapLimit, IO_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource, itemOf } from './items.ts';
 import { countPost, directoryFiles, emptyReport, feedDir, feedFiles, FileLog, finishReport, publish, unpublish } from './outputs.ts';
 import { rebuild, requestRebuild } from './rebuild.ts';
-import { readSource } from './source.ts';
+import { readSource, type Source } from './source.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 
 export async function regenerate(deps: PipelineDeps, keys: string[]): Promise<RunReport> {
@@ -101,16 +116,36 @@ interface ListState {
   shards: Map<string, Entry[]>;
 }
 
+/** A list after this run's change: `replaced` is the manifest it committed over, absent when nothing changed. */
+interface ListUpdate {
+  list: ListState;
+  replaced?: Manifest;
+}
+
+/** Every list of a run and then every record of its keys, each read once for all feeds (the first attempt). */
+interface Prefetched {
+  lists: Map<FeedId, ListState>;
+  records: Map<string, Versioned<PostRecord> | null>;
+}
+
 const RENDER_ATTEMPTS = 6;
 
 class Run {
   readonly site: SiteConfig;
+  readonly id: string;
   readonly files = new FileLog();
   readonly report = emptyReport();
   readonly failures = new Map<string, string>();
   /** Records read or written by this run, to render items without reading them again. */
   readonly records = new Map<string, PostRecord>();
   readonly renderedItems = new Map<string, FeedItem | null>();
+  /** Feeds where an earlier run left its work unfinished (a pending marker): rendered in full, directory checked. */
+  readonly unfinished = new Set<FeedId>();
+  /** Feeds whose line in the catalog may have changed. */
+  readonly directory = new Set<FeedId>();
+  /** Some feed's work was already done by an earlier run that may not have finished it: the directory pages too. */
+  repairDirectory = false;
+  readonly finishedRuns = new Map<string, Promise<Set<string>>>();
 
   constructor(
     readonly deps: PipelineDeps,
@@ -118,6 +153,7 @@ class Run {
     readonly rootEtag: string,
   ) {
     this.site = deps.site;
+    this.id = runId(now, randomUUID());
   }
 
   fail(keys: Iterable<string>, error: unknown): void {
@@ -151,20 +187,22 @@ class Run {
         }
       }
     }
-    const synced: FeedId[] = [];
+    const prefetched = await this.prefetch(
+      [...feedKeys.keys()],
+      dirty.map(({ key }) => key),
+    ).catch(() => undefined);
     await mapLimit([...feedKeys], IO_CONCURRENCY, async ([feed, keys]) => {
       try {
-        await this.syncFeed(feed, [...keys]);
-        synced.push(feed);
+        await this.syncFeed(feed, [...keys], prefetched);
       } catch (error) {
         this.fail(keys, error);
       }
     });
 
     await this.updateSchedule(schedule, committed);
-    if (synced.length > 0) {
+    if (this.directory.size > 0) {
       try {
-        await this.updateDirectory(synced);
+        await this.updateDirectory([...this.directory].sort());
       } catch (error) {
         this.fail(
           dirty.map(({ key }) => key),
@@ -189,36 +227,109 @@ class Run {
 
   /** Step 1 for one key: its record, from the object as it is now. */
   async commit(key: string): Promise<Committed> {
-    const { content, state } = this.deps;
-    const [source, stored] = await Promise.all([readSource(content, key, this.site), readJson<PostRecord>(state, recordKey(key))]);
-    const parsed = source?.parsed ?? null;
-    const next = recordOf(key, source?.etag, parsed, this.now);
-    const previous = stored?.value;
+    const { state } = this.deps;
+    let source = await readSource(this.deps.content, key, this.site);
+    // A key seen for the first time (most uploads) is written where nothing is, without a read first.
+    if (source) {
+      const created = await this.create(key, this.marked(this.recordFrom(key, source), []));
+      if (created) return created;
+    }
+    const stored = await readJson<PostRecord>(state, recordKey(key));
+    // A record built from other bytes than those read may come from a newer upload than that read saw: the
+    // content is read again after the record, so what is written is never older than what it replaces.
+    if ((stored?.value.source ?? '') !== (source?.etag ?? '')) source = await readSource(this.deps.content, key, this.site);
+    const next = this.recordFrom(key, source);
+    const previous = stored ? await this.resolved(stored.value) : undefined;
+    // An earlier run's work on this key is unfinished: its feeds may hold any older render, so this run
+    // writes them in full and checks the directory.
+    if (previous?.pending !== undefined)
+      for (const placement of placementsOf(previous)) for (const feed of placement.feeds) this.unfinished.add(feed);
     if (previous && sameState(previous, next)) {
       // Nothing new; a pending marker means an earlier run did not finish, and this one will.
       this.records.set(key, previous);
       return { key, record: previous, etag: stored!.etag };
     }
     if (!previous && next.status === 'removed') return { key, record: next, etag: null };
-    if (next.listed && parsed?.status === 'post') next.item = itemOf(parsed.post, this.site);
-    const pending = pendingAfter(previous);
-    if (pending.length > 0 || next.listed) {
-      next.pending = pending;
-      next.pendingSince = this.now.toISOString();
+    const record = this.marked(next, pendingAfter(previous));
+    const etag = await writeJson(state, recordKey(key), record, stored?.etag ?? null);
+    this.records.set(key, record);
+    return { key, record, etag };
+  }
+
+  recordFrom(key: string, source: Source | null): PostRecord {
+    const parsed = source?.parsed ?? null;
+    const record = recordOf(key, source?.etag, parsed, this.now);
+    if (record.listed && parsed?.status === 'post') record.item = itemOf(parsed.post, this.site);
+    return record;
+  }
+
+  /** `record` with this run's pending marker when it has places to update (or to leave); as it is otherwise. */
+  marked(record: PostRecord, pending: Placement[]): PostRecord {
+    const { pending: _pending, pendingSince: _since, pendingRun: _run, ...clean } = record;
+    if (pending.length === 0 && !record.listed) return clean;
+    return { ...clean, pending, pendingSince: this.now.toISOString(), pendingRun: this.id };
+  }
+
+  /** Writes a record where none is; null when one exists. */
+  async create(key: string, record: PostRecord): Promise<Committed | null> {
+    try {
+      const { etag } = await this.deps.state.put(recordKey(key), JSON.stringify(record), {
+        contentType: 'application/json',
+        ifNoneMatch: '*',
+      });
+      this.records.set(key, record);
+      return { key, record, etag };
+    } catch (error) {
+      // One exists, or this very write landed and its reply was lost: the read that follows finds it with
+      // this run's marker, still pending, and carries on as for any unfinished record.
+      if (error instanceof PreconditionFailedError) return null;
+      throw error;
     }
-    const etag = await writeJson(state, recordKey(key), next, stored?.etag ?? null);
-    this.records.set(key, next);
-    return { key, record: next, etag };
+  }
+
+  /** The record as it stands: a pending marker whose run has finished this key counts as cleared. */
+  async resolved(record: PostRecord): Promise<PostRecord> {
+    const run = record.pendingRun;
+    if (record.pending === undefined || run === undefined || run === this.id) return record;
+    let finished = this.finishedRuns.get(run);
+    if (!finished) {
+      finished = readJson<RunDone>(this.deps.state, runKey(run)).then((stored) => new Set(stored?.value.keys));
+      this.finishedRuns.set(run, finished);
+    }
+    return (await finished).has(record.key) ? cleared(record) : record;
+  }
+
+  async prefetch(feeds: FeedId[], keys: string[]): Promise<Prefetched> {
+    const lists = await mapLimit(feeds, IO_CONCURRENCY, (feed) => this.readList(feed));
+    // After every manifest, as step 2 asks of each list.
+    const records = await mapLimit(keys, IO_CONCURRENCY, (key) => readJson<PostRecord>(this.deps.state, recordKey(key)));
+    return { lists: new Map(feeds.map((feed, i) => [feed, lists[i]!])), records: new Map(keys.map((key, i) => [key, records[i]!])) };
   }
 
   /** Steps 2 and 3 for one feed: its list agrees with the records of `keys`, then its files with its list. */
-  async syncFeed(feed: FeedId, keys: string[]): Promise<void> {
-    let list: ListState | undefined = await retryOnConflict(() => this.updateList(feed, keys));
+  async syncFeed(feed: FeedId, keys: string[], prefetched: Prefetched | undefined): Promise<void> {
+    let first = prefetched;
+    const update = await retryOnConflict(() => {
+      const given = first;
+      first = undefined;
+      return this.updateList(feed, keys, given);
+    });
+    // A change that made no difference here was already made by an earlier run, which may not have finished
+    // (a retry): this run writes the files in full, as that run would have. Otherwise it writes the files
+    // whose bytes its change altered, which its pending marker guards until they are written.
+    let replaced = this.unfinished.has(feed) ? undefined : update.replaced;
+    if (!replaced) this.repairDirectory = true;
+    if (!replaced || catalogChanged(feed, replaced, update.list.manifest)) this.directory.add(feed);
+    if (replaced && sameNewest(replaced.newest, update.list.manifest.newest)) return;
+    let list: ListState | undefined = update.list;
     await retryOnConflict(
       async () => {
         const current = list ?? (await this.readList(feed));
+        const previous = replaced;
         list = undefined;
-        await this.render(feed, current);
+        // Another run's list came in between: what stands in the files is unknown, so in full from now on.
+        replaced = undefined;
+        await this.render(feed, current.manifest, previous);
         const after = await this.deps.state.head(manifestKey(feed));
         if ((after?.etag ?? null) !== current.etag) throw new StaleReadError(manifestKey(feed));
       },
@@ -231,12 +342,14 @@ class Run {
     return { manifest: stored?.value ?? EMPTY_MANIFEST, etag: stored?.etag ?? null, shards: new Map() };
   }
 
-  async updateList(feed: FeedId, keys: string[]): Promise<ListState> {
+  async updateList(feed: FeedId, keys: string[], prefetched: Prefetched | undefined): Promise<ListUpdate> {
     const { state } = this.deps;
-    const list = await this.readList(feed);
+    const list = prefetched?.lists.get(feed) ?? (await this.readList(feed));
     // Read after the manifest: a record committed later comes with its own list update, which will
     // conflict with this one or follow it.
-    const records = await mapLimit(keys, IO_CONCURRENCY, (key) => readJson<PostRecord>(state, recordKey(key)));
+    const records = prefetched
+      ? keys.map((key) => prefetched.records.get(key) ?? null)
+      : await mapLimit(keys, IO_CONCURRENCY, (key) => readJson<PostRecord>(state, recordKey(key)));
     const change: ListChange = { remove: [], insert: [] };
     records.forEach((stored, i) => {
       const key = keys[i]!;
@@ -259,7 +372,17 @@ class Run {
       }),
     );
     const update = applyChange(manifest, list.shards, change, randomUUID);
-    if (!update) return list;
+    if (!update) return { list };
+    const { itemsPerFeed } = this.site;
+    if (touchesNewest(manifest.newest, change, itemsPerFeed)) {
+      const loaded = new Map([...list.shards, ...update.written.map(({ id, entries }) => [id, entries] as const)]);
+      const entries = await newestEntries(
+        update.manifest,
+        itemsPerFeed,
+        async (ref) => loaded.get(ref.id) ?? (await this.readShard(feed, ref.id)),
+      );
+      update.manifest.newest = await newestItems(entries, manifest.newest, (entry) => this.itemFor(entry));
+    }
     await settleAll(update.written.map(({ id, entries }) => writeJson(state, shardKey(feed, id), { entries } satisfies Shard, null)));
     // A failed manifest write leaves its new shards: even a refusal may follow a write of ours that landed
     // (its reply lost) and that another run has since built on. A rebuild collects the true orphans.
@@ -267,7 +390,7 @@ class Run {
     // Readers still holding the previous manifest find these gone and start again from the new one.
     await Promise.allSettled(update.obsolete.map((id) => state.delete(shardKey(feed, id))));
     const shards = new Map(update.written.map(({ id, entries }) => [id, entries]));
-    return { manifest: update.manifest, etag, shards };
+    return { list: { manifest: update.manifest, etag, shards }, replaced: manifest };
   }
 
   async readShard(feed: FeedId, id: string): Promise<Entry[]> {
@@ -277,25 +400,24 @@ class Run {
     return shard.value.entries;
   }
 
-  async render(feed: FeedId, list: ListState): Promise<void> {
+  /** A feed's files from its list's newest items: compared with those of `previous` when given, else with what is stored. */
+  async render(feed: FeedId, manifest: Manifest, previous: Manifest | undefined): Promise<void> {
     const { feeds } = this.deps;
-    if (feed !== SITE_FEED && list.manifest.total === 0) {
+    if (feed !== SITE_FEED && manifest.total === 0) {
       await unpublish(feeds, feedDir(feed), this.files);
       return;
     }
-    const entries = await newestEntries(
-      list.manifest,
-      this.site.itemsPerFeed,
-      async (ref) => list.shards.get(ref.id) ?? (await this.readShard(feed, ref.id)),
-    );
-    const items = await mapLimit(entries, IO_CONCURRENCY, (entry) => this.itemFor(entry));
-    const shown = items.filter((item): item is FeedItem => item !== null);
-    await publish(feeds, feedFiles(this.site, feed, entries[0]?.[3], shown), this.site, this.files);
+    const before = previous && (feed !== SITE_FEED && previous.total === 0 ? [] : this.filesOf(feed, previous));
+    await publish(feeds, this.filesOf(feed, manifest), this.site, this.files, before);
+  }
+
+  filesOf(feed: FeedId, manifest: Manifest): RenderedFile[] {
+    return feedFiles(this.site, feed, manifest.newest[0]?.entry[3], shownItems(manifest.newest));
   }
 
   /**
-   * The item of a listed entry. A record newer than the entry (its run has not updated this list yet)
-   * still gives an item; that run will update the list and render the feed again.
+   * The item of an entry joining a feed's newest. A record newer than the entry (its run has not updated
+   * this list yet) still gives an item; that run will update the list, and with it the item.
    */
   async itemFor(entry: Entry): Promise<FeedItem | null> {
     const [, key, source] = entry;
@@ -330,18 +452,24 @@ class Run {
     }
   }
 
-  /** Step 4: the catalog follows the changed feeds, and the directory pages follow the catalog. */
+  /**
+   * Step 4, for the feeds whose line in the catalog may have changed: the catalog follows their lists, and
+   * the directory pages follow the catalog. A catalog that already agrees was written by a run that
+   * publishes the pages from it (and keeps its keys pending until it has), unless this run is finishing
+   * such work (`repairDirectory`).
+   */
   async updateDirectory(feeds: FeedId[]): Promise<void> {
     const { state } = this.deps;
-    let current: Held<Catalog> | undefined = await retryOnConflict(async (): Promise<Held<Catalog>> => {
+    let current: Held<Catalog> | null | undefined = await retryOnConflict(async (): Promise<Held<Catalog> | null> => {
       const stored = await readJson<Catalog>(state, CATALOG_KEY);
       // Manifests read after the catalog: the last catalog commit reflects the newest lists.
       const manifests = await mapLimit(feeds, IO_CONCURRENCY, (feed) => readJson<Manifest>(state, manifestKey(feed)));
       const catalog = stored?.value ?? EMPTY_CATALOG;
       const updated = withFeeds(catalog, new Map(feeds.map((feed, i) => [feed, manifests[i]?.value ?? EMPTY_MANIFEST])));
-      if (!updated) return stored ?? { value: catalog, etag: null };
+      if (!updated) return this.repairDirectory ? (stored ?? { value: catalog, etag: null }) : null;
       return { value: updated, etag: await writeJson(state, CATALOG_KEY, updated, stored?.etag ?? null) };
     });
+    if (current === null) return;
     await retryOnConflict(
       async () => {
         const catalog = current ?? (await readJson<Catalog>(state, CATALOG_KEY)) ?? { value: EMPTY_CATALOG, etag: null };
@@ -353,15 +481,27 @@ class Run {
     );
   }
 
-  /** The work of these keys is done: their records lose the pending marker (unless a newer change replaced them). */
+  /**
+   * The work of these keys is done. Those this run marked are named in one object for the run, which
+   * clears their markers for every later reader; a marker of an earlier run this one finished is cleared
+   * in its record (unless a newer change replaced it).
+   */
   async clearPending(dirty: Committed[]): Promise<void> {
+    const finished = dirty.filter(({ key }) => !this.failures.has(key));
+    const mine = finished.filter(({ record }) => record.pendingRun === this.id).map(({ key }) => key);
+    if (mine.length > 0) {
+      try {
+        await writeJson(this.deps.state, runKey(this.id), { keys: mine.sort() } satisfies RunDone, null);
+      } catch (error) {
+        this.fail(mine, error);
+      }
+    }
     await mapLimit(
-      dirty.filter(({ key }) => !this.failures.has(key)),
+      finished.filter(({ record }) => record.pendingRun !== this.id),
       IO_CONCURRENCY,
       async ({ key, record, etag }) => {
-        const { pending: _pending, pendingSince: _since, ...clean } = record;
         try {
-          await writeJson(this.deps.state, recordKey(key), clean, etag);
+          await writeJson(this.deps.state, recordKey(key), cleared(record), etag);
         } catch (error) {
           // A newer change holds the record now, and its run carries the work on.
           if (!(error instanceof PreconditionFailedError)) this.fail([key], error);

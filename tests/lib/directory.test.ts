@@ -99,13 +99,13 @@ describe('renderDirectory', () => {
     expect(html).not.toMatch(/<time|\d posts?\b|latest/);
     const busier = summaries.map((summary) => ({
       ...summary,
-      count: Math.min(summary.total + 5, site.itemsPerFeed),
-      total: summary.total + 5,
+      count: Math.min(summary.total! + 5, site.itemsPerFeed),
+      total: summary.total! + 5,
       newest: '2026-01-01T00:00:00.000Z',
     }));
     expect(renderDirectory(site, busier)).toBe(html);
     const renamed = summaries.map((summary) =>
-      summary.feed.term?.slug === 'old' ? term('tag', 'Older', 'old', summary.total, summary.newest) : summary,
+      summary.feed.term?.slug === 'old' ? term('tag', 'Older', 'old', summary.total!, summary.newest) : summary,
     );
     expect(renderDirectory(site, renamed)).not.toBe(html);
     expect(renderDirectory(site, summaries.slice(1))).not.toBe(html);

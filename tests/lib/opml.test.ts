@@ -68,7 +68,7 @@ describe('renderOpml', () => {
   });
 
   it('changes with the set of feeds and their names, not with new posts in them', () => {
-    const newer = summaries.map((summary) => ({ ...summary, total: summary.total + 1, newest: '2026-01-01T00:00:00.000Z' }));
+    const newer = summaries.map((summary) => ({ ...summary, total: summary.total! + 1, newest: '2026-01-01T00:00:00.000Z' }));
     expect(renderOpml(site, newer)).toBe(xml);
     expect(renderOpml(site, summaries.slice(1))).not.toBe(xml);
     expect(renderOpml(site, [...summaries, term('tag', 'New', 'new')])).not.toBe(xml);

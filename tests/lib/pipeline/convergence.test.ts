@@ -144,8 +144,9 @@ describe('convergence of incremental runs with a full rebuild', () => {
     for (const key of KEYS.slice(0, 20)) await site.write(key, randomPost(random, site.clock.getTime(), 0));
     await site.regenerate(KEYS.slice(0, 20));
     const writes: StorageCall[] = [];
+    // Writes that landed: a refused conditional write (a record created where one exists) changes nothing.
     const count = (storage: Storage) =>
-      intercept(storage, { before: (call) => void ((call.op === 'put' || call.op === 'delete') && writes.push(call)) });
+      intercept(storage, { after: (call) => void ((call.op === 'put' || call.op === 'delete') && writes.push(call)) });
     await site.regenerate(KEYS.slice(0, 20), { feeds: count(site.feedsStore), state: count(site.stateStore) });
     expect(writes).toEqual([]);
   });
@@ -194,7 +195,7 @@ describe('forced interleavings of two runs on the same feeds', () => {
   it('an older render written after a newer one is replaced before the run ends', async () => {
     const site = await twoPosts();
     // The first run renders tags/t from its list (A, X), then waits before writing it...
-    const held = gate(site.feedsStore, (call) => call.op === 'head' && call.key === 'tags/t/feed.json');
+    const held = gate(site.feedsStore, (call) => call.op === 'put' && call.key === 'tags/t/feed.json');
     const first = site.regenerate(['posts/x.md'], { feeds: held.storage });
     await held.arrived;
     // ...while the second commits Y and writes tags/t with A, X, Y.

@@ -30,8 +30,9 @@ async function builtSite(): Promise<SiteHarness> {
 /** Counts writes (put, delete) by storage. */
 function countWrites(site: SiteHarness): { feeds: StorageCall[]; state: StorageCall[] } {
   const calls = { feeds: [] as StorageCall[], state: [] as StorageCall[] };
+  // Writes that landed: a refused conditional write (a record created where one exists) changes nothing.
   const counter = (list: StorageCall[]) => ({
-    before: (call: StorageCall) => void ((call.op === 'put' || call.op === 'delete') && list.push(call)),
+    after: (call: StorageCall) => void ((call.op === 'put' || call.op === 'delete') && list.push(call)),
   });
   site.feeds = intercept(site.feedsStore, counter(calls.feeds));
   site.state = intercept(site.stateStore, counter(calls.state));
@@ -368,7 +369,8 @@ describe('regenerate', () => {
     const forRun = intercept(site.stateStore, {
       before: async (call) => {
         if (call.op !== 'put') return;
-        if (call.key === record) {
+        // Its commit over the stored record, not its attempt to create one where none is.
+        if (call.key === record && call.options.ifNoneMatch === undefined) {
           runAtRecord.open();
           await runMayCommit.opened;
         } else if (call.key.startsWith('feeds/tags/zig/')) {

@@ -1,6 +1,8 @@
 /**
- * Per-upload work must not grow with the site: an upload, a move between tags and a deletion make the
- * same storage requests at 300 and at 3,000 posts.
+ * What an incremental update costs in storage requests (on S3, one request each): the same at 300 and at
+ * 3,000 posts, and pinned, so that a change that adds requests fails here. A batch of ten new posts in the
+ * same feeds costs less than two single posts: the per-feed work (lists, feed files) is done once per batch,
+ * and each key adds only its content read, its record's creation and one record read.
  */
 import { describe, expect, it } from 'vitest';
 import { intercept } from '../../../lib/storage/intercept.ts';
@@ -17,6 +19,8 @@ function counted(storage: Storage, name: string, counts: Counts): Storage {
     },
   });
 }
+
+const total = (counts: Counts) => Object.values(counts).reduce((sum, n) => sum + n, 0);
 
 async function requestsAt(size: number): Promise<Record<string, Counts>> {
   const site = new SiteHarness(testSite({ itemsPerFeed: 5 }));
@@ -41,25 +45,53 @@ async function requestsAt(size: number): Promise<Record<string, Counts>> {
     expect(report.failed).toEqual([]);
     result[label] = counts;
   };
-  await site.write('posts/new.md', { title: 'New', date: '2026-01-01T00:00:00Z', categories: ['c0'], tags: ['t0'] });
+  const post = (title: string, minute: number, tag: string) => ({
+    title,
+    date: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(),
+    categories: ['c0'],
+    tags: [tag],
+  });
+  site.clock = new Date('2026-06-01T00:00:00Z');
+  await site.write('posts/new.md', post('New', 0, 't0'));
   await measure('upload', ['posts/new.md']);
-  await site.write('posts/new.md', { title: 'New', date: '2026-01-01T00:00:00Z', categories: ['c0'], tags: ['t1'] });
+  await site.write('posts/new.md', post('New', 0, 't1'));
   await measure('move', ['posts/new.md']);
   await site.remove('posts/new.md');
   await measure('delete', ['posts/new.md']);
+  const batch = Array.from({ length: 10 }, (_, i) => `posts/batch-${i}.md`);
+  for (const [i, key] of batch.entries()) await site.write(key, post(`Batch ${i}`, i + 1, 't0'));
+  await measure('batch of 10', batch);
   expect(await site.feedTree()).toEqual(await site.freshTree());
   return result;
 }
 
 describe('requests per incremental update', () => {
-  it('are the same at 300 and at 3,000 posts', async () => {
+  it('are the same at 300 and at 3,000 posts, pinned, and a batch of ten costs less than two posts', async () => {
     const small = await requestsAt(300);
     const large = await requestsAt(3000);
     expect(large).toEqual(small);
-    // One read of the post's own object; no listing anywhere.
-    for (const counts of Object.values(small)) {
-      expect(counts['content get']).toBe(1);
-      expect(Object.keys(counts).filter((name) => name.endsWith(' list'))).toEqual([]);
-    }
+    // No listing anywhere; a new post's object is read once, an edited or deleted one again after its record.
+    for (const counts of Object.values(small)) expect(Object.keys(counts).filter((name) => name.endsWith(' list'))).toEqual([]);
+    expect(small.upload!['content get']).toBe(1);
+
+    // One new post in the site feed, one category and one tag: per feed a manifest read and write, the newest
+    // shard replaced (read, write, delete), three feed files written without a HEAD and the manifest checked
+    // after them; the record created without a read and read once after the manifests; the root and the
+    // schedule read, the root checked at the end, and one object to say the run finished.
+    expect(small.upload).toEqual({
+      'state get': 9,
+      'content get': 1,
+      'state put': 8,
+      'state delete': 3,
+      'feeds put': 9,
+      'state head': 4,
+    });
+    expect(Object.fromEntries(Object.entries(small).map(([label, counts]) => [label, total(counts)]))).toEqual({
+      upload: 34,
+      move: 48,
+      delete: 40,
+      'batch of 10': 61,
+    });
+    expect(total(small['batch of 10']!)).toBeLessThanOrEqual(2 * total(small.upload!));
   });
 });
