@@ -83,6 +83,27 @@ describe('the fanned-out rebuild', () => {
     expect(await site.feedTree()).toEqual(await site.freshTree());
   });
 
+  it('incremental runs step aside while the workers read, and their retry after it lands', async () => {
+    const site = await varied(20);
+    const deps = site.deps();
+    let during: Awaited<ReturnType<SiteHarness['regenerate']>> | undefined;
+    await rebuild(deps, {
+      read: fanOutRead({
+        taskSize: 5,
+        dispatch: async (messages) => {
+          await site.write('posts/003.md', { title: 'Edited while the rebuild reads', date: date(500) });
+          during = await site.regenerate(['posts/003.md']);
+          for (const message of messages) await runTask(deps, message);
+        },
+      }),
+    });
+    expect(during!.failed.map(({ key, error }) => [key, error.replace(/until .*:/, 'until …:')])).toEqual([
+      ['posts/003.md', 'a rebuild holds the index until …: retry later'],
+    ]);
+    expect((await site.regenerate(['posts/003.md'])).failed).toEqual([]);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
   it('a worker whose rebuild no longer holds the lease writes nothing', async () => {
     const site = await varied(20);
     const held: TaskMessage[] = [];
