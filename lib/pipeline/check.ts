@@ -10,7 +10,8 @@
  *   change or a later event is on its way (an upload always sends one). Otherwise the key differs.
  * - keys the site feed or the schedule name but the content no longer holds differ too (a lost deletion).
  * Only the differing keys go to `regenerate`, which reads each one again; a false alarm costs it a record and
- * an object read. Too many differences (a restored bucket) are a rebuild's job instead.
+ * an object read (an unlisted post uploaded again with the same bytes keeps its older record, and is such a
+ * false alarm every day). Too many differences (a restored bucket) are a rebuild's job instead.
  */
 import { SITE_FEED } from '../index/feed-id.ts';
 import { contentKeyOf, isPostKey, manifestKey, RECORDS_PREFIX, ROOT_KEY, SCHEDULE_KEY, shardKey } from '../index/layout.ts';
