@@ -8,6 +8,9 @@
 // The corpus part is skipped when ../shared is absent.
 // Issue 15: for each update, the CloudFront paths it would invalidate with herald:invalidation enabled (and
 // their list price), and its PUTs of the directory page and OPML; by default nothing is invalidated.
+// Issue 15 (requests): S3 requests per update counted at the HTTP level by a proxy between the SDK and moto
+// (by method), next to Herald's own counter; and a batch of ten new posts in the same feeds in one event, and
+// their deletion. Goals: one new post in one category and one tag <= 50 requests; the batch <= 2x one post.
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,8 +34,9 @@ import { S3Storage } from '../lib/storage/s3/index.ts';
 import type { ObjectInfo, Storage } from '../lib/storage/storage.ts';
 import { bundleFunctions, FUNCTIONS } from '../scripts/bundle.ts';
 import { createLocalAws, localEnv, type LocalAwsNames } from '../scripts/dev-aws.ts';
-import { s3Event, s3Record } from '../tests/support/lambda-events.ts';
+import { s3Event, s3Record, sqsEvent } from '../tests/support/lambda-events.ts';
 import { startMoto, type Moto } from '../tests/support/moto.ts';
+import { startFaultProxy, type S3Request } from '../tests/support/s3-fault-proxy.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const corpus = path.resolve(repo, '../shared/corpus/bulwark/content');
@@ -41,6 +45,7 @@ const now = () => new Date('2026-01-01T00:00:00Z');
 /** CloudFront's list price per invalidation path beyond the 1,000 free each month; the stack's default TTL. */
 const INVALIDATION_PATH_USD = 0.005;
 const DEFAULT_FRESHNESS_S = 60;
+const BATCH = 'batch of 10 new posts in the same feeds, one event';
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const BENCH_CONFIG = JSON.stringify({
@@ -229,7 +234,14 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
                 if (call.op === 'put' && (call.key === DIRECTORY_PATH || call.key === OPML_PATH)) directoryPuts.push(call.key);
               },
             });
-      const handler = createHandler({ env: localEnv(moto.env, names), log: log as never, now, wrapStorage });
+      // Every S3 request of the function goes through this proxy (no faults): the requests S3 would bill.
+      const proxy = await startFaultProxy(moto.endpoint);
+      const handler = createHandler({
+        env: { ...localEnv(moto.env, names), AWS_ENDPOINT_URL_S3: proxy.endpoint },
+        log: log as never,
+        now,
+        wrapStorage,
+      });
       let elapsed = 0;
       const poller = new SqsPoller({
         sqs: moto.sqs,
@@ -241,36 +253,56 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
           return response;
         },
       });
-      const key = 'posts/bench/new-post.md';
-      const secondKey = 'posts/bench/second-post.md';
       const post = (tag: string) =>
         `---\ntitle: "A new post"\ndate: "2025-12-31 12:00:00"\ncategories: ["bench"]\ntags: ["${tag}"]\n---\n\nFresh words.\n`;
-      const steps: [string, () => Promise<unknown>][] = [
-        ['new post', () => moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: key, Body: post('first-tag') }))],
-        [
-          'edit to another tag',
-          () => moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: key, Body: post('second-tag') })),
-        ],
-        // Within feeds that exist: the directory page and OPML stay as they are.
-        [
-          'second post in the same feeds',
-          () => moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: secondKey, Body: post('second-tag') })),
-        ],
-        ['deletion of the second post', () => moto.s3.send(new DeleteObjectCommand({ Bucket: names.contentBucket, Key: secondKey }))],
-        ['deletion', () => moto.s3.send(new DeleteObjectCommand({ Bucket: names.contentBucket, Key: key }))],
-      ];
+      const put = (key: string, tag: string) =>
+        moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: key, Body: post(tag) }));
+      const remove = (key: string) => moto.s3.send(new DeleteObjectCommand({ Bucket: names.contentBucket, Key: key }));
+      // A batch arrives as one event (one SQS message per key would let the poller split it).
+      const inOneEvent = async (keys: string[], eventName: string, write: (key: string) => Promise<unknown>) => {
+        for (const batchKey of keys) await write(batchKey);
+        await new SqsPoller({ sqs: moto.sqs, queueUrl, handler: async () => undefined }).drain();
+        const started = performance.now();
+        await handler(sqsEvent(s3Event(...keys.map((batchKey) => s3Record(eventName, names.contentBucket, batchKey)))));
+        elapsed = performance.now() - started;
+      };
+      // Keys of their own each round: a new post is one the index has never seen (a deleted key keeps a record).
+      const stepsOf = (round: string): [string, () => Promise<unknown>][] => {
+        const key = `posts/bench/${round}/new-post.md`;
+        const secondKey = `posts/bench/${round}/second-post.md`;
+        const batchKeys = Array.from({ length: 10 }, (_, i) => `posts/bench/${round}/batch-${i}.md`);
+        return [
+          ['new post', () => put(key, 'first-tag')],
+          ['edit to another tag', () => put(key, 'second-tag')],
+          // Within feeds that exist: the directory page and OPML stay as they are.
+          ['second post in the same feeds', () => put(secondKey, 'second-tag')],
+          ['deletion of the second post', () => remove(secondKey)],
+          [BATCH, () => inOneEvent(batchKeys, 'ObjectCreated:Put', (batchKey) => put(batchKey, 'second-tag'))],
+          ['deletion of the 10, one event', () => inOneEvent(batchKeys, 'ObjectRemoved:Delete', remove)],
+          ['deletion', () => remove(key)],
+        ];
+      };
+      const byMethod = (requests: S3Request[]) => {
+        const counts: Record<string, number> = {};
+        for (const { method } of requests) counts[method] = (counts[method] ?? 0) + 1;
+        return counts;
+      };
+      const warm: Record<string, number> = {};
       // Twice: the first round pays for the container's first connections, as a cold Lambda would.
       for (const round of ['first', 'warm']) {
-        for (const [label, step] of steps) {
-          await step();
+        for (const [label, step] of stepsOf(round)) {
           summaries.length = 0;
           changedKeys.length = 0;
           directoryPuts.length = 0;
+          proxy.clear();
+          await step();
           await poller.drain();
           const summary = summaries.at(-1) ?? {};
+          const http = proxy.requests.filter(({ bucket }) => bucket === names.contentBucket || bucket === names.feedsBucket);
+          if (round === 'warm') warm[label] = http.length;
           console.log(
-            `pipeline ${size} posts, ${label} (${round}): ${elapsed.toFixed(0)} ms, ${summary.s3Requests} S3 requests ` +
-              `${JSON.stringify(summary.s3)}, ${summary.feedsWritten} files written`,
+            `pipeline ${size} posts, ${label} (${round}): ${elapsed.toFixed(0)} ms, ${http.length} S3 requests at the HTTP level ` +
+              `${JSON.stringify(byMethod(http))} (Herald's counter: ${summary.s3Requests}), ${summary.feedsWritten} files written`,
           );
           const paths = invalidationPaths(changedKeys).length;
           console.log(
@@ -280,6 +312,14 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
           );
         }
       }
+      const one = warm['second post in the same feeds']!;
+      const batch = warm[BATCH]!;
+      console.log(
+        `pipeline ${size} posts, requests (warm): one new post ${warm['new post']} in a new category and tag, ${one} in existing ` +
+          `feeds (goal: <= 50); a batch of 10 in existing feeds ${batch} = ${(batch / one).toFixed(2)}x one post (goal: <= 2x), ` +
+          `${(batch / 10).toFixed(1)} per post`,
+      );
+      await proxy.close();
     } finally {
       await moto.stop();
     }
