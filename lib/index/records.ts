@@ -23,7 +23,8 @@ export interface PostRecord {
   /**
    * Present while the change this record holds is not yet carried into every list and feed file: earlier
    * places of the post that may still be listed. A run that finds it (a retry after a crash, a concurrent
-   * run) finishes the work; the run that did the work clears it.
+   * run) finishes the work; the run that did the work clears it (its own markers by naming the key in
+   * its `RunDone`, another run's by writing the record without it).
    */
   pending?: Placement[];
   /** When the run that set `pending` started (ISO UTC). */

@@ -132,9 +132,18 @@ describe('rebuild', () => {
     const site = await exampleSite();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const slow = intercept(site.content, { before: async (call) => void (call.op === 'list' && (await gate)) });
+    let reached!: () => void;
+    const listing = new Promise<void>((resolve) => (reached = resolve));
+    const slow = intercept(site.content, {
+      before: async (call) => {
+        if (call.op !== 'list') return;
+        reached();
+        await gate;
+      },
+    });
     const first = site.rebuild({ content: slow });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // It lists the content once it holds the lease.
+    await listing;
     await expect(site.rebuild()).rejects.toThrow(/holds the index/);
     release();
     await first;

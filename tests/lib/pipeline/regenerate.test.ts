@@ -315,10 +315,19 @@ describe('regenerate', () => {
     const site = await builtSite();
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
+    let reached!: () => void;
+    const listing = new Promise<void>((resolve) => (reached = resolve));
     const rebuilding = site.rebuild({
-      content: intercept(site.content, { before: async (call) => void (call.op === 'list' && (await gate)) }),
+      content: intercept(site.content, {
+        before: async (call) => {
+          if (call.op !== 'list') return;
+          reached();
+          await gate;
+        },
+      }),
     });
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The rebuild lists the content once it holds the lease.
+    await listing;
     await site.write('posts/d.md', { title: 'Delta', date: '2025-05-04T10:00:00Z' });
     const report = await site.regenerate(['posts/d.md']);
     expect(report.failed.map((f) => f.key)).toEqual(['posts/d.md']);
