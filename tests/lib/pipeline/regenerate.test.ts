@@ -95,6 +95,29 @@ describe('regenerate', () => {
     expect(writes).toEqual({ feeds: [], state: [] });
   });
 
+  it('writes no feed file for a change below every feed’s newest items, and only changed files for one among them', async () => {
+    const site = await builtSite();
+    site.site = testSite({ itemsPerFeed: 1 });
+    await site.rebuild();
+    // Alpha is the newest of its tag only: its edit changes the site's and News' lists (its source ETag), not their bytes.
+    await site.write('posts/a.md', { title: 'Alpha, edited', date: '2025-05-01T10:00:00Z', categories: ['News'], tags: ['rust'] });
+    const writes = countWrites(site);
+    const edit = await site.regenerate(['posts/a.md']);
+    const rust = ['tags/rust/atom.xml', 'tags/rust/feed.json', 'tags/rust/rss.xml'];
+    expect(writes.feeds.map((call) => ('key' in call ? call.key : '')).sort()).toEqual(rust);
+    expect(edit.feeds.written).toEqual(rust);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+    // Gamma is the site's and Notes' newest: those feeds are written, without a HEAD first.
+    const heads: string[] = [];
+    site.feeds = intercept(site.feedsStore, { before: (call) => void (call.op === 'head' && heads.push(call.key)) });
+    await site.write('posts/c.md', { title: 'Gamma, edited', date: '2025-05-03T10:00:00Z', categories: ['Notes'], tags: ['go'] });
+    const newest = await site.regenerate(['posts/c.md']);
+    const files = (dir: string) => [`${dir}atom.xml`, `${dir}feed.json`, `${dir}rss.xml`];
+    expect(newest.feeds.written).toEqual([...files(''), ...files('categories/notes/'), ...files('tags/go/')].sort());
+    expect(heads).toEqual([]);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
   it('rejects a bad post with its reason, takes it out of its feeds, and publishes the rest of the batch', async () => {
     const site = await builtSite();
     await site.write('posts/b.md', '---\ntitle: "Beta\n---\n');
