@@ -3,12 +3,15 @@
 // Runs the real coordinator and workers (lib/pipeline/fanout/) over MemoryStorage, counting requests as S3
 // would bill them (a LIST per 1,000 keys), for a first build (no index) and for a rebuild of the same,
 // unchanged content (records reused). Prints requests, workers and a wall-time estimate on AWS from the
-// counts, the CPU time measured here, and the latencies assumed below. Prints figures only.
+// counts, the CPU time measured here, and the latencies assumed below; then the periodic work on the same
+// unchanged site: a tick and the daily consistency check. Prints figures only.
 import { parseConfig } from '../lib/config.ts';
+import { findDifferences } from '../lib/pipeline/check.ts';
 import { fanOutRead, TASK_SIZE } from '../lib/pipeline/fanout/coordinator.ts';
 import type { TaskMessage } from '../lib/pipeline/fanout/tasks.ts';
 import { runTask } from '../lib/pipeline/fanout/worker.ts';
 import { rebuild } from '../lib/pipeline/rebuild.ts';
+import { regenerate } from '../lib/pipeline/regenerate.ts';
 import type { PipelineDeps } from '../lib/pipeline/types.ts';
 import { MemoryStorage } from '../lib/storage/memory/index.ts';
 import type { ListOptions, ObjectInfo, Storage } from '../lib/storage/storage.ts';
@@ -50,7 +53,7 @@ function counted(storage: Storage, counts: Counts): Storage {
       let n = 0;
       counts.list++;
       for await (const info of storage.list(prefix, options)) {
-        if (++n % 1000 === 0) counts.list++;
+        if (++n > 1 && n % 1000 === 1) counts.list++;
         yield info;
       }
     },
@@ -149,3 +152,28 @@ async function plan(label: string): Promise<void> {
 
 await plan('first build (no index: every post parsed, every record written)');
 await plan('rebuild of unchanged content (records reused, sources not read)');
+
+async function periodic(label: string, run: (deps: PipelineDeps) => Promise<unknown>): Promise<void> {
+  const counts = zero();
+  const deps: PipelineDeps = {
+    content: counted(content, counts),
+    feeds: counted(feeds, counts),
+    state: counted(state, counts),
+    site,
+    now: () => new Date('2026-01-01T00:00:30Z'),
+  };
+  const started = performance.now();
+  await run(deps);
+  const ms = performance.now() - started;
+  const estimate = counts.list * LIST_PAGE_MS + ((counts.get + counts.head) * GET_MS) / IN_FLIGHT;
+  console.log(
+    `  ${label}: ${total(counts).toLocaleString('en')} requests ${JSON.stringify(counts)}, ${(ms / 1000).toFixed(1)} s here, about ${(estimate / 1000).toFixed(0)} s on AWS`,
+  );
+}
+
+console.log('\nperiodic work on the unchanged site');
+await periodic('tick (regenerate with no keys)', (deps) => regenerate(deps, []));
+await periodic('consistency check', async (deps) => {
+  const found = await findDifferences(deps);
+  if (found?.differing.length !== 0) throw new Error(`the check found differences on an unchanged site: ${found?.differing.length}`);
+});
