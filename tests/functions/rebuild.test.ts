@@ -34,6 +34,18 @@ describe('rebuild handler', () => {
     },
   );
 
+  it('with a task queue, still reads a site of one task itself: no message is sent', async () => {
+    const env = { ...ENV, REBUILD_QUEUE_URL: 'http://127.0.0.1:9/000000000000/nowhere', REBUILD_TASK_KEYS: '2' };
+    const handler = createHandler({ env, log, wrapStorage: (_s3, role) => stores[role] });
+    expect(await handler({})).toMatchObject({ posts: 2, published: 2 });
+    await stores.content.put('c.md', markdownPost({ title: 'C' }));
+    // Three posts make two tasks: they are written, then sending them fails (no queue, no credentials here).
+    await expect(handler({})).rejects.toThrow();
+    const tasks: string[] = [];
+    for await (const { key } of stores.state.list('rebuilds/')) tasks.push(key.replace(/^rebuilds\/[^/]+\//, ''));
+    expect(tasks).toEqual(['tasks/0.json', 'tasks/1.json']);
+  });
+
   it('throws when posts could not be read, so the schedule retries it', async () => {
     const handler = createHandler({
       env: ENV,
