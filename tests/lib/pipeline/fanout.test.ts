@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LeaseLostError } from '../../../lib/index/lease.ts';
 import { fanOutRead } from '../../../lib/pipeline/fanout/coordinator.ts';
 import { REBUILDS_PREFIX, type TaskMessage } from '../../../lib/pipeline/fanout/tasks.ts';
@@ -101,6 +101,33 @@ describe('the fanned-out rebuild', () => {
       ['posts/003.md', 'a rebuild holds the index until …: retry later'],
     ]);
     expect((await site.regenerate(['posts/003.md'])).failed).toEqual([]);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
+  it('the coordinator renews the lease while workers take longer than it lasts, and they keep writing', async () => {
+    const site = await varied(20);
+    const deps = site.deps();
+    const held: TaskMessage[] = [];
+    let looks = 0;
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const report = await rebuild(deps, {
+        read: fanOutRead({
+          taskSize: 5,
+          dispatch: async (messages) => void held.push(...messages),
+          // Each look at the parts comes 20 s after the last: four are past the 60 s lease, renewed every 15 s.
+          pause: async () => {
+            site.clock = new Date(site.clock.getTime() + 20_000);
+            await vi.advanceTimersByTimeAsync(20_000);
+            if (++looks === 4) for (const message of held) await runTask(deps, message);
+          },
+        }),
+      });
+      expect(report.failed).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(looks).toBe(4);
     expect(await site.feedTree()).toEqual(await site.freshTree());
   });
 
