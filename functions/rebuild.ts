@@ -9,7 +9,7 @@
 import type { Context } from 'aws-lambda';
 import { fanOutRead } from '../lib/pipeline/fanout/coordinator.ts';
 import { rebuild, type RebuildOptions } from '../lib/pipeline/rebuild.ts';
-import { errorFields, Runtime, type RebuildEvent, type RuntimeOptions } from '../lib/runtime.ts';
+import { runHandler, type RebuildEvent, type Runtime, type RuntimeOptions } from '../lib/runtime.ts';
 
 export interface RebuildSummary {
   posts: number;
@@ -22,37 +22,19 @@ export interface RebuildSummary {
 export type RebuildHandler = (event?: unknown, context?: Context) => Promise<RebuildSummary>;
 
 export function createHandler(options: RuntimeOptions = {}): RebuildHandler {
-  let runtime: Runtime | undefined;
-  return async (event, context) => {
-    const started = performance.now();
-    runtime ??= new Runtime(options);
-    const stores = runtime.stores();
-    try {
-      const site = await runtime.loadSite(stores.content);
-      const options = leaseOf(event);
-      if (runtime.settings.rebuildQueueUrl) options.read = fanOutRead(fanOutOf(runtime, context));
-      const report = await rebuild(runtime.deps(stores, site), options);
-      const announced = await runtime.announce(report, site);
-      runtime.logRun('rebuild', report, stores, {
-        invalidatedPaths: announced.invalidation?.paths.length ?? 0,
-        hubPings: announced.hubPings,
-        durationMs: Math.round(performance.now() - started),
-        ...(context && { requestId: context.awsRequestId }),
-      });
-      if (report.failed.length > 0)
-        throw new Error(`rebuild: ${report.failed.length} keys failed; first: ${report.failed[0]!.key}: ${report.failed[0]!.error}`);
-      return {
-        posts: report.posts.read,
-        published: report.posts.published,
-        rejected: report.posts.rejected.length,
-        feedsWritten: report.feeds.written.length,
-        feedsDeleted: report.feeds.deleted.length,
-      };
-    } catch (error) {
-      runtime.log.error('rebuild failed', { error: errorFields(error) });
-      throw error;
-    }
-  };
+  return runHandler('rebuild', options, true, async (runtime, deps, event, context) => {
+    const rebuildOptions = leaseOf(event);
+    if (runtime.settings.rebuildQueueUrl) rebuildOptions.read = fanOutRead(fanOutOf(runtime, context));
+    const report = await rebuild(deps, rebuildOptions);
+    const summary = {
+      posts: report.posts.read,
+      published: report.posts.published,
+      rejected: report.posts.rejected.length,
+      feedsWritten: report.feeds.written.length,
+      feedsDeleted: report.feeds.deleted.length,
+    };
+    return { report, summary };
+  });
 }
 
 /** A rebuild `regenerate` started takes over the lease it reserved; any other event takes a free one. */

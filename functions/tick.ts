@@ -5,7 +5,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { regenerate } from '../lib/pipeline/regenerate.ts';
-import { errorFields, Runtime, type RuntimeOptions } from '../lib/runtime.ts';
+import { runHandler, type RuntimeOptions } from '../lib/runtime.ts';
 
 export interface TickSummary {
   due: number;
@@ -17,33 +17,17 @@ export interface TickSummary {
 export type TickHandler = (event?: unknown, context?: Context) => Promise<TickSummary>;
 
 export function createHandler(options: RuntimeOptions = {}): TickHandler {
-  let runtime: Runtime | undefined;
-  return async (_event, context) => {
-    const started = performance.now();
-    runtime ??= new Runtime(options);
-    const stores = runtime.stores();
-    try {
-      const site = await runtime.loadSite(stores.content);
-      const report = await regenerate(runtime.deps(stores, site), []);
-      const announced = await runtime.announce(report, site);
-      runtime.logRun('tick', report, stores, {
-        invalidatedPaths: announced.invalidation?.paths.length ?? 0,
-        hubPings: announced.hubPings,
-        durationMs: Math.round(performance.now() - started),
-        ...(context && { requestId: context.awsRequestId }),
-      });
-      // Due posts that failed stay in the schedule: the next minute takes them again.
-      return {
-        due: report.posts.read,
-        published: report.posts.published,
-        feedsWritten: report.feeds.written.length,
-        failed: report.failed.length,
-      };
-    } catch (error) {
-      runtime.log.error('tick failed', { error: errorFields(error) });
-      throw error;
-    }
-  };
+  // Due posts that failed stay in the schedule: the next minute takes them again, so a tick never throws for them.
+  return runHandler('tick', options, false, async (_runtime, deps) => {
+    const report = await regenerate(deps, []);
+    const summary = {
+      due: report.posts.read,
+      published: report.posts.published,
+      feedsWritten: report.feeds.written.length,
+      failed: report.failed.length,
+    };
+    return { report, summary };
+  });
 }
 
 /** Configured from the environment on first use, then reused by every invocation of the container. */

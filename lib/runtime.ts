@@ -18,6 +18,7 @@
  */
 import { errorFields } from './errors.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { regionalEndpoint, sendSigned } from './aws-request.ts';
 import { awsSettings, createS3Client, EnvironmentError, type Env } from './aws.ts';
@@ -272,6 +273,50 @@ export class Runtime {
     if (!name) throw new EnvironmentError('REBUILD_FUNCTION_NAME is not set');
     await invokeAsync(this.s3, this.env, name, { source: 'herald.regenerate', reason, lease } satisfies RebuildEvent);
   }
+}
+
+/** What a run of `runHandler` hands back: its report, fields for the summary log line, and the function's answer. */
+export interface HandledRun<S> {
+  report: RunReport;
+  log?: Record<string, unknown>;
+  summary: S;
+}
+
+/**
+ * The handler of a function that runs the pipeline once per invocation (`rebuild`, `tick`, `check`): the runtime
+ * built on first use, the configuration read fresh, the run's changes announced and logged in one summary line.
+ * With `failOnKeys`, keys that failed make it throw after the log, so Lambda's retry runs it again.
+ */
+export function runHandler<S>(
+  name: string,
+  options: RuntimeOptions,
+  failOnKeys: boolean,
+  run: (runtime: Runtime, deps: PipelineDeps, event: unknown, context: Context | undefined) => Promise<HandledRun<S>>,
+): (event?: unknown, context?: Context) => Promise<S> {
+  let runtime: Runtime | undefined;
+  return async (event, context) => {
+    const started = performance.now();
+    runtime ??= new Runtime(options);
+    const stores = runtime.stores();
+    try {
+      const site = await runtime.loadSite(stores.content);
+      const { report, log, summary } = await run(runtime, runtime.deps(stores, site), event, context);
+      const announced = await runtime.announce(report, site);
+      runtime.logRun(name, report, stores, {
+        ...log,
+        invalidatedPaths: announced.invalidation?.paths.length ?? 0,
+        hubPings: announced.hubPings,
+        durationMs: Math.round(performance.now() - started),
+        ...(context && { requestId: context.awsRequestId }),
+      });
+      const [first] = report.failed;
+      if (failOnKeys && first) throw new Error(`${name}: ${report.failed.length} keys failed; first: ${first.key}: ${first.error}`);
+      return summary;
+    } catch (error) {
+      runtime.log.error(`${name} failed`, { error: errorFields(error) });
+      throw error;
+    }
+  };
 }
 
 /**
