@@ -9,6 +9,7 @@
  * the candidates again (`Collected.add`) finds them; every other post's record was final in its worker.
  * A site of at most one task is read in this process: no queue, no worker start.
  */
+import { HeraldError } from '../../errors.ts';
 import { comparePositions } from '../../index/entries.ts';
 import { recordKey } from '../../index/layout.ts';
 import { siteFingerprint } from '../../index/root.ts';
@@ -25,6 +26,14 @@ import { buildPrefix, partition, partKey, partsPrefix, REBUILDS_PREFIX, taskKey,
  * about 40 s (bench/fanout.ts). Far inside a worker's timeout, and 200 tasks for a million posts.
  */
 export const TASK_SIZE = 5_000;
+
+/** The workers could not all finish for this rebuild: it fails, releasing the index as incomplete, and runs again. */
+export class FanOutError extends HeraldError {
+  constructor(detail: string) {
+    super(`fanned-out rebuild: ${detail}`);
+    this.name = 'FanOutError';
+  }
+}
 
 export interface FanOut {
   /** Starts the workers for these tasks (on AWS: sends them to the work queue). */
@@ -64,7 +73,7 @@ export function fanOutRead(fanOut: FanOut): ReadPhase {
       if (written >= tasks.length) break;
       const deadline = fanOut.deadline?.();
       if (deadline !== undefined && Date.now() >= deadline) {
-        throw new Error(`fanned-out rebuild: ${written} of ${tasks.length} workers done when the coordinator's time ran out`);
+        throw new FanOutError(`${written} of ${tasks.length} workers done when the coordinator's time ran out`);
       }
       await pause();
     }
@@ -73,7 +82,7 @@ export function fanOutRead(fanOut: FanOut): ReadPhase {
     // One part at a time: each carries the list entries of all its posts.
     for (let index = 0; index < tasks.length; index++) {
       const part = (await readJson<Part>(state, partKey(build, index)))!.value;
-      if (part.error) throw new Error(`fanned-out rebuild, task ${index}: ${part.error}`);
+      if (part.error) throw new FanOutError(`task ${index}: ${part.error}`);
       for (const key of part.seen) collected.seen.add(key);
       for (const [feed, entries] of part.lists) {
         const list = collected.lists.get(feed);
