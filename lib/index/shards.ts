@@ -33,6 +33,12 @@ export interface Manifest {
    * rendering them reads no record and no shard, and a change that leaves them alone renders nothing.
    */
   newest: NewestItem[];
+  /**
+   * Raised by a run whose change to this list turned out to be made already, or to have nothing to remove:
+   * equal bytes would keep the manifest's ETag, and a concurrent run that read this version (and a record
+   * older than that run's) could then still commit over it. Absent until the first such run.
+   */
+  version?: number;
 }
 
 export const EMPTY_MANIFEST: Manifest = { total: 0, shards: [], newest: [] };

@@ -372,7 +372,14 @@ class Run {
       }),
     );
     const update = applyChange(manifest, list.shards, change, randomUUID);
-    if (!update) return { list };
+    if (!update) {
+      if (change.remove.length === 0 && change.insert.length === 0) return { list };
+      // Nothing to change, but an older view of these keys may be on its way to this list: a new version
+      // makes its conditional write fail, and its retry reads the records as they are now.
+      const fenced: Manifest = { ...manifest, version: (manifest.version ?? 0) + 1 };
+      const etag = await writeJson(state, manifestKey(feed), fenced, list.etag);
+      return { list: { manifest: fenced, etag, shards: list.shards } };
+    }
     const { itemsPerFeed } = this.site;
     if (touchesNewest(manifest.newest, change, itemsPerFeed)) {
       const loaded = new Map([...list.shards, ...update.written.map(({ id, entries }) => [id, entries] as const)]);

@@ -208,6 +208,23 @@ describe('forced interleavings of two runs on the same feeds', () => {
     expect(await site.feedTree()).toEqual(await site.freshTree());
   });
 
+  it('a removal that finds nothing to remove still fences an older run about to list the post', async () => {
+    const site = await twoPosts();
+    // The first run has read the lists and x's record (listed), and waits before committing tags/t...
+    const held = gate(site.stateStore, (call) => call.op === 'put' && call.key === 'feeds/tags/t/manifest.json');
+    const first = site.regenerate(['posts/x.md'], { state: held.storage });
+    await held.arrived;
+    // ...while x is deleted, and a second run finds x in no list yet: its removal changes no entry.
+    await site.remove('posts/x.md');
+    const second = await site.regenerate(['posts/x.md']);
+    held.release();
+    const report = await first;
+    // y, written by twoPosts, has had no event yet.
+    await site.regenerate(['posts/y.md', ...report.failed.map((f) => f.key)]);
+    expect(second.failed).toEqual([]);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
   it('two runs on the same key at once converge', async () => {
     const site = await twoPosts();
     const held = gate(site.stateStore, (call) => call.op === 'put' && call.key === 'records/posts/x.md.json');
