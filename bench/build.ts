@@ -7,8 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../lib/config.ts';
 import { rebuild } from '../lib/pipeline/rebuild.ts';
-import { FsStorage } from '../lib/storage/fs/index.ts';
-import { MemoryStorage } from '../lib/storage/memory/index.ts';
+import { FsStorage } from '../lib/storage/fs/fs-storage.ts';
+import { MemoryStorage } from '../lib/storage/memory/memory-storage.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const contentDir = path.resolve(process.argv[2] ?? path.join(repo, '../shared/corpus/bulwark/content'));

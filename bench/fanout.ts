@@ -13,7 +13,7 @@ import { runTask } from '../lib/pipeline/fanout/worker.ts';
 import { rebuild } from '../lib/pipeline/rebuild.ts';
 import { regenerate } from '../lib/pipeline/regenerate.ts';
 import type { PipelineDeps } from '../lib/pipeline/types.ts';
-import { MemoryStorage } from '../lib/storage/memory/index.ts';
+import { MemoryStorage } from '../lib/storage/memory/memory-storage.ts';
 import type { ListOptions, ObjectInfo, Storage } from '../lib/storage/storage.ts';
 
 const POSTS = Number(process.argv[2] ?? 1_000_000);

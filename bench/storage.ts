@@ -5,7 +5,7 @@ import { closeSync, existsSync, ftruncateSync, mkdtempSync, openSync, rmSync } f
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { FsStorage } from '../lib/storage/fs/index.ts';
+import { FsStorage } from '../lib/storage/fs/fs-storage.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const contentDir = path.resolve(process.argv[2] ?? path.join(repo, '../shared/corpus/bulwark/content'));

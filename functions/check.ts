@@ -5,7 +5,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { check } from '../lib/pipeline/check.ts';
-import { runHandler, type RuntimeOptions } from '../lib/runtime.ts';
+import { runHandler, type RuntimeOptions } from '../lib/aws/runtime.ts';
 
 export interface CheckSummary {
   posts: number;

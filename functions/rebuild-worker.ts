@@ -7,7 +7,8 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { LeaseLostError } from '../lib/index/lease.ts';
 import type { TaskMessage } from '../lib/pipeline/fanout/tasks.ts';
 import { runTask } from '../lib/pipeline/fanout/worker.ts';
-import { errorFields, Runtime, type RuntimeOptions } from '../lib/runtime.ts';
+import { errorFields } from '../lib/errors.ts';
+import { Runtime, type RuntimeOptions } from '../lib/aws/runtime.ts';
 
 export type RebuildWorkerHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 

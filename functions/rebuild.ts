@@ -9,7 +9,7 @@
 import type { Context } from 'aws-lambda';
 import { fanOutRead } from '../lib/pipeline/fanout/coordinator.ts';
 import { rebuild, type RebuildOptions } from '../lib/pipeline/rebuild.ts';
-import { runHandler, type RebuildEvent, type Runtime, type RuntimeOptions } from '../lib/runtime.ts';
+import { runHandler, type RebuildEvent, type Runtime, type RuntimeOptions } from '../lib/aws/runtime.ts';
 
 export interface RebuildSummary {
   posts: number;

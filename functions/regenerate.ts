@@ -12,8 +12,10 @@ import { rebuild, requestRebuild } from '../lib/pipeline/rebuild.ts';
 import { emptyReport } from '../lib/pipeline/outputs.ts';
 import { regenerate } from '../lib/pipeline/regenerate.ts';
 import type { RunReport } from '../lib/pipeline/types.ts';
-import { CONFIG_FILE, errorFields, Runtime, type RuntimeOptions } from '../lib/runtime.ts';
-import { coalesce, decodeEvent, type DecodedEvent } from '../lib/s3-events.ts';
+import { CONFIG_FILE } from '../lib/config.ts';
+import { errorFields } from '../lib/errors.ts';
+import { Runtime, type RuntimeOptions } from '../lib/aws/runtime.ts';
+import { coalesce, decodeEvent, type DecodedEvent } from '../lib/aws/s3-events.ts';
 
 export type RegenerateHandler = (event: unknown, context?: Context) => Promise<SQSBatchResponse | undefined>;
 

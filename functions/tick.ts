@@ -5,7 +5,7 @@
  */
 import type { Context } from 'aws-lambda';
 import { regenerate } from '../lib/pipeline/regenerate.ts';
-import { runHandler, type RuntimeOptions } from '../lib/runtime.ts';
+import { runHandler, type RuntimeOptions } from '../lib/aws/runtime.ts';
 
 export interface TickSummary {
   due: number;

@@ -21,7 +21,9 @@ import { EventType, type Bucket } from 'aws-cdk-lib/aws-s3';
 import { SqsDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { CONFIG_FILE, type Prefixes } from './prefixes.ts';
+import { CONFIG_FILE } from '../lib/config.ts';
+import { environmentOf } from '../lib/aws/environment.ts';
+import type { Prefixes } from './prefixes.ts';
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 
@@ -122,17 +124,19 @@ export class Pipeline extends Construct {
     }
     const code = Code.fromAsset(props.codePath);
     const environment: Record<string, string> = {
-      CONTENT_BUCKET: content.bucketName,
-      CONTENT_PREFIX: prefixes.content,
-      FEEDS_BUCKET: feeds.bucketName,
-      FEEDS_PREFIX: prefixes.feeds,
-      STATE_PREFIX: prefixes.state,
-      CACHE_CONTROL: props.cacheControl,
+      ...environmentOf({
+        contentBucket: content.bucketName,
+        contentPrefix: prefixes.content,
+        feedsBucket: feeds.bucketName,
+        feedsPrefix: prefixes.feeds,
+        statePrefix: prefixes.state,
+        cacheControl: props.cacheControl,
+        ...(props.websubHub ? { websubHub: props.websubHub } : {}),
+        ...(props.invalidation ? { distributionId: distribution.distributionId } : {}),
+      }),
       POWERTOOLS_SERVICE_NAME: 'herald',
       POWERTOOLS_LOG_LEVEL: props.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
-      ...(props.websubHub ? { WEBSUB_HUB: props.websubHub } : {}),
-      ...(props.invalidation ? { DISTRIBUTION_ID: distribution.distributionId } : {}),
     };
     const makeFunction = (
       name: 'regenerate' | 'rebuild' | 'tick' | 'check' | 'rebuild-worker',
@@ -177,11 +181,14 @@ export class Pipeline extends Construct {
       visibilityTimeout: Duration.seconds(props.rebuildWorker.timeout.toSeconds() * 6),
       deadLetterQueue: { queue: this.rebuildTaskDeadLetters, maxReceiveCount: 3 },
     });
-    this.rebuild = makeFunction('rebuild', props.rebuild, 'Herald: rebuild the index and every feed from all posts', {
-      REBUILD_QUEUE_URL: this.rebuildTasks.queueUrl,
-    });
+    this.rebuild = makeFunction(
+      'rebuild',
+      props.rebuild,
+      'Herald: rebuild the index and every feed from all posts',
+      environmentOf({ rebuildQueueUrl: this.rebuildTasks.queueUrl }),
+    );
     this.rebuildWorker = makeFunction('rebuild-worker', props.rebuildWorker, 'Herald: read one task of posts for a fanned-out rebuild');
-    const startsRebuild = { REBUILD_FUNCTION_NAME: this.rebuild.functionName };
+    const startsRebuild = environmentOf({ rebuildFunctionName: this.rebuild.functionName });
     this.regenerate = makeFunction('regenerate', props.regenerate, 'Herald: regenerate the feeds of changed posts', startsRebuild);
     this.tick = makeFunction('tick', props.regenerate, 'Herald: publish and withdraw scheduled posts when their time comes', startsRebuild);
     this.check = makeFunction(

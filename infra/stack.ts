@@ -10,7 +10,8 @@ import type { Construct } from 'constructs';
 import { Alarms } from './alarms.ts';
 import { Cdn, cacheControlFor } from './cdn.ts';
 import { Pipeline, type FunctionSize, type LogLevel } from './pipeline.ts';
-import { CONFIG_FILE, resolvePrefixes } from './prefixes.ts';
+import { CONFIG_FILE } from '../lib/config.ts';
+import { resolvePrefixes } from './prefixes.ts';
 import { Buckets } from './storage.ts';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -6,8 +6,8 @@ import { SingleBar } from 'cli-progress';
 import { CONFIG_FILE, loadSiteConfig, type SiteConfig } from './config.ts';
 import { rebuild } from './pipeline/rebuild.ts';
 import type { RunReport } from './pipeline/types.ts';
-import { FsStorage } from './storage/fs/index.ts';
-import { MemoryStorage } from './storage/memory/index.ts';
+import { FsStorage } from './storage/fs/fs-storage.ts';
+import { MemoryStorage } from './storage/memory/memory-storage.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_REJECTED = 1;

@@ -16,9 +16,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { Env } from '../lib/aws.ts';
-import { CONFIG_FILE } from '../lib/runtime.ts';
-import { SqsPoller } from '../lib/sqs-poller.ts';
+import type { Env } from '../lib/aws/clients.ts';
+import { CONFIG_FILE } from '../lib/config.ts';
+import { SqsPoller } from './sqs-poller.ts';
 import { bundleFunctions } from './bundle.ts';
 
 export interface LocalAwsNames {
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { content: { type: 'string' }, serve: { type: 'string' } } });
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
   const { startMoto } = await import('../tests/support/moto.ts');
-  const { S3Storage } = await import('../lib/storage/s3/index.ts');
+  const { S3Storage } = await import('../lib/storage/s3/s3-storage.ts');
   const { createServer } = await import('../lib/serve/server.ts');
 
   console.log('bundling the functions...');

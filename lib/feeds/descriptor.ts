@@ -10,7 +10,7 @@ export function siteFeed(site: SiteConfig): FeedDescriptor {
 }
 
 /**
- * The feed of one category or tag. `term.slug` comes from lib/terms.ts and is used as one opaque
+ * The feed of one category or tag. `term.slug` comes from lib/post/terms.ts and is used as one opaque
  * path segment; a slug that could address anything but its own folder is a bug upstream, and
  * writing it to storage could overwrite other feeds, so it is refused here.
  */

@@ -1,8 +1,8 @@
 import type { SiteConfig } from '../config.ts';
-import { renderDirectory } from '../directory.ts';
+import { renderDirectory } from '../directory/page.ts';
 import { renderFeed } from '../feeds/feeds.ts';
 import { FEED_FILES, type FeedSummary, type RenderedFile } from '../feeds/types.ts';
-import { renderOpml } from '../opml.ts';
+import { renderOpml } from '../directory/opml.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
 import { writeFile, writeIfChanged } from '../publish.ts';
 import type { Storage } from '../storage/storage.ts';

@@ -7,7 +7,7 @@
 import { messageOf } from '../errors.ts';
 import { createHash } from 'node:crypto';
 import { isLanguageTag, parsePerson, type Person, type SiteConfig } from '../config.ts';
-import { makeTerm } from '../terms.ts';
+import { makeTerm } from './terms.ts';
 import { DateError, dateFromFileName, dateFromPath, parseDate } from './dates.ts';
 import { FrontMatterError, splitFrontMatter } from './frontmatter.ts';
 import { expandPermalink, keyParts, overrideUrl } from './permalink.ts';

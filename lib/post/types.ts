@@ -5,7 +5,7 @@ import { HeraldError } from '../errors.ts';
 export interface Term {
   /** Display name: trimmed, NFC, no-break and repeated spaces folded to one space. */
   name: string;
-  /** Feed folder name: see `lib/terms.ts`. Terms with the same slug share a feed. */
+  /** Feed folder name: see `lib/post/terms.ts`. Terms with the same slug share a feed. */
   slug: string;
 }
 

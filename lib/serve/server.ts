@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { FEED_FILES } from '../feeds/types.ts';
-import { RESERVED_DIR } from '../storage/fs/index.ts';
+import { RESERVED_DIR } from '../storage/fs/fs-storage.ts';
 import { foldName } from '../storage/semantics.ts';
 import type { Storage, StoredObject } from '../storage/storage.ts';
 

@@ -12,8 +12,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadSiteConfig } from '../../lib/config.ts';
 import { rebuild } from '../../lib/pipeline/rebuild.ts';
 import { createServer, type HeraldServer } from '../../lib/serve/server.ts';
-import { FsStorage } from '../../lib/storage/fs/index.ts';
-import { MemoryStorage } from '../../lib/storage/memory/index.ts';
+import { FsStorage } from '../../lib/storage/fs/fs-storage.ts';
+import { MemoryStorage } from '../../lib/storage/memory/memory-storage.ts';
 import { CHROMIUM, describeWith } from '../support/needs-program.ts';
 
 const ARGS = [

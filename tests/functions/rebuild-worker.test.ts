@@ -6,8 +6,9 @@ import { acquireLease } from '../../lib/index/lease.ts';
 import { siteFingerprint } from '../../lib/index/root.ts';
 import { parseConfig } from '../../lib/config.ts';
 import { partKey, taskKey, type Task } from '../../lib/pipeline/fanout/tasks.ts';
-import { readSettings, type StoreRole } from '../../lib/runtime.ts';
-import { MemoryStorage } from '../../lib/storage/memory/index.ts';
+import { readSettings } from '../../lib/aws/environment.ts';
+import type { StoreRole } from '../../lib/aws/runtime.ts';
+import { MemoryStorage } from '../../lib/storage/memory/memory-storage.ts';
 import { markdownPost, siteConfigJson } from '../support/markdown-posts.ts';
 import { recordingLog } from '../support/recording-log.ts';
 
@@ -65,6 +66,6 @@ describe('fan-out settings', () => {
       rebuildQueueUrl: 'https://sqs.us-east-1.amazonaws.com/1/work',
       rebuildTaskKeys: 250,
     });
-    expect(() => readSettings({ ...ENV, REBUILD_TASK_KEYS: '0' })).toThrow('REBUILD_TASK_KEYS must be a positive whole number, got 0');
+    expect(() => readSettings({ ...ENV, REBUILD_TASK_KEYS: '0' })).toThrow('REBUILD_TASK_KEYS must be a whole number from 1, got 0');
   });
 });

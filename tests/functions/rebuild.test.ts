@@ -1,9 +1,9 @@
 // Needs no external server: the handler runs the real pipeline over in-memory stores.
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createHandler } from '../../functions/rebuild.ts';
-import type { StoreRole } from '../../lib/runtime.ts';
+import type { StoreRole } from '../../lib/aws/runtime.ts';
 import { intercept } from '../../lib/storage/intercept.ts';
-import { MemoryStorage } from '../../lib/storage/memory/index.ts';
+import { MemoryStorage } from '../../lib/storage/memory/memory-storage.ts';
 import { markdownPost, siteConfigJson } from '../support/markdown-posts.ts';
 import { recordingLog } from '../support/recording-log.ts';
 

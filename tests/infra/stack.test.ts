@@ -2,6 +2,7 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HeraldStack } from '../../infra/stack.ts';
+import { readSettings, VARIABLES } from '../../lib/aws/environment.ts';
 import { asList, roleStatements, synth, type Statement, type Synthesized } from './synth.ts';
 
 let s: Synthesized;
@@ -376,6 +377,22 @@ describe('functions', () => {
     expect(resource(ids.rebuildWorker).Properties.Environment.Variables).toEqual(environment());
     for (const name of ['regenerate', 'tick', 'check'] as const) {
       expect(resource(ids[name]).Properties.Environment.Variables).toEqual(environment({ REBUILD_FUNCTION_NAME: { Ref: ids.rebuild } }));
+    }
+  });
+
+  it('sets no variable the functions do not read, and every function reads its environment back', () => {
+    const known = new Set<string>([...Object.values(VARIABLES), 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS']);
+    for (const name of FUNCTIONS) {
+      const variables = resource(ids[name]).Properties.Environment.Variables as Record<string, unknown>;
+      expect(
+        Object.keys(variables).filter((variable) => !known.has(variable)),
+        name,
+      ).toEqual([]);
+      // References to other resources are resolved at deployment: here any non-empty text stands for them.
+      const env = Object.fromEntries(
+        Object.entries(variables).map(([key, value]) => [key, typeof value === 'string' ? value : 'https://resolved.invalid/']),
+      );
+      expect(() => readSettings(env), name).not.toThrow();
     }
   });
 

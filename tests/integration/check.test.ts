@@ -5,9 +5,9 @@ import { CreateBucketCommand, DeleteObjectCommand, PutObjectCommand } from '@aws
 import { describe, expect, it } from 'vitest';
 import { createHandler as createCheck } from '../../functions/check.ts';
 import { createHandler as createRebuild } from '../../functions/rebuild.ts';
-import type { Env } from '../../lib/aws.ts';
+import type { Env } from '../../lib/aws/clients.ts';
 import { mapLimit } from '../../lib/pipeline/concurrency.ts';
-import { Runtime } from '../../lib/runtime.ts';
+import { Runtime } from '../../lib/aws/runtime.ts';
 import { markdownPost, siteConfigJson } from '../support/markdown-posts.ts';
 import { useMoto } from '../support/moto.ts';
 import { recordingLog } from '../support/recording-log.ts';

@@ -5,7 +5,7 @@
 // root (a rebuild's lease taken and released) and the first manifest writes lose their reply. The runs must
 // settle in a bounded number of requests and leave feeds byte-identical to a fresh rebuild.
 import { describe, expect, it } from 'vitest';
-import { SqsPoller, type BatchOutcome } from '../../lib/sqs-poller.ts';
+import { SqsPoller, type BatchOutcome } from '../../scripts/sqs-poller.ts';
 import { useAwsPipeline, type AwsPipeline } from '../support/aws-pipeline.ts';
 import { markdownPost, siteConfigJson } from '../support/markdown-posts.ts';
 import { recordingLog } from '../support/recording-log.ts';

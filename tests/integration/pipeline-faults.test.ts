@@ -4,7 +4,7 @@
 // scenario ends with a retry and a feeds bucket equal to what a full rebuild writes.
 import { DeleteMessageCommand, ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { sqsEvent } from '../../lib/sqs-poller.ts';
+import { sqsEvent } from '../../scripts/sqs-poller.ts';
 import { useAwsPipeline, type AwsPipeline } from '../support/aws-pipeline.ts';
 import { markdownPost } from '../support/markdown-posts.ts';
 import { s3Error, startFaultProxy, type S3Request } from '../support/s3-fault-proxy.ts';

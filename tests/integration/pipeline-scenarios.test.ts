@@ -4,7 +4,7 @@
 import { ReceiveMessageCommand, DeleteMessageCommand } from '@aws-sdk/client-sqs';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { sqsEvent } from '../../lib/sqs-poller.ts';
+import { sqsEvent } from '../../scripts/sqs-poller.ts';
 import { invalidatedPaths } from '../support/cloudfront.ts';
 import { useAwsPipeline, type AwsPipeline } from '../support/aws-pipeline.ts';
 import { markdownPost } from '../support/markdown-posts.ts';

@@ -5,8 +5,8 @@ import { ListDistributionsCommand } from '@aws-sdk/client-cloudfront';
 import { ListQueuesCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeIfChanged } from '../../lib/publish.ts';
-import { coalesce, decodeEvent } from '../../lib/s3-events.ts';
-import { S3Storage, newRequestCounts } from '../../lib/storage/s3/index.ts';
+import { coalesce, decodeEvent } from '../../lib/aws/s3-events.ts';
+import { S3Storage, newRequestCounts } from '../../lib/storage/s3/s3-storage.ts';
 import { storageContract } from '../lib/storage/contract.ts';
 import { connectBucketToQueue, startMoto, useMoto } from '../support/moto.ts';
 

@@ -2,7 +2,7 @@ import { validateHeaderValue } from 'node:http';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG, parseConfig, parsePerson } from '../../lib/config.ts';
-import { MemoryStorage } from '../../lib/storage/memory/index.ts';
+import { MemoryStorage } from '../../lib/storage/memory/memory-storage.ts';
 
 const minimal = { title: 'Herald Example', baseUrl: 'https://example.com' };
 const parse = (config: Record<string, unknown>, overrides?: Parameters<typeof parseConfig>[2]) =>

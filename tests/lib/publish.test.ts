@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { RenderedFile } from '../../lib/feeds/types.ts';
 import { HASH_METADATA, writeIfChanged } from '../../lib/publish.ts';
 import { intercept, type StorageCall } from '../../lib/storage/intercept.ts';
-import { MemoryStorage } from '../../lib/storage/memory/index.ts';
+import { MemoryStorage } from '../../lib/storage/memory/memory-storage.ts';
 import { PreconditionFailedError } from '../../lib/storage/storage.ts';
 
 const CACHE = 'public, max-age=300, stale-while-revalidate=60, stale-if-error=86400';

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseConfig } from '../../lib/config.ts';
 import { parsePost } from '../../lib/post/parse.ts';
 import { toFeedItem } from '../../lib/post/render.ts';
-import { CONFIG_FILE } from '../../lib/runtime.ts';
+import { CONFIG_FILE } from '../../lib/config.ts';
 import { bundleFunctions, CREATE_REQUIRE_BANNER, FUNCTIONS, type BundleResult } from '../../scripts/bundle.ts';
 import {
   inlineSchemaKeys,

@@ -26,7 +26,7 @@ export function siteConfig(overrides: Partial<SiteConfig> = {}): SiteConfig {
   };
 }
 
-/** A term whose slug is a plain lowercase form of the name (the real rules live in lib/terms.ts). */
+/** A term whose slug is a plain lowercase form of the name (the real rules live in lib/post/terms.ts). */
 export function term(
   name: string,
   slug = name

@@ -13,7 +13,8 @@ import { afterAll, beforeAll } from 'vitest';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, type S3Client, type Event } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { createS3Client, createSqsClient, type Env } from '../../lib/aws.ts';
+import { createS3Client, type Env } from '../../lib/aws/clients.ts';
+import { createSqsClient } from '../../scripts/sqs-poller.ts';
 
 export interface Moto {
   endpoint: string;
@@ -25,7 +26,7 @@ export interface Moto {
   credentials: { accessKeyId: string; secretAccessKey: string };
   s3: S3Client;
   sqs: SQSClient;
-  /** For tests only: Herald itself calls CloudFront without the SDK (lib/invalidation.ts). */
+  /** For tests only: Herald itself calls CloudFront without the SDK (lib/aws/invalidation.ts). */
   cloudfront: CloudFrontClient;
   /** Forgets every bucket, queue and distribution (moto's reset API): isolates tests sharing a server. */
   reset(): Promise<void>;

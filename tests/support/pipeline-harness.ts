@@ -7,7 +7,7 @@ import type { SiteConfig } from '../../lib/config.ts';
 import { rebuild } from '../../lib/pipeline/rebuild.ts';
 import { regenerate } from '../../lib/pipeline/regenerate.ts';
 import type { PipelineDeps, RunReport } from '../../lib/pipeline/types.ts';
-import { MemoryStorage } from '../../lib/storage/memory/index.ts';
+import { MemoryStorage } from '../../lib/storage/memory/memory-storage.ts';
 import type { Storage } from '../../lib/storage/storage.ts';
 import { markdown, snapshot, testSite, type PostSpec } from './site-content.ts';
 

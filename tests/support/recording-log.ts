@@ -1,4 +1,4 @@
-import type { Log } from '../../lib/runtime.ts';
+import type { Log } from '../../lib/aws/runtime.ts';
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn' | 'error';

@@ -4,7 +4,7 @@ import { acquireLease, IndexBusyError, keepLease, releaseLease } from '../../../
 import { LEASE_MS, type Root } from '../../../lib/index/root.ts';
 import { readJson } from '../../../lib/index/store.ts';
 import { intercept } from '../../../lib/storage/intercept.ts';
-import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import { resendingLostReplies } from '../../support/lost-reply.ts';
 
 const START = Date.parse('2025-06-01T00:00:00Z');

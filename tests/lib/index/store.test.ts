@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { writeJson } from '../../../lib/index/store.ts';
-import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import { PreconditionFailedError } from '../../../lib/storage/storage.ts';
 import { resendingLostReplies } from '../../support/lost-reply.ts';
 

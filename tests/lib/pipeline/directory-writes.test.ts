@@ -4,7 +4,7 @@
  * nor (with invalidation enabled) adds `/`, `/index.html` and `/feeds.opml` to the invalidation.
  */
 import { describe, expect, it } from 'vitest';
-import { invalidationPaths } from '../../../lib/invalidation.ts';
+import { invalidationPaths } from '../../../lib/aws/invalidation.ts';
 import { DIRECTORY_PATH, OPML_PATH } from '../../../lib/pipeline/outputs.ts';
 import type { RunReport } from '../../../lib/pipeline/types.ts';
 import { intercept } from '../../../lib/storage/intercept.ts';

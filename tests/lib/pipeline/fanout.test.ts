@@ -5,7 +5,7 @@ import { REBUILDS_PREFIX, type TaskMessage } from '../../../lib/pipeline/fanout/
 import { runTask } from '../../../lib/pipeline/fanout/worker.ts';
 import { rebuild } from '../../../lib/pipeline/rebuild.ts';
 import type { PipelineDeps } from '../../../lib/pipeline/types.ts';
-import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import { SiteHarness } from '../../support/pipeline-harness.ts';
 import { snapshot, testSite } from '../../support/site-content.ts';
 

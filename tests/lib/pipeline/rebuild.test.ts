@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LeaseLostError } from '../../../lib/index/lease.ts';
 import { LEASE_MS } from '../../../lib/index/root.ts';
 import { intercept } from '../../../lib/storage/intercept.ts';
-import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import { SiteHarness } from '../../support/pipeline-harness.ts';
 import { testSite } from '../../support/site-content.ts';
 

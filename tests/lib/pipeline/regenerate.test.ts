@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IndexBusyError } from '../../../lib/index/lease.ts';
 import { rebuild } from '../../../lib/pipeline/rebuild.ts';
 import { intercept, type StorageCall } from '../../../lib/storage/intercept.ts';
-import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import type { PutOptions } from '../../../lib/storage/storage.ts';
 import { resendingLostReplies } from '../../support/lost-reply.ts';
 import { SiteHarness } from '../../support/pipeline-harness.ts';

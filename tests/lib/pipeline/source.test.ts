@@ -6,8 +6,8 @@ import type { SiteConfig } from '../../../lib/config.ts';
 import { rebuild } from '../../../lib/pipeline/rebuild.ts';
 import { regenerate } from '../../../lib/pipeline/regenerate.ts';
 import type { PipelineDeps } from '../../../lib/pipeline/types.ts';
-import { FsStorage } from '../../../lib/storage/fs/index.ts';
-import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
+import { FsStorage } from '../../../lib/storage/fs/fs-storage.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import type { GetOptions, Storage } from '../../../lib/storage/storage.ts';
 import { markdown, snapshot, testSite } from '../../support/site-content.ts';
 

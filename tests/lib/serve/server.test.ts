@@ -7,8 +7,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chooseEncoding, contentTypeFor, createServer, keyForPath, type HeraldServer } from '../../../lib/serve/server.ts';
-import { FsStorage, RESERVED_DIR } from '../../../lib/storage/fs/index.ts';
-import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
+import { FsStorage, RESERVED_DIR } from '../../../lib/storage/fs/fs-storage.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 
 interface Reply {
   status: number;

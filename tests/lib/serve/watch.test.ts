@@ -183,7 +183,9 @@ describe('watchContent', () => {
     finishFirst();
     await until(() => calls.length === 2, 'the queued call');
     expect(overlapped).toBe(false);
-    expect(calls).toEqual([['posts/one.md'], ['posts/three.md', 'posts/two.md']]);
+    expect(calls[0]).toEqual(['posts/one.md']);
+    // one.md's write may also arrive as a late change event; two and three are what must follow.
+    expect(calls[1]).toEqual(expect.arrayContaining(['posts/three.md', 'posts/two.md']));
   });
 
   it('does not let a steady stream of changes postpone a run past the max wait', async () => {
@@ -224,6 +226,7 @@ describe('watchContent', () => {
     await writeFile(path.join(dir, 'posts/y.md'), 'y');
     await takenIn(['posts/y.md']);
     await until(() => calls.length === 2, 'the next call');
-    expect(calls[1]).toEqual(['posts/y.md']);
+    // A loaded machine may see x's write as an add and a later change: x can come again, y must.
+    expect(calls[1]).toContain('posts/y.md');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { intercept, type StorageCall } from '../../../lib/storage/intercept.ts';
-import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import { PreconditionFailedError } from '../../../lib/storage/storage.ts';
 
 const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);

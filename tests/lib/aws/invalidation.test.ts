@@ -7,10 +7,10 @@ import {
   invalidationBatchXml,
   InvalidationError,
   invalidationPaths,
-} from '../../lib/invalidation.ts';
-import { createTestDistribution } from '../support/cloudfront.ts';
-import { useMoto } from '../support/moto.ts';
-import { startScriptedServer } from '../support/scripted-server.ts';
+} from '../../../lib/aws/invalidation.ts';
+import { createTestDistribution } from '../../support/cloudfront.ts';
+import { useMoto } from '../../support/moto.ts';
+import { startScriptedServer } from '../../support/scripted-server.ts';
 
 describe('invalidationPaths', () => {
   it('maps feed keys to percent-encoded paths, sorted and deduplicated', () => {

@@ -1,5 +1,5 @@
 import { describe } from 'vitest';
-import { MemoryStorage } from '../../../lib/storage/memory/index.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import { storageContract } from './contract.ts';
 
 describe('MemoryStorage', () => {

@@ -1,7 +1,7 @@
-import type { SiteConfig } from './config.ts';
-import { feedPath } from './feeds/feeds.ts';
-import type { FeedFormat, FeedSummary } from './feeds/types.ts';
-import { xmlSafe } from './feeds/xml.ts';
+import type { SiteConfig } from '../config.ts';
+import { feedPath } from '../feeds/feeds.ts';
+import type { FeedFormat, FeedSummary } from '../feeds/types.ts';
+import { xmlSafe } from '../feeds/xml.ts';
 
 /**
  * The feed directory (`index.html` at the feeds root): every feed of the site with its subscribe links.

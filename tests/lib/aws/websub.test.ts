@@ -1,7 +1,7 @@
 // Needs no external server: a WebSub hub of the test's own on 127.0.0.1 (tests/support/websub-hub.ts).
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { changedFeedUrls, publishToHub } from '../../lib/websub.ts';
-import { startTestHub, type TestHub } from '../support/websub-hub.ts';
+import { changedFeedUrls, publishToHub } from '../../../lib/aws/websub.ts';
+import { startTestHub, type TestHub } from '../../support/websub-hub.ts';
 
 describe('changedFeedUrls', () => {
   it('keeps only feed files and spells their URLs like rel="self"', () => {

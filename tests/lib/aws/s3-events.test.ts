@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UnsupportedEventError, classify, coalesce, compareSequencers, decodeEvent, type S3Change } from '../../lib/s3-events.ts';
+import { UnsupportedEventError, classify, coalesce, compareSequencers, decodeEvent, type S3Change } from '../../../lib/aws/s3-events.ts';
 
 /** An S3 event record as S3 writes it (notification structure 2.1); `key` already URL-encoded. */
 function s3Record(eventName: string, key: string, extra: { bucket?: string; sequencer?: string } = {}) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { byName, escapeHtml, orderFeeds, renderDirectory } from '../../lib/directory.ts';
-import type { FeedSummary } from '../../lib/feeds/types.ts';
-import { siteConfig } from '../support/factories.ts';
+import { byName, escapeHtml, orderFeeds, renderDirectory } from '../../../lib/directory/page.ts';
+import type { FeedSummary } from '../../../lib/feeds/types.ts';
+import { siteConfig } from '../../support/factories.ts';
 
 const site = siteConfig({
   title: 'Herald <Example> & Co',

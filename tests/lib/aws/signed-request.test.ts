@@ -2,8 +2,8 @@
 import { SignatureV4 } from '@smithy/signature-v4';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
-import { globalEndpoint, regionalEndpoint, sendSigned, Sha256, type SignedRequest } from '../../lib/aws-request.ts';
-import { startScriptedServer, type ScriptedReply, type ScriptedServer } from '../support/scripted-server.ts';
+import { globalEndpoint, regionalEndpoint, sendSigned, Sha256, type SignedRequest } from '../../../lib/aws/signed-request.ts';
+import { startScriptedServer, type ScriptedReply, type ScriptedServer } from '../../support/scripted-server.ts';
 
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'secret' };
 

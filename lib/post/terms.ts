@@ -21,8 +21,8 @@
  * characters, and renderers percent-encode them in URLs (`~` and letters need no encoding in S3).
  */
 import { createHash } from 'node:crypto';
-import { cleanLine } from './post/text.ts';
-import type { Term } from './post/types.ts';
+import { cleanLine } from './text.ts';
+import type { Term } from './types.ts';
 
 /** File systems allow 255 bytes per name; this leaves room and keeps URLs readable. */
 export const MAX_SLUG_BYTES = 120;

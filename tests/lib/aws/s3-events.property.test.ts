@@ -3,9 +3,9 @@
 // the way S3 encodes notification keys decodes back to itself; coalescing keeps one entry per bucket and key.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type S3Change, UnsupportedEventError, coalesce, decodeEvent, decodeKey } from '../../lib/s3-events.ts';
-import { compareKeys } from '../../lib/storage/semantics.ts';
-import { encodeS3Key, s3Event, s3Record, sqsEvent } from '../support/lambda-events.ts';
+import { type S3Change, UnsupportedEventError, coalesce, decodeEvent, decodeKey } from '../../../lib/aws/s3-events.ts';
+import { compareKeys } from '../../../lib/storage/semantics.ts';
+import { encodeS3Key, s3Event, s3Record, sqsEvent } from '../../support/lambda-events.ts';
 
 /** Ill-formed UTF-16 (String.prototype.isWellFormed is ES2024, beyond the project's lib). */
 const LONE_SURROGATE = /\p{Cs}/u;

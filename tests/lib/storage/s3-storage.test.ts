@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
-import { S3Storage } from '../../../lib/storage/s3/index.ts';
+import { S3Storage } from '../../../lib/storage/s3/s3-storage.ts';
 import { PreconditionFailedError } from '../../../lib/storage/storage.ts';
 
 function s3Error(name: string, status: number): S3ServiceException {

@@ -1,6 +1,5 @@
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
-import { HeraldError } from './errors.ts';
+import { HeraldError } from '../errors.ts';
 
 /**
  * AWS clients built from the environment contract (README): `AWS_REGION` (or `AWS_DEFAULT_REGION`),
@@ -78,9 +77,4 @@ export function createS3Client(env: Env = process.env, config: S3ClientConfig = 
     forcePathStyle: settings.forcePathStyle,
     ...config,
   });
-}
-
-export function createSqsClient(env: Env = process.env, config: SQSClientConfig = {}): SQSClient {
-  const settings = awsSettings(env);
-  return new SQSClient({ region: settings.region, endpoint: settings.endpoints.sqs, ...config });
 }

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FsStorage, InvalidKeyError, RESERVED_DIR } from '../../../lib/storage/fs/index.ts';
+import { FsStorage, InvalidKeyError, RESERVED_DIR } from '../../../lib/storage/fs/fs-storage.ts';
 import { PreconditionFailedError } from '../../../lib/storage/storage.ts';
 import { storageContract } from './contract.ts';
 
@@ -163,7 +163,7 @@ describe('FsStorage: a folder', () => {
 
 /** Runs `body` (an async function body using `FsStorage` and `root`) in a child process: a blocking open cannot hang the test run. */
 function inChild(root: string, body: string): { status: number | null; stdout: string; stderr: string; timedOut: boolean } {
-  const module = pathToFileURL(path.resolve('lib/storage/fs/index.ts')).href;
+  const module = pathToFileURL(path.resolve('lib/storage/fs/fs-storage.ts')).href;
   const script = `import { FsStorage } from ${JSON.stringify(module)};\nconst root = ${JSON.stringify(root)};\n(async () => {\n${body}\n})().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });`;
   const result = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
     encoding: 'utf8',

@@ -2,8 +2,8 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSEvent } from 'aws-lambda';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { decodeEvent } from '../../lib/s3-events.ts';
-import { SqsPoller } from '../../lib/sqs-poller.ts';
+import { decodeEvent } from '../../lib/aws/s3-events.ts';
+import { SqsPoller } from '../../scripts/sqs-poller.ts';
 import { connectBucketToQueue, useMoto } from '../support/moto.ts';
 
 describe('SqsPoller', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EnvironmentError, awsSettings, createS3Client, envFlag } from '../../lib/aws.ts';
+import { EnvironmentError, awsSettings, createS3Client, envFlag } from '../../../lib/aws/clients.ts';
 
 describe('awsSettings', () => {
   it('defaults to AWS itself: no endpoint, virtual-hosted S3', () => {

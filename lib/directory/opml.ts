@@ -1,8 +1,8 @@
-import type { SiteConfig } from './config.ts';
-import { orderFeeds } from './directory.ts';
-import { feedUrl } from './feeds/feeds.ts';
-import type { FeedSummary } from './feeds/types.ts';
-import { escapeAttr, escapeText } from './feeds/xml.ts';
+import type { SiteConfig } from '../config.ts';
+import { orderFeeds } from './page.ts';
+import { feedUrl } from '../feeds/feeds.ts';
+import type { FeedSummary } from '../feeds/types.ts';
+import { escapeAttr, escapeText } from '../feeds/xml.ts';
 
 /**
  * `feeds.opml`: every feed of the site as an OPML 2.0 subscription list, for readers' "import".

@@ -1,9 +1,9 @@
 // Properties of term slugs (issue 9): any text gives null or a term whose slug is one safe storage key and
 // URL path segment, and two terms share a slug exactly when they are one term under the normalization
-// lib/terms.ts documents (NFKC, lower case, invisible characters dropped, whitespace folded, space = `-`).
+// lib/post/terms.ts documents (NFKC, lower case, invisible characters dropped, whitespace folded, space = `-`).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { MAX_SLUG_BYTES, makeTerm, termSlug } from '../../lib/terms.ts';
+import { MAX_SLUG_BYTES, makeTerm, termSlug } from '../../../lib/post/terms.ts';
 
 const RUNS = { numRuns: 500, seed: 9 };
 

@@ -1,9 +1,11 @@
 // Needs no external server: the Lambda invoke is checked against an HTTP server of the test's own on 127.0.0.1.
 import { describe, expect, it } from 'vitest';
-import { createS3Client, EnvironmentError } from '../../lib/aws.ts';
-import { CONFIG_FILE, invokeAsync, readSettings, Runtime } from '../../lib/runtime.ts';
-import { MemoryStorage } from '../../lib/storage/memory/index.ts';
-import { startScriptedServer } from '../support/scripted-server.ts';
+import { createS3Client, EnvironmentError } from '../../../lib/aws/clients.ts';
+import { CONFIG_FILE } from '../../../lib/config.ts';
+import { readSettings } from '../../../lib/aws/environment.ts';
+import { invokeAsync, Runtime } from '../../../lib/aws/runtime.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
+import { startScriptedServer } from '../../support/scripted-server.ts';
 
 const base = { CONTENT_BUCKET: 'content', FEEDS_BUCKET: 'feeds' };
 
@@ -22,7 +24,7 @@ describe('readSettings', () => {
   it('reads every optional variable', () => {
     const settings = readSettings({
       ...base,
-      CONTENT_PREFIX: 'blog',
+      CONTENT_PREFIX: 'blog/',
       FEEDS_PREFIX: 'public/',
       STATE_PREFIX: 'index/',
       DISTRIBUTION_ID: 'E123',
@@ -46,9 +48,14 @@ describe('readSettings', () => {
   it.each([
     [{ FEEDS_BUCKET: 'feeds' }, /CONTENT_BUCKET is not set/],
     [{ CONTENT_BUCKET: 'content' }, /FEEDS_BUCKET is not set/],
-    [{ ...base, STATE_PREFIX: '' }, /STATE_PREFIX must not be empty/],
-    [{ ...base, FEEDS_PREFIX: 'public/', STATE_PREFIX: 'public/_herald/' }, /lies inside FEEDS_PREFIX/],
-    [{ ...base, CONTENT_PREFIX: '/posts/' }, /CONTENT_PREFIX must not start with/],
+    [{ ...base, STATE_PREFIX: '' }, /STATE_PREFIX "" must not be empty/],
+    [
+      { ...base, FEEDS_PREFIX: 'public/', STATE_PREFIX: 'public/_herald/' },
+      /STATE_PREFIX "public\/_herald\/" and FEEDS_PREFIX "public\/" must not contain one another/,
+    ],
+    [{ ...base, CONTENT_PREFIX: '/posts/' }, /CONTENT_PREFIX "\/posts\/" must not start with/],
+    // The stack's rule (infra/prefixes.ts): a prefix without its "/" would also match "blogroll/".
+    [{ ...base, CONTENT_PREFIX: 'blog' }, /CONTENT_PREFIX "blog" must end with "\/"/],
     [{ ...base, INVALIDATION_WILDCARD_THRESHOLD: 'many' }, /whole number/],
     [{ ...base, WEBSUB_HUB: 'hub' }, /WEBSUB_HUB is not a URL/],
   ])('refuses %o naming the variable', (env, message) => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { globalEndpoint, sendSigned, type Credentials, type SendOptions } from './aws-request.ts';
-import { escapeText } from './feeds/xml.ts';
-import { HeraldError } from './errors.ts';
+import { globalEndpoint, sendSigned, type Credentials, type SendOptions } from './signed-request.ts';
+import { escapeText } from '../feeds/xml.ts';
+import { HeraldError } from '../errors.ts';
 
 /**
  * Past this many paths one wildcard is cheaper: CloudFront bills invalidation paths beyond 1,000 a month,

@@ -1,5 +1,5 @@
-import { messageOf } from './errors.ts';
-import { FEED_FILES } from './feeds/types.ts';
+import { messageOf } from '../errors.ts';
+import { FEED_FILES } from '../feeds/types.ts';
 
 const FEED_FILE_NAMES = new Set(Object.values(FEED_FILES).map(({ file }) => file));
 

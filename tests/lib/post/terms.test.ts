@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SLUG_BYTES, makeTerm, termSlug } from '../../lib/terms.ts';
+import { MAX_SLUG_BYTES, makeTerm, termSlug } from '../../../lib/post/terms.ts';
 
 /** Inverse of the slug escaping, to prove the encoding is decodable (hence injective). */
 function decode(slug: string): string {

@@ -7,8 +7,8 @@
  * claimed, and a lost or ignored event is repaired by the scheduled rebuild.
  */
 import type { S3Event, SNSEvent, SQSEvent } from 'aws-lambda';
-import { compareKeys } from './storage/semantics.ts';
-import { HeraldError } from './errors.ts';
+import { compareKeys } from '../storage/semantics.ts';
+import { HeraldError } from '../errors.ts';
 
 export type ChangeKind = 'upsert' | 'remove';
 

@@ -1,9 +1,9 @@
 import { XMLParser } from 'fast-xml-parser';
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
-import type { FeedSummary } from '../../lib/feeds/types.ts';
-import { renderOpml } from '../../lib/opml.ts';
-import { siteConfig } from '../support/factories.ts';
+import type { FeedSummary } from '../../../lib/feeds/types.ts';
+import { renderOpml } from '../../../lib/directory/opml.ts';
+import { siteConfig } from '../../support/factories.ts';
 
 const site = siteConfig({
   title: 'Herald & "Friends"',

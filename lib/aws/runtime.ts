@@ -11,103 +11,25 @@
  *   REBUILD_FUNCTION_NAME                               optional: where a config change is sent
  *   REBUILD_QUEUE_URL                                   optional: the rebuild fans out over workers fed by this queue
  *   REBUILD_TASK_KEYS (default 5000)                    posts per worker task of a fanned-out rebuild
- *   S3_FORCE_PATH_STYLE, AWS_ENDPOINT_URL, AWS_REGION   S3-compatible endpoints (lib/aws.ts)
+ *   S3_FORCE_PATH_STYLE, AWS_ENDPOINT_URL, AWS_REGION   S3-compatible endpoints (lib/aws/clients.ts)
  *
  * Clients are built once per container and reused; stores are made per invocation so each run counts
  * its own S3 requests.
  */
-import { errorFields } from './errors.ts';
+import { errorFields } from '../errors.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { regionalEndpoint, sendSigned } from './aws-request.ts';
-import { awsSettings, createS3Client, EnvironmentError, type Env } from './aws.ts';
-import { parseConfig, type SiteConfig } from './config.ts';
+import { regionalEndpoint, sendSigned } from './signed-request.ts';
+import { awsSettings, createS3Client, EnvironmentError, type Env } from './clients.ts';
+import { parseConfig, type SiteConfig } from '../config.ts';
 import { DEFAULT_WILDCARD_THRESHOLD, invalidate, type InvalidationResult } from './invalidation.ts';
-import type { PipelineDeps, RunReport } from './pipeline/types.ts';
-import { newRequestCounts, S3Storage, type S3RequestCounts } from './storage/s3/index.ts';
-import type { Storage } from './storage/storage.ts';
+import type { PipelineDeps, RunReport } from '../pipeline/types.ts';
+import { newRequestCounts, S3Storage, type S3RequestCounts } from '../storage/s3/s3-storage.ts';
+import type { Storage } from '../storage/storage.ts';
 import { changedFeedUrls, publishToHub } from './websub.ts';
-
-/** The site configuration's key under CONTENT_PREFIX. */
-export const CONFIG_FILE = 'herald.config.json';
-
-export interface RuntimeSettings {
-  contentBucket: string;
-  contentPrefix: string;
-  feedsBucket: string;
-  feedsPrefix: string;
-  statePrefix: string;
-  distributionId?: string;
-  cacheControl?: string;
-  websubHub?: string;
-  wildcardThreshold: number;
-  rebuildFunctionName?: string;
-  /** The work queue of the fanned-out rebuild (lib/pipeline/fanout/); without it the rebuild reads every post itself. */
-  rebuildQueueUrl?: string;
-  rebuildTaskKeys?: number;
-}
-
-function required(env: Env, name: string): string {
-  const value = env[name]?.trim();
-  if (!value) throw new EnvironmentError(`${name} is not set`);
-  return value;
-}
-
-function optional(env: Env, name: string): string | undefined {
-  return env[name]?.trim() || undefined;
-}
-
-/** A key prefix: empty, or `/`-terminated without a leading `/` (a missing trailing `/` is added). */
-function prefix(env: Env, name: string, fallback: string): string {
-  const value = env[name] ?? fallback;
-  if (value.startsWith('/')) throw new EnvironmentError(`${name} must not start with "/": ${JSON.stringify(value)}`);
-  return value === '' || value.endsWith('/') ? value : `${value}/`;
-}
-
-/** Reads and checks the environment contract; throws `EnvironmentError` naming the variable. */
-export function readSettings(env: Env = process.env): RuntimeSettings {
-  const settings: RuntimeSettings = {
-    contentBucket: required(env, 'CONTENT_BUCKET'),
-    contentPrefix: prefix(env, 'CONTENT_PREFIX', 'posts/'),
-    feedsBucket: required(env, 'FEEDS_BUCKET'),
-    feedsPrefix: prefix(env, 'FEEDS_PREFIX', ''),
-    statePrefix: prefix(env, 'STATE_PREFIX', '_herald/'),
-    wildcardThreshold: DEFAULT_WILDCARD_THRESHOLD,
-  };
-  if (settings.statePrefix === '') throw new EnvironmentError('STATE_PREFIX must not be empty');
-  // The index must stay out of the served tree, and rebuild deletes feed folders it does not know.
-  if (settings.statePrefix.startsWith(settings.feedsPrefix) && settings.feedsPrefix !== '') {
-    throw new EnvironmentError(`STATE_PREFIX ${settings.statePrefix} lies inside FEEDS_PREFIX ${settings.feedsPrefix}`);
-  }
-  const threshold = optional(env, 'INVALIDATION_WILDCARD_THRESHOLD');
-  if (threshold !== undefined) {
-    if (!/^\d+$/.test(threshold)) throw new EnvironmentError(`INVALIDATION_WILDCARD_THRESHOLD must be a whole number, got ${threshold}`);
-    settings.wildcardThreshold = Number(threshold);
-  }
-  const distributionId = optional(env, 'DISTRIBUTION_ID');
-  const cacheControl = optional(env, 'CACHE_CONTROL');
-  if (cacheControl) settings.cacheControl = cacheControl;
-  if (distributionId) settings.distributionId = distributionId;
-  const hub = optional(env, 'WEBSUB_HUB');
-  if (hub) {
-    if (!URL.canParse(hub)) throw new EnvironmentError(`WEBSUB_HUB is not a URL: ${hub}`);
-    settings.websubHub = hub;
-  }
-  const rebuildFunctionName = optional(env, 'REBUILD_FUNCTION_NAME');
-  if (rebuildFunctionName) settings.rebuildFunctionName = rebuildFunctionName;
-  const rebuildQueueUrl = optional(env, 'REBUILD_QUEUE_URL');
-  if (rebuildQueueUrl) {
-    if (!URL.canParse(rebuildQueueUrl)) throw new EnvironmentError(`REBUILD_QUEUE_URL is not a URL: ${rebuildQueueUrl}`);
-    settings.rebuildQueueUrl = rebuildQueueUrl;
-  }
-  const taskKeys = optional(env, 'REBUILD_TASK_KEYS');
-  if (taskKeys !== undefined) {
-    if (!/^[1-9]\d*$/.test(taskKeys)) throw new EnvironmentError(`REBUILD_TASK_KEYS must be a positive whole number, got ${taskKeys}`);
-    settings.rebuildTaskKeys = Number(taskKeys);
-  }
-  return settings;
-}
+import { readSettings, type RuntimeSettings } from './environment.ts';
+import { CONFIG_FILE } from '../config.ts';
 
 /** The logger calls the functions make: Powertools' Logger by default, anything alike in tests. */
 export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
@@ -369,6 +291,3 @@ export async function sendMessages(s3: S3Client, env: Env, queueUrl: string, bod
   for (let start = 0; start < bodies.length; start += 10) batches.push(bodies.slice(start, start + 10));
   for (const batch of batches) await send(batch, 1);
 }
-
-// Handlers import it from here, with the rest of the runtime.
-export { errorFields };

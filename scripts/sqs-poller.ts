@@ -10,11 +10,19 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   type Message,
-  type SQSClient,
+  SQSClient,
+  type SQSClientConfig,
 } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { awsSettings, type Env } from '../lib/aws/clients.ts';
 
-export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined | undefined>;
+/** An SQS client from the same environment contract as the functions' S3 client (lib/aws/clients.ts). */
+export function createSqsClient(env: Env = process.env, config: SQSClientConfig = {}): SQSClient {
+  const settings = awsSettings(env);
+  return new SQSClient({ region: settings.region, endpoint: settings.endpoints.sqs, ...config });
+}
+
+export type SqsHandler = (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
 
 export interface PollerOptions {
   sqs: SQSClient;
