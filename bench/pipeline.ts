@@ -11,6 +11,7 @@
 // Issue 15 (requests): S3 requests per update counted at the HTTP level by a proxy between the SDK and moto
 // (by method), next to Herald's own counter; and a batch of ten new posts in the same feeds in one event, and
 // their deletion. Goals: one new post in one category and one tag <= 50 requests; the batch <= 2x one post.
+import { environmentOf } from '../lib/aws/environment.ts';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -142,7 +143,10 @@ async function benchFirstBuild(regenerateBundle: string): Promise<void> {
         console.log(`pipeline first build: ${posts} posts uploaded to moto in ${((performance.now() - uploaded) / 1000).toFixed(1)} s`);
         const event = s3Event(s3Record('ObjectCreated:Put', names.contentBucket, `posts/${[...keys][0]}`));
         for (const [label, extra] of [
-          ['handed to the rebuild function', { REBUILD_FUNCTION_NAME: 'herald-rebuild', AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint }],
+          [
+            'handed to the rebuild function',
+            { ...environmentOf({ rebuildFunctionName: 'herald-rebuild' }), AWS_ENDPOINT_URL_LAMBDA: lambdaEndpoint },
+          ],
           ['inline rebuild', {}],
         ] as const) {
           const summaries: Record<string, unknown>[] = [];

@@ -18,6 +18,7 @@ import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, PutObje
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Env } from '../lib/aws/clients.ts';
 import { CONFIG_FILE } from '../lib/config.ts';
+import { DEFAULT_PREFIXES, environmentOf } from '../lib/aws/environment.ts';
 import { SqsPoller } from './sqs-poller.ts';
 import { bundleFunctions } from './bundle.ts';
 
@@ -78,10 +79,12 @@ export async function createLocalAws(clients: { s3: S3Client; sqs: SQSClient }, 
 export function localEnv(motoEnv: Env, names: LocalAwsNames = DEFAULT_NAMES): Env {
   return {
     ...motoEnv,
-    CONTENT_BUCKET: names.contentBucket,
-    CONTENT_PREFIX: names.contentPrefix,
-    FEEDS_BUCKET: names.feedsBucket,
-    STATE_PREFIX: '_herald/',
+    ...environmentOf({
+      contentBucket: names.contentBucket,
+      contentPrefix: names.contentPrefix,
+      feedsBucket: names.feedsBucket,
+      statePrefix: DEFAULT_PREFIXES.state,
+    }),
   };
 }
 
