@@ -51,3 +51,9 @@ export function entryOf(key: string, date: string, source: string, name: string 
 export function sameEntry(a: Entry, b: Entry): boolean {
   return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
 }
+
+/** A batch of changes to one list: positions whose post leaves, and entries to place (one per key). */
+export interface ListChange {
+  remove: Position[];
+  insert: Entry[];
+}

@@ -4,8 +4,7 @@
  * list change that leaves them as they were needs no render at all.
  */
 import type { FeedItem } from '../post/types.ts';
-import { comparePositions, sameEntry, type Entry } from './entries.ts';
-import type { ListChange } from './shards.ts';
+import { comparePositions, sameEntry, type Entry, type ListChange } from './entries.ts';
 
 /** An entry among a feed's newest, and its item (null: its record shows nothing, pending a newer change of it). */
 export interface NewestItem {

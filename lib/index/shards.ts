@@ -8,7 +8,7 @@
  * Everything here is pure; storage round trips are the caller's.
  */
 import { createHash } from 'node:crypto';
-import { comparePositions, sameEntry, type Entry, type Position } from './entries.ts';
+import { comparePositions, sameEntry, type Entry, type ListChange, type Position } from './entries.ts';
 import type { NewestItem } from './newest.ts';
 
 /** A shard past this size is split. */
@@ -47,11 +47,7 @@ export interface Shard {
   entries: Entry[];
 }
 
-/** A batch of changes to one list: positions whose post leaves, and entries to place (one per key). */
-export interface ListChange {
-  remove: Position[];
-  insert: Entry[];
-}
+export type { ListChange };
 
 export interface ListUpdate {
   manifest: Manifest;

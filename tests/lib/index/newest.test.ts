@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { comparePositions, type Entry } from '../../../lib/index/entries.ts';
 import { newestItems, sameNewest, shownItems, touchesNewest, type NewestItem } from '../../../lib/index/newest.ts';
-import type { ListChange } from '../../../lib/index/shards.ts';
+import type { ListChange } from '../../../lib/index/entries.ts';
 import type { FeedItem } from '../../../lib/post/types.ts';
 
 const day = (n: number) => new Date(Date.UTC(2025, 0, 1 + n)).toISOString();
