@@ -133,6 +133,17 @@ export function keepingPending(record: PostRecord, stored: PostRecord | undefine
   return kept;
 }
 
+/**
+ * `record` with a pending marker that no run's `RunDone` clears: its feeds are left unfinished by the
+ * writer (a rebuild that could not render its item), so the next run on its key redoes all its places and
+ * clears the marker in the record itself. A run named by a marker it carried may have finished already,
+ * and would clear it.
+ */
+export function unfinished(record: PostRecord, now: Date): PostRecord {
+  const { pendingRun: _run, ...rest } = record;
+  return { ...rest, pending: record.pending ?? [], pendingSince: now.toISOString() };
+}
+
 /** Why a parsed post is not in any feed right now. Agrees with `isPublished`, which decides. */
 export function hiddenReason(meta: IndexedMeta, now: Date): string {
   if (meta.draft) return 'draft';

@@ -34,7 +34,7 @@ import {
 } from '../index/layout.ts';
 import { acquireLease, assertLeaseHeld, keepLease, releaseLease } from '../index/lease.ts';
 import { shownItems } from '../index/newest.ts';
-import { isVisible, keepingPending, MAX_RUN_MS, nextChangeOf, recordOf, type PostRecord } from '../index/records.ts';
+import { isVisible, keepingPending, MAX_RUN_MS, nextChangeOf, recordOf, unfinished, type PostRecord } from '../index/records.ts';
 import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
 import { sortSchedule, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
@@ -247,8 +247,14 @@ export class Rebuild {
     // What is left among the newest are the posts some feed shows: they get their item.
     await mapLimit([...shown.values()], RENDER_CONCURRENCY, async (candidate) => {
       const item = candidate.storedItem ?? (await this.itemFromSource(candidate.record));
-      if (item) candidate.record.item = item;
-      await this.writeRecord(candidate);
+      if (item) {
+        candidate.record.item = item;
+        await this.writeRecord(candidate);
+        return;
+      }
+      // Its feeds go without it, and the retry of its key must bring it back. A record that agrees with the
+      // content gives that retry nothing to do, so this one stays pending (even one kept as the index knew it).
+      await this.writeRecord({ ...candidate, record: unfinished(candidate.record, this.now), keep: false });
     });
 
     const manifests = await this.writeLists(lists, shown, storedFeedObjects);

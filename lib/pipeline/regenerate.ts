@@ -365,6 +365,10 @@ class Run {
       }
     });
     const { manifest } = list;
+    // A newest entry without its item, of a key this run is on, is filled in again: a rebuild that could not
+    // read the post for its item leaves it so, with the record pending, for the retry of its key.
+    const touched = new Set([...change.remove, ...change.insert].map(([, key]) => key));
+    const known = manifest.newest.filter(({ entry, item }) => item !== null || !touched.has(entry[1]));
     await settleAll(
       shardsToLoad(manifest, change).map(async (index) => {
         const ref = manifest.shards[index]!;
@@ -377,6 +381,12 @@ class Run {
       // Nothing to change, but an older view of these keys may be on its way to this list: a new version
       // makes its conditional write fail, and its retry reads the records as they are now.
       const fenced: Manifest = { ...manifest, version: (manifest.version ?? 0) + 1 };
+      if (known.length < manifest.newest.length)
+        fenced.newest = await newestItems(
+          manifest.newest.map(({ entry }) => entry),
+          known,
+          (entry) => this.itemFor(entry),
+        );
       const etag = await writeJson(state, manifestKey(feed), fenced, list.etag);
       return { list: { manifest: fenced, etag, shards: list.shards } };
     }
@@ -388,7 +398,7 @@ class Run {
         itemsPerFeed,
         async (ref) => loaded.get(ref.id) ?? (await this.readShard(feed, ref.id)),
       );
-      update.manifest.newest = await newestItems(entries, manifest.newest, (entry) => this.itemFor(entry));
+      update.manifest.newest = await newestItems(entries, known, (entry) => this.itemFor(entry));
     }
     await settleAll(update.written.map(({ id, entries }) => writeJson(state, shardKey(feed, id), { entries } satisfies Shard, null)));
     // A failed manifest write leaves its new shards: even a refusal may follow a write of ours that landed
