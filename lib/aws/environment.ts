@@ -20,6 +20,7 @@ export interface RuntimeSettings {
   rebuildFunctionName?: string;
   /** The work queue of the fanned-out rebuild (lib/pipeline/fanout/); without it the rebuild reads every post itself. */
   rebuildQueueUrl?: string;
+  /** Posts per task of a fanned-out rebuild (the rebuild's default when absent). */
   rebuildTaskKeys?: number;
 }
 

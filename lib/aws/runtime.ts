@@ -1,20 +1,7 @@
 /**
- * The Lambda functions' world, built from the environment contract (README):
- *
- *   CONTENT_BUCKET, CONTENT_PREFIX (default `posts/`)  posts and `herald.config.json`
- *   FEEDS_BUCKET, FEEDS_PREFIX (default empty)          what CloudFront serves
- *   STATE_PREFIX (default `_herald/`)                   the index, in the feeds bucket, never served
- *   DISTRIBUTION_ID                                     optional: CloudFront invalidations
- *   CACHE_CONTROL                                       optional: over the site's `cacheControl` (the stack's TTL)
- *   WEBSUB_HUB                                          optional: rel="hub" in feeds, publish pings
- *   INVALIDATION_WILDCARD_THRESHOLD (default 15)        more changed paths than this: one `/*`
- *   REBUILD_FUNCTION_NAME                               optional: where a config change is sent
- *   REBUILD_QUEUE_URL                                   optional: the rebuild fans out over workers fed by this queue
- *   REBUILD_TASK_KEYS (default 5000)                    posts per worker task of a fanned-out rebuild
- *   S3_FORCE_PATH_STYLE, AWS_ENDPOINT_URL, AWS_REGION   S3-compatible endpoints (lib/aws/clients.ts)
- *
- * Clients are built once per container and reused; stores are made per invocation so each run counts
- * its own S3 requests.
+ * The Lambda functions' world, built from the environment contract (lib/aws/environment.ts; the README lists
+ * it) and the AWS SDK's own variables (lib/aws/clients.ts). Clients are built once per container and reused;
+ * stores are made per invocation so each run counts its own S3 requests.
  */
 import { errorFields } from '../errors.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -23,7 +10,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { regionalEndpoint, sendSigned } from './signed-request.ts';
 import { awsSettings, createS3Client, EnvironmentError, type Env } from './clients.ts';
 import { parseConfig, type SiteConfig } from '../config.ts';
-import { DEFAULT_WILDCARD_THRESHOLD, invalidate, type InvalidationResult } from './invalidation.ts';
+import { invalidate, type InvalidationResult } from './invalidation.ts';
 import type { PipelineDeps, RunReport } from '../pipeline/types.ts';
 import { newRequestCounts, S3Storage, type S3RequestCounts } from '../storage/s3/s3-storage.ts';
 import type { Storage } from '../storage/storage.ts';

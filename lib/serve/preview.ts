@@ -138,7 +138,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
 
   let deps: PipelineDeps = { content, feeds, state: new MemoryStorage(), site: localize(options.site), now };
 
-  // Future-dated and expiring posts change the feeds when their time comes, as the hourly rebuild does on
+  // Future-dated and expiring posts change the feeds when their time comes, as the per-minute tick does on
   // AWS: after every run a timer is set for the next change in the index's schedule, and regenerating
   // then publishes (or withdraws) what is due.
   let cancelWake = () => {};
