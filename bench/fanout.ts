@@ -5,6 +5,7 @@
 // unchanged content (records reused). Prints requests, workers and a wall-time estimate on AWS from the
 // counts, the CPU time measured here, and the latencies assumed below; then the periodic work on the same
 // unchanged site: a tick and the daily consistency check. Prints figures only.
+import { dollars, idleMonth, type RunFigures } from './cost-model.ts';
 import { parseConfig } from '../lib/config.ts';
 import { findDifferences } from '../lib/pipeline/check.ts';
 import { fanOutRead, TASK_SIZE } from '../lib/pipeline/fanout/coordinator.ts';
@@ -153,7 +154,7 @@ async function plan(label: string): Promise<void> {
 await plan('first build (no index: every post parsed, every record written)');
 await plan('rebuild of unchanged content (records reused, sources not read)');
 
-async function periodic(label: string, run: (deps: PipelineDeps) => Promise<unknown>): Promise<void> {
+async function periodic(label: string, run: (deps: PipelineDeps) => Promise<unknown>): Promise<{ counts: Counts; estimateMs: number }> {
   const counts = zero();
   const deps: PipelineDeps = {
     content: counted(content, counts),
@@ -169,11 +170,25 @@ async function periodic(label: string, run: (deps: PipelineDeps) => Promise<unkn
   console.log(
     `  ${label}: ${total(counts).toLocaleString('en')} requests ${JSON.stringify(counts)}, ${(ms / 1000).toFixed(1)} s here, about ${(estimate / 1000).toFixed(0)} s on AWS`,
   );
+  return { counts, estimateMs: estimate };
+}
+
+/** A periodic run as the cost model prices it: its requests by price class, its estimated time on AWS (infra/stack.ts sizes). */
+function priced({ counts, estimateMs }: { counts: Counts; estimateMs: number }, memoryMb: number): RunFigures {
+  return { s3: { reads: counts.get + counts.head, writes: counts.put + counts.list }, durationMs: Math.max(estimateMs, 100), memoryMb };
 }
 
 console.log('\nperiodic work on the unchanged site');
-await periodic('tick (regenerate with no keys)', (deps) => regenerate(deps, []));
-await periodic('consistency check', async (deps) => {
+const tick = await periodic('tick (regenerate with no keys)', (deps) => regenerate(deps, []));
+const check = await periodic('consistency check', async (deps) => {
   const found = await findDifferences(deps);
   if (found?.differing.length !== 0) throw new Error(`the check found differences on an unchanged site: ${found?.differing.length}`);
 });
+const month = idleMonth([
+  { run: priced(tick, 1024), perDay: 24 * 60, scheduled: true },
+  { run: priced(check, 2048), perDay: 1, scheduled: true },
+]);
+console.log(
+  `  idle month at ${POSTS.toLocaleString('en')} posts: ${dollars(month)} (a tick a minute, a check a day; bench/cost-model.ts, list prices, ` +
+    'no free tier; storage and reader traffic not included)',
+);
