@@ -11,6 +11,7 @@
 // Issue 15 (requests): S3 requests per update counted at the HTTP level by a proxy between the SDK and moto
 // (by method), next to Herald's own counter; and a batch of ten new posts in the same feeds in one event, and
 // their deletion. Goals: one new post in one category and one tag <= 50 requests; the batch <= 2x one post.
+import { dollars, perMillionUploads, type RunFigures } from './cost-model.ts';
 import { environmentOf } from '../lib/aws/environment.ts';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -292,6 +293,7 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
         return counts;
       };
       const warm: Record<string, number> = {};
+      const priced: Record<string, RunFigures> = {};
       // Twice: the first round pays for the container's first connections, as a cold Lambda would.
       for (const round of ['first', 'warm']) {
         for (const [label, step] of stepsOf(round)) {
@@ -303,7 +305,14 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
           await poller.drain();
           const summary = summaries.at(-1) ?? {};
           const http = proxy.requests.filter(({ bucket }) => bucket === names.contentBucket || bucket === names.feedsBucket);
-          if (round === 'warm') warm[label] = http.length;
+          if (round === 'warm') {
+            warm[label] = http.length;
+            const methods = byMethod(http);
+            // DELETE is free; PUT and LIST (a GET of the bucket) are writes by price class, the rest reads.
+            const writes =
+              (methods.PUT ?? 0) + (methods.POST ?? 0) + http.filter(({ method, key }) => method === 'GET' && key === '').length;
+            priced[label] = { s3: { reads: http.length - writes - (methods.DELETE ?? 0), writes }, durationMs: elapsed, memoryMb: 1024 };
+          }
           console.log(
             `pipeline ${size} posts, ${label} (${round}): ${elapsed.toFixed(0)} ms, ${http.length} S3 requests at the HTTP level ` +
               `${JSON.stringify(byMethod(http))} (Herald's counter: ${summary.s3Requests}), ${summary.feedsWritten} files written`,
@@ -322,6 +331,12 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
         `pipeline ${size} posts, requests (warm): one new post ${warm['new post']} in a new category and tag, ${one} in existing ` +
           `feeds (goal: <= 50); a batch of 10 in existing feeds ${batch} = ${(batch / one).toFixed(2)}x one post (goal: <= 2x), ` +
           `${(batch / 10).toFixed(1)} per post`,
+      );
+      console.log(
+        `pipeline ${size} posts, cost per million uploads (bench/cost-model.ts, list prices, no free tier): ` +
+          `${dollars(perMillionUploads(priced['second post in the same feeds']!))} one at a time, ` +
+          `${dollars(perMillionUploads(priced[BATCH]!, { batchSize: 10 }))} in batches of 10 ` +
+          `(S3, Lambda at 1,024 MB for the measured time, SQS; no invalidation by default)`,
       );
       await proxy.close();
     } finally {
