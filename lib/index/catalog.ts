@@ -1,5 +1,6 @@
 import type { SiteConfig } from '../config.ts';
 import type { FeedSummary } from '../feeds/types.ts';
+import { nameOf } from './entries.ts';
 import { descriptorOf, SITE_FEED, type FeedId } from './feed-id.ts';
 import type { Manifest } from './shards.ts';
 
@@ -25,7 +26,7 @@ export const EMPTY_CATALOG: Catalog = { feeds: [{ id: SITE_FEED }] };
 /** The feed's line in the catalog; null for a term feed without posts, which is not listed. */
 export function catalogEntry(id: FeedId, manifest: Manifest): CatalogEntry | null {
   if (manifest.total === 0 && id !== SITE_FEED) return null;
-  const name = manifest.shards[0]?.first[3];
+  const name = nameOf(manifest.shards[0]?.first);
   return name === undefined ? { id } : { id, name };
 }
 

@@ -12,6 +12,12 @@ export type Position = readonly [date: string, key: string, ...rest: unknown[]];
  */
 export type Entry = [date: string, key: string, source: string, name?: string];
 
+// The stored JSON keeps entries as compact tuples (a list holds one per post); code reads them by name.
+export const keyOf = (position: Position): string => position[1];
+export const sourceOf = (entry: Entry): string => entry[2];
+/** The term's display name as this entry's post writes it; absent in the site feed. */
+export const nameOf = (entry: Entry | undefined): string | undefined => entry?.[3];
+
 /**
  * The feeds' order, newest first. It delegates to `compareNewestFirst` so that the index and anything
  * sorting posts agree by construction; that order depends on the date and the key only.

@@ -4,7 +4,7 @@
  * list change that leaves them as they were needs no render at all.
  */
 import type { FeedItem } from '../post/types.ts';
-import { comparePositions, sameEntry, type Entry, type ListChange } from './entries.ts';
+import { comparePositions, sameEntry, type Entry, type ListChange, keyOf } from './entries.ts';
 
 /** An entry among a feed's newest, and its item (null: its record shows nothing, pending a newer change of it). */
 export interface NewestItem {
@@ -24,8 +24,8 @@ export function shownItems(newest: readonly NewestItem[]): FeedItem[] {
 export function touchesNewest(newest: readonly NewestItem[], change: ListChange, n: number): boolean {
   if (newest.length < n) return true;
   const last = newest[newest.length - 1]!.entry;
-  const keys = new Set(newest.map(({ entry }) => entry[1]));
-  return [...change.remove, ...change.insert].some((position) => keys.has(position[1]) || comparePositions(position, last) < 0);
+  const keys = new Set(newest.map(({ entry }) => keyOf(entry)));
+  return [...change.remove, ...change.insert].some((position) => keys.has(keyOf(position)) || comparePositions(position, last) < 0);
 }
 
 /**
@@ -37,10 +37,10 @@ export async function newestItems(
   previous: readonly NewestItem[],
   itemFor: (entry: Entry) => Promise<FeedItem | null>,
 ): Promise<NewestItem[]> {
-  const kept = new Map(previous.map((newest) => [newest.entry[1], newest]));
+  const kept = new Map(previous.map((newest) => [keyOf(newest.entry), newest]));
   return Promise.all(
     entries.map(async (entry) => {
-      const known = kept.get(entry[1]);
+      const known = kept.get(keyOf(entry));
       return { entry, item: known && sameEntry(known.entry, entry) ? known.item : await itemFor(entry) };
     }),
   );

@@ -8,7 +8,7 @@
  * Everything here is pure; storage round trips are the caller's.
  */
 import { createHash } from 'node:crypto';
-import { comparePositions, sameEntry, type Entry, type ListChange, type Position } from './entries.ts';
+import { comparePositions, sameEntry, type Entry, type ListChange, type Position, keyOf } from './entries.ts';
 import type { NewestItem } from './newest.ts';
 
 /** A shard past this size is split. */
@@ -86,7 +86,7 @@ export function applyChange(
   change: ListChange,
   newId: () => string,
 ): ListUpdate | null {
-  const keys = new Set([...change.remove, ...change.insert].map((position) => position[1]));
+  const keys = new Set([...change.remove, ...change.insert].map(keyOf));
   const groups = new Map<number, Entry[]>();
   const touch = (index: number): Entry[] => {
     let group = groups.get(index);
@@ -94,7 +94,7 @@ export function applyChange(
       const ref = manifest.shards[index];
       const entries = ref ? loaded.get(ref.id) : [];
       if (!entries) throw new Error(`shard ${ref!.id} was not loaded`);
-      group = entries.filter((entry) => !keys.has(entry[1]));
+      group = entries.filter((entry) => !keys.has(keyOf(entry)));
       groups.set(index, group);
     }
     return group;

@@ -13,6 +13,7 @@
  * an object read (an unlisted post uploaded again with the same bytes keeps its older record, and is such a
  * false alarm every day). Too many differences (a restored bucket) are a rebuild's job instead.
  */
+import { keyOf, sourceOf } from '../index/entries.ts';
 import { SITE_FEED } from '../index/feed-id.ts';
 import { contentKeyOf, isPostKey, manifestKey, RECORDS_PREFIX, ROOT_KEY, SCHEDULE_KEY, shardKey } from '../index/layout.ts';
 import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
@@ -113,6 +114,6 @@ function readSiteList(state: Storage): Promise<Map<string, string>> {
       return shard.value.entries;
     });
     const entries = shards.flat();
-    return new Map(entries.map(([, key, source]) => [key, source]));
+    return new Map(entries.map((entry) => [keyOf(entry), sourceOf(entry)]));
   });
 }

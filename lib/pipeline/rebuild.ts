@@ -15,7 +15,7 @@
 import type { SiteConfig } from '../config.ts';
 import { FEED_FILES } from '../feeds/types.ts';
 import { catalogOf, summariesOf, type Catalog } from '../index/catalog.ts';
-import { entryOf, feedsOf, comparePositions, type Entry } from '../index/entries.ts';
+import { entryOf, feedsOf, comparePositions, type Entry, keyOf, nameOf } from '../index/entries.ts';
 import { SITE_FEED, type FeedId } from '../index/feed-id.ts';
 import {
   CATALOG_KEY,
@@ -370,7 +370,9 @@ export class Rebuild {
     const { state } = this.deps;
     const manifests = new Map<FeedId, Manifest>();
     await mapLimit([...lists], IO_CONCURRENCY, async ([feed, entries]) => {
-      const newest = entries.slice(0, this.#site.itemsPerFeed).map((entry) => ({ entry, item: shown.get(entry[1])?.record.item ?? null }));
+      const newest = entries
+        .slice(0, this.#site.itemsPerFeed)
+        .map((entry) => ({ entry, item: shown.get(keyOf(entry))?.record.item ?? null }));
       const { manifest, shards } = cutList(entries, newest);
       manifests.set(feed, manifest);
       const key = manifestKey(feed);
@@ -391,7 +393,7 @@ export class Rebuild {
     const { feeds } = this.deps;
     const site = this.#site;
     await mapLimit([...manifests], RENDER_CONCURRENCY, async ([feed, { newest }]) => {
-      const files = feedFiles(site, feed, newest[0]?.entry[3], shownItems(newest));
+      const files = feedFiles(site, feed, nameOf(newest[0]?.entry), shownItems(newest));
       // A run that started before the lease may write the same file: this rebuild's view wins.
       await retryOnConflict(() => publish(feeds, files, site, this.files));
     });

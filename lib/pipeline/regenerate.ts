@@ -44,7 +44,7 @@ import { randomUUID } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';
 import type { RenderedFile } from '../feeds/types.ts';
 import { catalogChanged, EMPTY_CATALOG, summariesOf, withFeeds, type Catalog } from '../index/catalog.ts';
-import { entryOf, feedsOf, type Entry, type Placement, type Position } from '../index/entries.ts';
+import { entryOf, feedsOf, type Entry, type Placement, type Position, keyOf, nameOf, sourceOf } from '../index/entries.ts';
 import { SITE_FEED, type FeedId } from '../index/feed-id.ts';
 import { CATALOG_KEY, isPostKey, manifestKey, recordKey, ROOT_KEY, runId, runKey, SCHEDULE_KEY, shardKey } from '../index/layout.ts';
 import { IndexBusyError } from '../index/lease.ts';
@@ -225,7 +225,7 @@ class Run {
     return finishReport(this.report, this.files, startedAt);
   }
 
-  /** Step 1 for one key: its record, from the object as it is now. */
+  /** Rule 2's first half for one key: its record, from the object as it is now, committed with its pending marker. */
   async commit(key: string): Promise<Committed> {
     const { state } = this.deps;
     let source = await readSource(this.deps.content, key, this.site);
@@ -301,12 +301,12 @@ class Run {
 
   async prefetch(feeds: FeedId[], keys: string[]): Promise<Prefetched> {
     const lists = await mapLimit(feeds, IO_CONCURRENCY, (feed) => this.readList(feed));
-    // After every manifest, as step 2 asks of each list.
+    // After every manifest, as rule 2 asks of each list.
     const records = await mapLimit(keys, IO_CONCURRENCY, (key) => readJson<PostRecord>(this.deps.state, recordKey(key)));
     return { lists: new Map(feeds.map((feed, i) => [feed, lists[i]!])), records: new Map(keys.map((key, i) => [key, records[i]!])) };
   }
 
-  /** Steps 2 and 3 for one feed: its list agrees with the records of `keys`, then its files with its list. */
+  /** Rules 2 and 3 for one feed: its list agrees with the records of `keys`, then its files with its list. */
   async syncFeed(feed: FeedId, keys: string[], prefetched: Prefetched | undefined): Promise<void> {
     let first = prefetched;
     const update = await retryOnConflict(() => {
@@ -368,7 +368,7 @@ class Run {
     // A newest entry without its item, of a key this run is on, is filled in again: a rebuild that could not
     // read the post for its item leaves it so, with the record pending, for the retry of its key.
     const touched = new Set([...change.remove, ...change.insert].map(([, key]) => key));
-    const known = manifest.newest.filter(({ entry, item }) => item !== null || !touched.has(entry[1]));
+    const known = manifest.newest.filter(({ entry, item }) => item !== null || !touched.has(keyOf(entry)));
     await settleAll(
       shardsToLoad(manifest, change).map(async (index) => {
         const ref = manifest.shards[index]!;
@@ -429,7 +429,7 @@ class Run {
   }
 
   filesOf(feed: FeedId, manifest: Manifest): RenderedFile[] {
-    return feedFiles(this.site, feed, manifest.newest[0]?.entry[3], shownItems(manifest.newest));
+    return feedFiles(this.site, feed, nameOf(manifest.newest[0]?.entry), shownItems(manifest.newest));
   }
 
   /**
@@ -437,7 +437,8 @@ class Run {
    * this list yet) still gives an item; that run will update the list, and with it the item.
    */
   async itemFor(entry: Entry): Promise<FeedItem | null> {
-    const [, key, source] = entry;
+    const key = keyOf(entry);
+    const source = sourceOf(entry);
     let record = this.records.get(key);
     if (!record || record.source !== source || !record.listed) {
       record = (await readJson<PostRecord>(this.deps.state, recordKey(key)))?.value;
@@ -470,7 +471,7 @@ class Run {
   }
 
   /**
-   * Step 4, for the feeds whose line in the catalog may have changed: the catalog follows their lists, and
+   * The directory (rule 3's last sentence), for the feeds whose line in the catalog may have changed: the catalog follows their lists, and
    * the directory pages follow the catalog. A catalog that already agrees was written by a run that
    * publishes the pages from it (and keeps its keys pending until it has), unless this run is finishing
    * such work (`repairDirectory`).
