@@ -15,8 +15,8 @@
 import type { SiteConfig } from '../config.ts';
 import { FEED_FILES } from '../feeds/types.ts';
 import { catalogOf, summariesOf, type Catalog } from '../index/catalog.ts';
-import { entryOf, feedsOf, comparePositions, type Entry, keyOf, nameOf } from '../index/entries.ts';
-import { SITE_FEED, type FeedId } from '../index/feed-id.ts';
+import { comparePositions, type Entry, keyOf, nameOf } from '../index/entries.ts';
+import type { FeedId } from '../index/feed-id.ts';
 import {
   CATALOG_KEY,
   contentKeyOf,
@@ -42,117 +42,12 @@ import { readJson, retryOnConflict, writeJson } from '../index/store.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
 import { intercept } from '../storage/intercept.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
+import { type Candidate, Collected, type Listed, type Read, type StoredRecord } from './collected.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource } from './items.ts';
 import { readSource } from './source.ts';
 import { countPost, directoryFiles, emptyReport, feedDir, feedFiles, FileLog, finishReport, publish } from './outputs.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
-
-/** A content key as listed; its ETag only when stored records may be reused. */
-export interface Listed {
-  key: string;
-  etag?: string;
-}
-
-/** A record as stored before this run: written over only if the new one differs. */
-interface StoredRecord {
-  etag: string;
-  json: string;
-}
-
-/** One content key as read by a rebuild. */
-export interface Read {
-  record: PostRecord;
-  stored?: StoredRecord;
-  /** The stored item, valid when the stored record was reused. */
-  storedItem?: FeedItem;
-  /** The key could not be read: its stored record stays as it is. */
-  keep?: boolean;
-}
-
-/**
- * A post that is, so far, among the newest of some feed. Only these records are held until the end;
- * the others are written as soon as they are read, without an item. Bodies are not held at all: the
- * few posts shown are read again to render them (holding the bodies of every post that was among the
- * newest at some point of the read costs more memory than reading the final ones again costs time).
- */
-export interface Candidate extends Read {
-  /** How many feeds it is among the newest of: at 0 it can never be shown again. */
-  refs: number;
-}
-
-/** The newest `size` entries of one feed seen so far. */
-class Newest {
-  readonly entries: Entry[] = [];
-
-  constructor(readonly size: number) {}
-
-  /** false: not among the newest; otherwise in, pushing out the returned entry (if the list was full). */
-  admit(entry: Entry): Entry | undefined | false {
-    const { entries } = this;
-    if (entries.length === this.size && comparePositions(entry, entries[entries.length - 1]!) >= 0) return false;
-    let low = 0;
-    let high = entries.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (comparePositions(entries[mid]!, entry) < 0) low = mid + 1;
-      else high = mid;
-    }
-    entries.splice(low, 0, entry);
-    return entries.length > this.size ? entries.pop() : undefined;
-  }
-}
-
-/** What a rebuild gathers while it reads. */
-export class Collected {
-  readonly seen = new Set<string>();
-  /** Each feed's entries (sorted once all are read); the site feed exists even when empty. */
-  readonly lists = new Map<FeedId, Entry[]>([[SITE_FEED, []]]);
-  readonly newest = new Map<FeedId, Newest>();
-  /** Posts among the newest of some feed so far; once everything is read, the posts some feed shows. */
-  readonly shown = new Map<string, Candidate>();
-  readonly schedule: [string, string][] = [];
-
-  constructor(readonly itemsPerFeed: number) {}
-
-  /**
-   * Places a post in its feeds' lists. Synchronous, so concurrent reads never see a half-placed post.
-   * Returns the posts now final: out of every feed's newest (this one, or ones it pushed out).
-   */
-  add(read: Read): Read[] {
-    const { record } = read;
-    this.seen.add(record.key);
-    const final: Read[] = [];
-    let refs = 0;
-    if (record.listed && record.meta && record.source !== undefined) {
-      for (const [feed, name] of feedsOf(record.meta)) {
-        const entry = entryOf(record.key, record.meta.date, record.source, name);
-        let list = this.lists.get(feed);
-        if (!list) {
-          list = [];
-          this.lists.set(feed, list);
-        }
-        list.push(entry);
-        let top = this.newest.get(feed);
-        if (!top) {
-          top = new Newest(this.itemsPerFeed);
-          this.newest.set(feed, top);
-        }
-        const admitted = top.admit(entry);
-        if (admitted === false) continue;
-        refs++;
-        const evicted = admitted && this.shown.get(admitted[1]);
-        if (evicted && --evicted.refs === 0) {
-          this.shown.delete(admitted[1]);
-          final.push(evicted);
-        }
-      }
-    }
-    if (refs > 0) this.shown.set(record.key, { ...read, refs });
-    else final.push(read);
-    return final;
-  }
-}
 
 export interface RebuildOptions {
   /** The lease `regenerate` reserved for this rebuild when it started the rebuild function (its `build`). */
@@ -472,24 +367,20 @@ async function overwrite(
 ): Promise<void> {
   let over = etag;
   let body = json;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await state.put(key, body, {
-        contentType: 'application/json',
-        ...(over === null ? { ifNoneMatch: '*' as const } : { ifMatch: over }),
-      });
-      return;
-    } catch (error) {
-      if (!(error instanceof PreconditionFailedError) || attempt >= 8) throw error;
-      if (!merge) {
-        over = (await state.head(key))?.etag ?? null;
-        continue;
-      }
+  let conflicted = false;
+  await retryOnConflict(async () => {
+    // After a refused write: the ETag to write over, and with `merge` what that other write left.
+    if (conflicted && merge) {
       const current = await state.get(key);
       over = current?.etag ?? null;
       body = current ? merge(new TextDecoder().decode(current.body)) : json;
-    }
-  }
+    } else if (conflicted) over = (await state.head(key))?.etag ?? null;
+    conflicted = true;
+    await state.put(key, body, {
+      contentType: 'application/json',
+      ...(over === null ? { ifNoneMatch: '*' as const } : { ifMatch: over }),
+    });
+  });
 }
 
 /** Writes a JSON object unless the stored one holds the same bytes; `exists: false` saves reading a missing one. */

@@ -17,7 +17,8 @@ import { readJson } from '../../index/store.ts';
 import { PostError } from '../../post/types.ts';
 import type { Storage } from '../../storage/storage.ts';
 import { IO_CONCURRENCY, mapLimit, settleAll } from '../concurrency.ts';
-import { Collected, type ReadPhase } from '../rebuild.ts';
+import { Collected } from '../collected.ts';
+import type { ReadPhase } from '../rebuild.ts';
 import { buildPrefix, partition, partKey, partsPrefix, REBUILDS_PREFIX, taskKey, type Part, type Task, type TaskMessage } from './tasks.ts';
 
 /**

@@ -10,7 +10,7 @@
  */
 import type { Entry } from '../../index/entries.ts';
 import type { FeedId } from '../../index/feed-id.ts';
-import type { Candidate, Listed } from '../rebuild.ts';
+import type { Candidate, Listed } from '../collected.ts';
 
 export const REBUILDS_PREFIX = 'rebuilds/';
 

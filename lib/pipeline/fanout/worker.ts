@@ -16,7 +16,8 @@ import { etagOf, toBytes } from '../../storage/semantics.ts';
 import type { Storage } from '../../storage/storage.ts';
 import { IO_CONCURRENCY, mapLimit } from '../concurrency.ts';
 import { emptyReport, FileLog } from '../outputs.ts';
-import { Rebuild, type Listed } from '../rebuild.ts';
+import type { Listed } from '../collected.ts';
+import { Rebuild } from '../rebuild.ts';
 import type { PipelineDeps } from '../types.ts';
 import { partKey, taskKey, type Part, type Task, type TaskMessage } from './tasks.ts';
 
