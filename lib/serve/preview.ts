@@ -55,7 +55,8 @@ export class PreviewError extends HeraldError {
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): Error {
   if (error.code === 'EADDRINUSE') {
     return new PreviewError(
-      `port ${port} on ${host} is already in use (another 'herald serve'?). Stop that program or pick another port with --port <n>; --port 0 picks a free one.`,
+      `port ${port} on ${host} is already in use (another 'herald serve'?). ` +
+        'Stop that program or pick another port with --port <n>; --port 0 picks a free one.',
     );
   }
   if (error.code === 'EACCES')

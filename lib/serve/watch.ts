@@ -16,7 +16,10 @@ export interface WatchOptions {
   onChange: (keys: string[]) => Promise<void> | void;
   /** A failed onChange or a watcher error. The watcher carries on. */
   onError?: (error: unknown) => void;
-  /** Quiet time that ends a burst. Keep it above chokidar's ~100 ms hold on deletions (it waits to tell an editor's atomic save from a delete). */
+  /**
+   * Quiet time that ends a burst. Keep it above chokidar's ~100 ms hold on deletions (it waits to tell an
+   * editor's atomic save from a delete).
+   */
   quietMs?: number;
   /** Longest a change waits while a burst goes on. */
   maxWaitMs?: number;
