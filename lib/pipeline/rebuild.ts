@@ -12,6 +12,7 @@
  * renewed while it works (incremental runs step aside and are retried); its index writes are still conditional,
  * and on a conflict it re-reads the ETag and writes its own value, which reflects the content it read.
  */
+import { messageOf } from '../errors.ts';
 import type { SiteConfig } from '../config.ts';
 import { FEED_FILES } from '../feeds/types.ts';
 import { catalogOf, summariesOf, type Catalog } from '../index/catalog.ts';
@@ -238,7 +239,7 @@ export class Rebuild {
       const record = keepingPending(recordOf(key, source.etag, source.parsed, this.now), previous, this.now);
       return stored ? { record, stored } : { record };
     } catch (error) {
-      this.report.failed.push({ key, error: (error as Error).message });
+      this.report.failed.push({ key, error: messageOf(error) });
       // Unreadable now: what the index knew stays, rather than unpublishing the post.
       if (!previous || !stored) return undefined;
       const { item, ...record } = previous;

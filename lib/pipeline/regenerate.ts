@@ -40,6 +40,7 @@
  *    so the rebuild keeps the pending places of the records it writes over, the ones the run was leaving
  *    and entering; the retry checks them again.
  */
+import { HeraldError, messageOf } from '../errors.ts';
 import { randomUUID } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';
 import type { RenderedFile } from '../feeds/types.ts';
@@ -82,13 +83,13 @@ export async function regenerate(deps: PipelineDeps, keys: string[]): Promise<Ru
     // Nothing could be done for any key (the index root, the schedule or a rebuild failed): retry them all.
     const report = emptyReport();
     const message =
-      error instanceof IndexBusyError || error instanceof RebuildStartedError ? `${error.message}: retry later` : (error as Error).message;
+      error instanceof IndexBusyError || error instanceof RebuildStartedError ? `${error.message}: retry later` : messageOf(error);
     report.failed = requested.map((key) => ({ key, error: message }));
     return finishReport(report, new FileLog(), startedAt);
   }
 }
 
-class RebuildStartedError extends Error {
+class RebuildStartedError extends HeraldError {
   constructor() {
     super('the index is missing or outdated: the rebuild function was started to build it');
     this.name = 'RebuildStartedError';
@@ -157,7 +158,7 @@ class Run {
   }
 
   fail(keys: Iterable<string>, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     for (const key of keys) if (!this.failures.has(key)) this.failures.set(key, message);
   }
 
