@@ -474,19 +474,19 @@ function realpathOrNull(file: string): string | null {
 
 /** `stat` for reading: a link loop or a missing file is `null`, as nothing can be read there. */
 function readableStats(file: string): BigIntStats | null {
-  try {
-    return statSync(file, { bigint: true });
-  } catch (error) {
-    if (isUnreadable(error)) return null;
-    throw error;
-  }
+  return statUnless(file, isUnreadable);
 }
 
 function statOrNull(file: string): BigIntStats | null {
+  return statUnless(file, isMissing);
+}
+
+/** `stat`, or `null` for the errors `expected` accepts. */
+function statUnless(file: string, expected: (error: unknown) => boolean): BigIntStats | null {
   try {
     return statSync(file, { bigint: true });
   } catch (error) {
-    if (isMissing(error)) return null;
+    if (expected(error)) return null;
     throw error;
   }
 }

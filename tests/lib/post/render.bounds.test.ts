@@ -10,6 +10,7 @@ import { checkMarkup, depthGuard, LIMITS, LimitExceeded, plainTextHtml } from '.
 import { parsePost } from '../../../lib/post/parse.ts';
 import { absoluteSrcset, renderBody } from '../../../lib/post/render.ts';
 import type { Post } from '../../../lib/post/types.ts';
+import { postMeta } from '../../support/factories.ts';
 import { testSite } from './test-site.ts';
 
 // The very htmlparser2 sanitize-html parses with, whatever npm hoists.
@@ -20,19 +21,7 @@ const site = testSite();
 const MiB = 1024 * 1024;
 
 function makePost(body: string): Post {
-  return {
-    key: 'blog/bomb.md',
-    id: 'urn:uuid:00000000-0000-5000-8000-000000000000',
-    title: 'Post',
-    url: 'https://example.com/blog/bomb/',
-    date: '2025-01-01T00:00:00.000Z',
-    updated: '2025-01-01T00:00:00.000Z',
-    draft: false,
-    categories: [],
-    tags: [],
-    authors: [],
-    body,
-  };
+  return { ...postMeta({ key: 'blog/bomb.md', title: 'Post', url: 'https://example.com/blog/bomb/' }), body };
 }
 
 let warn: MockInstance<typeof console.warn>;

@@ -1,26 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { absoluteSrcset, renderBody, toFeedItem } from '../../../lib/post/render.ts';
 import type { Post } from '../../../lib/post/types.ts';
+import { postMeta } from '../../support/factories.ts';
 import { testSite } from './test-site.ts';
 
 const site = testSite();
 const base = 'https://example.com/blog/post/';
 
 function makePost(body: string, extra: Partial<Post> = {}): Post {
-  return {
-    key: 'blog/post.md',
-    id: 'urn:uuid:00000000-0000-5000-8000-000000000000',
-    title: 'Post',
-    url: base,
-    date: '2025-01-01T00:00:00.000Z',
-    updated: '2025-01-01T00:00:00.000Z',
-    draft: false,
-    categories: [],
-    tags: [],
-    authors: [],
-    body,
-    ...extra,
-  };
+  return { ...postMeta({ key: 'blog/post.md', title: 'Post', url: base }), body, ...extra };
 }
 
 const render = (body: string) => renderBody(makePost(body), site);
