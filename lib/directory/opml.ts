@@ -2,6 +2,7 @@ import type { SiteConfig } from '../config.ts';
 import { orderFeeds } from './page.ts';
 import { feedUrl } from '../feeds/feeds.ts';
 import type { FeedSummary } from '../feeds/types.ts';
+import { aboutElement, stylesheetInstruction } from '../feeds/feed-css.ts';
 import { escapeAttr, escapeText } from '../feeds/xml.ts';
 
 /**
@@ -13,7 +14,12 @@ import { escapeAttr, escapeText } from '../feeds/xml.ts';
  * folder names carry the site title so an import never merges into a reader's existing "Tags" folder.
  * Like the directory page, it depends only on the set of feeds and their names: no `dateModified` (the
  * newest post's date would rewrite it on every upload, and the clock would break byte-identical rebuilds).
+ * A browser shows it through the feeds' stylesheet (lib/feeds/feed-css.ts): its XHTML note sits in `head`,
+ * which importers read only for known elements, never in `body`, whose children they take as outlines.
  */
+
+/** Its name at the feeds root (lib/pipeline/outputs.ts publishes it there). */
+export const OPML_FILE = 'feeds.opml';
 
 function attributes(pairs: [string, string | undefined][]): string {
   return pairs
@@ -53,9 +59,11 @@ export function renderOpml(site: SiteConfig, feeds: readonly FeedSummary[]): str
     ...(site.author ? [`    <ownerName>${escapeText(site.author.name)}</ownerName>`] : []),
     ...(site.author?.email ? [`    <ownerEmail>${escapeText(site.author.email)}</ownerEmail>`] : []),
     `    <docs>http://opml.org/spec2.opml</docs>`,
+    aboutElement('', `${site.feedsUrl}${OPML_FILE}`, '    '),
   ];
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
+    stylesheetInstruction(''),
     '<opml version="2.0">',
     '  <head>',
     ...head,

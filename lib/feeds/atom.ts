@@ -1,4 +1,5 @@
 import type { Person } from '../config.ts';
+import { aboutElement, stylesheetInstruction } from './feed-css.ts';
 import { feedView, type ItemView } from './model.ts';
 import type { FeedInput } from './types.ts';
 import { cdata, escapeAttr, escapeText } from './xml.ts';
@@ -14,12 +15,15 @@ import { cdata, escapeAttr, escapeText } from './xml.ts';
  * as scheme; the thumbnail is a rel="enclosure" link, typed when the type is known (Atom does
  * not require a type). RFC 4287 requires an author on every entry that the feed does not cover:
  * when the site names no author and some post names none, the site itself is the feed's author.
+ * The stylesheet instruction and the XHTML note are the browser view (lib/feeds/feed-css.ts); the note is a
+ * foreign-namespace extension element, which RFC 4287 §6.4 places among the feed's metadata, before the entries.
  */
 export function renderAtom(input: FeedInput): string {
   const view = feedView(input);
   const author = view.author ?? (view.items.some((item) => item.authors.length === 0) ? { name: view.siteTitle } : undefined);
   const out: string[] = [
     '<?xml version="1.0" encoding="utf-8"?>',
+    stylesheetInstruction(input.feed.dir),
     `<feed xmlns="http://www.w3.org/2005/Atom"${view.language ? ` xml:lang="${view.language}"` : ''}>`,
     `  <id>${escapeText(view.selfUrl.atom)}</id>`,
     `  <title>${escapeText(view.title)}</title>`,
@@ -35,6 +39,7 @@ export function renderAtom(input: FeedInput): string {
   out.push('  <generator>Herald</generator>');
   if (view.image) out.push(`  <icon>${escapeText(view.image)}</icon>`, `  <logo>${escapeText(view.image)}</logo>`);
   if (view.copyright) out.push(`  <rights>${escapeText(view.copyright)}</rights>`);
+  out.push(aboutElement(input.feed.dir, view.selfUrl.atom, '  '));
   for (const item of view.items) out.push(entry(item, view.language));
   out.push('</feed>', '');
   return out.join('\n');

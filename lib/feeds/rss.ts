@@ -1,4 +1,5 @@
 import { Feed, type Extension, type Item } from 'feed';
+import { aboutElement, insertLineBefore, withStylesheet } from './feed-css.ts';
 import { feedView, type FeedView, type ItemView } from './model.ts';
 import type { FeedInput } from './types.ts';
 import { cdataPieces, escapeAttr, escapeText } from './xml.ts';
@@ -22,6 +23,9 @@ import { cdataPieces, escapeAttr, escapeText } from './xml.ts';
  *   every thumbnail is a Media RSS `media:thumbnail`, which needs none and which readers show.
  * Authors go out as `dc:creator` (RSS's own `author` must be an e-mail address). The summary is
  * plain text and readers take description as HTML, so it is HTML-escaped before going in.
+ * The browser view (lib/feeds/feed-css.ts) is added to what `feed` wrote: it has no place for a processing
+ * instruction or a channel-level extension. Before the first `<item>`, only escaped metadata comes (no CDATA),
+ * so the first `<item>` is the element.
  */
 export function renderRss(input: FeedInput): string {
   const view = feedView(input);
@@ -38,7 +42,8 @@ export function renderRss(input: FeedInput): string {
     hub: view.hub,
   });
   for (const item of view.items) feed.addItem(rssItem(item, view));
-  return `${declareNamespaces(feed.rss2())}\n`;
+  const about = aboutElement(input.feed.dir, view.selfUrl.rss, '        ');
+  return `${withStylesheet(insertLineBefore(declareNamespaces(feed.rss2()), about, '        <item>', '    </channel>'), input.feed.dir)}\n`;
 }
 
 function rssItem(item: ItemView, view: FeedView): Item {

@@ -30,9 +30,14 @@ export interface RenderedFile {
   contentType: string;
 }
 
+/**
+ * RSS and Atom go out as `application/xml`: Chromium shows `application/rss+xml` and `application/atom+xml` as plain
+ * text, without the stylesheet (lib/feeds/feed-css.ts), while readers look at the bytes, not the type (the W3C feed
+ * validator accepts `application/xml` too). Autodiscovery links keep the specific types: that is where readers read them.
+ */
 export const FEED_FILES: Record<FeedFormat, { file: string; contentType: string }> = {
-  rss: { file: 'rss.xml', contentType: 'application/rss+xml; charset=utf-8' },
-  atom: { file: 'atom.xml', contentType: 'application/atom+xml; charset=utf-8' },
+  rss: { file: 'rss.xml', contentType: 'application/xml; charset=utf-8' },
+  atom: { file: 'atom.xml', contentType: 'application/xml; charset=utf-8' },
   json: { file: 'feed.json', contentType: 'application/feed+json; charset=utf-8' },
 };
 

@@ -2,7 +2,8 @@ import type { SiteConfig } from '../config.ts';
 import { renderDirectory } from '../directory/page.ts';
 import { renderFeed } from '../feeds/feeds.ts';
 import { FEED_FILES, type FeedSummary, type RenderedFile } from '../feeds/types.ts';
-import { renderOpml } from '../directory/opml.ts';
+import { OPML_FILE, renderOpml } from '../directory/opml.ts';
+import { FEED_CSS, FEED_CSS_PATH } from '../feeds/feed-css.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
 import { writeFile, writeIfChanged } from '../publish.ts';
 import type { Storage } from '../storage/storage.ts';
@@ -12,7 +13,7 @@ import { settleAll } from './concurrency.ts';
 import type { RunReport } from './types.ts';
 
 export const DIRECTORY_PATH = 'index.html';
-export const OPML_PATH = 'feeds.opml';
+export const OPML_PATH = OPML_FILE;
 
 export function emptyReport(): RunReport {
   return {
@@ -76,10 +77,12 @@ export function feedFiles(site: SiteConfig, id: FeedId, name: string | undefined
   return renderFeed({ site, feed: descriptorOf(id, name, site), items });
 }
 
+/** The files at the feeds root: the directory page, the OPML (as XML, so browsers apply the feeds' stylesheet) and that stylesheet. */
 export function directoryFiles(site: SiteConfig, summaries: FeedSummary[]): RenderedFile[] {
   return [
     { path: DIRECTORY_PATH, body: renderDirectory(site, summaries), contentType: 'text/html; charset=utf-8' },
-    { path: OPML_PATH, body: renderOpml(site, summaries), contentType: 'text/x-opml; charset=utf-8' },
+    { path: OPML_PATH, body: renderOpml(site, summaries), contentType: 'application/xml; charset=utf-8' },
+    { path: FEED_CSS_PATH, body: FEED_CSS, contentType: 'text/css; charset=utf-8' },
   ];
 }
 

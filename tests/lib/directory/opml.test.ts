@@ -60,7 +60,9 @@ describe('renderOpml', () => {
 
   it('is well-formed OPML 2.0 with a deterministic head', () => {
     assertWellFormed(xml);
-    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<opml version="2.0">')).toBe(true);
+    expect(
+      xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<?xml-stylesheet type="text/css" href="feed.css"?>\n<opml version="2.0">'),
+    ).toBe(true);
     expect(doc.opml.head.title).toBe('Herald & "Friends" feeds');
     expect(doc.opml.head.ownerName).toBe('Ada <Lovelace>');
     expect(xml).not.toMatch(/dateCreated|dateModified/);

@@ -30,6 +30,7 @@ describe('renderRss', () => {
       'copyright',
       'atom:link',
       'atom:link',
+      'div',
     ]);
     expect(select(channel!, 'generator')[0]?.text).toBe('Herald');
     expect(
@@ -52,6 +53,7 @@ describe('renderRss', () => {
       'generator',
       'language',
       'atom:link',
+      'div',
     ]);
   });
 

@@ -32,7 +32,8 @@ describe('determinism', () => {
     vi.setSystemTime(new Date('1999-12-31T23:59:59Z'));
     const second = renderFeed(structuredClone(input));
     expect(second).toEqual(first);
-    expect(first.map((f) => f.body).join('')).not.toMatch(/2030|1999/);
+    // The XHTML namespace of the browser note names its year: not a date.
+    expect(first.map((f) => f.body.replaceAll('http://www.w3.org/1999/xhtml', '')).join('')).not.toMatch(/2030|1999/);
   });
 
   it('does not modify its input', () => {

@@ -33,6 +33,7 @@ describe('rebuild', () => {
         'rss.xml',
         'index.html',
         'feeds.opml',
+        'feed.css',
         ...['categories/news', 'categories/notes', 'tags/rust', 'tags/systems', 'tags/科技'].flatMap((dir) =>
           ['atom.xml', 'feed.json', 'rss.xml'].map((file) => `${dir}/${file}`),
         ),
@@ -178,6 +179,6 @@ describe('rebuild', () => {
   it('writes an empty site feed and directory for a site with no posts', async () => {
     const site = new SiteHarness();
     await site.rebuild({ state: new MemoryStorage() });
-    expect(Object.keys(await site.feedTree()).sort()).toEqual(['atom.xml', 'feed.json', 'feeds.opml', 'index.html', 'rss.xml']);
+    expect(Object.keys(await site.feedTree()).sort()).toEqual(['atom.xml', 'feed.css', 'feed.json', 'feeds.opml', 'index.html', 'rss.xml']);
   });
 });

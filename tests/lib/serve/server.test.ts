@@ -379,8 +379,9 @@ describe('chooseEncoding', () => {
 
 describe('contentTypeFor', () => {
   it('knows the feed files and common extensions', () => {
-    expect(contentTypeFor('tags/x/rss.xml')).toBe('application/rss+xml; charset=utf-8');
-    expect(contentTypeFor('atom.xml')).toBe('application/atom+xml; charset=utf-8');
+    // As XML, so that browsers apply the feeds' stylesheet (lib/feeds/types.ts).
+    expect(contentTypeFor('tags/x/rss.xml')).toBe('application/xml; charset=utf-8');
+    expect(contentTypeFor('atom.xml')).toBe('application/xml; charset=utf-8');
     expect(contentTypeFor('index.html')).toBe('text/html; charset=utf-8');
     expect(contentTypeFor('sitemap.xml')).toBe('application/xml; charset=utf-8');
     expect(contentTypeFor('blob')).toBe('application/octet-stream');
