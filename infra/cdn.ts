@@ -21,6 +21,7 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DIRECTORY_CSP } from '../lib/directory/page.ts';
 import type { Prefixes } from './prefixes.ts';
 
 /**
@@ -89,6 +90,8 @@ export class Cdn extends Construct {
         frameOptions: { frameOption: HeadersFrameOption.DENY, override: true },
         referrerPolicy: { referrerPolicy: HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
         strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: false, override: true },
+        // The directory page's policy: its inline style and script by hash; for the feeds, their stylesheet.
+        contentSecurityPolicy: { contentSecurityPolicy: DIRECTORY_CSP, override: true },
       },
     });
 

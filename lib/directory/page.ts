@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';
 import { feedPath } from '../feeds/feeds.ts';
 import type { FeedFormat, FeedSummary } from '../feeds/types.ts';
@@ -124,6 +125,25 @@ g.rows.forEach(function(r){var hit=!q||r.q.indexOf(q)!==-1;if(r.li.hidden===hit)
 g.none.hidden=shown>0;g.n.textContent=q?shown+' / '+g.rows.length:String(g.rows.length)})}
 input.addEventListener('input',apply);document.addEventListener('keydown',function(e){if(e.key==='/'&&document.activeElement!==input){e.preventDefault();input.focus()}});apply()})();
 `.trim();
+
+const sourceHash = (source: string) => `'sha256-${createHash('sha256').update(source, 'utf8').digest('base64')}'`;
+
+/**
+ * The Content-Security-Policy of the directory page: nothing but its own inline style and script, by hash (so no
+ * 'unsafe-inline', and an injected script or style cannot run). `herald serve` sends it with HTML; on AWS the
+ * CDN's response headers policy sends it with every file, so it also allows the feeds' stylesheet ('self': the
+ * feed.css an XML feed links) and images of the same origin (the favicon). It does not change with the site:
+ * every site has the same style and script.
+ */
+export const DIRECTORY_CSP = [
+  "default-src 'none'",
+  `script-src ${sourceHash(SCRIPT)}`,
+  `style-src 'self' ${sourceHash(STYLE)}`,
+  "img-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
 
 export function renderDirectory(site: SiteConfig, feeds: readonly FeedSummary[]): string {
   const { site: siteFeed, categories, tags } = orderFeeds(feeds);

@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { DIRECTORY_CSP } from '../directory/page.ts';
 import { FEED_FILES } from '../feeds/types.ts';
 import { RESERVED_DIR } from '../storage/fs/fs-storage.ts';
 import { foldName } from '../storage/semantics.ts';
@@ -315,6 +316,8 @@ function createHandler({ storage, cacheControl }: ServerOptions) {
     const body = encoding ? await compressedBody(key!, object, encoding) : object.body;
     res.writeHead(200, {
       ...headers,
+      // The directory page's policy (on AWS the response headers policy sends it with every file).
+      ...(String(headers['Content-Type']).startsWith('text/html') ? { 'Content-Security-Policy': DIRECTORY_CSP } : {}),
       ...(encoding ? { 'Content-Encoding': encoding } : {}),
       'Content-Length': body.byteLength,
     });
