@@ -3,22 +3,12 @@
 // The directory page and the feeds under the Content-Security-Policy: the example site in content/ built by the real
 // pipeline and served by the preview server, which sends the policy with HTML. On AWS the response headers policy sends
 // it with every file, so the feeds are also opened with it added, the way CloudFront would.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadSiteConfig } from '../../lib/config.ts';
 import { DIRECTORY_CSP } from '../../lib/directory/page.ts';
-import { rebuild } from '../../lib/pipeline/rebuild.ts';
-import { createServer, type HeraldServer } from '../../lib/serve/server.ts';
-import { FsStorage } from '../../lib/storage/fs/fs-storage.ts';
-import { MemoryStorage } from '../../lib/storage/memory/memory-storage.ts';
+import { ARTIFACTS as artifacts, type BrowserSite, openExampleSite } from '../support/browser-site.ts';
 import { CHROMIUM, describeWith } from '../support/needs-program.ts';
-
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'];
-const repoRoot = path.resolve(import.meta.dirname, '../..');
-const artifacts = path.join(repoRoot, 'test-results');
 
 // Strings, not functions: the project type-checks without the DOM library. Init scripts come from the browser, not
 // the page, so the policy does not apply to this one.
@@ -27,36 +17,23 @@ document.addEventListener('securitypolicyviolation', (e) => window.__violations.
 const VIOLATIONS = 'window.__violations';
 
 describeWith(CHROMIUM)('the Content-Security-Policy in Chromium', () => {
-  let server: HeraldServer;
+  let browser: BrowserSite;
   let origin: string;
-  let profile: string;
-  let context: BrowserContext;
   let page: Page;
   const errors: string[] = [];
 
   beforeAll(async () => {
-    const contentDir = path.join(repoRoot, 'content');
-    const feeds = new MemoryStorage();
-    const site = await loadSiteConfig(contentDir);
-    await rebuild({ content: new FsStorage(contentDir), feeds, state: new MemoryStorage(), site, now: () => new Date() });
-    server = createServer({ storage: feeds, cacheControl: site.cacheControl });
-    const { port } = await server.listen(0, '127.0.0.1');
-    origin = `http://127.0.0.1:${port}`;
-    profile = await mkdtemp(path.join(os.tmpdir(), 'herald-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM.path, headless: true, args: ARGS });
-    await context.addInitScript(RECORD_VIOLATIONS);
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await openExampleSite();
+    ({ origin, page } = browser);
+    await browser.context.addInitScript(RECORD_VIOLATIONS);
     page.on('console', (message) => {
       // Chromium reports each blocked resource as a console error too; the favicon's 404 is not one.
       if (message.type() === 'error' && !/status of 404/.test(message.text())) errors.push(message.text());
     });
-    await mkdir(artifacts, { recursive: true });
   });
 
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
   it('lets the directory page style itself and filter, with no violation reported', async () => {

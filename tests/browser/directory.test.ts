@@ -2,32 +2,13 @@
 // without it, except under CI=true (tests/support/needs-program.ts).
 // Builds the example site in content/ with the real pipeline, serves it with the preview server on 127.0.0.1 and checks the
 // feed directory the way a visitor uses it. Screenshots land in test-results/ (gitignored) as artifacts.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { parseFeed } from '@rowanmanning/feed-parser';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { SaxesParser } from 'saxes';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadSiteConfig } from '../../lib/config.ts';
-import { rebuild } from '../../lib/pipeline/rebuild.ts';
-import { createServer, type HeraldServer } from '../../lib/serve/server.ts';
-import { FsStorage } from '../../lib/storage/fs/fs-storage.ts';
-import { MemoryStorage } from '../../lib/storage/memory/memory-storage.ts';
+import { ARTIFACTS as artifacts, type BrowserSite, openExampleSite } from '../support/browser-site.ts';
 import { CHROMIUM, describeWith } from '../support/needs-program.ts';
-
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-const repoRoot = path.resolve(import.meta.dirname, '../..');
-const artifacts = path.join(repoRoot, 'test-results');
 
 interface Link {
   href: string;
@@ -35,31 +16,19 @@ interface Link {
 }
 
 describeWith(CHROMIUM)('the feed directory in Chromium', () => {
-  let server: HeraldServer;
+  let browser: BrowserSite;
   let origin: string;
-  let profile: string;
   let context: BrowserContext;
   let page: Page;
 
   beforeAll(async () => {
-    const contentDir = path.join(repoRoot, 'content');
-    const feeds = new MemoryStorage();
-    const site = await loadSiteConfig(contentDir);
-    const report = await rebuild({ content: new FsStorage(contentDir), feeds, state: new MemoryStorage(), site, now: () => new Date() });
-    expect(report.feeds.written).toContain('index.html');
-    server = createServer({ storage: feeds, cacheControl: site.cacheControl });
-    const { port } = await server.listen(0, '127.0.0.1');
-    origin = `http://127.0.0.1:${port}`;
-    profile = await mkdtemp(path.join(os.tmpdir(), 'herald-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM.path, headless: true, args: ARGS });
-    page = context.pages()[0] ?? (await context.newPage());
-    await mkdir(artifacts, { recursive: true });
+    browser = await openExampleSite();
+    expect(browser.report.feeds.written).toContain('index.html');
+    ({ origin, context, page } = browser);
   });
 
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
   it('loads with the site title and autodiscovery links for the site feeds', async () => {

@@ -2,21 +2,12 @@
 // without it, except under CI=true (tests/support/needs-program.ts).
 // What a person sees on clicking a feed link: the example site in content/ built by the real pipeline, served by the
 // preview server, each XML file opened in Chromium. Screenshots land in test-results/ (gitignored) as artifacts.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { loadSiteConfig, type SiteConfig } from '../../lib/config.ts';
-import { rebuild } from '../../lib/pipeline/rebuild.ts';
-import { createServer, type HeraldServer } from '../../lib/serve/server.ts';
-import { FsStorage } from '../../lib/storage/fs/fs-storage.ts';
-import { MemoryStorage } from '../../lib/storage/memory/memory-storage.ts';
+import type { SiteConfig } from '../../lib/config.ts';
+import { ARTIFACTS as artifacts, type BrowserSite, openExampleSite } from '../support/browser-site.ts';
 import { CHROMIUM, describeWith } from '../support/needs-program.ts';
-
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run', '--disable-sync'];
-const repoRoot = path.resolve(import.meta.dirname, '../..');
-const artifacts = path.join(repoRoot, 'test-results');
 
 interface View {
   root: string;
@@ -50,35 +41,22 @@ const READ_VIEW = `(() => {
 })()`;
 
 describeWith(CHROMIUM)('a feed opened in Chromium', () => {
-  let server: HeraldServer;
+  let browser: BrowserSite;
   let origin: string;
   let site: SiteConfig;
-  let profile: string;
-  let context: BrowserContext;
   let page: Page;
   const console: string[] = [];
 
   beforeAll(async () => {
-    const contentDir = path.join(repoRoot, 'content');
-    const feeds = new MemoryStorage();
-    site = await loadSiteConfig(contentDir);
-    const report = await rebuild({ content: new FsStorage(contentDir), feeds, state: new MemoryStorage(), site, now: () => new Date() });
-    expect(report.feeds.written).toContain('feed.css');
-    server = createServer({ storage: feeds, cacheControl: site.cacheControl });
-    const { port } = await server.listen(0, '127.0.0.1');
-    origin = `http://127.0.0.1:${port}`;
-    profile = await mkdtemp(path.join(os.tmpdir(), 'herald-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM.path, headless: true, args: ARGS });
-    page = context.pages()[0] ?? (await context.newPage());
+    browser = await openExampleSite();
+    expect(browser.report.feeds.written).toContain('feed.css');
+    ({ origin, site, page } = browser);
     page.on('console', (message) => console.push(`${message.type()}: ${message.text()}`));
     await page.setViewportSize({ width: 1000, height: 900 });
-    await mkdir(artifacts, { recursive: true });
   });
 
   afterAll(async () => {
-    await context?.close();
-    await server?.close();
-    if (profile) await rm(profile, { recursive: true, force: true });
+    await browser?.close();
   });
 
   async function open(file: string): Promise<View> {
