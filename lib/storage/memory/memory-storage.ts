@@ -14,6 +14,7 @@ interface Entry {
   etag: string;
   contentType?: string;
   cacheControl?: string;
+  contentEncoding?: string;
   lastModified: Date;
   metadata: Record<string, string>;
 }
@@ -52,6 +53,7 @@ export class MemoryStorage implements Storage {
       etag,
       contentType: options.contentType,
       cacheControl: options.cacheControl,
+      contentEncoding: options.contentEncoding,
       lastModified: new Date(),
       metadata,
     });
@@ -77,6 +79,7 @@ function describe(entry: Entry): Omit<StoredObject, 'body'> {
     etag: entry.etag,
     ...(entry.contentType !== undefined && { contentType: entry.contentType }),
     ...(entry.cacheControl !== undefined && { cacheControl: entry.cacheControl }),
+    ...(entry.contentEncoding !== undefined && { contentEncoding: entry.contentEncoding }),
     lastModified: entry.lastModified,
     metadata: { ...entry.metadata },
   };
