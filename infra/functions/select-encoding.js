@@ -4,7 +4,7 @@
 // own object with its own ETag, so conditional GETs work per variant. `herald serve` (lib/serve/server.ts)
 // applies the same rule, and tests/infra/select-encoding.test.ts runs this file against both.
 
-const VARIANT_NAMES = ['rss.xml', 'atom.xml', 'feed.json', 'index.html', 'feeds.opml'];
+const VARIANT_NAMES = ['rss.xml', 'atom.xml', 'feed.json', 'index.html', 'feeds.opml', 'feed.css'];
 
 // Brotli when accepted, else gzip, else none; `q=0` means "not acceptable".
 function chooseEncoding(header) {

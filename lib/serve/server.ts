@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DIRECTORY_CSP } from '../directory/page.ts';
+import { FEED_CSS_PATH } from '../feeds/feed-css.ts';
 import { FEED_FILES } from '../feeds/types.ts';
 import { DIRECTORY_PATH, OPML_PATH } from '../pipeline/outputs.ts';
 import { VARIANTS } from '../publish.ts';
@@ -31,6 +32,7 @@ export const VARIANT_NAMES: ReadonlySet<string> = new Set([
   ...Object.values(FEED_FILES).map(({ file }) => file),
   DIRECTORY_PATH,
   OPML_PATH,
+  FEED_CSS_PATH,
 ]);
 
 const TYPES_BY_NAME: Record<string, string> = Object.fromEntries(

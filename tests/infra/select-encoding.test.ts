@@ -49,7 +49,7 @@ describe('select-encoding (CloudFront Function)', () => {
   });
 
   it('points every feed format, the directory page and the OPML at the variant the viewer accepts', () => {
-    for (const name of ['rss.xml', 'atom.xml', 'feed.json', 'index.html', 'feeds.opml']) {
+    for (const name of ['rss.xml', 'atom.xml', 'feed.json', 'index.html', 'feeds.opml', 'feed.css']) {
       expect(run(`/${name}`, 'gzip, deflate, br, zstd')).toBe(`/${name}.br`);
       expect(run(`/tags/%E7%A7%91/${name}`, 'gzip')).toBe(`/tags/%E7%A7%91/${name}.gz`);
       expect(run(`/${name}`, 'br;q=0, gzip;q=0.5')).toBe(`/${name}.gz`);
@@ -64,7 +64,7 @@ describe('select-encoding (CloudFront Function)', () => {
 
   it('chooses as `herald serve` does, so local is AWS', () => {
     const headers = [undefined, '', 'br', 'gzip', 'GZIP, BR', 'br;q=0', 'br;q=0, gzip', 'deflate', 'gzip;q=0, br;q=0.1', '*'];
-    const paths = ['/rss.xml', '/tags/x/atom.xml', '/feed.json', '/feeds.opml', '/index.html', '/tags/x/', '/a.txt'];
+    const paths = ['/rss.xml', '/tags/x/atom.xml', '/feed.json', '/feeds.opml', '/index.html', '/feed.css', '/tags/x/', '/a.txt'];
     for (const header of headers) {
       for (const path of paths) {
         const key = keyForPath(path)!;
