@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Annotations, Duration } from 'aws-cdk-lib';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
@@ -10,10 +9,6 @@ import {
   CacheHeaderBehavior,
   CacheQueryStringBehavior,
   Distribution,
-  Function as CloudFrontFunction,
-  FunctionCode,
-  FunctionEventType,
-  FunctionRuntime,
   HeadersFrameOption,
   HeadersReferrerPolicy,
   HttpVersion,
@@ -39,9 +34,6 @@ export function cacheControlFor(freshness: Duration): string {
   return `public, max-age=${freshness.toSeconds()}, stale-if-error=86400`;
 }
 
-/** The viewer-request function choosing a precompressed variant (`rss.xml.br`, `rss.xml.gz`) by Accept-Encoding. */
-export const SELECT_ENCODING_SOURCE = new URL('./functions/select-encoding.js', import.meta.url);
-
 export interface CdnProps {
   feeds: Bucket;
   prefixes: Prefixes;
@@ -66,9 +58,7 @@ export class Cdn extends Construct {
     // answers 304 for the many files an upload leaves unchanged. Origin fetches cost S3 GETs ($0.0004 per
     // 1,000) and are bounded by time, not by uploads; invalidations cost $0.005 per path per upload.
     // No cookies, query strings or headers in the key: every reader shares one cached copy, and
-    // CloudFront answers conditional GETs (If-None-Match / If-Modified-Since) from it with 304s. The
-    // normalized Accept-Encoding is in the key, and the viewer-request function below rewrites the path to
-    // the precompressed variant (its own object, its own ETag) it chooses, so the key holds the variant too.
+    // CloudFront answers conditional GETs (If-None-Match / If-Modified-Since) from it with 304s.
     const cachePolicy = new CachePolicy(this, 'FeedCache', {
       comment: `Herald feeds: revalidate against S3 after ${props.freshness.toSeconds()} s`,
       minTtl: Duration.seconds(0),
@@ -103,16 +93,6 @@ export class Cdn extends Construct {
         // The directory page's policy: its inline style and script by hash; for the feeds, their stylesheet.
         contentSecurityPolicy: { contentSecurityPolicy: DIRECTORY_CSP, override: true },
       },
-      // S3 sends no Vary, yet each feed path answers per Accept-Encoding (the function's choice of variant).
-      customHeadersBehavior: { customHeaders: [{ header: 'Vary', value: 'Accept-Encoding', override: true }] },
-    });
-
-    // Every feed file has Brotli-11 and gzip-9 variants beside it (lib/publish.ts): CloudFront compresses
-    // neither Atom, JSON Feed nor OPML, and compresses RSS at a lower level on every cache miss.
-    const selectEncoding = new CloudFrontFunction(this, 'SelectEncoding', {
-      comment: 'Herald: serve the precompressed variant the viewer accepts',
-      runtime: FunctionRuntime.JS_2_0,
-      code: FunctionCode.fromInline(readFileSync(SELECT_ENCODING_SOURCE, 'utf8')),
     });
 
     const origin = S3BucketOrigin.withOriginAccessControl(feeds, {
@@ -137,9 +117,7 @@ export class Cdn extends Construct {
         viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
         allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
         cachedMethods: CachedMethods.CACHE_GET_HEAD,
-        // Off: the variants are stored compressed, and nothing else is served.
-        compress: false,
-        functionAssociations: [{ function: selectEncoding, eventType: FunctionEventType.VIEWER_REQUEST }],
+        compress: true,
         cachePolicy,
         responseHeadersPolicy,
       },

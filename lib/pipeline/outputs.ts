@@ -5,7 +5,7 @@ import { FEED_FILES, type FeedSummary, type RenderedFile } from '../feeds/types.
 import { OPML_FILE, renderOpml } from '../directory/opml.ts';
 import { FEED_CSS, FEED_CSS_PATH } from '../feeds/feed-css.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
-import { deleteFile, writeFile, writeIfChanged } from '../publish.ts';
+import { writeFile, writeIfChanged } from '../publish.ts';
 import type { Storage } from '../storage/storage.ts';
 import { descriptorOf, type FeedId } from '../index/feed-id.ts';
 import { hiddenReason, type PostRecord } from '../index/records.ts';
@@ -109,16 +109,13 @@ export async function publish(
   );
 }
 
-/**
- * Deletes the feed files of a term that has no published posts left, with their compressed variants; only
- * files that exist are reported.
- */
+/** Deletes the feed files of a term that has no published posts left; only files that exist are reported. */
 export async function unpublish(storage: Storage, dir: string, log: FileLog): Promise<void> {
   await settleAll(
     Object.values(FEED_FILES).map(async ({ file }) => {
       const key = dir + file;
       if ((await storage.head(key)) === null) return;
-      await deleteFile(storage, key);
+      await storage.delete(key);
       log.note(key, 'deleted');
     }),
   );

@@ -41,7 +41,6 @@ import { sortSchedule, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
 import { readJson, retryOnConflict, writeJson } from '../index/store.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
-import { isVariant, VARIANTS } from '../publish.ts';
 import { intercept } from '../storage/intercept.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { type Candidate, Collected, type Listed, type Read, type StoredRecord } from './collected.ts';
@@ -296,8 +295,7 @@ export class Rebuild {
     });
     // Terms that no longer have published posts lose their feed files.
     const live = new Set([...manifests.keys()].map(feedDir));
-    // With their compressed variants (lib/publish.ts), also any a crash left behind without their file.
-    const names = new Set(Object.values(FEED_FILES).flatMap(({ file }) => [file, ...VARIANTS.map(({ suffix }) => file + suffix)]));
+    const names = new Set(Object.values(FEED_FILES).map(({ file }) => file));
     const stale: string[] = [];
     for (const folder of ['categories/', 'tags/']) {
       for await (const { key } of feeds.list(folder)) {
@@ -307,7 +305,7 @@ export class Rebuild {
     }
     await mapLimit(stale, IO_CONCURRENCY, async (key) => {
       await feeds.delete(key);
-      if (!isVariant(key)) this.files.note(key, 'deleted');
+      this.files.note(key, 'deleted');
     });
   }
 

@@ -1,25 +1,25 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { DIRECTORY_CSP } from '../directory/page.ts';
-import { FEED_CSS_PATH } from '../feeds/feed-css.ts';
 import { FEED_FILES } from '../feeds/types.ts';
-import { DIRECTORY_PATH, OPML_PATH } from '../pipeline/outputs.ts';
-import { VARIANTS } from '../publish.ts';
 import { RESERVED_DIR } from '../storage/fs/fs-storage.ts';
 import { foldName } from '../storage/semantics.ts';
-import type { Storage } from '../storage/storage.ts';
+import type { Storage, StoredObject } from '../storage/storage.ts';
 
 /**
  * Serves the objects of a Storage over HTTP the way CloudFront in front of a private S3 bucket does,
  * so that what a reader sees on localhost is what it will see in production.
  *
- * CloudFront behaviour reproduced:
- * - Content-Type, Content-Encoding, Cache-Control, ETag and Last-Modified come from the stored object.
- * - Compression is the stored variants' (`rss.xml.br`, `rss.xml.gz`: lib/publish.ts), chosen as the CDN's
- *   viewer-request function does (infra/functions/select-encoding.js): Brotli when the viewer accepts it, else
- *   gzip, else the identity bytes; nothing is compressed on the fly (the distribution's `compress` is off).
- *   Each variant is its own object with its own ETag, and every response of a file that has variants says
- *   `Vary: Accept-Encoding`.
+ * CloudFront behaviour reproduced (Developer Guide, "Serve compressed files"):
+ * - Content-Type, Cache-Control, ETag and Last-Modified come from the stored object.
+ * - Compression happens at the edge: Brotli when the viewer accepts both, else gzip; only for the media
+ *   types CloudFront compresses and bodies of 1,000 to 10,000,000 bytes. `application/atom+xml`,
+ *   `application/feed+json` and `text/x-opml` are NOT in CloudFront's list, so they are served uncompressed.
+ * - A compressed response carries the origin's strong ETag turned weak (`W/"..."`): the compressed and
+ *   uncompressed representations are semantically equivalent, and If-None-Match compares weakly, so a
+ *   validator from either one gives a 304.
  */
 
 export const STATE_PREFIX = '_herald/';
@@ -27,13 +27,56 @@ export const STATE_PREFIX = '_herald/';
 /** First path segments never served, compared folded: `/_HERALD/` or `/%2eHerald/` name them too on some disks. */
 const PRIVATE_FOLDERS: ReadonlySet<string> = new Set([foldName(STATE_PREFIX.slice(0, -1)), foldName(RESERVED_DIR)]);
 
-/** The files published with precompressed variants (lib/publish.ts), as the viewer-request function names them. */
-export const VARIANT_NAMES: ReadonlySet<string> = new Set([
-  ...Object.values(FEED_FILES).map(({ file }) => file),
-  DIRECTORY_PATH,
-  OPML_PATH,
-  FEED_CSS_PATH,
+/** Media types CloudFront compresses (parameters such as charset are ignored). */
+export const COMPRESSIBLE_TYPES: ReadonlySet<string> = new Set([
+  'application/dash+xml',
+  'application/eot',
+  'application/font',
+  'application/font-sfnt',
+  'application/javascript',
+  'application/json',
+  'application/opentype',
+  'application/otf',
+  'application/pkcs7-mime',
+  'application/protobuf',
+  'application/rss+xml',
+  'application/truetype',
+  'application/ttf',
+  'application/vnd.apple.mpegurl',
+  'application/vnd.ms-fontobject',
+  'application/xhtml+xml',
+  'application/xml',
+  'application/x-font-opentype',
+  'application/x-font-truetype',
+  'application/x-font-ttf',
+  'application/x-httpd-cgi',
+  'application/x-javascript',
+  'application/x-mpegurl',
+  'application/x-opentype',
+  'application/x-otf',
+  'application/x-perl',
+  'application/x-ttf',
+  'font/eot',
+  'font/opentype',
+  'font/otf',
+  'font/ttf',
+  'image/svg+xml',
+  'text/css',
+  'text/csv',
+  'text/html',
+  'text/javascript',
+  'text/js',
+  'text/plain',
+  'text/richtext',
+  'text/tab-separated-values',
+  'text/xml',
+  'text/x-component',
+  'text/x-java-source',
+  'text/x-script',
+  'vnd.apple.mpegurl',
 ]);
+export const MIN_COMPRESS_BYTES = 1_000;
+export const MAX_COMPRESS_BYTES = 10_000_000;
 
 const TYPES_BY_NAME: Record<string, string> = Object.fromEntries(
   Object.values(FEED_FILES).map(({ file, contentType }) => [file, contentType]),
@@ -113,10 +156,16 @@ export function chooseEncoding(acceptEncoding: string | undefined): Encoding | u
   return undefined;
 }
 
-/** The stored variant's key for `key` and `encoding` (the viewer-request function's rewrite), or `key` itself. */
-export function variantKey(key: string, encoding: Encoding | undefined): string {
-  if (encoding === undefined || !VARIANT_NAMES.has(key.slice(key.lastIndexOf('/') + 1))) return key;
-  return key + VARIANTS.find((variant) => variant.encoding === encoding)!.suffix;
+function isCompressible(contentType: string, size: number): boolean {
+  const mediaType = contentType.split(';')[0]!.trim().toLowerCase();
+  return COMPRESSIBLE_TYPES.has(mediaType) && size >= MIN_COMPRESS_BYTES && size <= MAX_COMPRESS_BYTES;
+}
+
+/** CloudFront turns a valid strong ETag weak on compressed responses, keeps weak ones, drops invalid ones. */
+function compressedEtag(etag: string): string | undefined {
+  if (etag.startsWith('W/')) return etag;
+  if (etag.startsWith('"')) return `W/${etag}`;
+  return undefined;
 }
 
 function opaqueTag(etag: string): string {
@@ -136,6 +185,18 @@ function notModifiedSince(header: string, lastModified: Date | undefined): boole
   const since = Date.parse(header);
   // HTTP dates have whole seconds; the stored instant may not.
   return !Number.isNaN(since) && Math.floor(lastModified.getTime() / 1000) * 1000 <= since;
+}
+
+function compress(body: Uint8Array, encoding: Encoding): Promise<Buffer> {
+  if (encoding === 'gzip') return promisify(zlib.gzip)(body);
+  return promisify(zlib.brotliCompress)(body, {
+    params: {
+      [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+      // Quality 11 takes seconds on a megabyte feed; 5 is close in size at a fraction of the time.
+      [zlib.constants.BROTLI_PARAM_QUALITY]: 5,
+      [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.byteLength,
+    },
+  });
 }
 
 export interface ServerOptions {
@@ -195,7 +256,22 @@ function send(res: http.ServerResponse, status: number, text: string, head: bool
   res.end(head ? undefined : body);
 }
 
+/** Compressed bodies per key and encoding, reused while the stored ETag is unchanged. */
+type CompressedCache = Map<string, { etag: string; body: Promise<Buffer> }>;
+
 function createHandler({ storage, cacheControl }: ServerOptions) {
+  const compressed: CompressedCache = new Map();
+
+  function compressedBody(key: string, object: StoredObject, encoding: Encoding): Promise<Buffer> {
+    const cacheKey = `${encoding}:${key}`;
+    const cached = compressed.get(cacheKey);
+    if (cached && cached.etag === object.etag) return cached.body;
+    const body = compress(object.body, encoding);
+    compressed.set(cacheKey, { etag: object.etag, body });
+    body.catch(() => compressed.delete(cacheKey));
+    return body;
+  }
+
   return async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const head = req.method === 'HEAD';
     if (req.method !== 'GET' && !head) {
@@ -204,23 +280,24 @@ function createHandler({ storage, cacheControl }: ServerOptions) {
     }
     // The query string is not part of the cache key or the object name, as with a default cache policy.
     const rawPath = (req.url ?? '/').split(/[?#]/, 1)[0]!;
-    const requested = keyForPath(rawPath);
-    // CloudFront drops Accept-Encoding from HTTP/1.0 requests and answers them uncompressed.
-    const accepted = req.httpVersion === '1.0' ? undefined : req.headers['accept-encoding'];
-    const key = requested === null || requested === '' ? null : variantKey(requested, chooseEncoding(accepted));
-    const object = key === null ? null : await storage.get(key);
+    const key = keyForPath(rawPath);
+    const object = key === null || key === '' ? null : await storage.get(key);
     if (!object) {
       send(res, 404, 'Not Found', head);
       return;
     }
 
-    const etag = object.etag;
+    const contentType = object.contentType ?? contentTypeFor(key!);
+    // CloudFront drops Accept-Encoding from HTTP/1.0 requests and answers them uncompressed.
+    const accepted = req.httpVersion === '1.0' ? undefined : req.headers['accept-encoding'];
+    const encoding = isCompressible(contentType, object.body.byteLength) ? chooseEncoding(accepted) : undefined;
+    const etag = encoding ? compressedEtag(object.etag) : object.etag;
     const headers: http.OutgoingHttpHeaders = {
-      'Content-Type': object.contentType ?? contentTypeFor(requested!),
+      'Content-Type': contentType,
       ...(etag ? { ETag: etag } : {}),
       ...(object.lastModified ? { 'Last-Modified': object.lastModified.toUTCString() } : {}),
       ...((object.cacheControl ?? cacheControl) ? { 'Cache-Control': object.cacheControl ?? cacheControl } : {}),
-      ...(variantKey(requested!, 'br') !== requested ? { Vary: 'Accept-Encoding' } : {}),
+      ...(isCompressible(contentType, object.body.byteLength) ? { Vary: 'Accept-Encoding' } : {}),
     };
 
     const ifNoneMatch = req.headers['if-none-match'];
@@ -236,13 +313,14 @@ function createHandler({ storage, cacheControl }: ServerOptions) {
       return;
     }
 
+    const body = encoding ? await compressedBody(key!, object, encoding) : object.body;
     res.writeHead(200, {
       ...headers,
       // The directory page's policy (on AWS the response headers policy sends it with every file).
       ...(String(headers['Content-Type']).startsWith('text/html') ? { 'Content-Security-Policy': DIRECTORY_CSP } : {}),
-      ...(object.contentEncoding ? { 'Content-Encoding': object.contentEncoding } : {}),
-      'Content-Length': object.body.byteLength,
+      ...(encoding ? { 'Content-Encoding': encoding } : {}),
+      'Content-Length': body.byteLength,
     });
-    res.end(head ? undefined : object.body);
+    res.end(head ? undefined : body);
   };
 }

@@ -8,8 +8,6 @@ export interface StoredObject {
   etag: string;
   contentType?: string;
   cacheControl?: string;
-  /** `br` or `gzip` for a precompressed variant (`Content-Encoding`); absent for identity bytes. */
-  contentEncoding?: string;
   lastModified?: Date;
   metadata: Record<string, string>;
 }
@@ -44,7 +42,6 @@ export interface ListOptions {
 export interface PutOptions {
   contentType?: string;
   cacheControl?: string;
-  contentEncoding?: string;
   metadata?: Record<string, string>;
   /** Write only if the current object has this ETag. */
   ifMatch?: string;

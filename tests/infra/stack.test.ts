@@ -163,7 +163,7 @@ describe('CloudFront', () => {
     });
   });
 
-  it('redirects to HTTPS, speaks HTTP/2 and HTTP/3, serves precompressed variants and index.html at the root', () => {
+  it('redirects to HTTPS, speaks HTTP/2 and HTTP/3, compresses and serves index.html at the root', () => {
     const config = resource(ids.distribution).Properties.DistributionConfig;
     expect(config).toMatchObject({
       Enabled: true,
@@ -174,10 +174,7 @@ describe('CloudFront', () => {
     });
     expect(config.DefaultCacheBehavior).toMatchObject({
       ViewerProtocolPolicy: 'redirect-to-https',
-      Compress: false,
-      FunctionAssociations: [
-        { EventType: 'viewer-request', FunctionARN: { 'Fn::GetAtt': [expect.stringMatching(/SelectEncoding/), 'FunctionARN'] } },
-      ],
+      Compress: true,
       AllowedMethods: ['GET', 'HEAD'],
       CachedMethods: ['GET', 'HEAD'],
       CachePolicyId: { Ref: expect.stringMatching(/FeedCache/) },

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import type { RenderedFile } from '../../lib/feeds/types.ts';
-import { deleteFile, HASH_METADATA, writeIfChanged } from '../../lib/publish.ts';
+import { HASH_METADATA, writeIfChanged } from '../../lib/publish.ts';
 import { intercept, type StorageCall } from '../../lib/storage/intercept.ts';
 import { MemoryStorage } from '../../lib/storage/memory/memory-storage.ts';
 import { PreconditionFailedError } from '../../lib/storage/storage.ts';
@@ -28,51 +27,16 @@ describe('writeIfChanged', () => {
       cacheControl: CACHE,
       metadata: { [HASH_METADATA]: sha256('<rss>中文</rss>') },
     });
-    // The file and its variants looked up, the Brotli and gzip variants written, then the file.
-    expect(calls).toEqual(['head', 'head', 'head', 'put', 'put', 'put']);
-    for (const [suffix, encoding, decode] of [
-      ['.br', 'br', zlib.brotliDecompressSync],
-      ['.gz', 'gzip', zlib.gunzipSync],
-    ] as const) {
-      const variant = await inner.get(`tags/科技/rss.xml${suffix}`);
-      expect(variant).toMatchObject({ contentType: 'application/rss+xml; charset=utf-8', cacheControl: CACHE, contentEncoding: encoding });
-      expect(decode(variant!.body).toString('utf8')).toBe('<rss>中文</rss>');
-      expect(variant!.etag).not.toBe(stored!.etag);
-    }
+    expect(calls).toEqual(['head', 'put']);
   });
 
-  it('writes the variants of a file stored without them or beside another file’s, and deletes them with it', async () => {
-    const { inner, storage } = counted();
-    await inner.put('tags/科技/rss.xml', '<rss/>', {
-      contentType: 'application/rss+xml; charset=utf-8',
-      cacheControl: CACHE,
-      metadata: { [HASH_METADATA]: sha256('<rss/>') },
-    });
-    expect(await writeIfChanged(storage, rss('<rss/>'), CACHE)).toBe('written');
-    expect(await inner.head('tags/科技/rss.xml.br')).not.toBeNull();
-    expect(await writeIfChanged(storage, rss('<rss/>'), CACHE)).toBe('unchanged');
-    // A racing writer's variant beside this file's bytes: replaced, though the file itself matches.
-    await writeIfChanged(storage, rss('<rss>other</rss>'), CACHE);
-    const stale = await inner.get('tags/科技/rss.xml.gz');
-    await writeIfChanged(storage, rss('<rss/>'), CACHE);
-    await inner.put('tags/科技/rss.xml.gz', stale!.body, { ...stale!, metadata: stale!.metadata });
-    expect(await writeIfChanged(storage, rss('<rss/>'), CACHE)).toBe('written');
-    expect(zlib.gunzipSync((await inner.get('tags/科技/rss.xml.gz'))!.body).toString('utf8')).toBe('<rss/>');
-    await deleteFile(storage, 'tags/科技/rss.xml');
-    expect([
-      await inner.head('tags/科技/rss.xml'),
-      await inner.head('tags/科技/rss.xml.br'),
-      await inner.head('tags/科技/rss.xml.gz'),
-    ]).toEqual([null, null, null]);
-  });
-
-  it('leaves identical bytes alone: a HEAD each for the file and its variants, same ETag and Last-Modified', async () => {
+  it('leaves identical bytes alone: one HEAD, same ETag and Last-Modified', async () => {
     const { inner, storage, calls } = counted();
     await writeIfChanged(storage, rss('<rss/>'), CACHE);
     const before = await inner.head('tags/科技/rss.xml');
     calls.length = 0;
     expect(await writeIfChanged(storage, rss('<rss/>'), CACHE)).toBe('unchanged');
-    expect(calls).toEqual(['head', 'head', 'head']);
+    expect(calls).toEqual(['head']);
     const after = await inner.head('tags/科技/rss.xml');
     expect(after!.etag).toBe(before!.etag);
     expect(after!.lastModified).toEqual(before!.lastModified);

@@ -45,7 +45,6 @@ interface Sidecar {
   etag: string;
   contentType?: string;
   cacheControl?: string;
-  contentEncoding?: string;
   metadata: Record<string, string>;
 }
 
@@ -162,7 +161,6 @@ export class FsStorage implements Storage {
       etag,
       ...(options.contentType !== undefined && { contentType: options.contentType }),
       ...(options.cacheControl !== undefined && { cacheControl: options.cacheControl }),
-      ...(options.contentEncoding !== undefined && { contentEncoding: options.contentEncoding }),
       metadata,
     };
     const sidecarFile = this.#sidecarFile(key);
@@ -418,7 +416,6 @@ function describe(sidecar: Sidecar | null, stats: BigIntStats): Omit<StoredObjec
   return {
     ...(sidecar?.contentType !== undefined && { contentType: sidecar.contentType }),
     ...(sidecar?.cacheControl !== undefined && { cacheControl: sidecar.cacheControl }),
-    ...(sidecar?.contentEncoding !== undefined && { contentEncoding: sidecar.contentEncoding }),
     lastModified: new Date(Number(stats.mtimeMs)),
     metadata: { ...sidecar?.metadata },
   };

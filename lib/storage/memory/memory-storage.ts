@@ -14,7 +14,6 @@ interface Entry {
   etag: string;
   contentType?: string;
   cacheControl?: string;
-  contentEncoding?: string;
   lastModified: Date;
   metadata: Record<string, string>;
 }
@@ -53,7 +52,6 @@ export class MemoryStorage implements Storage {
       etag,
       contentType: options.contentType,
       cacheControl: options.cacheControl,
-      contentEncoding: options.contentEncoding,
       lastModified: new Date(),
       metadata,
     });
@@ -79,7 +77,6 @@ function describe(entry: Entry): Omit<StoredObject, 'body'> {
     etag: entry.etag,
     ...(entry.contentType !== undefined && { contentType: entry.contentType }),
     ...(entry.cacheControl !== undefined && { cacheControl: entry.cacheControl }),
-    ...(entry.contentEncoding !== undefined && { contentEncoding: entry.contentEncoding }),
     lastModified: entry.lastModified,
     metadata: { ...entry.metadata },
   };

@@ -101,7 +101,6 @@ export class S3Storage implements Storage {
           Body: toBytes(body),
           ContentType: options.contentType,
           CacheControl: options.cacheControl,
-          ContentEncoding: options.contentEncoding,
           Metadata: validatePutOptions(options),
           IfMatch: options.ifMatch,
           IfNoneMatch: options.ifNoneMatch,
@@ -166,7 +165,6 @@ function headersOf(response: {
   ETag?: string;
   ContentType?: string;
   CacheControl?: string;
-  ContentEncoding?: string;
   LastModified?: Date;
   Metadata?: Record<string, string>;
 }): Omit<StoredObject, 'body'> {
@@ -174,7 +172,6 @@ function headersOf(response: {
     etag: response.ETag ?? '',
     ...(response.ContentType !== undefined && { contentType: response.ContentType }),
     ...(response.CacheControl !== undefined && { cacheControl: response.CacheControl }),
-    ...(response.ContentEncoding !== undefined && { contentEncoding: response.ContentEncoding }),
     ...(response.LastModified !== undefined && { lastModified: response.LastModified }),
     metadata: response.Metadata ?? {},
   };

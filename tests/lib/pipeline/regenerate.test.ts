@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { IndexBusyError } from '../../../lib/index/lease.ts';
 import { rebuild } from '../../../lib/pipeline/rebuild.ts';
-import { isVariant } from '../../../lib/publish.ts';
 import { intercept, type StorageCall } from '../../../lib/storage/intercept.ts';
 import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import type { PutOptions } from '../../../lib/storage/storage.ts';
@@ -105,9 +104,7 @@ describe('regenerate', () => {
     const writes = countWrites(site);
     const edit = await site.regenerate(['posts/a.md']);
     const rust = ['tags/rust/atom.xml', 'tags/rust/feed.json', 'tags/rust/rss.xml'];
-    const written = writes.feeds.map((call) => ('key' in call ? call.key : ''));
-    expect(written.filter((key) => !isVariant(key)).sort()).toEqual(rust);
-    expect(written).toHaveLength(3 * rust.length);
+    expect(writes.feeds.map((call) => ('key' in call ? call.key : '')).sort()).toEqual(rust);
     expect(edit.feeds.written).toEqual(rust);
     expect(await site.feedTree()).toEqual(await site.freshTree());
     // Gamma is the site's and Notes' newest: those feeds are written, without a HEAD first.

@@ -75,7 +75,7 @@ describe('requests per incremental update', () => {
     expect(small.upload!['content get']).toBe(1);
 
     // One new post in the site feed, one category and one tag: per feed a manifest read and write, the newest
-    // shard replaced (read, write, delete), three feed files and their two compressed variants each written without a HEAD and the manifest checked
+    // shard replaced (read, write, delete), three feed files written without a HEAD and the manifest checked
     // after them; the record created without a read and read once after the manifests; the root and the
     // schedule read, the root checked at the end, and one object to say the run finished.
     expect(small.upload).toEqual({
@@ -83,16 +83,14 @@ describe('requests per incremental update', () => {
       'content get': 1,
       'state put': 8,
       'state delete': 3,
-      'feeds put': 27,
+      'feeds put': 9,
       'state head': 4,
     });
     expect(Object.fromEntries(Object.entries(small).map(([label, counts]) => [label, total(counts)]))).toEqual({
-      // Each feed file comes with its Brotli and gzip variants (lib/publish.ts): 2 PUTs more per changed file,
-      // 18 for the 9 files of an upload (34 requests before precompression).
-      upload: 52,
-      move: 72,
-      delete: 58,
-      'batch of 10': 79,
+      upload: 34,
+      move: 48,
+      delete: 40,
+      'batch of 10': 61,
     });
     expect(total(small['batch of 10']!)).toBeLessThanOrEqual(2 * total(small.upload!));
   });
