@@ -15,8 +15,9 @@ import type { Storage, StoredObject } from '../storage/storage.ts';
  * CloudFront behaviour reproduced (Developer Guide, "Serve compressed files"):
  * - Content-Type, Cache-Control, ETag and Last-Modified come from the stored object.
  * - Compression happens at the edge: Brotli when the viewer accepts both, else gzip; only for the media
- *   types CloudFront compresses and bodies of 1,000 to 10,000,000 bytes. `application/atom+xml`,
- *   `application/feed+json` and `text/x-opml` are NOT in CloudFront's list, so they are served uncompressed.
+ *   types CloudFront compresses and bodies of 1,000 to 10,000,000 bytes. RSS, Atom and the OPML go out as
+ *   `application/xml` (lib/feeds/types.ts), which is in CloudFront's list; `application/feed+json` is not, so
+ *   JSON Feed is served uncompressed.
  * - A compressed response carries the origin's strong ETag turned weak (`W/"..."`): the compressed and
  *   uncompressed representations are semantically equivalent, and If-None-Match compares weakly, so a
  *   validator from either one gives a 304.
