@@ -13,7 +13,7 @@ export function xmlSafe(text: string): string {
   return MAYBE_NOT_XML_CHAR.test(text) ? text.replace(NOT_XML_CHAR, '') : text;
 }
 
-const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
+export const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
 
 /** Character data: `>` is escaped too, so `]]>` can never appear outside a CDATA section. */
 export function escapeText(text: string): string {

@@ -34,6 +34,7 @@
  * say anyway, and every word of an honest post survives. The warning names the file and the limit
  * so the author can find out why the formatting is gone.
  */
+import { TEXT_ESCAPES } from '../feeds/xml.ts';
 import type { MarkdownIt } from 'markdown-it';
 import type sanitizeHtml from 'sanitize-html';
 import { HeraldError } from '../errors.ts';
@@ -129,7 +130,6 @@ export function depthGuard(limit: number = LIMITS.depth): Pick<sanitizeHtml.IOpt
 const SLICE = 65_536;
 /** A break between paragraphs (a blank line, and any more after it), a line break, or a character to escape. */
 const PLAIN = /\r?\n[ \t\r]*\n[ \t\r\n]*|\r?\n|[&<>]/g;
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
 
 /**
  * The fallback HTML of an XML-safe body over a limit: its text escaped, a paragraph per block of
@@ -147,7 +147,7 @@ export function plainTextHtml(source: string): string {
     html.push(
       text
         .slice(start, end)
-        .replace(PLAIN, (match) => ESCAPES[match] ?? (match.indexOf('\n') === match.lastIndexOf('\n') ? '<br />\n' : '</p>\n<p>')),
+        .replace(PLAIN, (match) => TEXT_ESCAPES[match] ?? (match.indexOf('\n') === match.lastIndexOf('\n') ? '<br />\n' : '</p>\n<p>')),
     );
     start = end;
   }
