@@ -368,7 +368,7 @@ class Run {
     const { manifest } = list;
     // A newest entry without its item, of a key this run is on, is filled in again: a rebuild that could not
     // read the post for its item leaves it so, with the record pending, for the retry of its key.
-    const touched = new Set([...change.remove, ...change.insert].map(([, key]) => key));
+    const touched = new Set([...change.remove, ...change.insert].map(keyOf));
     const known = manifest.newest.filter(({ entry, item }) => item !== null || !touched.has(keyOf(entry)));
     await settleAll(
       shardsToLoad(manifest, change).map(async (index) => {
@@ -378,7 +378,7 @@ class Run {
     );
     const update = applyChange(manifest, list.shards, change, randomUUID);
     if (!update) {
-      if (change.remove.length === 0 && change.insert.length === 0) return { list };
+      if (touched.size === 0) return { list };
       // Nothing to change, but an older view of these keys may be on its way to this list: a new version
       // makes its conditional write fail, and its retry reads the records as they are now.
       const fenced: Manifest = { ...manifest, version: (manifest.version ?? 0) + 1 };
