@@ -33,12 +33,14 @@ export interface RenderedFile {
 /**
  * RSS and Atom go out as `application/xml`: Chromium shows `application/rss+xml` and `application/atom+xml` as plain
  * text, without the stylesheet (lib/feeds/feed-css.ts), while readers look at the bytes, not the type (the W3C feed
- * validator accepts `application/xml` too). Autodiscovery links keep the specific types: that is where readers read them.
+ * validator accepts `application/xml` too). JSON Feed goes out as `application/json`, the type of JSON Feed 1.0, because
+ * CloudFront compresses it and not `application/feed+json` (readers go by the `version` field). Autodiscovery links keep
+ * the specific types: that is where readers read them.
  */
 export const FEED_FILES: Record<FeedFormat, { file: string; contentType: string }> = {
   rss: { file: 'rss.xml', contentType: 'application/xml; charset=utf-8' },
   atom: { file: 'atom.xml', contentType: 'application/xml; charset=utf-8' },
-  json: { file: 'feed.json', contentType: 'application/feed+json; charset=utf-8' },
+  json: { file: 'feed.json', contentType: 'application/json; charset=utf-8' },
 };
 
 /** What the directory page and OPML list about one feed. */

@@ -15,9 +15,9 @@ import type { Storage, StoredObject } from '../storage/storage.ts';
  * CloudFront behaviour reproduced (Developer Guide, "Serve compressed files"):
  * - Content-Type, Cache-Control, ETag and Last-Modified come from the stored object.
  * - Compression happens at the edge: Brotli when the viewer accepts both, else gzip; only for the media
- *   types CloudFront compresses and bodies of 1,000 to 10,000,000 bytes. RSS, Atom and the OPML go out as
- *   `application/xml` (lib/feeds/types.ts), which is in CloudFront's list; `application/feed+json` is not, so
- *   JSON Feed is served uncompressed.
+ *   types CloudFront compresses and bodies of 1,000 to 10,000,000 bytes. Every file Herald publishes has such a
+ *   type (lib/feeds/types.ts: RSS, Atom and the OPML as `application/xml`, JSON Feed as `application/json`);
+ *   objects stored under the old `+xml`/`+json` feed types stay uncompressed until a rebuild rewrites them.
  * - A compressed response carries the origin's strong ETag turned weak (`W/"..."`): the compressed and
  *   uncompressed representations are semantically equivalent, and If-None-Match compares weakly, so a
  *   validator from either one gives a 304.

@@ -109,6 +109,27 @@ describeWith(CHROMIUM)('a feed opened in Chromium', () => {
     expect(outlines).toContain(`${site.feedsUrl}rss.xml`);
   });
 
+  it.each(['feed.json', 'tags/rss-阅读器/feed.json'])('shows %s as its text, not as a download', async (file) => {
+    const downloads: string[] = [];
+    const onDownload = (download: { suggestedFilename(): string }) => downloads.push(download.suggestedFilename());
+    page.on('download', onDownload);
+    try {
+      // A type Chromium does not display would make goto fail with "Download is starting".
+      const response = await page.goto(`${origin}/${encodeURI(file)}`);
+      expect(response?.status(), file).toBe(200);
+      expect(response?.headers()['content-type'], file).toBe('application/json; charset=utf-8');
+      expect(['br', 'gzip'], file).toContain(response?.headers()['content-encoding']);
+      await page.screenshot({ path: path.join(artifacts, `feed-view-${file.replaceAll('/', '-')}.png`) });
+      const shown = await page.evaluate<string>('document.body.innerText');
+      expect(JSON.parse(shown)).toEqual(JSON.parse((await response!.body()).toString('utf8')));
+      expect(shown).toContain('"version": "https://jsonfeed.org/version/1.1"');
+      expect(shown).toContain(site.title);
+      expect(downloads).toEqual([]);
+    } finally {
+      page.off('download', onDownload);
+    }
+  });
+
   it('takes the visitor from a tag feed to the directory page', async () => {
     await open('tags/rss-阅读器/rss.xml');
     await page.click('text=All feeds of this site');

@@ -56,7 +56,7 @@ describe('the bundled pipeline on moto', () => {
     expect(await pipeline.feed('categories/news/feed.json')).toContain('First');
     const tree = await pipeline.feedTree();
     expect(tree.get('rss.xml')?.contentType).toBe('application/xml; charset=utf-8');
-    expect(tree.get('tags/alpha/feed.json')?.contentType).toBe('application/feed+json; charset=utf-8');
+    expect(tree.get('tags/alpha/feed.json')?.contentType).toBe('application/json; charset=utf-8');
     expect(tree.get('rss.xml')?.cacheControl).toBe('public, max-age=300, stale-while-revalidate=60, stale-if-error=86400');
     expect(await pipeline.feed('atom.xml')).toContain(pipeline.hub.url);
 

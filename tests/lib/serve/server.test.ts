@@ -6,7 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { chooseEncoding, contentTypeFor, createServer, keyForPath, type HeraldServer } from '../../../lib/serve/server.ts';
+import { loadSiteConfig } from '../../../lib/config.ts';
+import { rebuild } from '../../../lib/pipeline/rebuild.ts';
+import {
+  chooseEncoding,
+  contentTypeFor,
+  createServer,
+  keyForPath,
+  MIN_COMPRESS_BYTES,
+  type HeraldServer,
+} from '../../../lib/serve/server.ts';
 import { FsStorage, RESERVED_DIR } from '../../../lib/storage/fs/fs-storage.ts';
 import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 
@@ -70,7 +79,7 @@ describe('createServer', () => {
 
   it('falls back to a type by file name and the configured Cache-Control', async () => {
     const json = await get('/tags/c%23/feed.json');
-    expect(json.headers['content-type']).toBe('application/feed+json; charset=utf-8');
+    expect(json.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(json.headers['cache-control']).toBe('max-age=60');
     expect((await get('/feeds.opml')).headers['content-type']).toBe('text/x-opml; charset=utf-8');
   });
@@ -161,12 +170,18 @@ describe('createServer', () => {
     expect(reply.headers.etag).toBe(etag);
   });
 
-  it('leaves uncompressed what CloudFront leaves uncompressed: Atom, small bodies', async () => {
-    const reply = await get('/atom.xml', { 'Accept-Encoding': 'br, gzip' });
-    expect(reply.headers['content-encoding']).toBeUndefined();
-    expect(reply.headers.etag).toBe((await stored('atom.xml')).etag);
-    expect(reply.headers.vary).toBeUndefined();
-    expect(reply.body.toString('utf8')).toBe(atom);
+  it('leaves uncompressed what CloudFront leaves uncompressed: the +xml and +json feed types, small bodies', async () => {
+    // As files written before the feeds went out as application/xml and application/json are stored until a rebuild.
+    await storage.put('legacy/feed.json', JSON.stringify({ items: Array(300).fill({ id: 'x' }) }), {
+      contentType: 'application/feed+json; charset=utf-8',
+    });
+    for (const key of ['atom.xml', 'legacy/feed.json']) {
+      const reply = await get(`/${key}`, { 'Accept-Encoding': 'br, gzip' });
+      expect(reply.headers['content-encoding'], key).toBeUndefined();
+      expect(reply.headers.etag, key).toBe((await stored(key)).etag);
+      expect(reply.headers.vary, key).toBeUndefined();
+    }
+    expect((await get('/atom.xml', { 'Accept-Encoding': 'br, gzip' })).body.toString('utf8')).toBe(atom);
     expect((await get('/', { 'Accept-Encoding': 'br, gzip' })).headers['content-encoding']).toBeUndefined();
   });
 
@@ -256,6 +271,74 @@ describe('createServer', () => {
   it('rejects listen with EADDRINUSE when the port is taken', async () => {
     const other = createServer({ storage });
     await expect(other.listen(port, '127.0.0.1')).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+});
+
+describe('createServer with every file type the pipeline publishes (the example site in content/)', () => {
+  const storage = new MemoryStorage();
+  let server: HeraldServer;
+  let port: number;
+  const files = ['rss.xml', 'atom.xml', 'feed.json', 'feeds.opml', 'index.html', 'feed.css', 'tags/rss-阅读器/feed.json'];
+  /** Accept-Encoding values and what CloudFront answers to each: Brotli over gzip, `q=0` refusing one. */
+  const accepts: [header: string | undefined, encoding: 'br' | 'gzip' | undefined][] = [
+    [undefined, undefined],
+    ['br', 'br'],
+    ['gzip', 'gzip'],
+    ['gzip, deflate, br, zstd', 'br'],
+    ['br;q=0, gzip', 'gzip'],
+    ['br;q=0, gzip;q=0', undefined],
+    ['identity', undefined],
+  ];
+  const get = (file: string, headers: Record<string, string | undefined>) =>
+    request(
+      port,
+      `/${encodeURI(file)}`,
+      Object.fromEntries(Object.entries(headers).filter(([, value]) => value !== undefined)) as Record<string, string>,
+    );
+
+  beforeAll(async () => {
+    const contentDir = path.resolve(import.meta.dirname, '../../../content');
+    const site = await loadSiteConfig(contentDir);
+    await rebuild({ content: new FsStorage(contentDir), feeds: storage, state: new MemoryStorage(), site, now: () => new Date() });
+    server = createServer({ storage, cacheControl: site.cacheControl });
+    port = (await server.listen(0, '127.0.0.1')).port;
+  });
+  afterAll(() => server.close());
+
+  it.each(files)('%s: compressed as accepted, Vary, a weak ETag for compressed bytes, and 304 for either ETag', async (file) => {
+    const object = (await storage.get(file))!;
+    // Large enough for CloudFront to compress, so every row below tests the compressed path.
+    expect(object.body.byteLength).toBeGreaterThanOrEqual(MIN_COMPRESS_BYTES);
+    const identityEtag = object.etag;
+    const compressedEtag = `W/${object.etag}`;
+    expect(compressedEtag).not.toBe(identityEtag);
+
+    for (const [accept, encoding] of accepts) {
+      const label = `${file}, Accept-Encoding: ${accept}`;
+      const reply = await get(file, { 'Accept-Encoding': accept });
+      expect(reply.status, label).toBe(200);
+      expect(reply.headers['content-type'], label).toBe(object.contentType);
+      expect(reply.headers['content-encoding'], label).toBe(encoding);
+      expect(reply.headers.vary, label).toBe('Accept-Encoding');
+      expect(reply.headers.etag, label).toBe(encoding ? compressedEtag : identityEtag);
+      const body =
+        encoding === 'br' ? zlib.brotliDecompressSync(reply.body) : encoding === 'gzip' ? zlib.gunzipSync(reply.body) : reply.body;
+      expect(body.equals(Buffer.from(object.body)), label).toBe(true);
+      if (encoding) expect(reply.body.byteLength, label).toBeLessThan(object.body.byteLength);
+
+      // A reader revalidates with whichever ETag it got, and may have got the other one before: both are the same resource.
+      for (const validator of [identityEtag, compressedEtag]) {
+        const revalidated = await get(file, { 'Accept-Encoding': accept, 'If-None-Match': validator });
+        expect(revalidated.status, `${label}, If-None-Match: ${validator}`).toBe(304);
+        expect(revalidated.body.byteLength).toBe(0);
+        expect(revalidated.headers.etag, label).toBe(encoding ? compressedEtag : identityEtag);
+        expect(revalidated.headers.vary, label).toBe('Accept-Encoding');
+        expect(revalidated.headers['cache-control'], label).toBe(object.cacheControl);
+      }
+      for (const validator of ['"0123456789abcdef0123456789abcdef"', 'W/"0123456789abcdef0123456789abcdef"']) {
+        expect((await get(file, { 'Accept-Encoding': accept, 'If-None-Match': validator })).status, label).toBe(200);
+      }
+    }
   });
 });
 
