@@ -5,11 +5,13 @@
  * never throws, so one bad file never costs the others.
  */
 import { messageOf } from '../errors.ts';
-import { createHash } from 'node:crypto';
-import { isLanguageTag, parsePerson, type Person, type SiteConfig } from '../config.ts';
+import { parsePerson, type Person, type SiteConfig } from '../config.ts';
 import { makeTerm } from './terms.ts';
 import { DateError, dateFromFileName, dateFromPath, parseDate } from './dates.ts';
+import { exclusionOf } from './exclusion.ts';
 import { FrontMatterError, splitFrontMatter } from './frontmatter.ts';
+import { declaredId, itemId } from './item-id.ts';
+import { canonicalLanguage, knownLanguage } from './language.ts';
 import { expandPermalink, keyParts, overrideUrl } from './permalink.ts';
 import { xmlSafe } from '../feeds/xml.ts';
 import { cleanLine, cleanText } from './text.ts';
@@ -44,9 +46,6 @@ const IMAGE_TYPES = new Map(
   }),
 );
 
-/** Namespace of Herald's name-based item ids (RFC 4122 version 5). Changing it changes every id. */
-const ID_NAMESPACE = Buffer.from('b19bc8e3a063410eb6fc8f78d861ec62', 'hex');
-
 /** Reads one post. `key` is the content key (path under the content root). Never throws. */
 export function parsePost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult {
   if (SECTION_PAGE.test(key)) return { status: 'skipped', key, reason: 'section page (_index.md)' };
@@ -57,15 +56,6 @@ export function parsePost(key: string, bytes: Uint8Array, site: SiteConfig): Par
     // A bug, not bad input: still only this file is lost, and the message says where.
     return { status: 'rejected', error: new PostError(key, `internal error while parsing: ${messageOf(error)}`, { cause: error }) };
   }
-}
-
-/** The stable id of the post stored under `key`: `urn:uuid:` + a version 5 UUID of the key. */
-export function itemId(key: string): string {
-  const hash = createHash('sha1').update(ID_NAMESPACE).update(key, 'utf8').digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.toString('hex', 0, 16);
-  return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** The rejection of a post of `size` bytes, whether the size came from its bytes or from storage before reading them. */
@@ -109,8 +99,16 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
   const published = readDate(fields, DATE_KEYS.publishDate, timeZone, key);
   const lastmod = readDate(fields, DATE_KEYS.lastmod, timeZone, key);
   const expiry = readDate(fields, DATE_KEYS.expiryDate, timeZone, key);
-  const lang = firstLanguage(fields.get('lang') ?? fields.get('language'));
-  const parts = keyParts(key, lang, site.language);
+  const declaredLang = firstLanguage(fields.get('lang') ?? fields.get('language'));
+  const parts = keyParts(key, declaredLang, site.language);
+  const folderLang = parts.sections.length > 0 ? knownLanguage(parts.sections[0]!) : undefined;
+  const suffixLang = parts.language === undefined ? undefined : knownLanguage(parts.language);
+  const lang = declaredLang ?? suffixLang ?? folderLang;
+  const section = makeTerm(parts.sections[folderLang === undefined ? 0 : 1] ?? '');
+  const exclusion = exclusionOf(fields);
+  if ('problem' in exclusion) throw new PostError(key, exclusion.problem);
+  const declared = declaredId(fields);
+  if (declared !== undefined && 'problem' in declared) console.warn(`${key}: ${declared.problem}; published with its generated id`);
   const rawSlug = scalarText(fields.get('slug'));
   const slug = rawSlug === undefined ? '' : cleanLine(rawSlug);
 
@@ -147,7 +145,7 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
 
   const post: Post = {
     key,
-    id: itemId(key),
+    id: declared !== undefined && 'id' in declared ? declared.id : itemId(key),
     title,
     url,
     date: new Date(date).toISOString(),
@@ -165,6 +163,8 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
   const summary = rawSummary === undefined ? '' : cleanText(rawSummary);
   if (summary !== '') post.summary = summary;
   if (lang !== undefined) post.lang = lang;
+  if (section) post.section = section;
+  if (exclusion.excludeFrom !== undefined) post.excludeFrom = exclusion.excludeFrom;
   const image = firstImage(fields, url);
   if (image) post.image = image;
   return { status: 'post', post };
@@ -223,11 +223,10 @@ function terms(value: unknown, name: string, site: SiteConfig, key: string): Ter
   return result;
 }
 
-/** The first language of `lang` (string or list), when it is a well-formed tag. */
+/** The first language of `lang` (string or list), canonical, when it is a well-formed tag. */
 function firstLanguage(value: unknown): string | undefined {
   const first = scalarText(Array.isArray(value) ? value[0] : value);
-  const tag = first === undefined ? undefined : cleanLine(first);
-  return tag !== undefined && isLanguageTag(tag) ? tag : undefined;
+  return first === undefined ? undefined : canonicalLanguage(cleanLine(first));
 }
 
 /**

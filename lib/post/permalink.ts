@@ -19,6 +19,8 @@ export interface KeyParts {
   sections: string[];
   /** File name without extension and language suffix; the bundle folder for `index.md`. */
   filename: string;
+  /** The language suffix taken off the file name (`zh-HK` for `x.zh-HK.md`), as written. */
+  language?: string;
 }
 
 const EXTENSION = /\.(?:md|markdown)$/i;
@@ -38,14 +40,18 @@ export function keyParts(key: string, ...languages: (string | undefined)[]): Key
     }
   }
   let filename = (sections.pop() ?? '').replace(EXTENSION, '');
+  let language: string | undefined;
   const suffix = LANGUAGE_SUFFIX.exec(filename);
   if (suffix) {
     const tag = suffix[1]!.toLowerCase();
     // `node.js.md` keeps its `.js`: only a known language or a language-region pair is a suffix.
-    if (tag.includes('-') || languages.some((language) => language?.toLowerCase() === tag)) filename = filename.slice(0, suffix.index);
+    if (tag.includes('-') || languages.some((known) => known?.toLowerCase() === tag)) {
+      filename = filename.slice(0, suffix.index);
+      language = suffix[1]!;
+    }
   }
   if (filename === 'index' && sections.length > 0) filename = sections.pop()!;
-  return { sections, filename };
+  return language === undefined ? { sections, filename } : { sections, filename, language };
 }
 
 /** A pattern split into literal text (even indexes) and token names (odd indexes), once per pattern. */

@@ -32,3 +32,13 @@ export function cleanText(text: string): string {
 function ownCopy(slice: string): string {
   return ` ${slice}`.slice(1);
 }
+
+/** A front-matter value of the wrong shape, as a problem names it: `a list`, `a mapping`, `a date`, or its JSON. */
+export function describeValue(value: unknown): string {
+  if (Array.isArray(value)) return 'a list';
+  if (value instanceof Date) return 'a date';
+  if (typeof value === 'object' && value !== null) return 'a mapping';
+  const json = typeof value === 'bigint' ? String(value) : JSON.stringify(value);
+  // A long string is named by its start: the problem is its shape, not its content.
+  return json === undefined ? String(value) : json.length > 60 ? `${json.slice(0, 57)}...` : json;
+}

@@ -9,6 +9,13 @@ export interface Term {
   slug: string;
 }
 
+/**
+ * The kinds of feed a post is listed in: the site's, and one per category, tag, section, language and author.
+ * A per-kind exclusion (`excludeFrom`) names some of them.
+ */
+export const FEED_KINDS = ['site', 'category', 'tag', 'section', 'language', 'author'] as const;
+export type FeedKind = (typeof FEED_KINDS)[number];
+
 export interface Image {
   url: string;
   /** Real MIME type when it can be known (from the URL's extension); undefined otherwise. */
@@ -22,7 +29,10 @@ export interface Image {
 export interface PostMeta {
   /** Content key, relative to the content root: `zh-CN/news/qq/20250212A0916H.zh-CN.md`. */
   key: string;
-  /** Stable item id derived from the key only (`urn:uuid:...`). */
+  /**
+   * Item id: front-matter `guid` or `id` when it is a valid one (kept across edits and moves: `lib/post/item-id.ts`),
+   * else derived from the key only (`urn:uuid:...`).
+   */
   id: string;
   title: string;
   /** Absolute URL of the post page. */
@@ -38,8 +48,22 @@ export interface PostMeta {
   summary?: string;
   categories: Term[];
   tags: Term[];
-  /** First language of `lang`, else undefined (the site language applies). */
+  /**
+   * The post's language, canonical BCP 47 (`zh-CN`): front-matter `lang` (its first entry) or `language`, else
+   * the language suffix of the file name (`x.zh-HK.md`), else its language folder (`zh-HK/news/...`); undefined
+   * when none says (the site language applies). See `lib/post/language.ts`.
+   */
   lang?: string;
+  /**
+   * Hugo's section: the first folder of the key after its language folder (`news` for `en/news/x.md`); the
+   * display name is the folder name. Undefined for a post at the content root (or its language folder's root).
+   */
+  section?: Term;
+  /**
+   * Feeds the post is kept out of while it stays a valid post (`lib/post/exclusion.ts`): `all` (then it is in
+   * no feed, as a draft) or some kinds. Absent: in every feed it belongs to.
+   */
+  excludeFrom?: 'all' | FeedKind[];
   image?: Image;
   authors: Person[];
 }

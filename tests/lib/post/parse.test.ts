@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../lib/config.ts';
 import { isPublished } from '../../../lib/post/visibility.ts';
-import { itemId, parsePost } from '../../../lib/post/parse.ts';
+import { itemId } from '../../../lib/post/item-id.ts';
+import { parsePost } from '../../../lib/post/parse.ts';
 import type { ParseResult, Post } from '../../../lib/post/types.ts';
 import { testSite, utf8 } from './test-site.ts';
 
@@ -41,6 +42,8 @@ describe('parsePost', () => {
       categories: [{ name: 'qq', slug: 'qq' }],
       tags: [{ name: 'qq', slug: 'qq' }],
       lang: 'zh-CN',
+      // The language folder comes before the section.
+      section: { name: 'news', slug: 'news' },
       // No extension: the type is not guessed.
       image: { url: 'https://inews.gtimg.com/om_ls/Or3HqT1iV1cnr0_3zsQ3AWMzjm8M1BjpOsvC4vEovKoFYAA_640360/0' },
       authors: [{ name: 'Site Author', email: 'site@example.com' }],
