@@ -13,6 +13,8 @@ export const PRICES = {
   lambdaInvocation: 0.2 / 1_000_000,
   /** SQS standard queue, per request ($0.40 per million; a 64 KB chunk is one request). */
   sqsRequest: 0.4 / 1_000_000,
+  /** CloudFront data transfer out to the internet, per GB (US/Europe, first 10 TB a month): reader traffic. */
+  cloudfrontTransferGb: 0.085,
   /** CloudFront invalidation, per path beyond the first 1,000 a month. */
   invalidationPath: 0.005,
   /** EventBridge Scheduler, per invocation ($1.00 per million, after 14 million free a month). */

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const benches = ['build.ts', 'storage.ts', 'pipeline.ts', 'infra.ts', 'pathological.ts', 'fanout.ts'].filter((file) =>
+const benches = ['build.ts', 'storage.ts', 'pipeline.ts', 'infra.ts', 'pathological.ts', 'fanout.ts', 'compression.ts'].filter((file) =>
   existsSync(path.join(here, file)),
 );
 /** A million synthetic posts live in this process's memory, with their index and feeds: about 7 GB. */
