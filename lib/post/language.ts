@@ -10,6 +10,13 @@
 
 const names = new Intl.DisplayNames(['en'], { type: 'language', fallback: 'none' });
 
+/**
+ * What a folder or a file-name suffix must look like to name a language: language, optional script, optional
+ * region (`zh`, `zh-Hant`, `zh-HK`, `es-419`). Variants and extensions are left to front matter: as names they
+ * are words (`crates.io-incident.md` would be Ido, variant `incident`).
+ */
+const LANGUAGE_NAME = /^[A-Za-z]{2,3}(?:-[A-Za-z]{4})?(?:-(?:[A-Za-z]{2}|\d{3}))?$/;
+
 /** The canonical form of a language tag (`_` read as `-`), or undefined when it is not one. */
 export function canonicalLanguage(raw: string): string | undefined {
   const tag = raw.trim().replaceAll('_', '-');
@@ -22,9 +29,14 @@ export function canonicalLanguage(raw: string): string | undefined {
   }
 }
 
+/** Whether a folder or file-name suffix has the shape of a language name (see LANGUAGE_NAME). */
+export function isLanguageName(name: string): boolean {
+  return LANGUAGE_NAME.test(name);
+}
+
 /** The language a folder (or file-name suffix) names, canonical, when ICU knows its language; else undefined. */
 export function knownLanguage(name: string): string | undefined {
-  const tag = canonicalLanguage(name);
+  const tag = isLanguageName(name) ? canonicalLanguage(name) : undefined;
   if (tag === undefined) return undefined;
   try {
     return names.of(new Intl.Locale(tag).language) === undefined ? undefined : tag;

@@ -230,17 +230,26 @@ function firstLanguage(value: unknown): string | undefined {
 }
 
 /**
- * Post authors: a string, a list, or `{ name, email, url }`; unusable entries (empty strings) are
- * ignored; none at all means the site author. sofastack's `authorlink` is the author's URL.
+ * Chinese enumeration commas, which never occur inside a name: sofastack writes `author: "赵真灵、刘晶"` for two
+ * authors. ASCII commas are not split: `Doe, Jane` is one person.
+ */
+const NAME_LIST = /[、，]/;
+
+/**
+ * Post authors: a string, a list, or `{ name, email, url }`; a string naming several people with `、` is
+ * each of them. Unusable entries (empty strings) are ignored, and a person named twice counts once; none
+ * at all means the site author. sofastack's `authorlink` is the URL of a post's only author.
  */
 function authors(value: unknown, link: unknown, site: SiteConfig, key: string): Person[] {
-  const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
+  const list = (value === undefined ? [] : Array.isArray(value) ? value : [value]).flatMap((item) =>
+    typeof item === 'string' && NAME_LIST.test(item) ? item.split(NAME_LIST) : [item],
+  );
   if (list.length > site.maxTermsPerPost)
     throw new PostError(key, `authors: ${list.length} authors, more than maxTermsPerPost (${site.maxTermsPerPost})`);
   const people: Person[] = [];
   for (const item of list) {
     const person = parsePerson(typeof item === 'number' ? String(item) : item, { strict: false });
-    if (typeof person !== 'string') people.push(person);
+    if (typeof person !== 'string' && !people.some((known) => known.name === person.name)) people.push(person);
   }
   if (people.length === 1 && people[0]!.url === undefined && typeof link === 'string' && /^https?:\/\//i.test(link.trim())) {
     const url = overrideUrl(link, site.baseUrl, false);

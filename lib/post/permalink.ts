@@ -12,6 +12,7 @@
  * its folder, which is then not one of its sections. Token values are percent-encoded.
  */
 import { calendarDate } from './dates.ts';
+import { isLanguageName } from './language.ts';
 import { PostError } from './types.ts';
 
 /** What the key says about a post: its folders and its name. */
@@ -44,8 +45,9 @@ export function keyParts(key: string, ...languages: (string | undefined)[]): Key
   const suffix = LANGUAGE_SUFFIX.exec(filename);
   if (suffix) {
     const tag = suffix[1]!.toLowerCase();
-    // `node.js.md` keeps its `.js`: only a known language or a language-region pair is a suffix.
-    if (tag.includes('-') || languages.some((known) => known?.toLowerCase() === tag)) {
+    // `node.js.md` keeps its `.js`, `crates.io-incident.md` its `.io-incident`: only a known language or a
+    // language-region (or script) pair is a suffix.
+    if ((tag.includes('-') && isLanguageName(tag)) || languages.some((known) => known?.toLowerCase() === tag)) {
       filename = filename.slice(0, suffix.index);
       language = suffix[1]!;
     }

@@ -92,3 +92,30 @@ function escapeChar(char: string): string {
   for (const byte of Buffer.from(char, 'utf8')) out += `~${byte.toString(16).padStart(2, '0')}`;
   return out;
 }
+
+/** A term as an item lists it, with the taxonomy it is listed under. */
+export interface ItemTerm {
+  kind: 'category' | 'tag';
+  term: Term;
+}
+
+/**
+ * The terms an item lists: the post's categories, then those of its tags that are not also one of its
+ * categories, each once (the same term is the same slug, as for feeds). bulwark gives every post a category and
+ * a tag of the same name, as sofastack does for most; an item lists such a term once, as a category.
+ */
+export function itemTerms(meta: { categories: readonly Term[]; tags: readonly Term[] }): ItemTerm[] {
+  const seen = new Set<string>();
+  const result: ItemTerm[] = [];
+  for (const [kind, terms] of [
+    ['category', meta.categories],
+    ['tag', meta.tags],
+  ] as const) {
+    for (const term of terms) {
+      if (seen.has(term.slug)) continue;
+      seen.add(term.slug);
+      result.push({ kind, term });
+    }
+  }
+  return result;
+}

@@ -115,6 +115,15 @@ describe.skipIf(!corpusDir('sofastack'))('sofastack corpus', () => {
     expect(unsafeBundle?.url).toBe('https://example.com/zh/blog/koupleless-2024-annual-report%20%26%202025%20planning-vision/');
   });
 
+  it('reads the section and language from the folders, and each author of a 、-separated list', () => {
+    const { posts } = corpus();
+    expect(posts.every((post) => post.section?.name === 'blog')).toBe(true);
+    expect(posts.every((post) => post.lang === post.key.slice(0, 2))).toBe(true);
+    expect(posts.flatMap((post) => post.authors).some((author) => /[、，]/.test(author.name))).toBe(false);
+    expect(posts.filter((post) => post.authors.length > 1)).toHaveLength(13);
+    expect(new Set(posts.flatMap((post) => post.authors.map((author) => author.name))).size).toBe(162);
+  });
+
   it('renders every body safely', () => {
     checkPosts(corpus().posts, site);
   });
@@ -149,6 +158,9 @@ describe.skipIf(!corpusDir('rust-blog'))('rust-blog corpus', () => {
     // One string naming six people stays one author: splitting on commas would break "Smith, Jr.".
     expect(byKey.get('inside-rust/trademark-policy-draft-feedback.md')?.authors).toHaveLength(1);
     expect(new Set(posts.map((post) => post.url)).size).toBe(posts.length);
+    // Bundles at the root are in no section; no folder or file name names a language.
+    expect(posts.every((post) => post.section?.name === (post.key.startsWith('inside-rust/') ? 'inside-rust' : undefined))).toBe(true);
+    expect(posts.every((post) => post.lang === undefined)).toBe(true);
     const html = renderBody(byKey.get('Rust-1.80.0.md')!, site);
     expect(html).toContain('::as_flattened');
     expect(html).toContain(']]&gt;');

@@ -83,6 +83,11 @@ const FIELDS = [
   'image',
   'cover',
   'images',
+  'id',
+  'guid',
+  'feeds',
+  'build',
+  '_build',
 ];
 
 /** Front-matter keys: Herald's own in any letter case, and anything else. */
@@ -120,6 +125,9 @@ const text = fc.oneof(
     'Name <a@b.c>',
     'en',
     'zh-CN',
+    'never',
+    'local',
+    'https://example.com/?p=123',
   ),
 );
 
@@ -138,9 +146,13 @@ const { value } = fc.letrec<{ value: unknown; scalar: unknown }>((tie) => ({
     { depthSize: 'small', withCrossShrink: true },
     tie('scalar'),
     fc.array(tie('value'), { maxLength: 4 }),
-    fc.dictionary(fc.oneof(fc.constantFrom('name', 'email', 'url', 'src', 'image'), fc.string({ maxLength: 6 })), tie('value'), {
-      maxKeys: 4,
-    }),
+    fc.dictionary(
+      fc.oneof(fc.constantFrom('name', 'email', 'url', 'src', 'image', 'list', 'render', 'tag', 'site'), fc.string({ maxLength: 6 })),
+      tie('value'),
+      {
+        maxKeys: 4,
+      },
+    ),
   ),
 }));
 

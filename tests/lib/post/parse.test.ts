@@ -144,7 +144,15 @@ describe('parsePost', () => {
     expect(q).toMatchObject({ summary: 'S', draft: false, authors: [{ name: 'Bo' }, { name: 'Cy' }] });
     expect(q.lang).toBeUndefined();
     const sofa = post('p.md', '---\ntitle: T\ndate: 2025-01-01\nauthor: "赵真灵、刘晶"\nauthorlink: "https://github.com/sofastack"\n---\n');
-    expect(sofa.authors).toEqual([{ name: '赵真灵、刘晶', url: 'https://github.com/sofastack' }]);
+    // Two people (each gets an author feed); the link, the organization's, belongs to neither.
+    expect(sofa.authors).toEqual([{ name: '赵真灵' }, { name: '刘晶' }]);
+    const one = post('p.md', '---\ntitle: T\ndate: 2025-01-01\nauthor: "米麒麟"\nauthorlink: "https://github.com/SteNicholas"\n---\n');
+    expect(one.authors).toEqual([{ name: '米麒麟', url: 'https://github.com/SteNicholas' }]);
+    const many = post(
+      'p.md',
+      '---\ntitle: T\ndate: 2025-01-01\nauthors: ["卿祤、 首仁", "首仁", "Doe, Jane", { name: "Bo" }, "Bo"]\n---\n',
+    );
+    expect(many.authors).toEqual([{ name: '卿祤' }, { name: '首仁' }, { name: 'Doe, Jane' }, { name: 'Bo' }]);
     expect(post('p.md', '---\ntitle: T\ndate: 2025-01-01\n---\n', { author: undefined }).authors).toEqual([
       { name: 'Site Author', email: 'site@example.com' },
     ]);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_SLUG_BYTES, makeTerm, termSlug } from '../../../lib/post/terms.ts';
+import { renderFeed, siteFeed } from '../../../lib/feeds/feeds.ts';
+import { feedItem, siteConfig } from '../../support/factories.ts';
+import { itemTerms, MAX_SLUG_BYTES, makeTerm, termSlug } from '../../../lib/post/terms.ts';
 
 /** Inverse of the slug escaping, to prove the encoding is decodable (hence injective). */
 function decode(slug: string): string {
@@ -181,5 +183,32 @@ describe('termSlug', () => {
 
   it('refuses a name with nothing in it', () => {
     expect(() => termSlug(' \u200B ')).toThrow(RangeError);
+  });
+});
+
+describe('itemTerms', () => {
+  const terms = (...names: string[]) => names.map((name) => makeTerm(name)!);
+
+  it('lists a term that is both a category and a tag once, as a category', () => {
+    expect(itemTerms({ categories: terms('mingpao'), tags: terms('mingpao') })).toEqual([{ kind: 'category', term: makeTerm('mingpao') }]);
+    // The same term in another spelling (one slug) is the same term; the category's spelling is listed.
+    expect(itemTerms({ categories: terms('Service Mesh', 'SOFAStack'), tags: terms('service-mesh', 'Go', 'SOFAStack', 'go') })).toEqual([
+      { kind: 'category', term: makeTerm('Service Mesh') },
+      { kind: 'category', term: makeTerm('SOFAStack') },
+      { kind: 'tag', term: makeTerm('Go') },
+    ]);
+    expect(itemTerms({ categories: [], tags: [] })).toEqual([]);
+  });
+
+  it('is what the three formats list: a bulwark post names its source once', () => {
+    const site = siteConfig();
+    const item = feedItem({ categories: terms('mingpao'), tags: terms('mingpao', 'HK') }, site);
+    const files = Object.fromEntries(renderFeed({ site, feed: siteFeed(site), items: [item] }).map((file) => [file.path, file.body]));
+    expect(files['rss.xml']!.match(/<category[^>]*>[^<]*<\/category>/g)).toEqual([
+      `<category domain="${site.feedsUrl}categories/">mingpao</category>`,
+      `<category domain="${site.feedsUrl}tags/">HK</category>`,
+    ]);
+    expect(files['atom.xml']!.match(/<category term="[^"]*"/g)).toEqual(['<category term="mingpao"', '<category term="HK"']);
+    expect((JSON.parse(files['feed.json']!) as { items: { tags: string[] }[] }).items[0]!.tags).toEqual(['mingpao', 'HK']);
   });
 });

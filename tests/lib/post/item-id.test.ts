@@ -1,0 +1,117 @@
+import fc from 'fast-check';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { declaredId, itemId, MAX_ID_LENGTH } from '../../../lib/post/item-id.ts';
+import { parsePost } from '../../../lib/post/parse.ts';
+import type { Post } from '../../../lib/post/types.ts';
+import { SiteHarness } from '../../support/pipeline-harness.ts';
+import { markdown } from '../../support/site-content.ts';
+import { testSite, utf8 } from './test-site.ts';
+
+const site = testSite();
+const GUID = 'https://example.com/?p=123';
+
+function parsed(key: string, frontMatter: string): Post {
+  const result = parsePost(key, utf8(`---\ntitle: T\ndate: 2025-01-01\n${frontMatter}\n---\nBody\n`), site);
+  if (result.status !== 'post') throw new Error(`expected a post, got ${JSON.stringify(result)}`);
+  return result.post;
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe('declared ids', () => {
+  it('keeps a WordPress GUID whatever the file is called', () => {
+    expect(parsed('posts/a.md', `guid: "${GUID}"`).id).toBe(GUID);
+    expect(parsed('2019/moved/elsewhere.md', `guid: "${GUID}"`).id).toBe(GUID);
+  });
+
+  it('reads id when there is no guid, and prefers guid (WordPress exports write the post number in id)', () => {
+    expect(parsed('posts/a.md', 'id: "tag:example.com,2019:post-7"').id).toBe('tag:example.com,2019:post-7');
+    expect(parsed('posts/a.md', `id: 123\nguid: "${GUID}"`).id).toBe(GUID);
+    expect(parsed('posts/a.md', `ID: "urn:isbn:0451450523"`).id).toBe('urn:isbn:0451450523');
+  });
+
+  it('reads TOML front matter', () => {
+    const result = parsePost('posts/a.md', utf8(`+++\ntitle = "T"\ndate = 2025-01-01\nguid = "${GUID}"\n+++\nBody\n`), site);
+    expect(result.status === 'post' && result.post.id).toBe(GUID);
+  });
+
+  it.each([
+    ['id: 123', 'id: expected a string'],
+    ['guid: ""', undefined],
+    ['guid: "  "', 'guid: is empty'],
+    ['guid: [a, b]', 'guid: expected a string (an absolute IRI such as https://example.com/?p=123), found a list'],
+    ['guid: { a: 1 }', 'found a mapping'],
+    ['guid: "post-123"', 'guid: "post-123" is not an absolute IRI'],
+    ['guid: "https://example.com/a b"', 'guid: contains " ", which an IRI cannot hold'],
+    ['guid: "https://example.com/\\u0007"', 'guid: contains "\\u0007"'],
+    ['guid: "https://example.com/<x>"', 'contains "<"'],
+    [`guid: "https://example.com/${'x'.repeat(MAX_ID_LENGTH)}"`, `characters long, more than ${MAX_ID_LENGTH}`],
+  ])('publishes %j with the generated id and warns with the file and the problem', (line, problem) => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    expect(parsed('posts/bad.md', line).id).toBe(itemId('posts/bad.md'));
+    if (problem === undefined) expect(warn).not.toHaveBeenCalled();
+    else {
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(warn.mock.calls[0]![0]).toContain('posts/bad.md: ');
+      expect(warn.mock.calls[0]![0]).toContain(problem);
+      expect(warn.mock.calls[0]![0]).toContain('published with its generated id');
+    }
+  });
+
+  it('accepts IRIs with non-ASCII characters and trims the value', () => {
+    expect(parsed('posts/a.md', 'guid: "  https://例子.测试/文章/1  "').id).toBe('https://例子.测试/文章/1');
+  });
+
+  it('never throws, and a declared id is always a printable absolute IRI within the bound', () => {
+    const anyValue = fc.oneof(fc.anything(), fc.string({ unit: 'binary' }), fc.webUrl(), fc.constantFrom(GUID, 'urn:x', 'a:', ':b'));
+    fc.assert(
+      fc.property(fc.record({ id: anyValue, guid: anyValue }, { requiredKeys: [] }), (fields) => {
+        const declared = declaredId(new Map(Object.entries(fields).filter(([, value]) => value !== undefined)));
+        if (declared === undefined || !('id' in declared)) return;
+        expect(declared.id.length).toBeLessThanOrEqual(MAX_ID_LENGTH);
+        expect(declared.id).toMatch(/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/u);
+        expect(declared.id).not.toMatch(/[\p{Cc}\p{Cf}\p{Cs}]/u);
+      }),
+      { numRuns: 500, seed: 14 },
+    );
+  });
+});
+
+describe('a declared id through the pipeline', () => {
+  const post = (title: string) =>
+    markdown({ title, date: '2025-05-01T10:00:00Z', tags: ['wp'] }).replace('---\n', `---\nguid: "${GUID}"\n`);
+  /** Every id in the site feed's JSON Feed, and the RSS and Atom files' mentions of the GUID. */
+  function ids(tree: Record<string, string>): { json: string[]; rss: number; atom: number } {
+    const json = (JSON.parse(tree['feed.json']!) as { items: { id: string }[] }).items.map((item) => item.id);
+    const count = (file: string) => tree[file]!.split(GUID.replace('&', '&amp;')).length - 1;
+    return { json, rss: count('rss.xml'), atom: count('atom.xml') };
+  }
+
+  it('survives an edit and a move of the file, through regenerate and rebuild', async () => {
+    const harness = new SiteHarness();
+    await harness.write('posts/hello.md', post('Hello'));
+    await harness.write('posts/other.md', markdown({ title: 'Other', date: '2025-04-01T10:00:00Z' }));
+    await harness.rebuild();
+    const before = ids(await harness.feedTree());
+    expect(before.json).toEqual([GUID, itemId('posts/other.md')]);
+    expect(before.rss).toBe(1);
+    expect(before.atom).toBe(1);
+
+    await harness.write('posts/hello.md', post('Hello, edited'));
+    await harness.regenerate(['posts/hello.md']);
+    expect(ids(await harness.feedTree())).toEqual(before);
+
+    await harness.remove('posts/hello.md');
+    await harness.write('archive/2025/hello-world.md', post('Hello, moved'));
+    await harness.regenerate(['posts/hello.md', 'archive/2025/hello-world.md']);
+    const tree = await harness.feedTree();
+    expect(ids(tree)).toEqual(before);
+    expect(tree['feed.json']).toContain('Hello, moved');
+    expect(tree).toEqual(await harness.freshTree());
+
+    await harness.rebuild();
+    expect(ids(await harness.feedTree())).toEqual(before);
+  });
+});
