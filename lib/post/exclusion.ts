@@ -7,7 +7,8 @@
  * - Hugo's build options, `build` or `_build` (its older name): `list: never` (or `false`, Hugo's value before
  *   0.57.2) and `render: never` (or `false`) keep the page out of every page collection, so out of every feed;
  *   `list: local` keeps it in its section's collections only, so out of every feed but its section's; `always`
- *   (or `true`) is the default. `render: link` still lists the page.
+ *   (or `true`) is the default. `render: link` still lists the page. Hugo's `headless: true` (a leaf bundle's) sets
+ *   both to never.
  *
  * A value of another shape rejects the post with the key and the problem: publishing a post whose author meant
  * to keep it out of feeds would be the one mistake a reader cannot unsee. Out of every feed is decided with
@@ -41,6 +42,7 @@ export function exclusionOf(fields: ReadonlyMap<string, unknown>): Exclusion {
     ['feeds', heraldFeeds],
     ['build', hugoBuild],
     ['_build', hugoBuild],
+    ['headless', hugoHeadless],
   ] as const) {
     const value = fields.get(name);
     if (value === undefined) continue;
@@ -93,6 +95,12 @@ function hugoBuild(value: unknown): Reading {
     if (word === 'local') result = LOCAL;
   }
   return result;
+}
+
+function hugoHeadless(value: unknown): Reading {
+  const flag = booleanOf(value);
+  if (flag === undefined) return { problem: `expected true or false, found ${describeValue(value)}` };
+  return flag ? 'all' : [];
 }
 
 /** true/false, or their spelling as a string (YAML written by hand, TOML strings); undefined otherwise. */

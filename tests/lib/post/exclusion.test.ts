@@ -45,6 +45,8 @@ describe('front-matter exclusions', () => {
     ['build: { render: link }', undefined],
     ['build: { List: Local }', NOT_SECTION],
     ['build: { list: local }\nfeeds: { section: false }', 'all'],
+    ['headless: true', 'all'],
+    ['headless: false', undefined],
     ['build: { list: local }\nfeeds: { tag: false }', NOT_SECTION],
     ['feeds: { site: false, category: false, tag: false, section: false, language: false, author: false }', 'all'],
   ])('%j keeps the post out of %j', (frontMatter, expected) => {
@@ -65,6 +67,7 @@ describe('front-matter exclusions', () => {
     ['build: never', 'build: expected a mapping such as { list: never }, found "never"'],
     ['_build: { list: hidden }', '_build: list: expected always, local, never, found "hidden"'],
     ['build: { render: local }', 'build: render: expected always, link, never, found "local"'],
+    ['headless: 1', 'headless: expected true or false, found 1'],
   ])('rejects %j, naming the file and the problem', (frontMatter, reason) => {
     const result = parse(frontMatter);
     expect(result.status).toBe('rejected');
@@ -87,7 +90,7 @@ describe('front-matter exclusions', () => {
   });
 
   it('never throws on arbitrary front matter, and says either an exclusion or a problem', () => {
-    const key = fc.constantFrom('feeds', 'build', '_build', 'list', 'render', 'tag', 'site', ...FEED_KINDS);
+    const key = fc.constantFrom('feeds', 'build', '_build', 'headless', 'list', 'render', 'tag', 'site', ...FEED_KINDS);
     const anyValue = fc.letrec<{ value: unknown }>((tie) => ({
       value: fc.oneof(
         { depthSize: 'small' },
@@ -99,7 +102,7 @@ describe('front-matter exclusions', () => {
     fc.assert(
       fc.property(fc.dictionary(fc.oneof(key, fc.string()), anyValue, { maxKeys: 5 }), (fields) => {
         const result = exclusionOf(new Map(Object.entries(fields)));
-        if ('problem' in result) expect(result.problem).toMatch(/^(feeds|build|_build): /);
+        if ('problem' in result) expect(result.problem).toMatch(/^(feeds|build|_build|headless): /);
         else if (Array.isArray(result.excludeFrom)) {
           expect(result.excludeFrom.length).toBeGreaterThan(0);
           expect(result.excludeFrom.length).toBeLessThan(FEED_KINDS.length);

@@ -88,6 +88,7 @@ const FIELDS = [
   'feeds',
   'build',
   '_build',
+  'headless',
 ];
 
 /** Front-matter keys: Herald's own in any letter case, and anything else. */
