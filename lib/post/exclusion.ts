@@ -1,5 +1,5 @@
 /**
- * Leaving a valid post out of feeds. Three front-matter forms, combined when several are present:
+ * Leaving a valid post out of feeds. The front-matter forms, combined when several are present:
  *
  * - Herald's `feeds`: `false` keeps the post out of every feed; a mapping of feed kinds to booleans keeps it out
  *   of the kinds set to false (`feeds: { tag: false }`: in every feed but its tags'). Kinds are `site`,
@@ -7,8 +7,8 @@
  * - Hugo's build options, `build` or `_build` (its older name): `list: never` (or `false`, Hugo's value before
  *   0.57.2) and `render: never` (or `false`) keep the page out of every page collection, so out of every feed;
  *   `list: local` keeps it in its section's collections only, so out of every feed but its section's; `always`
- *   (or `true`) is the default. `render: link` still lists the page. Hugo's `headless: true` (a leaf bundle's) sets
- *   both to never.
+ *   (or `true`) is the default. `render: link` still lists the page.
+ * - Hugo's `headless: true` (a leaf bundle's), which sets both to never.
  *
  * A value of another shape rejects the post with the key and the problem: publishing a post whose author meant
  * to keep it out of feeds would be the one mistake a reader cannot unsee. Out of every feed is decided with
