@@ -4,6 +4,7 @@ import { IANAZone } from 'luxon';
 import { cleanLine } from './post/text.ts';
 import { headerValueProblem } from './storage/semantics.ts';
 import { HeraldError, messageOf } from './errors.ts';
+import { findHugoConfig, HUGO_CONFIG_FILES, type HugoImport, readHugoConfig } from './hugo-config.ts';
 
 /** The site configuration's file name, at the content root (the content bucket's prefix on AWS). */
 export const CONFIG_FILE = 'herald.config.json';
@@ -40,7 +41,24 @@ export interface SiteConfig {
   cacheControl: string;
   /** WebSub hub URL; feeds then carry rel="hub" links. */
   websubHub?: string;
+  /** Which kinds of feed exist beside the site's, and where each term's page is on the site. */
+  feeds: Record<FeedKindKey, FeedKindConfig>;
+  /** How often readers are asked to poll, in minutes (RSS `ttl`, `sy:updatePeriod` and `sy:updateFrequency`). */
+  pollMinutes: number;
 }
+
+/** The kinds of feed beside the site's, by output folder (lib/feeds/descriptor.ts describes each). */
+export const FEED_KIND_KEYS = ['categories', 'tags', 'sections', 'languages', 'authors'] as const;
+export type FeedKindKey = (typeof FEED_KIND_KEYS)[number];
+
+export interface FeedKindConfig {
+  enabled: boolean;
+  /** The term's page on the site: a path pattern relative to `baseUrl` with `:slug` (the name as Hugo urlizes it). */
+  link: string;
+}
+
+/** `pollMinutes` must divide a week, so that `sy:updatePeriod` and `sy:updateFrequency` say it exactly. */
+export const MINUTES_PER_WEEK = 7 * 24 * 60;
 
 /** Every key parseConfig understands; anything else in the file is reported as unknown. */
 const CONFIG_KEYS = [
@@ -60,6 +78,8 @@ const CONFIG_KEYS = [
   'maxTermsPerPost',
   'cacheControl',
   'websubHub',
+  'feeds',
+  'pollMinutes',
 ] as const satisfies readonly (keyof SiteConfig)[];
 
 /** Tokens a permalink may use; see lib/post/permalink.ts. */
@@ -81,6 +101,14 @@ export const DEFAULT_CONFIG = Object.freeze({
   maxPostBytes: 10 * 1024 * 1024,
   maxTermsPerPost: 100,
   cacheControl: 'public, max-age=300, stale-while-revalidate=60, stale-if-error=86400',
+  feeds: {
+    categories: { enabled: true, link: '/categories/:slug/' },
+    tags: { enabled: true, link: '/tags/:slug/' },
+    sections: { enabled: false, link: '/:slug/' },
+    languages: { enabled: false, link: '/:slug/' },
+    authors: { enabled: false, link: '/authors/:slug/' },
+  },
+  pollMinutes: 60,
 } as const satisfies Partial<SiteConfig>);
 
 /** The configuration is unusable; `problems` has one line per bad key, the message all of them. */
@@ -95,17 +123,107 @@ export class ConfigError extends HeraldError {
   }
 }
 
-/** The configuration file of a content folder (or `configPath`), with `baseUrl` overriding both URLs; a missing file is named. */
+/** The keys without which there is no configuration: parseConfig reports each as required. */
+export const REQUIRED_KEYS = ['title', 'baseUrl'] as const;
+
+/** A site configuration and where it came from. */
+export interface LoadedConfig {
+  site: SiteConfig;
+  /** The file read: herald.config.json, `--config`, or Hugo's (the first, for config/_default/). */
+  file: string;
+  /** Set when the configuration was Hugo's: what was taken from which file, and what was not. */
+  hugo?: HugoImport;
+  /** A Hugo configuration found but not read, because herald.config.json takes precedence over it. */
+  ignoredHugo?: string;
+}
+
+/** The site configuration of a content folder (or `configPath`), with `baseUrl` overriding both URLs. */
 export async function loadSiteConfig(contentDir: string, configPath?: string, baseUrl?: string): Promise<SiteConfig> {
+  return (await loadConfiguration(contentDir, configPath, baseUrl)).site;
+}
+
+/**
+ * `configPath` when given; else the content folder's herald.config.json; else, when there is none, Hugo's configuration
+ * beside the content folder (lib/hugo-config.ts). herald.config.json wins over Hugo's, whole: the two are never merged,
+ * so what a build uses is always one file's. Neither: a ConfigError naming `herald init` and the required keys.
+ */
+export async function loadConfiguration(contentDir: string, configPath?: string, baseUrl?: string): Promise<LoadedConfig> {
+  const overrides = baseUrl === undefined ? undefined : { baseUrl, feedsUrl: baseUrl };
   const file = path.resolve(configPath ?? path.join(contentDir, CONFIG_FILE));
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(`${file}: cannot read the site configuration (${code ?? messageOf(error)})`, [], { cause: error });
+    if (code !== 'ENOENT' || configPath !== undefined) {
+      const hint = code === 'ENOENT' ? `; \`herald init --config ${configPath}\` writes one` : '';
+      throw new ConfigError(`${file}: cannot read the site configuration (${code ?? messageOf(error)})${hint}`, [], { cause: error });
+    }
+    const hugo = await readHugoConfig(contentDir);
+    if (hugo === undefined) throw new ConfigError(missingConfigMessage(file, contentDir), [], { cause: error });
+    return fromHugo(hugo, file, overrides);
   }
-  return parseConfig(text, file, baseUrl === undefined ? undefined : { baseUrl, feedsUrl: baseUrl });
+  const site = parseConfig(text, file, overrides);
+  const hugo = configPath === undefined ? await findHugoConfig(contentDir) : undefined;
+  return hugo === undefined ? { site, file } : { site, file, ignoredHugo: hugo[0]!.file };
+}
+
+function missingConfigMessage(file: string, contentDir: string): string {
+  return (
+    `${file}: no site configuration, and no Hugo configuration (${HUGO_CONFIG_FILES.join(', ')} or config/_default/) ` +
+    `in ${path.resolve(contentDir)} or its parent.\n` +
+    `Run \`herald init --content ${contentDir}\` to write one, or write it yourself with the required keys ` +
+    `${REQUIRED_KEYS.map((key) => `"${key}"`).join(' and ')}: { "title": "My site", "baseUrl": "https://example.com/" }`
+  );
+}
+
+/** Hugo's values checked as herald.config.json's would be, each problem named by its Hugo key. */
+function fromHugo(hugo: HugoImport, missing: string, overrides: Partial<SiteConfig> | undefined): LoadedConfig {
+  const [source] = hugo.files as [string];
+  const taken = hugo.taken.filter(({ key }) => overrides?.[key as keyof SiteConfig] === undefined);
+  try {
+    return { site: parseConfig(JSON.stringify(hugo.config), source, overrides), file: source, hugo: { ...hugo, taken } };
+  } catch (error) {
+    if (!(error instanceof ConfigError) || error.problems.length === 0) throw error;
+    const problems = error.problems.map((problem) => {
+      const key = problem.slice(0, problem.indexOf(':'));
+      const from = taken.find((entry) => entry.key === key)?.from;
+      if (from !== undefined) return `${from}: ${problem.slice(key.length + 1).trim()}`;
+      return (REQUIRED_KEYS as readonly string[]).includes(key)
+        ? `${key === 'baseUrl' ? 'baseURL' : key}: required by Herald, not set`
+        : problem;
+    });
+    const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;
+    throw new ConfigError(
+      `${hugo.files.join(', ')}: ${count} in the Hugo configuration, read because there is no ${missing}:\n` +
+        `${problems.map((p) => `  - ${p}`).join('\n')}\n` +
+        `Fix it there, give --base-url, or run \`herald init\` to write ${CONFIG_FILE} from it and edit that.`,
+      problems,
+    );
+  }
+}
+
+/** Where the configuration came from, for the build's summary and the start of `herald serve`. */
+export function describeConfiguration(loaded: LoadedConfig): string[] {
+  const shown = (file: string) => {
+    const relative = path.relative(process.cwd(), file);
+    return relative === '' || path.isAbsolute(relative) ? file : relative;
+  };
+  if (loaded.hugo === undefined) {
+    const ignored = loaded.ignoredHugo === undefined ? '' : ` (${shown(loaded.ignoredHugo)} not read: ${CONFIG_FILE} takes precedence)`;
+    return [`  configuration: ${shown(loaded.file)}${ignored}`];
+  }
+  const byFile = new Map<string, string[]>();
+  for (const { key, from, file } of loaded.hugo.taken) {
+    const list = byFile.get(file) ?? [];
+    list.push(from === key ? key : `${key} from ${from}`);
+    byFile.set(file, list);
+  }
+  return [
+    `  configuration: Hugo's, as there is no ${CONFIG_FILE} (\`herald init\` writes one from it)`,
+    ...[...byFile].map(([file, keys]) => `    from ${shown(file)}: ${keys.join(', ')}`),
+    ...loaded.hugo.notes.map((note) => `    note: ${note}`),
+  ];
 }
 
 /**
@@ -148,6 +266,8 @@ export function parseConfig(text: string, source: string, overrides?: Partial<Si
     maxPostBytes: check.positiveInteger('maxPostBytes') ?? DEFAULT_CONFIG.maxPostBytes,
     maxTermsPerPost: check.positiveInteger('maxTermsPerPost') ?? DEFAULT_CONFIG.maxTermsPerPost,
     cacheControl: check.headerValue('cacheControl') ?? DEFAULT_CONFIG.cacheControl,
+    feeds: check.feedKinds('feeds'),
+    pollMinutes: check.pollMinutes('pollMinutes') ?? DEFAULT_CONFIG.pollMinutes,
   };
   const author = check.person('author');
   if (author) config.author = author;
@@ -318,6 +438,55 @@ class Checker {
     const problem = headerValueProblem(value.trim());
     if (problem !== null) return this.fail(key, `${problem}: one line, no characters beyond ASCII such as "—"`, value);
     return value.trim();
+  }
+
+  /**
+   * `{ "sections": true, "tags": { "link": "/topics/:slug/" }, "categories": false }`: each kind named is on
+   * (`true` or an object) or off (`false`); kinds not named keep their default.
+   */
+  feedKinds(key: string): Record<FeedKindKey, FeedKindConfig> {
+    const kinds = Object.fromEntries(FEED_KIND_KEYS.map((kind) => [kind, { ...DEFAULT_CONFIG.feeds[kind] }])) as Record<
+      FeedKindKey,
+      FeedKindConfig
+    >;
+    const value = this.value(key);
+    if (value === undefined) return kinds;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      this.fail(key, `must be an object such as { "sections": true, "authors": { "link": "/authors/:slug/" } }`, value);
+      return kinds;
+    }
+    for (const [name, setting] of Object.entries(value)) {
+      const where = `${key}.${name}`;
+      if (!(FEED_KIND_KEYS as readonly string[]).includes(name)) {
+        this.problems.push(`${where}: unknown feed kind (known: ${FEED_KIND_KEYS.join(', ')})`);
+        continue;
+      }
+      const kind = kinds[name as FeedKindKey];
+      if (typeof setting === 'boolean') {
+        kind.enabled = setting;
+        continue;
+      }
+      const isObject = typeof setting === 'object' && setting !== null && !Array.isArray(setting);
+      const { link, ...rest } = isObject ? (setting as Record<string, unknown>) : {};
+      if (!isObject || Object.keys(rest).length > 0) {
+        this.fail(where, 'must be true, false or { "link": "/path/:slug/" }', setting);
+        continue;
+      }
+      kind.enabled = true;
+      if (link === undefined) continue;
+      if (typeof link !== 'string' || !link.startsWith('/') || !link.includes(':slug') || /[?#\s]/.test(link)) {
+        this.fail(`${where}.link`, 'must be a path pattern starting with "/" and containing :slug, such as "/tags/:slug/"', link);
+        continue;
+      }
+      kind.link = link;
+    }
+    return kinds;
+  }
+
+  pollMinutes(key: string): number | undefined {
+    const value = this.positiveInteger(key);
+    if (value === undefined || MINUTES_PER_WEEK % value === 0) return value;
+    return this.fail(key, 'must divide a week into whole minutes, such as 15, 30, 60, 180, 1440 or 10080', value);
   }
 
   person(key: string): Person | undefined {

@@ -9,7 +9,7 @@ import type { Context } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { regionalEndpoint, sendSigned } from './signed-request.ts';
 import { awsSettings, createS3Client, EnvironmentError, type Env } from './clients.ts';
-import { parseConfig, type SiteConfig } from '../config.ts';
+import { parseConfig, REQUIRED_KEYS, type SiteConfig } from '../config.ts';
 import { invalidate, type InvalidationResult } from './invalidation.ts';
 import type { PipelineDeps, RunReport } from '../pipeline/types.ts';
 import { newRequestCounts, S3Storage, type S3RequestCounts } from '../storage/s3/s3-storage.ts';
@@ -92,7 +92,13 @@ export class Runtime {
     const { contentBucket, contentPrefix, websubHub, cacheControl } = this.settings;
     const source = `s3://${contentBucket}/${contentPrefix}${CONFIG_FILE}`;
     const object = await content.get(CONFIG_FILE);
-    if (object === null) throw new EnvironmentError(`${source}: no site configuration (upload ${CONFIG_FILE} first)`);
+    if (object === null) {
+      // Hugo's configuration is not looked for here: see the README's "From a Hugo site".
+      const keys = REQUIRED_KEYS.map((key) => `"${key}"`).join(' and ');
+      throw new EnvironmentError(
+        `${source}: no site configuration: upload ${CONFIG_FILE}, with at least ${keys} (\`herald init --content <dir>\` writes one)`,
+      );
+    }
     return parseConfig(new TextDecoder().decode(object.body), source, { websubHub, cacheControl });
   }
 

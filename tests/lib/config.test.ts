@@ -3,6 +3,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_CONFIG, parseConfig, parsePerson } from '../../lib/config.ts';
 import { MemoryStorage } from '../../lib/storage/memory/memory-storage.ts';
+import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
+import { CONFIG_FILE, describeConfiguration, loadConfiguration, loadSiteConfig, REQUIRED_KEYS } from '../../lib/config.ts';
 
 const minimal = { title: 'Herald Example', baseUrl: 'https://example.com' };
 const parse = (config: Record<string, unknown>, overrides?: Parameters<typeof parseConfig>[2]) =>
@@ -56,6 +61,8 @@ describe('parseConfig', () => {
       maxTermsPerPost: 5,
       cacheControl: 'public, max-age=60',
       websubHub: 'https://pubsubhubbub.appspot.com/',
+      feeds: { categories: false, languages: true, authors: { link: '/team/:slug/' } },
+      pollMinutes: 15,
     });
     expect(site).toEqual({
       title: 'Blog',
@@ -74,7 +81,48 @@ describe('parseConfig', () => {
       maxTermsPerPost: 5,
       cacheControl: 'public, max-age=60',
       websubHub: 'https://pubsubhubbub.appspot.com/',
+      feeds: {
+        categories: { enabled: false, link: '/categories/:slug/' },
+        tags: { enabled: true, link: '/tags/:slug/' },
+        sections: { enabled: false, link: '/:slug/' },
+        languages: { enabled: true, link: '/:slug/' },
+        authors: { enabled: true, link: '/team/:slug/' },
+      },
+      pollMinutes: 15,
     });
+  });
+
+  it('turns feed kinds on and off, with their links, and polls hourly unless told', () => {
+    const site = parse(minimal);
+    expect(
+      Object.entries(site.feeds)
+        .filter(([, kind]) => kind.enabled)
+        .map(([name]) => name),
+    ).toEqual(['categories', 'tags']);
+    expect(site.pollMinutes).toBe(60);
+    expect(parse({ ...minimal, feeds: { sections: { link: '/s/:slug/' } } }).feeds.sections).toEqual({ enabled: true, link: '/s/:slug/' });
+    expect(parse({ ...minimal, pollMinutes: 10080 }).pollMinutes).toBe(10080);
+  });
+
+  it('names each bad feed kind, link and polling interval', () => {
+    expect(
+      problems({
+        ...minimal,
+        feeds: { series: true, tags: 'yes', authors: { link: 'authors/:slug/' }, sections: { link: '/s/' }, languages: { on: true } },
+        pollMinutes: 45.5,
+      }),
+    ).toEqual([
+      'feeds.series: unknown feed kind (known: categories, tags, sections, languages, authors)',
+      'feeds.tags: must be true, false or { "link": "/path/:slug/" }, not "yes"',
+      'feeds.authors.link: must be a path pattern starting with "/" and containing :slug, such as "/tags/:slug/", not "authors/:slug/"',
+      'feeds.sections.link: must be a path pattern starting with "/" and containing :slug, such as "/tags/:slug/", not "/s/"',
+      'feeds.languages: must be true, false or { "link": "/path/:slug/" }, not {"on":true}',
+      'pollMinutes: must be a positive integer, not 45.5',
+    ]);
+    expect(problems({ ...minimal, feeds: ['tags'], pollMinutes: 11 })).toEqual([
+      'feeds: must be an object such as { "sections": true, "authors": { "link": "/authors/:slug/" } }, not ["tags"]',
+      'pollMinutes: must divide a week into whole minutes, such as 15, 30, 60, 180, 1440 or 10080, not 11',
+    ]);
   });
 
   it('reads the author as "Name <email>" or a name', () => {
@@ -209,5 +257,74 @@ describe('parsePerson', () => {
     expect(parsePerson('')).toBe('must not be empty');
     expect(parsePerson(42)).toMatch(/must be "Name <email>"/);
     expect(parsePerson({ name: 'Ada', url: 'javascript:alert(1)' })).toMatch(/url must be an absolute http\(s\) URL/);
+  });
+});
+
+describe('loadConfiguration', () => {
+  const fixture = path.resolve(import.meta.dirname, '../fixtures/hugo-site');
+  let dir: string;
+  let content: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'herald-config-'));
+    await cp(fixture, dir, { recursive: true });
+    content = path.join(dir, 'content');
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+  const failure = (run: Promise<unknown>) =>
+    run.then(
+      () => expect.fail('expected a ConfigError'),
+      (error: unknown) => error as ConfigError,
+    );
+
+  it("reads Hugo's configuration when there is no herald.config.json, and says which keys came from which file", async () => {
+    const loaded = await loadConfiguration(content);
+    expect(loaded.file).toBe(path.join(dir, 'hugo.toml'));
+    expect(loaded.site).toMatchObject({ title: 'Field Notes', baseUrl: 'https://notes.example.org/', language: 'en-gb', itemsPerFeed: 3 });
+    const lines = describeConfiguration(loaded).join('\n');
+    expect(lines).toMatch(/configuration: Hugo's, as there is no herald\.config\.json/);
+    expect(lines).toMatch(/from .*hugo\.toml: title, baseUrl from baseURL, language from languageCode, timeZone/);
+    expect(lines).toMatch(/note: taxonomies: series get no feeds/);
+  });
+
+  it('herald.config.json wins, whole, and the summary says the Hugo file was not read', async () => {
+    await writeFile(path.join(content, CONFIG_FILE), JSON.stringify({ title: 'Own', baseUrl: 'https://own.example/' }));
+    const loaded = await loadConfiguration(content);
+    expect(loaded.site).toMatchObject({ title: 'Own', language: 'en', itemsPerFeed: DEFAULT_CONFIG.itemsPerFeed });
+    expect(loaded.hugo).toBeUndefined();
+    expect(describeConfiguration(loaded)[0]).toMatch(
+      /herald\.config\.json \(.*hugo\.toml not read: herald\.config\.json takes precedence\)/,
+    );
+  });
+
+  it('--base-url replaces a baseURL Herald cannot use, which is then not reported as taken', async () => {
+    await writeFile(path.join(dir, 'hugo.toml'), 'title = "T"\nbaseURL = "/"\n');
+    const error = await failure(loadConfiguration(content));
+    expect(error.message).toContain(path.join(dir, 'hugo.toml'));
+    expect(error.problems).toEqual(['baseURL: must be an absolute http(s) URL, not "/"']);
+    expect(error.message).toMatch(/herald init/);
+    const loaded = await loadConfiguration(content, undefined, 'https://t.example/');
+    expect(loaded.site.baseUrl).toBe('https://t.example/');
+    expect(loaded.hugo?.taken.map((entry) => entry.key)).toEqual(['title', 'feeds']);
+  });
+
+  it('a Hugo configuration without a title names it as required', async () => {
+    await writeFile(path.join(dir, 'hugo.toml'), 'baseURL = "https://t.example/"\n');
+    expect((await failure(loadConfiguration(content))).problems).toEqual(['title: required by Herald, not set']);
+  });
+
+  it('with neither, names herald init and the required keys, which are the ones parseConfig requires', async () => {
+    await rm(path.join(dir, 'hugo.toml'));
+    const error = await failure(loadSiteConfig(content));
+    expect(error.message).toContain(path.join(content, CONFIG_FILE));
+    expect(error.message).toContain(`herald init --content ${content}`);
+    expect(error.message).toContain('"title" and "baseUrl"');
+    expect(problems({})).toEqual(REQUIRED_KEYS.map((key) => `${key}: required`));
+  });
+
+  it('--config names only its own file', async () => {
+    const error = await failure(loadConfiguration(content, path.join(dir, 'elsewhere.json')));
+    expect(error.message).toMatch(
+      /elsewhere\.json: cannot read the site configuration \(ENOENT\); `herald init --config .*elsewhere\.json` writes one/,
+    );
   });
 });

@@ -78,6 +78,16 @@ describe('Runtime.loadSite', () => {
     );
     expect((await load({})).cacheControl).toBe('public, max-age=3600');
   });
+
+  it('without herald.config.json names the object, herald init and the required keys (Hugo files are not looked for)', async () => {
+    const content = new MemoryStorage();
+    await content.put('hugo.toml', 'title = "T"\nbaseURL = "https://example.com/"');
+    const loading = new Runtime({ env: { ...base, AWS_REGION: 'eu-west-1' } }).loadSite(content);
+    await expect(loading).rejects.toThrow(EnvironmentError);
+    await expect(loading).rejects.toThrow(
+      /herald\.config\.json: no site configuration: upload herald\.config\.json, with at least "title" and "baseUrl" \(`herald init/,
+    );
+  });
 });
 
 describe('invokeAsync', () => {
