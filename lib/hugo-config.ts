@@ -377,7 +377,8 @@ class Mapper {
     const noFeeds = disabled.includes('rss');
     if (noFeeds) this.notes.push(`disableKinds: Hugo published no feeds; Herald publishes the site's and those of its default kinds`);
 
-    const termsOff = disabled.includes('term') || noFeeds;
+    const termOutputs = this.stringList('outputs.term').map((format) => format.toLowerCase());
+    const termsOff = disabled.includes('term') || noFeeds || (this.get('outputs.term') !== undefined && !termOutputs.includes('rss'));
     for (const [plural, kind] of Object.entries(TAXONOMY_KINDS)) {
       const present = plurals.includes(plural) && !termsOff;
       const onByDefault = kind !== 'authors';

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -120,6 +121,11 @@ limit = 5
     it('has no section feeds when Hugo had none, nor term feeds when terms were disabled', () => {
       expect(toml('[outputs]\nsection = ["html"]\n').config.feeds).toBeUndefined();
       expect(toml('disableKinds = ["term"]\n').config.feeds).toEqual({ categories: false, tags: false, sections: true });
+      expect(toml('[outputs]\nterm = ["html"]\nsection = ["html", "rss"]\n').config.feeds).toEqual({
+        categories: false,
+        tags: false,
+        sections: true,
+      });
       expect(toml('[languages.en]\nweight = 1\n[languages.fr]\nweight = 2\n').config.feeds).toEqual({ sections: true, languages: true });
     });
   });
@@ -189,6 +195,20 @@ limit = 5
         ),
       );
     });
+  });
+});
+
+// The Hugo sites Herald's output was compared with (../shared/peers, absent from a fresh clone).
+const peers = path.resolve(import.meta.dirname, '../../../shared/peers');
+
+describe.skipIf(!existsSync(peers))("the peers' Hugo configurations", () => {
+  it('read as the feeds those Hugo sites published: zone, language, 20 items, section feeds only where Hugo had them', async () => {
+    const common = { title: 'Bench site', baseUrl: 'https://example.com/', language: 'zh-CN', timeZone: 'Asia/Shanghai', itemsPerFeed: 20 };
+    const rssOnly = await readHugoConfig(path.join(peers, 'hugo-rss/content'));
+    expect(rssOnly?.config).toEqual({ ...common, feeds: { sections: true } });
+    const threeFormats = await readHugoConfig(path.join(peers, 'hugo-3formats/content'));
+    expect(threeFormats?.config).toEqual(common);
+    expect(threeFormats?.notes).toEqual([]);
   });
 });
 
