@@ -10,7 +10,7 @@ import { escapeAttr, escapeText } from '../feeds/xml.ts';
  *
  * One outline per feed, pointing at its RSS file: readers subscribe to each outline, so listing the Atom
  * and JSON Feed files too would subscribe people to every post three times. Feeds are grouped one level
- * deep (site, categories, tags) because readers map top-level outlines to folders and flatten deeper ones;
+ * deep (site, categories, tags, sections, languages, authors) because readers map top-level outlines to folders and flatten deeper ones;
  * folder names carry the site title so an import never merges into a reader's existing "Tags" folder.
  * Like the directory page, it depends only on the set of feeds and their names: no `dateModified` (the
  * newest post's date would rewrite it on every upload, and the clock would break byte-identical rebuilds).
@@ -35,8 +35,8 @@ function feedOutline(summary: FeedSummary, site: SiteConfig): string {
     ['text', summary.feed.title],
     ['title', summary.feed.title],
     ['xmlUrl', feedUrl(site, summary.feed, 'rss')],
-    ['htmlUrl', site.baseUrl],
-    ['language', site.language],
+    ['htmlUrl', summary.feed.link],
+    ['language', summary.feed.language ?? site.language],
   ])}/>`;
 }
 
@@ -53,7 +53,7 @@ function group(text: string, feeds: FeedSummary[], site: SiteConfig): string[] {
 }
 
 export function renderOpml(site: SiteConfig, feeds: readonly FeedSummary[]): string {
-  const { site: siteFeed, categories, tags } = orderFeeds(feeds);
+  const { site: siteFeed, groups } = orderFeeds(feeds);
   const head = [
     `    <title>${escapeText(`${site.title} feeds`)}</title>`,
     ...(site.author ? [`    <ownerName>${escapeText(site.author.name)}</ownerName>`] : []),
@@ -70,8 +70,7 @@ export function renderOpml(site: SiteConfig, feeds: readonly FeedSummary[]): str
     '  </head>',
     '  <body>',
     ...group(site.title, siteFeed ? [siteFeed] : [], site),
-    ...group(`${site.title} · Categories`, categories, site),
-    ...group(`${site.title} · Tags`, tags, site),
+    ...groups.flatMap(({ heading, feeds }) => group(`${site.title} · ${heading}`, feeds, site)),
     '  </body>',
     '</opml>',
     '',

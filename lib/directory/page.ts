@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';
 import { feedPath } from '../feeds/feeds.ts';
-import type { FeedFormat, FeedSummary } from '../feeds/types.ts';
+import { TERM_KINDS } from '../feeds/descriptor.ts';
+import type { FeedFormat, FeedSummary, TermKind } from '../feeds/types.ts';
 import { xmlSafe } from '../feeds/xml.ts';
 
 /**
@@ -22,9 +23,24 @@ const FORMATS: FeedFormat[] = ['rss', 'atom', 'json'];
 
 export interface OrderedFeeds {
   site?: FeedSummary;
-  categories: FeedSummary[];
-  tags: FeedSummary[];
+  /** One group per kind that has feeds, in the order of TERM_KINDS, each sorted by name. */
+  groups: FeedGroup[];
 }
+
+export interface FeedGroup {
+  kind: TermKind;
+  /** Its heading: `Categories`, `Tags`, `Sections`, `Languages`, `Authors`. */
+  heading: string;
+  feeds: FeedSummary[];
+}
+
+const HEADINGS: Record<TermKind, [one: string, many: string]> = {
+  category: ['category', 'Categories'],
+  tag: ['tag', 'Tags'],
+  section: ['section', 'Sections'],
+  language: ['language', 'Languages'],
+  author: ['author', 'Authors'],
+};
 
 /**
  * By display name, then slug: a total, locale-free order (NFKC, lower case, code points) that depends only on
@@ -39,13 +55,14 @@ export function byName(a: FeedSummary, b: FeedSummary): number {
   return sa < sb ? -1 : sa > sb ? 1 : 0;
 }
 
-/** Splits summaries by kind, each kind sorted by name. */
+/** Splits summaries by kind, each kind sorted by name; kinds without feeds are left out. */
 export function orderFeeds(feeds: readonly FeedSummary[]): OrderedFeeds {
-  return {
-    site: feeds.find((summary) => summary.feed.kind === 'site'),
-    categories: feeds.filter((summary) => summary.feed.kind === 'category').sort(byName),
-    tags: feeds.filter((summary) => summary.feed.kind === 'tag').sort(byName),
-  };
+  const groups = (Object.keys(TERM_KINDS) as TermKind[]).map((kind) => ({
+    kind,
+    heading: HEADINGS[kind][1],
+    feeds: feeds.filter((summary) => summary.feed.kind === kind).sort(byName),
+  }));
+  return { site: feeds.find((summary) => summary.feed.kind === 'site'), groups: groups.filter((group) => group.feeds.length > 0) };
 }
 
 /** A feed file's URL relative to the feeds root, each segment percent-encoded (`tags/%E7%A7%91%E6%8A%80/rss.xml`). */
@@ -146,19 +163,15 @@ export const DIRECTORY_CSP = [
 ].join('; ');
 
 export function renderDirectory(site: SiteConfig, feeds: readonly FeedSummary[]): string {
-  const { site: siteFeed, categories, tags } = orderFeeds(feeds);
+  const { site: siteFeed, groups } = orderFeeds(feeds);
   const autodiscovery = siteFeed
     ? FORMATS.map(
         (format) =>
           `<link rel="alternate" type="${FORMAT_TYPES[format]}" title="${escapeHtml(`${siteFeed.feed.title} (${FORMAT_LABELS[format]})`)}" href="${escapeHtml(relativeFeedHref(siteFeed, format))}">`,
       )
     : [];
-  const termCount = [
-    categories.length ? plural(categories.length, 'category', 'categories') : '',
-    tags.length ? plural(tags.length, 'tag') : '',
-  ]
-    .filter(Boolean)
-    .join(' and ');
+  const counts = groups.map(({ kind, feeds }) => plural(feeds.length, HEADINGS[kind][0], HEADINGS[kind][1].toLowerCase()));
+  const termCount = counts.length > 1 ? `${counts.slice(0, -1).join(', ')} and ${counts.at(-1)}` : (counts[0] ?? '');
   return [
     '<!doctype html>',
     `<html lang="${escapeHtml(site.language)}">`,
@@ -182,8 +195,7 @@ export function renderDirectory(site: SiteConfig, feeds: readonly FeedSummary[])
     termCount
       ? `<div class="filter" hidden><label for="filter">Filter ${termCount}</label><input id="filter" type="search" autocomplete="off" spellcheck="false" placeholder="Type part of a name (press / to focus)"></div>`
       : '',
-    section('categories', 'Categories', categories),
-    section('tags', 'Tags', tags),
+    ...groups.map(({ kind, heading, feeds }) => section(TERM_KINDS[kind].folder, heading, feeds)),
     '</main>',
     '<footer>Copy a link into your feed reader to subscribe.</footer>',
     `<script>${SCRIPT}</script>`,

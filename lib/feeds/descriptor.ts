@@ -1,29 +1,46 @@
-import type { SiteConfig } from '../config.ts';
+import type { FeedKindKey, SiteConfig } from '../config.ts';
 import type { Term } from '../post/types.ts';
-import { FEED_FILES, type FeedDescriptor, type FeedFormat } from './types.ts';
+import { termPageUrl } from './term-page.ts';
+import { FEED_FILES, type FeedDescriptor, type FeedFormat, type TermKind } from './types.ts';
 
-const TERM_FOLDERS = { category: 'categories', tag: 'tags' } as const;
-const TERM_LABELS = { category: 'Category', tag: 'Tag' } as const;
+/**
+ * Every kind of feed beside the site's: its output folder (also its key under `feeds` in the configuration),
+ * the label in its title and the phrase of its description. Adding a kind is adding a line here and where a
+ * post names its terms of that kind (lib/index/entries.ts `feedsOf`).
+ */
+export const TERM_KINDS: Record<TermKind, { folder: FeedKindKey; label: string; about: (name: string) => string }> = {
+  category: { folder: 'categories', label: 'Category', about: (name) => `posts in the category ${name}` },
+  tag: { folder: 'tags', label: 'Tag', about: (name) => `posts tagged ${name}` },
+  section: { folder: 'sections', label: 'Section', about: (name) => `posts in the section ${name}` },
+  language: { folder: 'languages', label: 'Language', about: (name) => `posts in ${name}` },
+  author: { folder: 'authors', label: 'Author', about: (name) => `posts by ${name}` },
+};
 
 export function siteFeed(site: SiteConfig): FeedDescriptor {
-  return { kind: 'site', dir: '', title: site.title };
+  return { kind: 'site', dir: '', title: site.title, description: site.description, link: site.baseUrl };
 }
 
 /**
- * The feed of one category or tag. `term.slug` comes from lib/post/terms.ts and is used as one opaque
+ * The feed of one term (a category, tag, section, language or author), linking the term's page on the site
+ * (`feeds.<kind>.link`). A language feed's language is its own tag; others take theirs from their items
+ * (lib/feeds/model.ts). `term.slug` comes from lib/post/terms.ts and is used as one opaque
  * path segment; a slug that could address anything but its own folder is a bug upstream, and
  * writing it to storage could overwrite other feeds, so it is refused here.
  */
-export function termFeed(kind: 'category' | 'tag', term: Term, site: SiteConfig): FeedDescriptor {
+export function termFeed(kind: TermKind, term: Term, site: SiteConfig): FeedDescriptor {
   const { slug } = term;
   if (slug === '' || slug === '.' || slug === '..' || /[/\\]/.test(slug)) {
     throw new Error(`unsafe ${kind} slug ${JSON.stringify(slug)} for ${JSON.stringify(term.name)}`);
   }
+  const { folder, label, about } = TERM_KINDS[kind];
   return {
     kind,
     term,
-    dir: `${TERM_FOLDERS[kind]}/${slug}/`,
-    title: `${site.title} — ${TERM_LABELS[kind]}: ${term.name}`,
+    dir: `${folder}/${slug}/`,
+    title: `${site.title} — ${label}: ${term.name}`,
+    description: `${site.title}: ${about(term.name)}`,
+    link: termPageUrl(site.feeds[folder].link, term.name, site.baseUrl),
+    ...(kind === 'language' ? { language: term.name } : {}),
   };
 }
 
@@ -42,5 +59,5 @@ export function feedUrl(site: SiteConfig, feed: FeedDescriptor, format: FeedForm
  * the folder holding that taxonomy's feeds.
  */
 export function taxonomyUrl(site: SiteConfig, kind: 'category' | 'tag'): string {
-  return `${site.feedsUrl}${TERM_FOLDERS[kind]}/`;
+  return `${site.feedsUrl}${TERM_KINDS[kind].folder}/`;
 }

@@ -1,4 +1,5 @@
 import type { Person, SiteConfig } from '../config.ts';
+import { itemTerms } from '../post/terms.ts';
 import type { FeedItem } from '../post/types.ts';
 import { feedUrl, taxonomyUrl } from './descriptor.ts';
 import type { FeedFormat, FeedInput } from './types.ts';
@@ -16,9 +17,12 @@ export interface FeedView {
   siteTitle: string;
   /** Empty when the site has none. */
   description: string;
-  /** BCP 47 tag, absent when the site's is not one. */
+  /** BCP 47 tag (see `feedLanguage`), absent when it is not one. */
   language?: string;
+  /** The page the feed stands for: the site's home, or its term's page. */
   homeUrl: string;
+  /** Minutes between polls readers are asked to keep. */
+  pollMinutes: number;
   selfUrl: Record<FeedFormat, string>;
   hub?: string;
   image?: string;
@@ -67,9 +71,10 @@ export function feedView(input: FeedInput): FeedView {
   return {
     title: xmlSafe(feed.title),
     siteTitle: xmlSafe(site.title),
-    description: xmlSafe(site.description),
-    language: languageTag(site.language),
-    homeUrl: absoluteUrl(site.baseUrl) ?? site.baseUrl,
+    description: xmlSafe(feed.description),
+    language: feedLanguage(input, items),
+    homeUrl: absoluteUrl(feed.link) ?? absoluteUrl(site.baseUrl) ?? site.baseUrl,
+    pollMinutes: site.pollMinutes,
     selfUrl: {
       rss: feedUrl(site, feed, 'rss'),
       atom: feedUrl(site, feed, 'atom'),
@@ -82,6 +87,19 @@ export function feedView(input: FeedInput): FeedView {
     updated: items.length === 0 ? EMPTY_FEED_UPDATED : new Date(newest),
     items,
   };
+}
+
+/**
+ * A feed's language: a language feed's own tag; for another term feed, the language all its items share (a
+ * post's own, else the site's), else the site's; for the site feed, the site's. A function of the items, so of
+ * the feed's list: identical after a rebuild and after any sequence of incremental runs.
+ */
+function feedLanguage({ site, feed }: FeedInput, items: ItemView[]): string | undefined {
+  const siteLanguage = languageTag(site.language);
+  if (feed.language !== undefined) return languageTag(feed.language);
+  if (feed.kind === 'site' || items.length === 0) return siteLanguage;
+  const languages = new Set(items.map((item) => (item.language ?? siteLanguage)?.toLowerCase()));
+  return languages.size === 1 ? (items[0]!.language ?? siteLanguage) : siteLanguage;
 }
 
 function itemView(item: FeedItem, site: SiteConfig): ItemView {
@@ -101,19 +119,9 @@ function itemView(item: FeedItem, site: SiteConfig): ItemView {
     html: xmlSafe(item.html),
     language: item.lang === undefined ? undefined : languageTag(item.lang),
     authors: item.authors.flatMap((a) => person(a, url) ?? []),
-    terms: [...uniqueTerms(item.categories, 'category', site), ...uniqueTerms(item.tags, 'tag', site)],
+    terms: itemTerms(item).map(({ kind, term }) => ({ kind, name: xmlSafe(term.name), scheme: taxonomyUrl(site, kind) })),
     image: imageUrl ? { url: imageUrl, type: mediaType(item.image?.type) } : undefined,
   };
-}
-
-function uniqueTerms(terms: FeedItem['tags'], kind: TermView['kind'], site: SiteConfig): TermView[] {
-  const seen = new Set<string>();
-  const scheme = taxonomyUrl(site, kind);
-  return terms.flatMap((term) => {
-    if (seen.has(term.slug)) return [];
-    seen.add(term.slug);
-    return [{ kind, name: xmlSafe(term.name), scheme }];
-  });
 }
 
 function instant(iso: string, key: string, field: string): Date {

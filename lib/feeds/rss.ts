@@ -40,10 +40,31 @@ export function renderRss(input: FeedInput): string {
     generator: 'Herald',
     feedLinks: { rss: view.selfUrl.rss },
     hub: view.hub,
+    ttl: view.pollMinutes,
   });
   for (const item of view.items) feed.addItem(rssItem(item, view));
-  const about = aboutElement(input.feed.dir, view.selfUrl.rss, '        ');
-  return `${withStylesheet(insertLineBefore(declareNamespaces(feed.rss2()), about, '        <item>', '    </channel>'), input.feed.dir)}\n`;
+  const channelEnd = [...syndicationHints(view.pollMinutes, '        '), aboutElement(input.feed.dir, view.selfUrl.rss, '        ')].join(
+    '\n',
+  );
+  return `${withStylesheet(insertLineBefore(declareNamespaces(feed.rss2()), channelEnd, '        <item>', '    </channel>'), input.feed.dir)}\n`;
+}
+
+const PERIODS = [
+  ['hourly', 60],
+  ['daily', 24 * 60],
+  ['weekly', 7 * 24 * 60],
+] as const;
+
+/**
+ * The same polling interval as `ttl`, in the RSS 1.0 Syndication module's terms, which some readers read instead:
+ * the shortest period the interval divides, and how many times per period (`pollMinutes` divides a week, so one does).
+ */
+export function syndicationHints(minutes: number, indent: string): string[] {
+  const [period, length] = PERIODS.find(([, length]) => length % minutes === 0) ?? PERIODS[2];
+  return [
+    `${indent}<sy:updatePeriod>${period}</sy:updatePeriod>`,
+    `${indent}<sy:updateFrequency>${Math.max(1, Math.round(length / minutes))}</sy:updateFrequency>`,
+  ];
 }
 
 function rssItem(item: ItemView, view: FeedView): Item {
@@ -74,9 +95,13 @@ function xmlJsText(text: string): string {
   return text.replaceAll('&', '&amp;');
 }
 
-const NAMESPACES = ['xmlns:dc="http://purl.org/dc/elements/1.1/"', 'xmlns:media="http://search.yahoo.com/mrss/"'];
+const NAMESPACES = [
+  'xmlns:dc="http://purl.org/dc/elements/1.1/"',
+  'xmlns:media="http://search.yahoo.com/mrss/"',
+  'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"',
+];
 
-/** feed declares the dc prefix only when some item has content, and never media: declare what is missing. */
+/** feed declares the dc prefix only when some item has content, and never media or sy: declare what is missing. */
 function declareNamespaces(xml: string): string {
   const rootStart = xml.indexOf('<rss ');
   const rootEnd = xml.indexOf('>', rootStart);

@@ -1,18 +1,24 @@
 import type { SiteConfig } from '../config.ts';
-import type { FeedItem, Term } from '../post/types.ts';
+import type { FeedItem, FeedKind, Term } from '../post/types.ts';
 
-export type FeedKind = 'site' | 'category' | 'tag';
+export type { FeedKind } from '../post/types.ts';
+export type TermKind = Exclude<FeedKind, 'site'>;
 export type FeedFormat = 'rss' | 'atom' | 'json';
 
-/** One feed of the site (the whole site, a category or a tag), rendered in three formats. */
+/** One feed of the site (the whole site, or one category, tag, section, language or author), rendered in three formats. */
 export interface FeedDescriptor {
   kind: FeedKind;
   /** Absent for the site feed. */
   term?: Term;
-  /** Storage folder under the feeds root: '' for the site, `categories/<slug>/`, `tags/<slug>/`. */
+  /** Storage folder under the feeds root: '' for the site, `categories/<slug>/`, `tags/<slug>/`, `languages/<slug>/`... */
   dir: string;
-  /** Human title, e.g. `Herald Example — tag: 科技`. */
+  /** Human title, e.g. `Herald Example — Tag: 科技`. */
   title: string;
+  description: string;
+  /** The page the feed stands for: the site's home, or the term's page (`feeds.<kind>.link`). */
+  link: string;
+  /** The feed's own language, when it has one whatever its items say: a language feed's tag. */
+  language?: string;
 }
 
 /** Everything a renderer needs; renderers are pure functions of this. */

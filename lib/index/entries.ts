@@ -1,4 +1,10 @@
+import type { SiteConfig } from '../config.ts';
+import { TERM_KINDS } from '../feeds/descriptor.ts';
+import type { TermKind } from '../feeds/types.ts';
+import { listedIn } from '../post/exclusion.ts';
+import { canonicalLanguage } from '../post/language.ts';
 import { compareNewestFirst } from '../post/order.ts';
+import { makeTerm } from '../post/terms.ts';
 import type { PostMeta, Term } from '../post/types.ts';
 import { SITE_FEED, termFeedId, type FeedId } from './feed-id.ts';
 
@@ -26,28 +32,41 @@ export function comparePositions(a: Position, b: Position): number {
   return compareNewestFirst({ date: a[0], key: a[1] } as PostMeta, { date: b[0], key: b[1] } as PostMeta);
 }
 
-/** A listed post's feeds (the site, its categories and tags) at its date: what must be undone when it changes. */
+/** A listed post's feeds (the site, its terms of every kind the site has) at its date: what must be undone when it changes. */
 export interface Placement {
   date: string;
   feeds: FeedId[];
 }
 
-/** Each feed a post belongs to, with the term name it gives that feed (the first spelling wins within a post). */
-export function feedsOf(meta: Pick<PostMeta, 'categories' | 'tags'>): Map<FeedId, string | undefined> {
-  const feeds = new Map<FeedId, string | undefined>([[SITE_FEED, undefined]]);
-  const add = (kind: 'category' | 'tag', terms: Term[]) => {
-    for (const term of terms) {
+/** What decides a post's feeds. */
+export type FeedFacts = Pick<PostMeta, 'categories' | 'tags' | 'section' | 'lang' | 'excludeFrom'> & Partial<Pick<PostMeta, 'authors'>>;
+
+/**
+ * Each feed a post belongs to, with the term name it gives that feed (the first spelling wins within a post): the
+ * site's, and its terms of each kind the site has (`feeds` in the configuration) and the post is not excluded from.
+ * Its language is its own or else the site's; its authors its own or else the site's (whom its items credit).
+ */
+export function feedsOf(meta: FeedFacts, site: SiteConfig): Map<FeedId, string | undefined> {
+  const feeds = new Map<FeedId, string | undefined>();
+  if (listedIn(meta, 'site')) feeds.set(SITE_FEED, undefined);
+  const add = (kind: TermKind, terms: () => readonly (Term | null | undefined)[]) => {
+    if (!site.feeds[TERM_KINDS[kind].folder].enabled || !listedIn(meta, kind)) return;
+    for (const term of terms()) {
+      if (!term) continue;
       const id = termFeedId(kind, term.slug);
       if (!feeds.has(id)) feeds.set(id, term.name);
     }
   };
-  add('category', meta.categories);
-  add('tag', meta.tags);
+  add('category', () => meta.categories);
+  add('tag', () => meta.tags);
+  add('section', () => [meta.section]);
+  add('language', () => [makeTerm(meta.lang ?? canonicalLanguage(site.language) ?? site.language)]);
+  add('author', () => (meta.authors?.length ? meta.authors : site.author ? [site.author] : []).map((author) => makeTerm(author.name)));
   return feeds;
 }
 
-export function placementOf(meta: Pick<PostMeta, 'date' | 'categories' | 'tags'>): Placement {
-  return { date: meta.date, feeds: [...feedsOf(meta).keys()] };
+export function placementOf(meta: FeedFacts & Pick<PostMeta, 'date'>, site: SiteConfig): Placement {
+  return { date: meta.date, feeds: [...feedsOf(meta, site).keys()] };
 }
 
 export function entryOf(key: string, date: string, source: string, name: string | undefined): Entry {

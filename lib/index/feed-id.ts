@@ -1,26 +1,24 @@
 import type { SiteConfig } from '../config.ts';
-import { siteFeed, termFeed } from '../feeds/feeds.ts';
-import type { FeedDescriptor } from '../feeds/types.ts';
+import { siteFeed, TERM_KINDS, termFeed } from '../feeds/descriptor.ts';
+import type { FeedDescriptor, TermKind } from '../feeds/types.ts';
 
-/** Names a feed in the index: `site`, `categories/<slug>` or `tags/<slug>` (its output folder without the slash). */
+/** Names a feed in the index: `site`, or `<folder>/<slug>` for a term (`tags/rust`, `languages/zh-cn`): its output folder without the slash. */
 export type FeedId = string;
 
 export const SITE_FEED: FeedId = 'site';
 
-const FOLDERS = { category: 'categories', tag: 'tags' } as const;
+const KIND_OF_FOLDER = new Map<string, TermKind>(Object.entries(TERM_KINDS).map(([kind, { folder }]) => [folder, kind as TermKind]));
 
-export function termFeedId(kind: 'category' | 'tag', slug: string): FeedId {
-  return `${FOLDERS[kind]}/${slug}`;
+export function termFeedId(kind: TermKind, slug: string): FeedId {
+  return `${TERM_KINDS[kind].folder}/${slug}`;
 }
 
-export function parseFeedId(id: FeedId): { kind: 'site' } | { kind: 'category' | 'tag'; slug: string } {
+export function parseFeedId(id: FeedId): { kind: 'site' } | { kind: TermKind; slug: string } {
   if (id === SITE_FEED) return { kind: 'site' };
   const slash = id.indexOf('/');
-  const folder = id.slice(0, slash);
-  const slug = id.slice(slash + 1);
-  if (folder === FOLDERS.category) return { kind: 'category', slug };
-  if (folder === FOLDERS.tag) return { kind: 'tag', slug };
-  throw new Error(`not a feed id: ${JSON.stringify(id)}`);
+  const kind = slash === -1 ? undefined : KIND_OF_FOLDER.get(id.slice(0, slash));
+  if (kind === undefined) throw new Error(`not a feed id: ${JSON.stringify(id)}`);
+  return { kind, slug: id.slice(slash + 1) };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { FeedItem, ParseResult, PostMeta } from '../post/types.ts';
 import { isPublished, nextChange } from '../post/visibility.ts';
+import type { SiteConfig } from '../config.ts';
 import { placementOf, type Placement } from './entries.ts';
 
 /**
@@ -58,12 +59,21 @@ export const MAX_RUN_MS = 15 * 60 * 1000;
  * this for the posts no feed shows keeps the index small (a third of the full metadata on real sites);
  * a shown post's record carries its whole item.
  */
-export type IndexedMeta = Pick<PostMeta, 'date' | 'publishDate' | 'expiryDate' | 'draft' | 'categories' | 'tags'>;
+export type IndexedMeta = Pick<
+  PostMeta,
+  'date' | 'publishDate' | 'expiryDate' | 'draft' | 'categories' | 'tags' | 'section' | 'lang' | 'excludeFrom'
+> &
+  Partial<Pick<PostMeta, 'authors'>>;
 
 export function indexedMeta(meta: PostMeta): IndexedMeta {
   const indexed: IndexedMeta = { date: meta.date, draft: meta.draft, categories: meta.categories, tags: meta.tags };
   if (meta.publishDate !== undefined) indexed.publishDate = meta.publishDate;
   if (meta.expiryDate !== undefined) indexed.expiryDate = meta.expiryDate;
+  if (meta.section !== undefined) indexed.section = meta.section;
+  if (meta.lang !== undefined) indexed.lang = meta.lang;
+  // Their names are what places a post in author feeds; the rest of a person is in the item.
+  if (meta.authors.length > 0) indexed.authors = meta.authors.map(({ name }) => ({ name }));
+  if (meta.excludeFrom !== undefined) indexed.excludeFrom = meta.excludeFrom;
   return indexed;
 }
 
@@ -98,14 +108,14 @@ export function sameState(a: PostRecord, b: PostRecord): boolean {
 }
 
 /** Where the post stands in lists according to this record: its own place when listed, and any pending ones. */
-export function placementsOf(record: PostRecord): Placement[] {
-  const own = record.listed && record.meta ? [placementOf(record.meta)] : [];
+export function placementsOf(record: PostRecord, site: SiteConfig): Placement[] {
+  const own = record.listed && record.meta ? [placementOf(record.meta, site)] : [];
   return [...(record.pending ?? []), ...own];
 }
 
 /** Pending places for a record replacing `previous`: everything the previous one may still occupy. */
-export function pendingAfter(previous: PostRecord | undefined): Placement[] {
-  return previous ? unique(placementsOf(previous)) : [];
+export function pendingAfter(previous: PostRecord | undefined, site: SiteConfig): Placement[] {
+  return previous ? unique(placementsOf(previous, site)) : [];
 }
 
 function unique(placements: Placement[]): Placement[] {
@@ -125,10 +135,10 @@ function unique(placements: Placement[]): Placement[] {
  * the one it was entering. Those stay marked until a run for this key (its retry) has checked them again.
  * A marker older than MAX_RUN_MS has no run behind it, and the rebuild's own view is complete: it goes.
  */
-export function keepingPending(record: PostRecord, stored: PostRecord | undefined, now: Date): PostRecord {
+export function keepingPending(record: PostRecord, stored: PostRecord | undefined, now: Date, site: SiteConfig): PostRecord {
   const since = stored?.pending && stored.pendingSince;
   if (!since || now.getTime() - Date.parse(since) >= MAX_RUN_MS) return record;
-  const kept: PostRecord = { ...record, pending: unique([...(record.pending ?? []), ...placementsOf(stored)]), pendingSince: since };
+  const kept: PostRecord = { ...record, pending: unique([...(record.pending ?? []), ...placementsOf(stored, site)]), pendingSince: since };
   if (stored.pendingRun !== undefined) kept.pendingRun = stored.pendingRun;
   return kept;
 }
@@ -147,6 +157,7 @@ export function unfinished(record: PostRecord, now: Date): PostRecord {
 /** Why a parsed post is not in any feed right now. Agrees with `isPublished`, which decides. */
 export function hiddenReason(meta: IndexedMeta, now: Date): string {
   if (meta.draft) return 'draft';
+  if (meta.excludeFrom === 'all') return 'kept out of every feed (front matter)';
   const next = nextFlip(meta, now);
   return next ? `scheduled: published from ${next.toISOString()}` : 'expired';
 }

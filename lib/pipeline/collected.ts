@@ -4,6 +4,7 @@
  * `itemsPerFeed` of at least one of its feeds (a reference count); once it drops out of every one, it is
  * final and its record can be written at once. The single-process rebuild and the fanned-out workers share it.
  */
+import type { SiteConfig } from '../config.ts';
 import { comparePositions, type Entry, entryOf, feedsOf, keyOf } from '../index/entries.ts';
 import { type FeedId, SITE_FEED } from '../index/feed-id.ts';
 import type { PostRecord } from '../index/records.ts';
@@ -74,7 +75,7 @@ export class Collected {
   readonly shown = new Map<string, Candidate>();
   readonly schedule: [string, string][] = [];
 
-  constructor(readonly itemsPerFeed: number) {}
+  constructor(readonly site: SiteConfig) {}
 
   /**
    * Places a post in its feeds' lists. Synchronous, so concurrent reads never see a half-placed post.
@@ -86,7 +87,7 @@ export class Collected {
     const final: Read[] = [];
     let refs = 0;
     if (record.listed && record.meta && record.source !== undefined) {
-      for (const [feed, name] of feedsOf(record.meta)) {
+      for (const [feed, name] of feedsOf(record.meta, this.site)) {
         const entry = entryOf(record.key, record.meta.date, record.source, name);
         let list = this.lists.get(feed);
         if (!list) {
@@ -96,7 +97,7 @@ export class Collected {
         list.push(entry);
         let top = this.newest.get(feed);
         if (!top) {
-          top = new Newest(this.itemsPerFeed);
+          top = new Newest(this.site.itemsPerFeed);
           this.newest.set(feed, top);
         }
         const admitted = top.admit(entry);

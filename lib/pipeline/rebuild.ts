@@ -14,6 +14,7 @@
  */
 import { messageOf } from '../errors.ts';
 import type { SiteConfig } from '../config.ts';
+import { TERM_KINDS } from '../feeds/descriptor.ts';
 import { FEED_FILES } from '../feeds/types.ts';
 import { catalogOf, summariesOf, type Catalog } from '../index/catalog.ts';
 import { comparePositions, type Entry, keyOf, nameOf } from '../index/entries.ts';
@@ -188,7 +189,7 @@ export class Rebuild {
    */
   async readKeys(keys: Listed[], storedRecords: ReadonlyMap<string, unknown>): Promise<Collected> {
     const { state, onProgress } = this.deps;
-    const collected = new Collected(this.#site.itemsPerFeed);
+    const collected = new Collected(this.#site);
     let done = 0;
     onProgress?.(0, keys.length);
     await mapLimit(keys, IO_CONCURRENCY, async (info) => {
@@ -213,7 +214,7 @@ export class Rebuild {
     const json = JSON.stringify(record);
     if (stored?.json === json) return;
     // A regenerate that wrote this record meanwhile loses to this rebuild's view, but its pending places stay.
-    const merge = (current: string) => JSON.stringify(keepingPending(record, JSON.parse(current) as PostRecord, this.now));
+    const merge = (current: string) => JSON.stringify(keepingPending(record, JSON.parse(current) as PostRecord, this.now, this.#site));
     await overwrite(this.deps.state, recordKey(record.key), json, stored?.etag ?? null, merge);
   }
 
@@ -236,7 +237,7 @@ export class Rebuild {
       }
       const source = await readSource(this.deps.content, key, this.#site);
       if (!source) return undefined;
-      const record = keepingPending(recordOf(key, source.etag, source.parsed, this.now), previous, this.now);
+      const record = keepingPending(recordOf(key, source.etag, source.parsed, this.now), previous, this.now, this.#site);
       return stored ? { record, stored } : { record };
     } catch (error) {
       this.report.failed.push({ key, error: messageOf(error) });
@@ -293,12 +294,12 @@ export class Rebuild {
       // A run that started before the lease may write the same file: this rebuild's view wins.
       await retryOnConflict(() => publish(feeds, files, site, this.files));
     });
-    // Terms that no longer have published posts lose their feed files.
+    // Terms that no longer have published posts, or whose kind the site no longer has, lose their feed files.
     const live = new Set([...manifests.keys()].map(feedDir));
     const names = new Set(Object.values(FEED_FILES).map(({ file }) => file));
     const stale: string[] = [];
-    for (const folder of ['categories/', 'tags/']) {
-      for await (const { key } of feeds.list(folder)) {
+    for (const { folder } of Object.values(TERM_KINDS)) {
+      for await (const { key } of feeds.list(`${folder}/`)) {
         const slash = key.lastIndexOf('/');
         if (names.has(key.slice(slash + 1)) && !live.has(key.slice(0, slash + 1))) stale.push(key);
       }

@@ -181,7 +181,7 @@ class Run {
     const dirty = committed.filter(({ record }) => record.pending !== undefined);
     const feedKeys = new Map<FeedId, Set<string>>();
     for (const { key, record } of dirty) {
-      for (const placement of placementsOf(record)) {
+      for (const placement of placementsOf(record, this.site)) {
         for (const feed of placement.feeds) {
           const keys = feedKeys.get(feed) ?? new Set();
           feedKeys.set(feed, keys.add(key));
@@ -244,14 +244,14 @@ class Run {
     // An earlier run's work on this key is unfinished: its feeds may hold any older render, so this run
     // writes them in full and checks the directory.
     if (previous?.pending !== undefined)
-      for (const placement of placementsOf(previous)) for (const feed of placement.feeds) this.unfinished.add(feed);
+      for (const placement of placementsOf(previous, this.site)) for (const feed of placement.feeds) this.unfinished.add(feed);
     if (previous && sameState(previous, next)) {
       // Nothing new; a pending marker means an earlier run did not finish, and this one will.
       this.records.set(key, previous);
       return { key, record: previous, etag: stored!.etag };
     }
     if (!previous && next.status === 'removed') return { key, record: next, etag: null };
-    const record = this.marked(next, pendingAfter(previous));
+    const record = this.marked(next, pendingAfter(previous, this.site));
     const etag = await writeJson(state, recordKey(key), record, stored?.etag ?? null);
     this.records.set(key, record);
     return { key, record, etag };
@@ -361,7 +361,7 @@ class Run {
         if (placement.feeds.includes(feed)) change.remove.push([placement.date, key] as Position);
       }
       if (record.listed && record.meta && record.source !== undefined) {
-        const feeds = feedsOf(record.meta);
+        const feeds = feedsOf(record.meta, this.site);
         if (feeds.has(feed)) change.insert.push(entryOf(key, record.meta.date, record.source, feeds.get(feed)));
       }
     });

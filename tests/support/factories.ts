@@ -4,7 +4,7 @@
  * same call gives the same object in any test order.
  */
 import { createHash } from 'node:crypto';
-import type { Person, SiteConfig } from '../../lib/config.ts';
+import { DEFAULT_CONFIG, type Person, type SiteConfig } from '../../lib/config.ts';
 import type { FeedItem, PostMeta, Term } from '../../lib/post/types.ts';
 
 export function siteConfig(overrides: Partial<SiteConfig> = {}): SiteConfig {
@@ -22,6 +22,8 @@ export function siteConfig(overrides: Partial<SiteConfig> = {}): SiteConfig {
     maxPostBytes: 1024 * 1024,
     maxTermsPerPost: 100,
     cacheControl: 'public, max-age=300, stale-while-revalidate=60, stale-if-error=86400',
+    feeds: DEFAULT_CONFIG.feeds,
+    pollMinutes: DEFAULT_CONFIG.pollMinutes,
     ...overrides,
   };
 }

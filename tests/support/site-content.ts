@@ -31,6 +31,8 @@ export interface PostSpec {
   expiryDate?: string;
   summary?: string;
   body?: string;
+  /** Any other front-matter fields (`lang`, `authors`, `feeds`, `build`...), written as JSON, which YAML reads. */
+  extra?: Record<string, unknown>;
 }
 
 /** A post with YAML front matter; strings are JSON-quoted, which YAML reads as double-quoted scalars. */
@@ -44,6 +46,7 @@ export function markdown(spec: PostSpec): string {
     const terms = spec[field];
     if (terms?.length) lines.push(`${field}:`, ...terms.map((term) => `  - ${JSON.stringify(term)}`));
   }
+  for (const [field, value] of Object.entries(spec.extra ?? {})) lines.push(`${field}: ${JSON.stringify(value)}`);
   lines.push('---', '', spec.body ?? `The body of *${spec.title}*.`, '');
   return lines.join('\n');
 }

@@ -79,7 +79,7 @@ export function fanOutRead(fanOut: FanOut): ReadPhase {
       await pause();
     }
 
-    const collected = new Collected(site.itemsPerFeed);
+    const collected = new Collected(site);
     // One part at a time: each carries the list entries of all its posts.
     for (let index = 0; index < tasks.length; index++) {
       const part = (await readJson<Part>(state, partKey(build, index)))!.value;

@@ -1,16 +1,14 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DIRECTORY_CSP, renderDirectory } from '../../../lib/directory/page.ts';
+import { siteFeed, termFeed } from '../../../lib/feeds/feeds.ts';
 import type { FeedSummary } from '../../../lib/feeds/types.ts';
 import { createServer } from '../../../lib/serve/server.ts';
 import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import { siteConfig } from '../../support/factories.ts';
 
 const site = siteConfig({ title: 'CSP <site>', description: 'with "quotes"' });
-const feeds: FeedSummary[] = [
-  { feed: { kind: 'site', dir: '', title: site.title } },
-  { feed: { kind: 'tag', term: { name: 'Rust', slug: 'rust' }, dir: 'tags/rust/', title: `${site.title} — Tag: Rust` } },
-];
+const feeds: FeedSummary[] = [{ feed: siteFeed(site) }, { feed: termFeed('tag', { name: 'Rust', slug: 'rust' }, site) }];
 const page = renderDirectory(site, feeds);
 
 function directives(policy: string): Map<string, string[]> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { byName, escapeHtml, orderFeeds, renderDirectory } from '../../../lib/directory/page.ts';
+import { siteFeed, termFeed } from '../../../lib/feeds/feeds.ts';
 import type { FeedSummary } from '../../../lib/feeds/types.ts';
 import { siteConfig } from '../../support/factories.ts';
 
@@ -13,9 +14,8 @@ const site = siteConfig({
 });
 
 function term(kind: 'category' | 'tag', name: string, slug: string, total: number, newest?: string): FeedSummary {
-  const folder = kind === 'category' ? 'categories' : 'tags';
   return {
-    feed: { kind, term: { name, slug }, dir: `${folder}/${slug}/`, title: `${site.title} — ${kind}: ${name}` },
+    feed: termFeed(kind, { name, slug }, site),
     count: Math.min(total, site.itemsPerFeed),
     total,
     newest,
@@ -23,7 +23,7 @@ function term(kind: 'category' | 'tag', name: string, slug: string, total: numbe
 }
 
 const siteSummary: FeedSummary = {
-  feed: { kind: 'site', dir: '', title: site.title },
+  feed: siteFeed(site),
   count: 20,
   total: 143,
   newest: '2025-02-12T16:30:00.000Z',
@@ -123,6 +123,27 @@ describe('renderDirectory', () => {
     );
   });
 
+  it('lists sections, languages and authors in groups of their own, filtered with the rest', () => {
+    const more = renderDirectory(site, [
+      ...summaries,
+      { feed: termFeed('author', { name: 'Ada', slug: 'ada' }, site) },
+      { feed: termFeed('author', { name: 'Bo', slug: 'bo' }, site) },
+      { feed: termFeed('language', { name: 'zh-HK', slug: 'zh-hk' }, site) },
+      { feed: termFeed('section', { name: 'news', slug: 'news' }, site) },
+    ]);
+    expect([...more.matchAll(/<section id="([^"]+)"/g)].map((match) => match[1])).toEqual([
+      'site',
+      'categories',
+      'tags',
+      'sections',
+      'languages',
+      'authors',
+    ]);
+    expect(namesIn(more, 'authors')).toEqual(['Ada', 'Bo']);
+    expect(more).toContain('<a href="languages/zh-hk/rss.xml" type="application/rss+xml">RSS</a>');
+    expect(more).toContain('Filter 2 categories, 5 tags, 1 section, 1 language and 2 authors</label>');
+  });
+
   it('is a pure function: same bytes for the same feeds in any order', () => {
     expect(renderDirectory(site, [...summaries].reverse())).toBe(html);
     expect(renderDirectory(site, summaries)).toBe(html);
@@ -131,10 +152,12 @@ describe('renderDirectory', () => {
 
 describe('orderFeeds and byName', () => {
   it('gives a total order by name, case- and width-insensitive, then by slug', () => {
-    const { site: first, categories, tags } = orderFeeds(summaries);
+    const { site: first, groups } = orderFeeds(summaries);
     expect(first).toBe(siteSummary);
-    expect(categories.map((s) => s.feed.term!.slug)).toEqual(['c#', 'news']);
-    expect(tags.map((s) => s.feed.term!.slug)).toEqual(['empty', 'old', 'popular', 'r&d-<lab>', '科技']);
+    expect(groups.map(({ kind, feeds }) => [kind, feeds.map((s) => s.feed.term!.slug)])).toEqual([
+      ['category', ['c#', 'news']],
+      ['tag', ['empty', 'old', 'popular', 'r&d-<lab>', '科技']],
+    ]);
     const a = term('tag', 'ａpple', 'apple', 1);
     const b = term('tag', 'Banana', 'banana', 9, '2026-01-01T00:00:00.000Z');
     expect(byName(a, b)).toBeLessThan(0);

@@ -6,18 +6,60 @@ import { feedItem, siteConfig, term } from '../../support/factories.ts';
 const site = siteConfig({ title: 'Herald Example', feedsUrl: 'https://feeds.example.org/sub/' });
 
 describe('feed descriptors', () => {
-  it('names the site feed after the site and puts it at the root', () => {
-    expect(siteFeed(site)).toEqual({ kind: 'site', dir: '', title: 'Herald Example' });
+  it('names the site feed after the site, puts it at the root and links the home page', () => {
+    expect(siteFeed(site)).toEqual({
+      kind: 'site',
+      dir: '',
+      title: 'Herald Example',
+      description: 'Posts from the Herald example site',
+      link: 'https://example.org/',
+    });
   });
 
-  it('puts categories and tags in their own folders, titled with the term', () => {
+  it('puts each kind of term in its own folder, titled and described with the term, linking its page', () => {
     expect(termFeed('category', term('Open Source', 'open-source'), site)).toEqual({
       kind: 'category',
       term: { name: 'Open Source', slug: 'open-source' },
       dir: 'categories/open-source/',
       title: 'Herald Example — Category: Open Source',
+      description: 'Herald Example: posts in the category Open Source',
+      link: 'https://example.org/categories/open-source/',
     });
-    expect(termFeed('tag', term('科技'), site)).toMatchObject({ dir: 'tags/科技/', title: 'Herald Example — Tag: 科技' });
+    expect(termFeed('tag', term('科技'), site)).toMatchObject({
+      dir: 'tags/科技/',
+      title: 'Herald Example — Tag: 科技',
+      link: 'https://example.org/tags/%E7%A7%91%E6%8A%80/',
+    });
+    expect(termFeed('section', term('news'), site)).toMatchObject({
+      dir: 'sections/news/',
+      title: 'Herald Example — Section: news',
+      description: 'Herald Example: posts in the section news',
+      link: 'https://example.org/news/',
+    });
+    expect(termFeed('language', term('zh-HK', 'zh-hk'), site)).toEqual({
+      kind: 'language',
+      term: { name: 'zh-HK', slug: 'zh-hk' },
+      dir: 'languages/zh-hk/',
+      title: 'Herald Example — Language: zh-HK',
+      description: 'Herald Example: posts in zh-HK',
+      link: 'https://example.org/zh-hk/',
+      language: 'zh-HK',
+    });
+    expect(termFeed('author', term('Ada Lovelace', 'ada-lovelace'), site)).toMatchObject({
+      dir: 'authors/ada-lovelace/',
+      title: 'Herald Example — Author: Ada Lovelace',
+      description: 'Herald Example: posts by Ada Lovelace',
+      link: 'https://example.org/authors/ada-lovelace/',
+    });
+  });
+
+  it('links term pages by the configured pattern, under the base URL', () => {
+    const blog = siteConfig({
+      baseUrl: 'https://example.org/blog/',
+      feeds: { ...site.feeds, tags: { enabled: true, link: '/topics/:slug/index.html' } },
+    });
+    expect(termFeed('tag', term('C# & .NET', 'c~23-~26-.net'), blog).link).toBe('https://example.org/blog/topics/c%23-.net/index.html');
+    expect(termFeed('category', term('a/b'), blog).link).toBe('https://example.org/blog/categories/a%2Fb/');
   });
 
   it.each(['', '.', '..', 'a/b', '../../etc', 'a\\b'])('refuses the slug %j, which is not one safe path segment', (slug) => {

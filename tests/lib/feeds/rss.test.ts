@@ -26,10 +26,13 @@ describe('renderRss', () => {
       'docs',
       'generator',
       'language',
+      'ttl',
       'image',
       'copyright',
       'atom:link',
       'atom:link',
+      'sy:updatePeriod',
+      'sy:updateFrequency',
       'div',
     ]);
     expect(select(channel!, 'generator')[0]?.text).toBe('Herald');
@@ -52,8 +55,30 @@ describe('renderRss', () => {
       'docs',
       'generator',
       'language',
+      'ttl',
       'atom:link',
+      'sy:updatePeriod',
+      'sy:updateFrequency',
       'div',
+    ]);
+  });
+
+  it.each([
+    [15, 'hourly', '4'],
+    [60, 'hourly', '1'],
+    [180, 'daily', '8'],
+    [45, 'daily', '32'],
+    [1440, 'daily', '1'],
+    [2016, 'weekly', '5'],
+    [10080, 'weekly', '1'],
+  ])('asks readers to poll every %i minutes: ttl, and sy: %s, %s times', (pollMinutes, period, frequency) => {
+    const root = rss([], siteConfig({ pollMinutes }));
+    expect(root.attributes['xmlns:sy']).toBe('http://purl.org/rss/1.0/modules/syndication/');
+    const channel = select(root, 'channel')[0]!;
+    expect(select(channel, 'ttl')[0]?.text).toBe(String(pollMinutes));
+    expect(channel.children.filter((c) => c.uri === 'http://purl.org/rss/1.0/modules/syndication/').map((c) => [c.local, c.text])).toEqual([
+      ['updatePeriod', period],
+      ['updateFrequency', frequency],
     ]);
   });
 

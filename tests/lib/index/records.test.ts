@@ -12,9 +12,11 @@ import {
 } from '../../../lib/index/records.ts';
 import type { PostMeta } from '../../../lib/post/types.ts';
 import { isPublished, nextChange } from '../../../lib/post/visibility.ts';
+import { siteConfig } from '../../support/factories.ts';
 import { seededRandom } from '../../support/seeded-random.ts';
 
 const NOW = new Date('2025-06-01T00:00:00Z');
+const SITE = siteConfig();
 
 function meta(overrides: Partial<PostMeta> = {}): PostMeta {
   return {
@@ -55,7 +57,10 @@ describe('post records', () => {
     const record = recordOf(
       'posts/a.md',
       '"e"',
-      { status: 'post', post: { ...meta({ expiryDate: '2025-07-01T00:00:00.000Z' }), body: 'x' } },
+      {
+        status: 'post',
+        post: { ...meta({ expiryDate: '2025-07-01T00:00:00.000Z', authors: [{ name: 'Ann', email: 'ann@example.test' }] }), body: 'x' },
+      },
       NOW,
     );
     expect(record).toEqual({
@@ -68,6 +73,7 @@ describe('post records', () => {
         draft: false,
         categories: [{ name: 'News', slug: 'news' }],
         tags: [{ name: 'Go', slug: 'go' }],
+        authors: [{ name: 'Ann' }],
       },
       listed: true,
     });
@@ -85,11 +91,11 @@ describe('post records', () => {
     const first = recordOf('posts/a.md', '"1"', { status: 'post', post: { ...meta(), body: '' } }, NOW);
     const second = {
       ...recordOf('posts/a.md', '"2"', { status: 'post', post: { ...meta({ tags: [] }), body: '' } }, NOW),
-      pending: pendingAfter(first),
+      pending: pendingAfter(first, SITE),
     };
     expect(second.pending).toEqual([{ date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news', 'tags/go'] }]);
     // A third version before the second was carried out still knows both places (the same one here, once).
-    expect(pendingAfter(second)).toEqual([
+    expect(pendingAfter(second, SITE)).toEqual([
       { date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news', 'tags/go'] },
       { date: '2025-05-01T00:00:00.000Z', feeds: ['site', 'categories/news'] },
     ]);
@@ -103,7 +109,7 @@ describe('post records', () => {
     // A run moving the post to tag zig committed this, then a rebuild read the post in tag rust.
     const inFlight = {
       ...recordOf('posts/a.md', '"2"', { status: 'post', post: { ...meta({ tags: [{ name: 'Zig', slug: 'zig' }] }), body: '' } }, NOW),
-      pending: pendingAfter(go),
+      pending: pendingAfter(go, SITE),
       pendingSince: NOW.toISOString(),
     };
     const rebuilt = recordOf(
@@ -112,7 +118,7 @@ describe('post records', () => {
       { status: 'post', post: { ...meta({ tags: [{ name: 'Rust', slug: 'rust' }] }), body: '' } },
       NOW,
     );
-    expect(keepingPending(rebuilt, inFlight, new Date(NOW.getTime() + 60_000))).toEqual({
+    expect(keepingPending(rebuilt, inFlight, new Date(NOW.getTime() + 60_000), SITE)).toEqual({
       ...rebuilt,
       // Where the run was leaving (go) and where it was entering (zig): both may hold what it writes.
       pending: [
@@ -122,9 +128,9 @@ describe('post records', () => {
       pendingSince: NOW.toISOString(),
     });
     // No run can still be writing after Lambda's limit, and a record without a marker has none to keep.
-    expect(keepingPending(rebuilt, inFlight, new Date(NOW.getTime() + MAX_RUN_MS))).toEqual(rebuilt);
-    expect(keepingPending(rebuilt, { ...inFlight, pendingSince: undefined }, NOW)).toEqual(rebuilt);
-    expect(keepingPending(rebuilt, go, NOW)).toEqual(rebuilt);
-    expect(keepingPending(rebuilt, undefined, NOW)).toEqual(rebuilt);
+    expect(keepingPending(rebuilt, inFlight, new Date(NOW.getTime() + MAX_RUN_MS), SITE)).toEqual(rebuilt);
+    expect(keepingPending(rebuilt, { ...inFlight, pendingSince: undefined }, NOW, SITE)).toEqual(rebuilt);
+    expect(keepingPending(rebuilt, go, NOW, SITE)).toEqual(rebuilt);
+    expect(keepingPending(rebuilt, undefined, NOW, SITE)).toEqual(rebuilt);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type Read, Collected } from '../../../lib/pipeline/collected.ts';
 import type { PostRecord } from '../../../lib/index/records.ts';
+import { siteConfig } from '../../support/factories.ts';
 
 function post(key: string, date: string, tags: string[]): Read {
   const record: PostRecord = {
@@ -15,7 +16,7 @@ function post(key: string, date: string, tags: string[]): Read {
 
 describe('Collected: the posts some feed shows, in one pass', () => {
   it('holds a post while it is among the newest of any of its feeds, and gives it up once it is in none', () => {
-    const collected = new Collected(1);
+    const collected = new Collected(siteConfig({ itemsPerFeed: 1 }));
     expect(collected.add(post('a.md', '2025-01-01T00:00:00.000Z', ['x']))).toEqual([]);
     // b is newer in the site feed and in x: a is out of both, so final.
     const finals = collected.add(post('b.md', '2025-01-02T00:00:00.000Z', ['x']));
@@ -31,7 +32,7 @@ describe('Collected: the posts some feed shows, in one pass', () => {
   });
 
   it('finalises an unlisted post at once and lists it nowhere', () => {
-    const collected = new Collected(2);
+    const collected = new Collected(siteConfig({ itemsPerFeed: 2 }));
     const hidden: Read = { record: { key: 'h.md', source: '"h"', status: 'rejected', listed: false } };
     expect(collected.add(hidden)).toEqual([hidden]);
     expect(collected.shown.size).toBe(0);

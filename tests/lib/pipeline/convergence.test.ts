@@ -1,11 +1,13 @@
 /**
- * The central property of the pipeline: after any sequence of uploads, edits, moves between terms,
- * deletions, clock changes and configuration changes, applied through `regenerate` in any batching and
+ * The central property of the pipeline: after any sequence of uploads, edits, moves between terms (categories,
+ * tags, sections, languages, authors), exclusions turned on and off, deletions, clock changes and configuration
+ * changes (feed kinds turned on and off among them), applied through `regenerate` in any batching and
  * interleaving (duplicates, late deliveries, concurrent runs on the same keys and feeds), the feeds are
  * byte-identical to what a full rebuild of the same content writes into empty storage, with S3's faults
  * injected all along (failed calls, writes whose reply is lost).
  */
 import { describe, expect, it } from 'vitest';
+import { IndexBusyError } from '../../../lib/index/lease.ts';
 import { LEASE_MS } from '../../../lib/index/root.ts';
 import { intercept, type StorageCall } from '../../../lib/storage/intercept.ts';
 import type { Storage } from '../../../lib/storage/storage.ts';
@@ -16,9 +18,33 @@ import { testSite, type PostSpec } from '../../support/site-content.ts';
 
 const CATEGORIES = ['News', 'Notes', 'Life', 'news '];
 const TAGS = ['rust', 'Rust', 'go', 'zig', '科技', 'R&D', 'web dev', 'Web  Dev', 'ops'];
+// Sections from the first folder, after a language folder (`zh-CN/news/`), which also gives the post its language.
 const KEYS = Array.from({ length: 48 }, (_, i) =>
-  i % 8 === 0 ? `posts/2025/dir ${i}/post+${i}.md` : i % 11 === 0 ? `posts/中文-${i}.md` : `posts/p${i}.md`,
+  i % 8 === 0
+    ? `posts/2025/dir ${i}/post+${i}.md`
+    : i % 11 === 0
+      ? `posts/中文-${i}.md`
+      : i % 5 === 0
+        ? `zh-CN/news/p${i}.md`
+        : i % 7 === 0
+          ? `en/Blog/p${i}.md`
+          : i % 3 === 0
+            ? `news/p${i}.md`
+            : `posts/p${i}.md`,
 );
+// `zh_cn` is `zh-CN`, and `Ann` and `ann ` one author: feeds shared by several spellings take their newest post's.
+const LANGUAGES = ['en', 'zh-CN', 'zh_cn', 'zh-HK'];
+const AUTHORS = ['Ann', 'ann ', 'Bo', '李雷'];
+const EXCLUSIONS: Record<string, unknown>[] = [
+  { feeds: false },
+  { feeds: { tag: false } },
+  { feeds: { site: false, language: false } },
+  { feeds: { authors: false, section: false } },
+  { build: { list: 'never' } },
+  { _build: { list: 'local' } },
+];
+const KINDS = ['categories', 'tags', 'sections', 'languages', 'authors'] as const;
+const ALL_KINDS = Object.fromEntries(KINDS.map((kind) => [kind, true]));
 const START = Date.parse('2025-06-01T00:00:00Z');
 const HOUR = 3_600_000;
 
@@ -42,6 +68,11 @@ function randomPost(random: Random, clock: number, n: number): PostSpec | string
     tags: some(random, TAGS, 3),
     body: `Body ${n}: ${pick(random, ['plain', '**bold** [link](/x)', '![img](a.png)', '<script>x</script> ok'])}`,
   };
+  const extra: Record<string, unknown> = {};
+  if (random() < 0.6) extra.lang = pick(random, LANGUAGES);
+  if (random() < 0.7) extra.authors = some(random, AUTHORS, 2);
+  if (random() < 0.15) Object.assign(extra, pick(random, EXCLUSIONS));
+  spec.extra = extra;
   if (random() < 0.05) spec.draft = true;
   if (random() < 0.05) spec.expiryDate = new Date(clock + Math.floor(random() * 24) * HOUR).toISOString();
   if (random() < 0.05) spec.publishDate = new Date(clock + Math.floor(random() * 24) * HOUR).toISOString();
@@ -75,7 +106,7 @@ function faulty(storage: Storage, random: Random): Storage {
 
 async function scenario(seed: number, steps: number): Promise<void> {
   const random = seededRandom(seed);
-  const site = new SiteHarness(testSite({ itemsPerFeed: 4 }), new Date(START));
+  const site = new SiteHarness(testSite({ itemsPerFeed: 4, feeds: ALL_KINDS }), new Date(START));
   await site.rebuild();
   let undelivered: string[] = [];
   let n = 0;
@@ -109,8 +140,16 @@ async function scenario(seed: number, steps: number): Promise<void> {
       site.clock = new Date(site.clock.getTime() + Math.floor(random() * 8) * HOUR);
     } else if (roll < 0.82) {
       // A configuration change: the handler rebuilds; a run that misses it rebuilds by itself.
-      site.site = testSite({ itemsPerFeed: 2 + Math.floor(random() * 4), title: pick(random, ['Test Site', 'Renamed', '站点']) });
-      if (random() < 0.5) await site.rebuild();
+      // Feed kinds come and go (all on most of the time), and with a site author, posts naming none are hers.
+      site.site = testSite({
+        itemsPerFeed: 2 + Math.floor(random() * 4),
+        title: pick(random, ['Test Site', 'Renamed', '站点']),
+        feeds: random() < 0.5 ? ALL_KINDS : Object.fromEntries(KINDS.map((kind) => [kind, random() < 0.5])),
+        ...(random() < 0.5 && { author: 'Site Team' }),
+        language: pick(random, ['en', 'zh-CN']),
+      });
+      // A rebuild whose lease another one left behind (its release failed) is refused: a later run rebuilds.
+      if (random() < 0.5) await site.rebuild().catch((error: unknown) => expect(error).toBeInstanceOf(IndexBusyError));
     } else {
       // Deliver part of what is pending, in random order: the rest arrives late.
       const now = undelivered.filter(() => random() < 0.6);
@@ -136,6 +175,62 @@ describe('convergence of incremental runs with a full rebuild', () => {
   for (const seed of [1, 2, 3, 4]) {
     it(`seed ${seed}: 300 random steps, batched, duplicated, reordered and concurrent`, () => scenario(seed, 300));
   }
+
+  it('posts moving between sections, languages and authors, and excluded from feeds and back, end as a rebuild', async () => {
+    const site = new SiteHarness(testSite({ itemsPerFeed: 2, feeds: ALL_KINDS, author: 'Site Team' }));
+    const at = (day: number) => `2025-05-0${day}T00:00:00Z`;
+    await site.write('en/news/a.md', { title: 'A', date: at(1), tags: ['t'], extra: { authors: ['Ann'] } });
+    await site.write('zh-CN/blog/b.md', { title: 'B', date: at(2), tags: ['t'] });
+    await site.rebuild();
+    const tree = async () => Object.keys(await site.feedTree()).filter((key) => key.endsWith('/rss.xml'));
+    expect(await tree()).toEqual([
+      'authors/ann/rss.xml',
+      'authors/site-team/rss.xml',
+      'languages/en/rss.xml',
+      'languages/zh-cn/rss.xml',
+      'sections/blog/rss.xml',
+      'sections/news/rss.xml',
+      'tags/t/rss.xml',
+    ]);
+    const steps: [string, () => Promise<unknown>][] = [
+      // Another section (a new key), another language and author for b, then b out of every feed and back.
+      [
+        'move a to section blog',
+        () =>
+          site
+            .remove('en/news/a.md')
+            .then(() => site.write('en/blog/a.md', { title: 'A', date: at(1), tags: ['t'], extra: { authors: ['Ann'] } })),
+      ],
+      [
+        'b in English by Bo',
+        () => site.write('zh-CN/blog/b.md', { title: 'B', date: at(2), tags: ['t'], extra: { lang: 'en', authors: ['Bo'] } }),
+      ],
+      ['b out of every feed', () => site.write('zh-CN/blog/b.md', { title: 'B', date: at(2), tags: ['t'], extra: { feeds: false } })],
+      [
+        'b out of its tag and author feeds',
+        () => site.write('zh-CN/blog/b.md', { title: 'B', date: at(2), tags: ['t'], extra: { feeds: { tag: false, author: false } } }),
+      ],
+      [
+        'b only in its section',
+        () => site.write('zh-CN/blog/b.md', { title: 'B', date: at(2), tags: ['t'], extra: { build: { list: 'local' } } }),
+      ],
+      ['b back everywhere', () => site.write('zh-CN/blog/b.md', { title: 'B', date: at(2), tags: ['t'], extra: { lang: 'zh-HK' } })],
+    ];
+    for (const [label, step] of steps) {
+      await step();
+      const report = await site.regenerate(['en/news/a.md', 'en/blog/a.md', 'zh-CN/blog/b.md']);
+      expect(report.failed, label).toEqual([]);
+      expect(await site.feedTree(), label).toEqual(await site.freshTree());
+    }
+    expect(await tree()).toEqual([
+      'authors/ann/rss.xml',
+      'authors/site-team/rss.xml',
+      'languages/en/rss.xml',
+      'languages/zh-hk/rss.xml',
+      'sections/blog/rss.xml',
+      'tags/t/rss.xml',
+    ]);
+  });
 
   it('a second delivery of the same events writes nothing', async () => {
     const site = new SiteHarness(testSite({ itemsPerFeed: 3 }));

@@ -22,8 +22,11 @@ function counted(storage: Storage, name: string, counts: Counts): Storage {
 
 const total = (counts: Counts) => Object.values(counts).reduce((sum, n) => sum + n, 0);
 
-async function requestsAt(size: number): Promise<Record<string, Counts>> {
-  const site = new SiteHarness(testSite({ itemsPerFeed: 5 }));
+/** Every kind of feed on: each post is also in its section's, its language's and its author's feed. */
+const ALL_KINDS = { sections: true, languages: true, authors: true };
+
+async function requestsAt(size: number, feeds: Record<string, boolean> = {}): Promise<Record<string, Counts>> {
+  const site = new SiteHarness(testSite({ itemsPerFeed: 5, feeds }));
   for (let i = 0; i < size; i++) {
     // The same pattern of terms at both sizes, so every feed's newest items are alike.
     await site.write(`posts/${i}.md`, {
@@ -31,6 +34,7 @@ async function requestsAt(size: number): Promise<Record<string, Counts>> {
       date: new Date(Date.UTC(2025, 0, 1) + i * 60_000).toISOString(),
       categories: [`c${i % 3}`],
       tags: [`t${i % 10}`],
+      extra: { authors: [`a${i % 4}`] },
     });
   }
   await site.rebuild();
@@ -50,6 +54,7 @@ async function requestsAt(size: number): Promise<Record<string, Counts>> {
     date: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(),
     categories: ['c0'],
     tags: [tag],
+    extra: { authors: ['a0'] },
   });
   site.clock = new Date('2026-06-01T00:00:00Z');
   await site.write('posts/new.md', post('New', 0, 't0'));
@@ -91,6 +96,21 @@ describe('requests per incremental update', () => {
       move: 48,
       delete: 40,
       'batch of 10': 61,
+    });
+    expect(total(small['batch of 10']!)).toBeLessThanOrEqual(2 * total(small.upload!));
+  });
+
+  it('stay flat with sections, languages and authors on: the same per-feed work for three more feeds', async () => {
+    const small = await requestsAt(300, ALL_KINDS);
+    const large = await requestsAt(3000, ALL_KINDS);
+    expect(large).toEqual(small);
+    // Six feeds instead of three: 9 requests more for each (its manifest, newest shard and three files); a deletion
+    // also reads the record of the post that moves up into each feed's newest.
+    expect(Object.fromEntries(Object.entries(small).map(([label, counts]) => [label, total(counts)]))).toEqual({
+      upload: 61,
+      move: 75,
+      delete: 70,
+      'batch of 10': 88,
     });
     expect(total(small['batch of 10']!)).toBeLessThanOrEqual(2 * total(small.upload!));
   });
