@@ -3,12 +3,14 @@
  * index, with the lease it reserved) -> every
  * post re-read, the index and every feed rebuilt, feeds of emptied terms removed, future-dated posts whose
  * time has come published. With REBUILD_QUEUE_URL, a site of more than one task's posts is read by
- * `rebuild-worker` invocations (lib/pipeline/fanout/) while this one holds the lease, then merged here.
+ * `rebuild-worker` invocations (lib/pipeline/fanout/) while this one holds the lease, then merged here. Parsing,
+ * rendering and serialization run on one worker thread per vCPU its memory buys (lib/pipeline/threads.ts).
  * Throws when keys failed, so Lambda's asynchronous retry runs it again.
  */
 import type { Context } from 'aws-lambda';
 import { fanOutRead } from '../lib/pipeline/fanout/coordinator.ts';
 import { rebuild, type RebuildOptions } from '../lib/pipeline/rebuild.ts';
+import { lambdaJobs, threadedWork } from '../lib/pipeline/threads.ts';
 import { runHandler, type RebuildEvent, type Runtime, type RuntimeOptions } from '../lib/aws/runtime.ts';
 
 export interface RebuildSummary {
@@ -25,7 +27,8 @@ export function createHandler(options: RuntimeOptions = {}): RebuildHandler {
   return runHandler('rebuild', options, true, async (runtime, deps, event, context) => {
     const rebuildOptions = leaseOf(event);
     if (runtime.settings.rebuildQueueUrl) rebuildOptions.read = fanOutRead(fanOutOf(runtime, context));
-    const report = await rebuild(deps, rebuildOptions);
+    const work = threadedWork(deps.site, lambdaJobs(Number(process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE)));
+    const report = await rebuild(deps, { ...rebuildOptions, work }).finally(() => work.close());
     const summary = {
       posts: report.posts.read,
       published: report.posts.published,

@@ -3,8 +3,10 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
-import { CONFIG_FILE, loadSiteConfig, type SiteConfig } from './config.ts';
+import { CONFIG_FILE, describeConfiguration, loadConfiguration, type LoadedConfig, type SiteConfig } from './config.ts';
+import { initConfig } from './init.ts';
 import { rebuild } from './pipeline/rebuild.ts';
+import { defaultJobs, threadedWork } from './pipeline/threads.ts';
 import type { RunReport } from './pipeline/types.ts';
 import { FsStorage } from './storage/fs/fs-storage.ts';
 import { MemoryStorage } from './storage/memory/memory-storage.ts';
@@ -12,6 +14,9 @@ import { MemoryStorage } from './storage/memory/memory-storage.ts';
 export const EXIT_OK = 0;
 export const EXIT_REJECTED = 1;
 export const EXIT_USAGE = 2;
+
+/** More threads than this only cost memory (each holds its own heap and modules). */
+const MAX_JOBS = 64;
 
 /** Where the CLI writes; injectable so tests can capture it. */
 export interface CliIo {
@@ -30,8 +35,9 @@ const defaultIo: CliIo = {
 const HELP = `Herald: RSS 2.0, Atom 1.0 and JSON Feed 1.1 for a folder of Markdown posts.
 
 Usage:
-  herald build --content <dir> --out <dir> [--config <file>] [--base-url <url>] [--strict]
-  herald serve --content <dir> [--out <dir>] [--port <n>] [--host <addr>] [--config <file>] [--base-url <url>]
+  herald build --content <dir> --out <dir> [--config <file>] [--base-url <url>] [--strict] [--jobs <n>]
+  herald serve --content <dir> [--out <dir>] [--port <n>] [--host <addr>] [--config <file>] [--base-url <url>] [--jobs <n>]
+  herald init [--content <dir>] [--config <file>] [--base-url <url>]
   herald --help | --version
 
 Commands:
@@ -43,13 +49,18 @@ Commands:
           Files whose bytes did not change are not rewritten.
   serve   Build, then serve --out over HTTP the way the CDN does (ETag, 304, gzip/br)
           and regenerate the affected feeds whenever a post under --content changes.
+  init    Write a minimal ${CONFIG_FILE} for --content (never over an existing one), from
+          Hugo's hugo.toml/config.toml beside the folder when there is one, and say what to check.
 
 Options:
   --content <dir>   Folder of Markdown posts (front matter: YAML --- or TOML +++). Default: content
   --out <dir>       Output folder. Default: public
-  --config <file>   Site configuration. Default: <content>/${CONFIG_FILE}
+  --config <file>   Site configuration. Default: <content>/${CONFIG_FILE}, else Hugo's
+                    (hugo.toml, config.toml...) in <content> or its parent
   --base-url <url>  Overrides baseUrl and feedsUrl of the configuration.
   --strict          (build) Exit 1 when any post was rejected.
+  --jobs <n>        Worker threads parsing, rendering and serializing a full build; 1 runs it all in one
+                    thread. Default: one per core (here ${defaultJobs()}).
   --port <n>        (serve) Default: 8080
   --host <addr>     (serve) Default: 127.0.0.1
   -h, --help        Show this help.
@@ -63,6 +74,7 @@ const OPTIONS = {
   config: { type: 'string' },
   'base-url': { type: 'string' },
   strict: { type: 'boolean' },
+  jobs: { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -87,19 +99,34 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     io.out(HELP);
     return command === undefined && !values.help ? EXIT_USAGE : EXIT_OK;
   }
-  if (extra.length > 0 || (command !== 'build' && command !== 'serve')) {
+  if (extra.length > 0 || (command !== 'build' && command !== 'serve' && command !== 'init')) {
     io.err(`herald: unknown command '${positionals.join(' ')}'\nRun 'herald --help' for usage.`);
+    return EXIT_USAGE;
+  }
+  const jobs = values.jobs === undefined ? defaultJobs() : Number(values.jobs);
+  if (!Number.isInteger(jobs) || jobs < 1 || jobs > MAX_JOBS) {
+    io.err(`herald: --jobs must be a whole number from 1 to ${MAX_JOBS}, not '${values.jobs}'`);
     return EXIT_USAGE;
   }
   const contentDir = path.resolve(values.content ?? 'content');
   const outDir = path.resolve(values.out ?? 'public');
-  let site: SiteConfig;
+  if (command === 'init') {
+    try {
+      for (const line of (await initConfig(contentDir, values.config, values['base-url'])).lines) io.out(line);
+      return EXIT_OK;
+    } catch (error) {
+      io.err(`herald init: ${messageOf(error)}`);
+      return EXIT_USAGE;
+    }
+  }
+  let loaded: LoadedConfig;
   try {
-    site = await loadSiteConfig(contentDir, values.config, values['base-url']);
+    loaded = await loadConfiguration(contentDir, values.config, values['base-url']);
   } catch (error) {
     io.err(`herald: ${messageOf(error)}`);
     return EXIT_USAGE;
   }
+  const site = loaded.site;
   if (command === 'serve') {
     const port = values.port === undefined ? 8080 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -107,6 +134,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       return EXIT_USAGE;
     }
     const { startPreview } = await import('./serve/preview.ts');
+    for (const line of describeConfiguration(loaded)) io.out(line);
+    // The watcher sees the content folder only: Hugo's file beside it is read at the start.
+    if (loaded.hugo) io.out(`    (Hugo's configuration is read once: restart herald serve after editing it)`);
     return startPreview({
       contentDir,
       outDir,
@@ -117,42 +147,48 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       baseUrl: values['base-url'],
       log: io.out,
       err: io.err,
+      jobs,
     });
   }
-  const report = await build(contentDir, outDir, site, io);
-  for (const line of summarize(report, contentDir, outDir)) io.out(line);
+  const report = await build(contentDir, outDir, site, io, jobs);
+  for (const line of summarize(report, contentDir, outDir, describeConfiguration(loaded))) io.out(line);
   return values.strict && report.posts.rejected.length > 0 ? EXIT_REJECTED : EXIT_OK;
 }
 
-async function build(contentDir: string, outDir: string, site: SiteConfig, io: CliIo): Promise<RunReport> {
+async function build(contentDir: string, outDir: string, site: SiteConfig, io: CliIo, jobs: number): Promise<RunReport> {
   const bar = io.isTTY
     ? new SingleBar({ format: 'posts {bar} {value}/{total} {percentage}% eta {eta}s', hideCursor: true, clearOnComplete: true })
     : undefined;
   let started = false;
-  const report = await rebuild({
-    content: new FsStorage(contentDir),
-    feeds: new FsStorage(outDir),
-    state: new MemoryStorage(),
-    site,
-    now: () => new Date(),
-    onProgress: (done, total) => {
-      if (!bar) return;
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      bar.update(done);
+  const work = threadedWork(site, jobs);
+  const report = await rebuild(
+    {
+      content: new FsStorage(contentDir),
+      feeds: new FsStorage(outDir),
+      state: new MemoryStorage(),
+      site,
+      now: () => new Date(),
+      onProgress: (done, total) => {
+        if (!bar) return;
+        if (!started) {
+          bar.start(total, 0);
+          started = true;
+        }
+        bar.update(done);
+      },
     },
-  });
+    { work },
+  ).finally(() => work.close());
   bar?.stop();
   return report;
 }
 
 /** The closing summary: counts first, then every rejected file with its reason. */
-export function summarize(report: RunReport, contentDir: string, outDir: string): string[] {
+export function summarize(report: RunReport, contentDir: string, outDir: string, configuration: string[] = []): string[] {
   const { posts, feeds } = report;
   const lines = [
     `herald build: ${path.relative(process.cwd(), contentDir) || '.'} -> ${path.relative(process.cwd(), outDir) || '.'}`,
+    ...configuration,
     `  posts: ${posts.read} read, ${posts.published} published, ${posts.skipped.length} skipped, ${posts.rejected.length} rejected`,
   ];
   const reasons = new Map<string, number>();

@@ -10,6 +10,20 @@ export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
+/** A file as written: its bytes and their SHA-256, computed once (in a full build, by the worker thread that rendered it). */
+export interface EncodedFile {
+  path: string;
+  contentType: string;
+  bytes: Uint8Array;
+  sha256: string;
+}
+
+export function encodeFile(file: RenderedFile | EncodedFile): EncodedFile {
+  if ('bytes' in file) return file;
+  const bytes = toBytes(file.body);
+  return { path: file.path, contentType: file.contentType, bytes, sha256: sha256Hex(bytes) };
+}
+
 /**
  * Writes `file` unless the stored object already has these bytes and headers, so unchanged feeds keep their
  * ETag and Last-Modified and pollers keep getting 304s. One HEAD decides. The hash lives in metadata because
@@ -19,9 +33,13 @@ export function sha256Hex(bytes: Uint8Array): string {
  * another writer got in between, this throws `PreconditionFailedError` instead of silently replacing its
  * bytes; re-render and call again.
  */
-export async function writeIfChanged(storage: Storage, file: RenderedFile, cacheControl: string): Promise<'written' | 'unchanged'> {
-  const bytes = toBytes(file.body);
-  const hash = sha256Hex(bytes);
+export async function writeIfChanged(
+  storage: Storage,
+  rendered: RenderedFile | EncodedFile,
+  cacheControl: string,
+): Promise<'written' | 'unchanged'> {
+  const file = encodeFile(rendered);
+  const { bytes, sha256: hash } = file;
   const current = await storage.head(file.path);
   if (
     current !== null &&
@@ -46,8 +64,8 @@ export async function writeIfChanged(storage: Storage, file: RenderedFile, cache
  * equal after all, S3 keeps the ETag (the MD5 of the bytes), so pollers still get their 304s. Unconditional:
  * the caller checks afterwards that what it rendered is still current, and renders again if not.
  */
-export async function writeFile(storage: Storage, file: RenderedFile, cacheControl: string): Promise<'written'> {
-  const bytes = toBytes(file.body);
-  await storage.put(file.path, bytes, { contentType: file.contentType, cacheControl, metadata: { [HASH_METADATA]: sha256Hex(bytes) } });
+export async function writeFile(storage: Storage, rendered: RenderedFile | EncodedFile, cacheControl: string): Promise<'written'> {
+  const { path, contentType, bytes, sha256 } = encodeFile(rendered);
+  await storage.put(path, bytes, { contentType, cacheControl, metadata: { [HASH_METADATA]: sha256 } });
   return 'written';
 }

@@ -3,7 +3,7 @@
  * `rebuild.mjs`, each exporting `handler`), with source maps, for Node 20 and 22. The AWS SDK is bundled
  * rather than taken from the runtime, so the code runs against the SDK version it was tested with.
  */
-import { build, type Metafile } from 'esbuild';
+import { build, type BuildOptions, type Metafile } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { esmYaml, sdkSchemaTreeShaking, stubs } from './bundle-plugins.ts';
@@ -28,8 +28,23 @@ export const CREATE_REQUIRE_BANNER = "import { createRequire } from 'module'; co
 
 export async function bundleFunctions(outDir: string = DEFAULT_OUT_DIR): Promise<BundleResult> {
   const result = await build({
+    ...bundleOptions(),
     entryPoints: Object.fromEntries(FUNCTIONS.map((name) => [name, path.join(repo, 'functions', `${name}.ts`)])),
     outdir: outDir,
+  });
+  const files = {} as Record<FunctionName, string>;
+  const sizes = {} as Record<FunctionName, number>;
+  for (const name of FUNCTIONS) {
+    files[name] = path.join(outDir, `${name}.mjs`);
+    const output = result.metafile.outputs[path.relative(process.cwd(), files[name]).split(path.sep).join('/')];
+    sizes[name] = output?.bytes ?? 0;
+  }
+  return { outDir, files, sizes, metafile: result.metafile };
+}
+
+/** How every function is bundled, without its entry points: tests bundle their own entries the same way. */
+export function bundleOptions() {
+  return {
     outExtension: { '.js': '.mjs' },
     bundle: true,
     // One file per function: shared chunks would need an extra import at cold start.
@@ -47,15 +62,7 @@ export async function bundleFunctions(outDir: string = DEFAULT_OUT_DIR): Promise
     plugins: [sdkSchemaTreeShaking(), esmYaml(), stubs()],
     metafile: true,
     logLevel: 'warning',
-  });
-  const files = {} as Record<FunctionName, string>;
-  const sizes = {} as Record<FunctionName, number>;
-  for (const name of FUNCTIONS) {
-    files[name] = path.join(outDir, `${name}.mjs`);
-    const output = result.metafile.outputs[path.relative(process.cwd(), files[name]).split(path.sep).join('/')];
-    sizes[name] = output?.bytes ?? 0;
-  }
-  return { outDir, files, sizes, metafile: result.metafile };
+  } satisfies BuildOptions;
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {

@@ -1,9 +1,10 @@
 import type { SiteConfig } from '../config.ts';
 import type { PostRecord } from '../index/records.ts';
+import { parsePost } from '../post/parse.ts';
 import { toFeedItem } from '../post/render.ts';
 import type { FeedItem, Post } from '../post/types.ts';
 import type { Storage } from '../storage/storage.ts';
-import { readSource } from './source.ts';
+import { fetchSource } from './source.ts';
 
 /**
  * A post's feed item. Items always go through JSON, whether they were stored in a record or rendered
@@ -13,13 +14,25 @@ export function itemOf(post: Post, site: SiteConfig): FeedItem {
   return JSON.parse(JSON.stringify(toFeedItem(post, site))) as FeedItem;
 }
 
+/** The item a content object's bytes make; `null` when they make no post. */
+export function itemOfBytes(key: string, body: Uint8Array, site: SiteConfig): FeedItem | null {
+  const parsed = parsePost(key, body, site);
+  return parsed.status === 'post' ? itemOf(parsed.post, site) : null;
+}
+
 /**
  * The item of a listed post whose record keeps none (it was not among any feed's newest when indexed):
- * rendered from its source, read again. `null` when the source no longer matches the record (it changed
- * or went away since): its own event is on its way and will render the feeds again.
+ * rendered from its source, read again, by `render` (a full build's worker threads). `null` when the source
+ * no longer matches the record (it changed or went away since): its own event is on its way and will render
+ * the feeds again.
  */
-export async function itemFromSource(content: Storage, record: PostRecord, site: SiteConfig): Promise<FeedItem | null> {
-  const source = await readSource(content, record.key, site);
-  if (!source || source.etag !== record.source) return null;
-  return source.parsed.status === 'post' ? itemOf(source.parsed.post, site) : null;
+export async function itemFromSource(
+  content: Storage,
+  record: PostRecord,
+  site: SiteConfig,
+  render: (key: string, body: Uint8Array) => FeedItem | null | Promise<FeedItem | null> = (key, body) => itemOfBytes(key, body, site),
+): Promise<FeedItem | null> {
+  const fetched = await fetchSource(content, record.key, site);
+  if (!fetched || fetched.etag !== record.source || !('body' in fetched)) return null;
+  return render(record.key, fetched.body);
 }

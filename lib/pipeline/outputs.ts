@@ -5,7 +5,7 @@ import { FEED_FILES, type FeedSummary, type RenderedFile } from '../feeds/types.
 import { OPML_FILE, renderOpml } from '../directory/opml.ts';
 import { FEED_CSS, FEED_CSS_PATH } from '../feeds/feed-css.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
-import { writeFile, writeIfChanged } from '../publish.ts';
+import { type EncodedFile, writeFile, writeIfChanged } from '../publish.ts';
 import type { Storage } from '../storage/storage.ts';
 import { descriptorOf, type FeedId } from '../index/feed-id.ts';
 import { hiddenReason, type PostRecord } from '../index/records.ts';
@@ -92,7 +92,7 @@ export function directoryFiles(site: SiteConfig, summaries: FeedSummary[]): Rend
  */
 export async function publish(
   storage: Storage,
-  files: RenderedFile[],
+  files: (RenderedFile | EncodedFile)[],
   site: SiteConfig,
   log: FileLog,
   previous?: RenderedFile[],
@@ -104,7 +104,10 @@ export async function publish(
   const before = new Map(previous.map((file) => [file.path, file.body]));
   await settleAll(
     files.map(async (file) =>
-      log.note(file.path, before.get(file.path) === file.body ? 'unchanged' : await writeFile(storage, file, site.cacheControl)),
+      log.note(
+        file.path,
+        'body' in file && before.get(file.path) === file.body ? 'unchanged' : await writeFile(storage, file, site.cacheControl),
+      ),
     ),
   );
 }

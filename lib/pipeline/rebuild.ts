@@ -47,8 +47,9 @@ import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { type Candidate, Collected, type Listed, type Read, type StoredRecord } from './collected.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource } from './items.ts';
-import { readSource } from './source.ts';
-import { countPost, directoryFiles, emptyReport, feedDir, feedFiles, FileLog, finishReport, publish } from './outputs.ts';
+import { fetchSource } from './source.ts';
+import { countPost, directoryFiles, emptyReport, feedDir, FileLog, finishReport, publish } from './outputs.ts';
+import { localWork, type Work } from './work.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 
 export interface RebuildOptions {
@@ -59,6 +60,11 @@ export interface RebuildOptions {
    * all in this process (`Rebuild.readAll`); the fanned-out rebuild spreads them over workers (lib/pipeline/fanout/).
    */
   read?: ReadPhase;
+  /**
+   * Where posts are parsed and rendered and feeds serialized: by default in this thread (`localWork`); `herald
+   * build` and the `rebuild` function spread them over worker threads (`threadedWork`, lib/pipeline/threads.ts).
+   */
+  work?: Work;
 }
 
 export type ReadPhase = (rebuild: Rebuild, storedRecords: Map<string, string>) => Promise<Collected>;
@@ -80,7 +86,8 @@ export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}):
   const fenced: PipelineDeps = { ...deps, state: fence(deps.state), feeds: fence(deps.feeds) };
   let completed = false;
   try {
-    await new Rebuild(fenced, now, report, files, isCurrent(lease.previous, deps.site), lease.build).run(options.read);
+    const work = options.work ?? localWork(deps.site);
+    await new Rebuild(fenced, now, report, files, isCurrent(lease.previous, deps.site), lease.build, work).run(options.read);
     completed = true;
   } finally {
     await kept.stop();
@@ -119,6 +126,8 @@ export async function requestRebuild(
 
 export class Rebuild {
   readonly #site: SiteConfig;
+  readonly #renderConcurrency: number;
+  readonly #readConcurrency: number;
 
   constructor(
     readonly deps: PipelineDeps,
@@ -129,8 +138,12 @@ export class Rebuild {
     readonly reuse: boolean,
     /** The lease this rebuild holds (its `build`), which workers of a fanned-out rebuild check before they write. */
     readonly build = '',
+    readonly work: Work = localWork(deps.site),
   ) {
     this.#site = deps.site;
+    // Enough steps in flight to keep every thread busy while this one reads and writes.
+    this.#renderConcurrency = Math.max(RENDER_CONCURRENCY, 8 * work.jobs);
+    this.#readConcurrency = Math.max(IO_CONCURRENCY, 32 * work.jobs);
   }
 
   async run(read: ReadPhase = (rebuild, storedRecords) => rebuild.readAll(storedRecords)): Promise<void> {
@@ -142,7 +155,7 @@ export class Rebuild {
     const { lists, shown } = collected;
 
     // What is left among the newest are the posts some feed shows: they get their item.
-    await mapLimit([...shown.values()], RENDER_CONCURRENCY, async (candidate) => {
+    await mapLimit([...shown.values()], this.#renderConcurrency, async (candidate) => {
       const item = candidate.storedItem ?? (await this.itemFromSource(candidate.record));
       if (item) {
         candidate.record.item = item;
@@ -192,7 +205,7 @@ export class Rebuild {
     const collected = new Collected(this.#site);
     let done = 0;
     onProgress?.(0, keys.length);
-    await mapLimit(keys, IO_CONCURRENCY, async (info) => {
+    await mapLimit(keys, this.#readConcurrency, async (info) => {
       const { key } = info;
       const read = await this.readOne(info, storedRecords.has(recordKey(key)) ? state : undefined);
       if (read) {
@@ -235,9 +248,13 @@ export class Rebuild {
         record.listed = record.status === 'post' && record.meta !== undefined && isVisible(record.meta, this.now);
         return { record, stored, ...(item && { storedItem: item }) };
       }
-      const source = await readSource(this.deps.content, key, this.#site);
-      if (!source) return undefined;
-      const record = keepingPending(recordOf(key, source.etag, source.parsed, this.now), previous, this.now, this.#site);
+      const fetched = await fetchSource(this.deps.content, key, this.#site);
+      if (!fetched) return undefined;
+      const fresh =
+        'body' in fetched
+          ? await this.work.record(key, fetched.etag, fetched.body, this.now)
+          : recordOf(key, fetched.etag, fetched.parsed, this.now);
+      const record = keepingPending(fresh, previous, this.now, this.#site);
       return stored ? { record, stored } : { record };
     } catch (error) {
       this.report.failed.push({ key, error: messageOf(error) });
@@ -253,7 +270,7 @@ export class Rebuild {
    * it was read gives none: the feed goes without it, and its own event (or the next run) brings it back.
    */
   async itemFromSource(record: PostRecord): Promise<FeedItem | undefined> {
-    const item = await itemFromSource(this.deps.content, record, this.#site).catch(() => null);
+    const item = await itemFromSource(this.deps.content, record, this.#site, this.work.item).catch(() => null);
     if (!item) this.report.failed.push({ key: record.key, error: 'changed or unreadable while the rebuild read it' });
     return item ?? undefined;
   }
@@ -289,8 +306,8 @@ export class Rebuild {
   async publishFeeds(manifests: Map<FeedId, Manifest>): Promise<void> {
     const { feeds } = this.deps;
     const site = this.#site;
-    await mapLimit([...manifests], RENDER_CONCURRENCY, async ([feed, { newest }]) => {
-      const files = feedFiles(site, feed, nameOf(newest[0]?.entry), shownItems(newest));
+    await mapLimit([...manifests], this.#renderConcurrency, async ([feed, { newest }]) => {
+      const files = await this.work.feed(feed, nameOf(newest[0]?.entry), shownItems(newest));
       // A run that started before the lease may write the same file: this rebuild's view wins.
       await retryOnConflict(() => publish(feeds, files, site, this.files));
     });

@@ -9,12 +9,21 @@ export interface Source {
   parsed: ParseResult;
 }
 
+/** A content object's bytes and the ETag they were read at, still to be parsed; or what its key or size alone decide. */
+export type Fetched = { etag: string; body: Uint8Array } | Source;
+
 /**
  * Reads and parses the post under `key`; `null` when there is none. A post larger than `maxPostBytes` is
  * rejected from its size alone: its bytes are never read, so one huge upload cannot exhaust a Lambda's memory
  * and fail the batch it came in. A key a folder cannot hold (`..` segments, from an S3 event) is rejected too.
  */
 export async function readSource(content: Storage, key: string, site: SiteConfig): Promise<Source | null> {
+  const fetched = await fetchSource(content, key, site);
+  return fetched && 'body' in fetched ? { etag: fetched.etag, parsed: parsePost(key, fetched.body, site) } : fetched;
+}
+
+/** `readSource` without the parsing, for a caller that parses elsewhere (a full build's worker threads). */
+export async function fetchSource(content: Storage, key: string, site: SiteConfig): Promise<Fetched | null> {
   let object: Awaited<ReturnType<Storage['get']>>;
   try {
     object = await content.get(key, { maxBytes: site.maxPostBytes });
@@ -24,5 +33,5 @@ export async function readSource(content: Storage, key: string, site: SiteConfig
   }
   if (object === null) return null;
   if ('oversized' in object) return { etag: object.etag, parsed: { status: 'rejected', error: tooLargeError(key, object.size, site) } };
-  return { etag: object.etag, parsed: parsePost(key, object.body, site) };
+  return { etag: object.etag, body: object.body };
 }

@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { CONFIG_FILE, loadSiteConfig, type SiteConfig } from '../config.ts';
+import { aliasResolver } from '../aliases.ts';
 import { SCHEDULE_KEY } from '../index/layout.ts';
 import { EMPTY_SCHEDULE, nextChangeAfter, type Schedule } from '../index/schedule.ts';
 import { readJson } from '../index/store.ts';
 import { rebuild } from '../pipeline/rebuild.ts';
+import { threadedWork } from '../pipeline/threads.ts';
 import { regenerate } from '../pipeline/regenerate.ts';
 import type { PipelineDeps, RunReport } from '../pipeline/types.ts';
 import { FsStorage } from '../storage/fs/fs-storage.ts';
@@ -38,6 +40,8 @@ export interface PreviewOptions {
   maxWaitMs?: number;
   /** See WatchOptions.onQueued. */
   onQueued?: (key: string) => void;
+  /** Worker threads of a full build (`--jobs`); default one per core. */
+  jobs?: number;
 }
 
 export interface Preview {
@@ -121,10 +125,12 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
   const now = () => new Date(time.now());
   const content = new FsStorage(contentDir);
   const feeds = new FsStorage(outDir);
+  let redirect = aliasResolver(options.site.aliases ?? []);
   const server = createServer({
     storage: feeds,
     cacheControl: options.site.cacheControl,
     onError: (error, url) => log(`[${clock()}] error serving ${url}: ${messageOf(error)}`),
+    redirect: (path) => redirect(path),
   });
 
   let port: number;
@@ -181,7 +187,13 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
   };
 
   const build = async (what: string) => {
-    const report = await rebuild(deps);
+    const work = threadedWork(deps.site, options.jobs);
+    let report: RunReport;
+    try {
+      report = await rebuild(deps, { work });
+    } finally {
+      await work.close();
+    }
     for (const line of describeRun(what, report)) log(line);
   };
 
@@ -197,6 +209,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
       }
       // The index remembers the configuration it was built with: rebuild re-parses what depends on it.
       deps = { ...deps, site: localize(site) };
+      redirect = aliasResolver(site.aliases ?? []);
       await build('configuration changed, rebuilt');
       return;
     }

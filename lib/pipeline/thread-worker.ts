@@ -1,0 +1,50 @@
+/**
+ * The worker side of `threadedWork` (lib/pipeline/threads.ts): runs the steps it is sent, one at a time, and
+ * sends each result back (a feed's encoded bytes are transferred, not copied). It starts by itself when this
+ * module is loaded in a worker thread started with `THREAD_MARK`: from the sources through
+ * `thread-entry.mjs`, or in a Lambda bundle as the bundle file itself.
+ */
+import { isMainThread, type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import type { SiteConfig } from '../config.ts';
+import { messageOf } from '../errors.ts';
+import type { EncodedFile } from '../publish.ts';
+import { type WorkStep, workSteps } from './work.ts';
+
+/** Marks the data of a worker thread that serves the steps, so the bundle file knows what it is started as. */
+export const THREAD_MARK = 'heraldWorkSteps';
+
+export interface ThreadData {
+  [THREAD_MARK]: true;
+  site: SiteConfig;
+}
+
+export interface StepRequest {
+  id: number;
+  step: WorkStep;
+  args: unknown[];
+}
+
+export type StepReply = { id: number; value: unknown } | { id: number; error: string };
+
+/** Requests come and replies go in batches: a message costs a wake-up of the other thread, whatever it carries. */
+export function serveSteps(port: MessagePort, site: SiteConfig): void {
+  const steps = workSteps(site);
+  port.on('message', (requests: StepRequest[]) => {
+    const replies: StepReply[] = [];
+    const transfer: ArrayBuffer[] = [];
+    for (const { id, step, args } of requests) {
+      try {
+        const value = (steps[step] as (...args: unknown[]) => unknown)(...args);
+        if (step === 'feed') for (const { bytes } of value as EncodedFile[]) transfer.push(bytes.buffer as ArrayBuffer);
+        replies.push({ id, value });
+      } catch (error) {
+        replies.push({ id, error: messageOf(error) });
+      }
+    }
+    port.postMessage(replies, transfer);
+  });
+}
+
+if (!isMainThread && parentPort && (workerData as Partial<ThreadData> | null)?.[THREAD_MARK]) {
+  serveSteps(parentPort, (workerData as ThreadData).site);
+}

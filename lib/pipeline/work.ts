@@ -1,0 +1,55 @@
+/**
+ * The CPU-bound steps of a full build: a post parsed into its record, a shown post rendered into its item,
+ * a feed rendered into its three files, encoded and hashed. They are pure functions of their arguments and
+ * the site configuration, so they give the same bytes wherever they run: in this thread (`localWork`) or
+ * spread over worker threads (`threadedWork`, lib/pipeline/threads.ts). Storage stays with the caller:
+ * only bytes and plain data cross to a worker, whatever storage the rebuild reads and writes.
+ */
+import type { SiteConfig } from '../config.ts';
+import { recordOf, type PostRecord } from '../index/records.ts';
+import type { FeedId } from '../index/feed-id.ts';
+import { parsePost } from '../post/parse.ts';
+import type { FeedItem } from '../post/types.ts';
+import { type EncodedFile, encodeFile } from '../publish.ts';
+import { itemOfBytes } from './items.ts';
+import { feedFiles } from './outputs.ts';
+
+/** The steps themselves, run where they are called. */
+export interface WorkSteps {
+  /** The record of a content object read just now at `etag`. */
+  record(key: string, etag: string, body: Uint8Array, now: Date): PostRecord;
+  /** The feed item of a content object's bytes; `null` when they make no post. */
+  item(key: string, body: Uint8Array): FeedItem | null;
+  /** One feed's files (`feedFiles`), each encoded and hashed once. */
+  feed(id: FeedId, name: string | undefined, items: FeedItem[]): EncodedFile[];
+}
+
+export type WorkStep = keyof WorkSteps;
+
+/** The steps as a rebuild calls them: asynchronous, since a worker thread may run them. */
+export type Work = { [step in WorkStep]: (...args: Parameters<WorkSteps[step]>) => Promise<ReturnType<WorkSteps[step]>> } & {
+  /** Threads that run the steps (1: the calling one). */
+  readonly jobs: number;
+  /** Stops the worker threads, if any; pending steps fail. */
+  close(): Promise<void>;
+};
+
+export function workSteps(site: SiteConfig): WorkSteps {
+  return {
+    record: (key, etag, body, now) => recordOf(key, etag, parsePost(key, body, site), now),
+    item: (key, body) => itemOfBytes(key, body, site),
+    feed: (id, name, items) => feedFiles(site, id, name, items).map(encodeFile),
+  };
+}
+
+/** Every step in the calling thread: `herald build --jobs 1`, a one-core machine, a small Lambda. */
+export function localWork(site: SiteConfig): Work {
+  const steps = workSteps(site);
+  return {
+    jobs: 1,
+    record: async (...args) => steps.record(...args),
+    item: async (...args) => steps.item(...args),
+    feed: async (...args) => steps.feed(...args),
+    close: async () => {},
+  };
+}

@@ -1,0 +1,163 @@
+// A full build spread over worker threads writes the same bytes as one thread, from the sources (through
+// tsx) and from an esbuild bundle like the Lambda's (where the bundle file is the worker's entry).
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { SiteConfig } from '../../../lib/config.ts';
+import { rebuild } from '../../../lib/pipeline/rebuild.ts';
+import { lambdaJobs, threadedWork, WorkerThreadError, workerEntry } from '../../../lib/pipeline/threads.ts';
+import type { RunReport } from '../../../lib/pipeline/types.ts';
+import { localWork } from '../../../lib/pipeline/work.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
+import { bundleOptions } from '../../../scripts/bundle.ts';
+import { markdown, snapshot, testSite } from '../../support/site-content.ts';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const NOW = new Date('2025-06-01T00:00:00Z');
+
+/** Enough posts that every thread gets many, of every kind: shown, pushed out, drafts, future, rejected, skipped. */
+async function fixtureContent(): Promise<MemoryStorage> {
+  const content = new MemoryStorage();
+  const tags = ['Rust', 'rust', '科技', 'C#', 'Go', 'Web Dev', 'Ünïcödé'];
+  for (let n = 0; n < 150; n++) {
+    const day = String(1 + (n % 28)).padStart(2, '0');
+    const hour = String(n % 24).padStart(2, '0');
+    await content.put(
+      `posts/${n % 5}/p${n}.md`,
+      markdown({
+        title: `Post ${n} <b>&amp;</b>`,
+        date: `2025-0${1 + (n % 5)}-${day}T${hour}:00:00+08:00`,
+        categories: [`Cat ${n % 4}`],
+        tags: [tags[n % tags.length]!, tags[(n * 3) % tags.length]!],
+        ...(n % 17 === 0 && { draft: true }),
+        ...(n % 23 === 0 && { publishDate: '2025-09-01T00:00:00Z' }),
+        ...(n % 7 === 0 && { summary: `Summary of ${n}` }),
+        body: `Para *${n}* with [a link](/posts/${n}/) and ![img](img/${n}.png).\n\n<script>alert(${n})</script>\n\n${'长文 '.repeat(n * 5)}`,
+      }),
+    );
+  }
+  await content.put('posts/bad.md', '---\ntitle: [unclosed\n---\nbody\n');
+  await content.put('posts/_index.md', '---\ntitle: Section\n---\n');
+  await content.put('posts/binary.md', new Uint8Array([45, 45, 45, 0, 1, 2]));
+  return content;
+}
+
+interface Built {
+  feeds: Record<string, string>;
+  state: Record<string, string>;
+  report: RunReport;
+}
+
+async function buildWith(content: MemoryStorage, site: SiteConfig, jobs: number): Promise<Built> {
+  const feeds = new MemoryStorage();
+  const state = new MemoryStorage();
+  const work = threadedWork(site, jobs);
+  try {
+    const report = await rebuild({ content, feeds, state, site, now: () => NOW }, { work });
+    // Index records carry no run-specific ids in a rebuild, but the root holds the lease's: it is compared apart.
+    return { feeds: await snapshot(feeds), state: await snapshot(state, 'records/'), report: { ...report, durationMs: 0 } };
+  } finally {
+    await work.close();
+  }
+}
+
+describe('threadedWork', () => {
+  let content: MemoryStorage;
+  const site = testSite({ itemsPerFeed: 4 });
+  let single: Built;
+
+  beforeAll(async () => {
+    content = await fixtureContent();
+    single = await buildWith(content, site, 1);
+  }, 60_000);
+
+  it('writes the same feeds, records and report with 1, 2 and 4 threads', async () => {
+    expect(Object.keys(single.feeds).length).toBeGreaterThan(30);
+    expect(single.report.posts.rejected.length).toBe(2);
+    for (const jobs of [2, 4]) {
+      const threaded = await buildWith(content, site, jobs);
+      expect(Object.keys(threaded.feeds)).toEqual(Object.keys(single.feeds));
+      for (const [key, body] of Object.entries(single.feeds)) expect(threaded.feeds[key], `${key} with ${jobs} jobs`).toBe(body);
+      expect(threaded.state).toEqual(single.state);
+      expect(threaded.report).toEqual(single.report);
+    }
+  }, 60_000);
+
+  it('with one job runs in the calling thread', () => {
+    expect(threadedWork(site, 1).jobs).toBe(1);
+    expect(localWork(site).jobs).toBe(1);
+  });
+
+  it('fails every step once closed, naming the worker thread', async () => {
+    const work = threadedWork(site, 2);
+    await work.close();
+    await expect(work.item('a.md', new TextEncoder().encode('---\ntitle: a\n---\n'))).rejects.toThrow(WorkerThreadError);
+  });
+
+  it('starts workers from a .mjs that loads the sources through tsx, and a bundle from itself', () => {
+    expect(workerEntry('file:///repo/lib/pipeline/threads.ts?tsx-namespace=1').href).toBe('file:///repo/lib/pipeline/thread-entry.mjs');
+    expect(workerEntry('file:///var/task/rebuild.mjs').href).toBe('file:///var/task/rebuild.mjs');
+  });
+
+  describe('in an esbuild bundle (the Lambda functions)', () => {
+    let dir: string;
+
+    beforeAll(async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'herald-threads-'));
+      // The test's own entry, bundled as the functions are: it builds the fixture content in memory and prints the feeds.
+      const entry = path.join(dir, 'entry.ts');
+      await writeFile(
+        entry,
+        `import { isMainThread } from 'node:worker_threads';
+import { rebuild } from ${JSON.stringify(path.join(repo, 'lib/pipeline/rebuild.ts'))};
+import { threadedWork } from ${JSON.stringify(path.join(repo, 'lib/pipeline/threads.ts'))};
+import { MemoryStorage } from ${JSON.stringify(path.join(repo, 'lib/storage/memory/memory-storage.ts'))};
+if (isMainThread) {
+  const { readFileSync } = await import('node:fs');
+  const { site, posts, now, jobs } = JSON.parse(readFileSync(0, 'utf8'));
+  const content = new MemoryStorage();
+  for (const [key, body] of posts) await content.put(key, new Uint8Array(body));
+  const feeds = new MemoryStorage();
+  const work = threadedWork(site, jobs);
+  await rebuild({ content, feeds, state: new MemoryStorage(), site, now: () => new Date(now) }, { work });
+  await work.close();
+  const tree = {};
+  for await (const { key } of feeds.list('')) tree[key] = new TextDecoder().decode((await feeds.get(key)).body);
+  process.stdout.write(JSON.stringify({ jobs: work.jobs, tree }));
+}
+`,
+      );
+      await build({ ...bundleOptions(), entryPoints: { entry }, outdir: dir, sourcemap: false, metafile: false, logLevel: 'error' });
+    }, 60_000);
+
+    afterAll(() => rm(dir, { recursive: true, force: true }));
+
+    it('writes the same feeds with 3 threads as the sources with one', async () => {
+      const posts: [string, number[]][] = [];
+      for await (const { key } of content.list('')) posts.push([key, [...(await content.get(key))!.body]]);
+      const run = spawnSync(process.execPath, [path.join(dir, 'entry.mjs')], {
+        input: JSON.stringify({ site, posts, now: NOW, jobs: 3 }),
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      });
+      expect(run.stderr).toBe('');
+      const { jobs, tree } = JSON.parse(run.stdout) as { jobs: number; tree: Record<string, string> };
+      expect(jobs).toBe(3);
+      expect(tree).toEqual(single.feeds);
+    }, 60_000);
+  });
+});
+
+describe('lambdaJobs', () => {
+  it('gives a Lambda function one thread per vCPU its memory buys, at least one, never more than the cores', () => {
+    expect(lambdaJobs(128)).toBe(1);
+    expect(lambdaJobs(2048)).toBe(1);
+    expect(lambdaJobs(Number.NaN)).toBe(1);
+    expect(lambdaJobs(3538)).toBe(Math.min(2, os.availableParallelism()));
+    expect(lambdaJobs(10_240)).toBe(Math.min(6, os.availableParallelism()));
+  });
+});
