@@ -11,6 +11,8 @@
 // Issue 15 (requests): S3 requests per update counted at the HTTP level by a proxy between the SDK and moto
 // (by method), next to Herald's own counter; and a batch of ten new posts in the same feeds in one event, and
 // their deletion. Goals: one new post in one category and one tag <= 50 requests; the batch <= 2x one post.
+// Issue 14: the same updates again with every kind of feed on (sections, languages, authors: each post in three
+// more feeds); the lines say `every kind on`. HERALD_BENCH_KINDS=default or =all runs one of the two.
 import { dollars, perMillionUploads, type RunFigures } from './cost-model.ts';
 import { environmentOf } from '../lib/aws/environment.ts';
 import { spawnSync } from 'node:child_process';
@@ -59,6 +61,9 @@ const BENCH_CONFIG = JSON.stringify({
   timeZone: 'Asia/Shanghai',
 });
 
+/** Sections, languages and authors on as well: bulwark's posts are in section news and three languages. */
+const ALL_KINDS_CONFIG = JSON.stringify({ ...JSON.parse(BENCH_CONFIG), feeds: { sections: true, languages: true, authors: true } });
+
 const outDir = await mkdtemp(path.join(os.tmpdir(), 'herald-bench-bundle-'));
 try {
   const bundle = await bundleFunctions(outDir);
@@ -80,7 +85,9 @@ try {
   if (!existsSync(corpus)) {
     console.log(`pipeline updates: skipped (${corpus} is absent)`);
   } else {
-    await benchUpdates(bundle.files.regenerate);
+    const kinds = process.env.HERALD_BENCH_KINDS;
+    if (kinds !== 'all') await benchUpdates(bundle.files.regenerate, BENCH_CONFIG, '');
+    if (kinds !== 'default') await benchUpdates(bundle.files.regenerate, ALL_KINDS_CONFIG, ', every kind on');
     await benchFirstBuild(bundle.files.regenerate);
   }
 } finally {
@@ -179,8 +186,7 @@ async function benchFirstBuild(regenerateBundle: string): Promise<void> {
   }
 }
 
-async function benchUpdates(regenerateBundle: string): Promise<void> {
-  const configText = BENCH_CONFIG;
+async function benchUpdates(regenerateBundle: string, configText: string, kindsLabel: string): Promise<void> {
   const site = parseConfig(configText, 'bench');
   const content = new FsStorage(corpus);
   const allKeys: string[] = [];
@@ -213,7 +219,9 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
       const { posts, objects } = await seed(moto, names, size);
       await moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: 'posts/herald.config.json', Body: configText }));
       await new SqsPoller({ sqs: moto.sqs, queueUrl, handler: async () => undefined }).drain();
-      console.log(`pipeline index seeded from ${posts} posts: ${objects} objects in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
+      console.log(
+        `pipeline index seeded from ${posts} posts${kindsLabel}: ${objects} objects in ${((performance.now() - seeded) / 1000).toFixed(1)} s`,
+      );
 
       const summaries: Record<string, unknown>[] = [];
       const log = {
@@ -259,7 +267,7 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
         },
       });
       const post = (tag: string) =>
-        `---\ntitle: "A new post"\ndate: "2025-12-31 12:00:00"\ncategories: ["bench"]\ntags: ["${tag}"]\n---\n\nFresh words.\n`;
+        `---\ntitle: "A new post"\ndate: "2025-12-31 12:00:00"\ncategories: ["bench"]\ntags: ["${tag}"]\nauthor: "Bench Writer"\n---\n\nFresh words.\n`;
       const put = (key: string, tag: string) =>
         moto.s3.send(new PutObjectCommand({ Bucket: names.contentBucket, Key: key, Body: post(tag) }));
       const remove = (key: string) => moto.s3.send(new DeleteObjectCommand({ Bucket: names.contentBucket, Key: key }));
@@ -314,7 +322,7 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
             priced[label] = { s3: { reads: http.length - writes - (methods.DELETE ?? 0), writes }, durationMs: elapsed, memoryMb: 1024 };
           }
           console.log(
-            `pipeline ${size} posts, ${label} (${round}): ${elapsed.toFixed(0)} ms, ${http.length} S3 requests at the HTTP level ` +
+            `pipeline ${size} posts${kindsLabel}, ${label} (${round}): ${elapsed.toFixed(0)} ms, ${http.length} S3 requests at the HTTP level ` +
               `${JSON.stringify(byMethod(http))} (Herald's counter: ${summary.s3Requests}), ${summary.feedsWritten} files written`,
           );
           const paths = invalidationPaths(changedKeys).length;
@@ -328,12 +336,12 @@ async function benchUpdates(regenerateBundle: string): Promise<void> {
       const one = warm['second post in the same feeds']!;
       const batch = warm[BATCH]!;
       console.log(
-        `pipeline ${size} posts, requests (warm): one new post ${warm['new post']} in a new category and tag, ${one} in existing ` +
+        `pipeline ${size} posts${kindsLabel}, requests (warm): one new post ${warm['new post']} in a new category and tag, ${one} in existing ` +
           `feeds (goal: <= 50); a batch of 10 in existing feeds ${batch} = ${(batch / one).toFixed(2)}x one post (goal: <= 2x), ` +
           `${(batch / 10).toFixed(1)} per post`,
       );
       console.log(
-        `pipeline ${size} posts, cost per million uploads (bench/cost-model.ts, list prices, no free tier): ` +
+        `pipeline ${size} posts${kindsLabel}, cost per million uploads (bench/cost-model.ts, list prices, no free tier): ` +
           `${dollars(perMillionUploads(priced['second post in the same feeds']!))} one at a time, ` +
           `${dollars(perMillionUploads(priced[BATCH]!, { batchSize: 10 }))} in batches of 10 ` +
           `(S3, Lambda at 1,024 MB for the measured time, SQS; no invalidation by default)`,

@@ -18,7 +18,12 @@ interface Corpus {
   config: Record<string, unknown>;
   /** Every post of these corpora is publishable, bar the few the assertions name. */
   minPublished: number;
+  /** Feeds of the opt-in kinds (every kind is on) the corpus must give, among others. */
+  someFeeds: string[];
 }
+
+/** Every kind of feed on, so each one is validated over real content. */
+const ALL_KINDS = { sections: true, languages: true, authors: true };
 
 const CORPORA: Corpus[] = [
   {
@@ -29,8 +34,11 @@ const CORPORA: Corpus[] = [
       baseUrl: 'https://bulwark.invalid/',
       language: 'en',
       timeZone: 'Asia/Shanghai',
+      feeds: ALL_KINDS,
     },
     minPublished: 30_197,
+    // One content folder per language (en/news/, zh-CN/news/, zh-HK/news/): three languages, one section.
+    someFeeds: ['languages/en/', 'languages/zh-cn/', 'languages/zh-hk/', 'sections/news/'],
   },
   {
     name: 'sofastack',
@@ -40,13 +48,23 @@ const CORPORA: Corpus[] = [
       baseUrl: 'https://sofastack.invalid/',
       language: 'zh-CN',
       timeZone: 'Asia/Shanghai',
+      feeds: ALL_KINDS,
     },
     minPublished: 450,
+    someFeeds: ['languages/en/', 'languages/zh/', 'sections/blog/', 'authors/'],
   },
   {
     name: 'rust-blog',
-    config: { title: 'Rust Blog', description: 'test', baseUrl: 'https://blog.rust-lang.invalid/', language: 'en', timeZone: 'UTC' },
+    config: {
+      title: 'Rust Blog',
+      description: 'test',
+      baseUrl: 'https://blog.rust-lang.invalid/',
+      language: 'en',
+      timeZone: 'UTC',
+      feeds: ALL_KINDS,
+    },
     minPublished: 700,
+    someFeeds: ['languages/en/', 'sections/inside-rust/', 'authors/'],
   },
 ];
 
@@ -89,6 +107,8 @@ describe('real corpora build into valid feeds', () => {
         .map(([key, body]) => ({ path: key, body }));
       expect(feedFiles.length).toBeGreaterThanOrEqual(3);
       expect(feedFiles.length % 3).toBe(0);
+      for (const folder of corpus.someFeeds)
+        expect(feedFiles.filter(({ path }) => path.startsWith(folder)).length, folder).toBeGreaterThanOrEqual(3);
       expect(await validateFeedFiles(feedFiles)).toEqual([]);
 
       const opml = parseXml(files.get('feeds.opml') ?? '');
