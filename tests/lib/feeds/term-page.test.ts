@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { hugoUrlize, termPageUrl } from '../../../lib/feeds/term-page.ts';
 
@@ -34,5 +35,17 @@ describe('termPageUrl', () => {
     expect(termPageUrl('/:slug/', '..', 'https://example.org/blog/')).toBe('https://example.org/blog/');
     expect(termPageUrl('/x/:slug/', ' . ', 'https://example.org/blog/')).toBe('https://example.org/blog/x/');
     expect(termPageUrl('/tags/:slug/', '!!!', 'https://example.org/blog/')).toBe('https://example.org/blog/tags/');
+  });
+
+  it('never throws and never leaves the base URL, for any name (property)', () => {
+    const base = 'https://example.org/blog/';
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.constantFrom('/tags/:slug/', '/:slug/', '/a/:slug/:slug.html'), (name, pattern) => {
+        const url = termPageUrl(pattern, name, base);
+        expect(url.startsWith(base)).toBe(true);
+        expect(new URL(url).href).toBe(url);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
