@@ -135,8 +135,6 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     }
     const { startPreview } = await import('./serve/preview.ts');
     for (const line of describeConfiguration(loaded)) io.out(line);
-    // The watcher sees the content folder only: Hugo's file beside it is read at the start.
-    if (loaded.hugo) io.out(`    (Hugo's configuration is read once: restart herald serve after editing it)`);
     return startPreview({
       contentDir,
       outDir,
@@ -144,6 +142,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       port,
       host: values.host ?? '127.0.0.1',
       configPath: values.config,
+      hugoConfigFiles: loaded.hugo?.files,
       baseUrl: values['base-url'],
       log: io.out,
       err: io.err,

@@ -29,6 +29,8 @@ export interface PreviewOptions {
   host: string;
   /** `--config`; default `<contentDir>/herald.config.json`. */
   configPath?: string;
+  /** The Hugo files the configuration was read from (lib/hugo-config.ts): a change to one reloads it, as to herald.config.json. */
+  hugoConfigFiles?: string[];
   /** `--base-url`: when given it is kept; otherwise feeds link to the preview server itself. */
   baseUrl?: string;
   log: (line: string) => void;
@@ -226,6 +228,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
   const watcher = watchContent({
     dir: contentDir,
     configFile: options.configPath === undefined ? undefined : path.resolve(options.configPath),
+    hugoConfigFiles: options.hugoConfigFiles,
     onChange,
     onError: (error) => log(`[${clock()}] regeneration failed: ${(error as Error).stack ?? String(error)}`),
     quietMs: options.quietMs,

@@ -9,6 +9,8 @@ export interface WatchOptions {
   dir: string;
   /** The configuration file when it is not `<dir>/<CONFIG_FILE>`; its changes are reported as CONFIG_FILE, wherever it lives. */
   configFile?: string;
+  /** Hugo's configuration files when the configuration is read from them: reported as CONFIG_FILE too, wherever they live. */
+  hugoConfigFiles?: string[];
   /**
    * Called with the sorted, de-duplicated keys that were added, changed or removed (a rename is both).
    * Never called again before the previous call settles; changes arriving meanwhile make the next call.
@@ -56,10 +58,11 @@ export function watchContent(options: WatchOptions): Watcher {
   const root = path.resolve(dir);
   const configFile = options.configFile === undefined ? undefined : path.resolve(options.configFile);
   const defaultConfig = path.join(root, CONFIG_FILE);
+  const hugoFiles = (options.hugoConfigFiles ?? []).map((file) => path.resolve(file));
 
   const keyOf = (file: string): string | null => {
     const absolute = path.resolve(file);
-    if (absolute === configFile) return CONFIG_FILE;
+    if (absolute === configFile || hugoFiles.includes(absolute)) return CONFIG_FILE;
     // With --config elsewhere, the folder's own CONFIG_FILE is not the configuration: ignore it.
     if (configFile !== undefined && absolute === defaultConfig) return null;
     const relative = path.relative(root, absolute);
@@ -113,7 +116,11 @@ export function watchContent(options: WatchOptions): Watcher {
 
   // Links are reported, not followed: a link to a parent folder would be walked until ELOOP (one error per
   // level), and a link out of the folder names nothing the storage serves. Reading the key decides what it is.
-  const watcher = chokidarWatch(configFile ? [root, configFile] : root, { ignoreInitial: false, persistent: true, followSymlinks: false });
+  const watcher = chokidarWatch([root, ...(configFile ? [configFile] : []), ...hugoFiles], {
+    ignoreInitial: false,
+    persistent: true,
+    followSymlinks: false,
+  });
   watcher.on('add', (file, stats) => {
     const key = keyOf(file);
     if (key === null || isSpecial(stats)) return;

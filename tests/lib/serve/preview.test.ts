@@ -2,7 +2,7 @@ import { cp, mkdir, mkdtemp, readFile, rm, unlink, writeFile } from 'node:fs/pro
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CONFIG_FILE, loadSiteConfig } from '../../../lib/config.ts';
+import { CONFIG_FILE, loadConfiguration, loadSiteConfig } from '../../../lib/config.ts';
 import { openPreview, PreviewError, type Preview } from '../../../lib/serve/preview.ts';
 import { eventually, until } from '../../support/eventually.ts';
 import { ManualClock } from '../../support/manual-clock.ts';
@@ -225,5 +225,41 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     const attempt = openPreview({ contentDir, outDir: path.join(work, 'other'), site, port, host: '127.0.0.1', log: () => {} });
     await expect(attempt).rejects.toBeInstanceOf(PreviewError);
     await expect(attempt).rejects.toThrow(`port ${port} on 127.0.0.1 is already in use`);
+  });
+});
+
+describe('openPreview of a Hugo site without herald.config.json', () => {
+  it('rebuilds when hugo.toml, beside the content folder, changes', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'herald-preview-hugo-'));
+    await cp(path.join(repoRoot, 'tests/fixtures/hugo-site'), work, { recursive: true });
+    const contentDir = path.join(work, 'content');
+    const loaded = await loadConfiguration(contentDir);
+    const clock = new ManualClock(Date.now());
+    const queued = new Set<string>();
+    const preview = await openPreview({
+      contentDir,
+      outDir: path.join(work, 'public'),
+      site: loaded.site,
+      hugoConfigFiles: loaded.hugo?.files,
+      port: 0,
+      host: '127.0.0.1',
+      log: () => {},
+      clock,
+      onQueued: (key) => queued.add(key),
+      quietMs: QUIET_MS,
+      maxWaitMs: 1000,
+    });
+    const rss = async () => (await fetch(new URL('/rss.xml', preview.url))).text();
+    try {
+      expect(await rss()).toContain('<title>Field Notes</title>');
+      const hugoToml = path.join(work, 'hugo.toml');
+      await writeFile(hugoToml, (await readFile(hugoToml, 'utf8')).replace("title = 'Field Notes'", "title = 'Notes, retitled'"));
+      await until(() => queued.has(CONFIG_FILE), 'the watcher to take in hugo.toml');
+      clock.advance(QUIET_MS);
+      await eventually(rss, (body) => body.includes('<title>Notes, retitled</title>'), 'the title from the edited hugo.toml');
+    } finally {
+      await preview.close();
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });

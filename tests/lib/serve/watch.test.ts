@@ -159,6 +159,24 @@ describe('watchContent', () => {
     }
   });
 
+  it("reports a change of Hugo's configuration files, beside the folder or in it, as a configuration change", async () => {
+    const site = await mkdtemp(path.join(os.tmpdir(), 'herald-watch-hugo-'));
+    try {
+      const beside = path.join(site, 'hugo.toml');
+      const inside = path.join(dir, 'config.toml');
+      await writeFile(beside, 'title = "a"');
+      await writeFile(inside, 'title = "a"');
+      await start({ hugoConfigFiles: [beside, inside] });
+      await writeFile(beside, 'title = "b"');
+      await takenIn([CONFIG_FILE]);
+      await writeFile(inside, 'title = "b"');
+      await takenIn([CONFIG_FILE]);
+      expect(calls).toEqual([[CONFIG_FILE], [CONFIG_FILE]]);
+    } finally {
+      await rm(site, { recursive: true, force: true });
+    }
+  });
+
   it('runs one call at a time and queues what changes meanwhile', async () => {
     let active = 0;
     let overlapped = false;
