@@ -222,12 +222,15 @@ class Mapper {
   ) {}
 
   map(): void {
-    this.takeString('title', 'title');
-    this.takeString('baseUrl', 'baseURL');
-    if (!this.takeString('language', 'languageCode')) this.takeString('language', 'defaultContentLanguage');
-    this.takeString('timeZone', 'timeZone');
-    this.takeString('copyright', 'copyright');
-    this.description();
+    // A multilingual site's default language table overrides the top level for that language's pages, as in Hugo.
+    const language = this.defaultLanguage();
+    const orLanguage = (key: string) => (language === undefined ? [key] : [`${language}.${key}`, key]);
+    this.takeFirst('title', orLanguage('title'));
+    this.takeFirst('baseUrl', ['baseURL']);
+    this.takeFirst('language', [...orLanguage('languageCode'), 'defaultContentLanguage']);
+    this.takeFirst('timeZone', ['timeZone']);
+    this.takeFirst('copyright', orLanguage('copyright'));
+    this.description(orLanguage('params.description'));
     this.author();
     this.rssLimit();
     this.permalinks();
@@ -258,25 +261,40 @@ class Mapper {
     this.problems.push({ file: this.fileOf(from), text: `${from}: ${text}, not ${JSON.stringify(value)}` });
   }
 
-  /** A string of Hugo's own (a wrong type is Hugo's error too); an empty one counts as absent, as in Hugo. */
-  private takeString(key: string, from: string): boolean {
-    const value = this.get(from);
-    if (value === undefined) return false;
-    if (typeof value !== 'string') {
-      this.problem(from, 'must be a string', value);
-      return false;
+  /** `languages.<defaultContentLanguage>` (Hugo's default language is `en`) when the site has that table. */
+  private defaultLanguage(): string | undefined {
+    const name = this.get('defaultContentLanguage');
+    const path = `languages.${typeof name === 'string' && name.trim() !== '' ? name.trim() : 'en'}`;
+    return isTable(this.get(path)) ? path : undefined;
+  }
+
+  /**
+   * The first of `froms` set to a string of Hugo's own (a wrong type is Hugo's error too); an empty one counts as
+   * absent, as in Hugo.
+   */
+  private takeFirst(key: string, froms: string[]): void {
+    for (const from of froms) {
+      const value = this.get(from);
+      if (value === undefined) continue;
+      if (typeof value !== 'string') this.problem(from, 'must be a string', value);
+      else if (value.trim() !== '') {
+        this.take(key, from, value.trim());
+        return;
+      }
     }
-    if (value.trim() === '') return false;
-    this.take(key, from, value.trim());
-    return true;
   }
 
   /** `params` belong to the theme, so a value of another shape is noted, not an error. */
-  private description(): void {
-    const value = this.get('params.description');
-    if (value === undefined) return;
-    if (typeof value === 'string' && value.trim() !== '') this.take('description', 'params.description', value.trim());
-    else this.notes.push(`params.description: not a non-empty string, so the description is the title`);
+  private description(froms: string[]): void {
+    for (const from of froms) {
+      const value = this.get(from);
+      if (value === undefined) continue;
+      if (typeof value === 'string' && value.trim() !== '') {
+        this.take('description', from, value.trim());
+        return;
+      }
+      this.notes.push(`${from}: not a non-empty string, so not the description`);
+    }
   }
 
   private author(): void {

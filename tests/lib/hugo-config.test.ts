@@ -71,6 +71,30 @@ limit = 5
     expect(result.notes.join('\n')).toMatch(/uglyURLs/);
   });
 
+  it("takes a multilingual site's title, language code and description from its default language's table", () => {
+    const result = toml(`baseURL = "https://m.example/"
+defaultContentLanguage = "zh-cn"
+[languages.en]
+title = "English"
+languageCode = "en-US"
+[languages.zh-cn]
+title = "中文站"
+languageCode = "zh-CN"
+[languages.zh-cn.params]
+description = "描述"
+`);
+    expect(result.config).toMatchObject({
+      title: '中文站',
+      language: 'zh-CN',
+      description: '描述',
+      feeds: { sections: true, languages: true },
+    });
+    expect(fromOf(result, 'title')).toBe('languages.zh-cn.title');
+    // The default language's value overrides the top level's, as it does for that language's pages in Hugo.
+    expect(toml('title = "Top"\n[languages.en]\ntitle = "English"\n').config.title).toBe('English');
+    expect(toml('title = "Top"\n[languages.en]\nweight = 1\n').config.title).toBe('Top');
+  });
+
   it('takes config/_default/ files as the tables of their keys, each key named with its file', () => {
     const result = importHugoConfig([
       { file: '/s/config/_default/hugo.toml', text: 'title = "T"\nbaseURL = "https://t.example/"' },
