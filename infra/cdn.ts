@@ -9,6 +9,10 @@ import {
   CacheHeaderBehavior,
   CacheQueryStringBehavior,
   Distribution,
+  Function as CloudFrontFunction,
+  FunctionCode,
+  FunctionEventType,
+  FunctionRuntime,
   HeadersFrameOption,
   HeadersReferrerPolicy,
   HttpVersion,
@@ -21,7 +25,9 @@ import { S3BucketOrigin } from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { Bucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { type FeedAlias, viewerRequestCode } from '../lib/aliases.ts';
 import { DIRECTORY_CSP } from '../lib/directory/page.ts';
+import { functionCodeProblems } from './function-code.ts';
 import type { Prefixes } from './prefixes.ts';
 
 /**
@@ -43,6 +49,8 @@ export interface CdnProps {
   domainNames?: string[];
   certificate?: ICertificate;
   priceClass: PriceClass;
+  /** Old feed paths answered with permanent redirects (the site configuration's `aliases`, lib/aliases.ts). */
+  aliases?: readonly FeedAlias[];
 }
 
 /** CloudFront in front of the feeds bucket, reaching it only through Origin Access Control. */
@@ -95,6 +103,21 @@ export class Cdn extends Construct {
       },
     });
 
+    // Old feed URLs redirect at the edge, before the cache: a function run costs $0.10 per million requests,
+    // and with no aliases there is no function at all.
+    const aliases = props.aliases ?? [];
+    let redirects: CloudFrontFunction | undefined;
+    if (aliases.length > 0) {
+      const code = viewerRequestCode(aliases);
+      const problems = functionCodeProblems(code);
+      if (problems.length > 0) throw new Error(`the aliases' CloudFront Function cannot run: ${problems.join('; ')}`);
+      redirects = new CloudFrontFunction(this, 'Aliases', {
+        comment: `Herald: ${aliases.length} old feed paths redirected (aliases)`,
+        runtime: FunctionRuntime.JS_2_0,
+        code: FunctionCode.fromInline(code),
+      });
+    }
+
     const origin = S3BucketOrigin.withOriginAccessControl(feeds, {
       originPath: prefixes.feeds === '' ? undefined : `/${prefixes.feeds.slice(0, -1)}`,
       // LIST lets S3 answer 404 (not 403) for a feed that does not exist (yet, or any more), which readers
@@ -118,6 +141,7 @@ export class Cdn extends Construct {
         allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
         cachedMethods: CachedMethods.CACHE_GET_HEAD,
         compress: true,
+        functionAssociations: redirects && [{ function: redirects, eventType: FunctionEventType.VIEWER_REQUEST }],
         cachePolicy,
         responseHeadersPolicy,
       },

@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import { PriceClass } from 'aws-cdk-lib/aws-cloudfront';
 import { Schedule } from 'aws-cdk-lib/aws-events';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { FeedAlias } from '../lib/aliases.ts';
+import { parseConfig } from '../lib/config.ts';
+import { messageOf } from '../lib/errors.ts';
 import type { LogLevel } from './pipeline.ts';
 import type { HeraldStackProps } from './stack.ts';
 
@@ -33,6 +37,7 @@ export const CONTEXT_KEYS = [
   'batchSize',
   'batchingWindowSeconds',
   'noncurrentVersionDays',
+  'siteConfig',
 ] as const;
 export type ContextKey = (typeof CONTEXT_KEYS)[number];
 
@@ -50,6 +55,25 @@ const RETENTION_DAYS = Object.values(RetentionDays).filter((days): days is numbe
 export interface AppSettings {
   stackName: string;
   props: HeraldStackProps;
+}
+
+/**
+ * The `aliases` of the site's herald.config.json (`herald:siteConfig`), answered by a CloudFront Function: the stack
+ * needs them at deploy time, while the functions read the configuration from the content bucket. A mistake in the
+ * file fails the synth with the same problems `herald build` reports.
+ */
+function aliasesOf(file: string): FeedAlias[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ContextError(
+      'siteConfig',
+      file,
+      `cannot read the site configuration (${(error as NodeJS.ErrnoException).code ?? messageOf(error)})`,
+    );
+  }
+  return parseConfig(text, file).aliases ?? [];
 }
 
 /** `get` reads one context value (`node.tryGetContext`); unknown `herald:` keys are reported, not ignored. */
@@ -111,6 +135,7 @@ export function settingsFromContext(get: (key: string) => unknown, allKeys: stri
     throw new ContextError('checkSchedule', schedule, 'must be an EventBridge expression like "rate(1 day)" or "cron(0 4 * * ? *)"');
   }
   const code = text('code');
+  const siteConfig = text('siteConfig');
   const logLevel = text('logLevel')?.toUpperCase() as LogLevel | undefined;
 
   const props: HeraldStackProps = {
@@ -133,6 +158,7 @@ export function settingsFromContext(get: (key: string) => unknown, allKeys: stri
     batchSize: int('batchSize', 1, 10_000),
     batchingWindow: seconds('batchingWindowSeconds', 0, 300),
     noncurrentVersionDays: int('noncurrentVersionDays', 0, 36_500),
+    aliases: siteConfig === undefined ? undefined : aliasesOf(path.resolve(cwd, siteConfig)),
   };
   const defined = Object.fromEntries(Object.entries(props).filter(([, value]) => value !== undefined)) as HeraldStackProps;
   return { stackName: text('stackName') ?? 'Herald', props: defined };

@@ -10,6 +10,7 @@ import type { Construct } from 'constructs';
 import { Alarms } from './alarms.ts';
 import { Cdn, cacheControlFor } from './cdn.ts';
 import { Pipeline, type FunctionSize, type LogLevel } from './pipeline.ts';
+import type { FeedAlias } from '../lib/aliases.ts';
 import { CONFIG_FILE } from '../lib/config.ts';
 import { resolvePrefixes } from './prefixes.ts';
 import { Buckets } from './storage.ts';
@@ -68,6 +69,8 @@ export interface HeraldStackProps extends StackProps {
   alarmTopicArn?: string;
   /** Days old post versions are kept in the content bucket; 0 keeps them forever. Default 90. */
   noncurrentVersionDays?: number;
+  /** Old feed paths redirected by CloudFront (the site configuration's `aliases`; context `herald:siteConfig`). */
+  aliases?: readonly FeedAlias[];
 }
 
 /** Herald on AWS: content bucket -> SQS -> Lambda -> feeds bucket -> CloudFront. */
@@ -102,6 +105,7 @@ export class HeraldStack extends Stack {
       domainNames: domainNames.length > 0 ? domainNames : undefined,
       certificate: props.certificateArn ? Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn) : undefined,
       priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
+      aliases: props.aliases,
     });
     this.pipeline = new Pipeline(this, 'Pipeline', {
       content: this.buckets.content,

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { IANAZone } from 'luxon';
 import { cleanLine } from './post/text.ts';
 import { headerValueProblem } from './storage/semantics.ts';
+import { type FeedAlias, parseAliases } from './aliases.ts';
 import { HeraldError, messageOf } from './errors.ts';
 import { findHugoConfig, HUGO_CONFIG_FILES, type HugoImport, readHugoConfig } from './hugo-config.ts';
 
@@ -45,6 +46,10 @@ export interface SiteConfig {
   feeds: Record<FeedKindKey, FeedKindConfig>;
   /** How often readers are asked to poll, in minutes (RSS `ttl`, `sy:updatePeriod` and `sy:updateFrequency`). */
   pollMinutes: number;
+  /** Old feed paths answered with permanent redirects (lib/aliases.ts); absent when none are configured. */
+  aliases?: FeedAlias[];
+  /** `url`: an item's id is its post's URL, as Hugo's feeds have it (lib/post/item-id.ts); absent: from the content key. */
+  itemIds?: 'url';
 }
 
 /** The kinds of feed beside the site's, by output folder (lib/feeds/descriptor.ts describes each). */
@@ -80,6 +85,8 @@ const CONFIG_KEYS = [
   'websubHub',
   'feeds',
   'pollMinutes',
+  'aliases',
+  'itemIds',
 ] as const satisfies readonly (keyof SiteConfig)[];
 
 /** Tokens a permalink may use; see lib/post/permalink.ts. */
@@ -277,6 +284,13 @@ export function parseConfig(text: string, source: string, overrides?: Partial<Si
   if (image !== undefined) config.image = image;
   const websubHub = check.url('websubHub');
   if (websubHub !== undefined) config.websubHub = websubHub;
+  // "key", the default, is left out, so a file that says it and one that does not configure the same site.
+  if (check.oneOf('itemIds', ['key', 'url'] as const) === 'url') config.itemIds = 'url';
+  if (input.aliases !== undefined) {
+    const aliases = parseAliases(input.aliases, FEED_KIND_KEYS);
+    problems.push(...aliases.problems);
+    config.aliases = aliases.aliases;
+  }
 
   if (problems.length > 0) {
     const count = problems.length === 1 ? '1 problem' : `${problems.length} problems`;

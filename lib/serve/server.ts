@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
+import { REDIRECT_CACHE_CONTROL } from '../aliases.ts';
 import { DIRECTORY_CSP } from '../directory/page.ts';
 import { FEED_FILES } from '../feeds/types.ts';
 import { RESERVED_DIR } from '../storage/fs/fs-storage.ts';
@@ -212,6 +213,8 @@ export interface ServerOptions {
   cacheControl?: string;
   /** Called with every failed storage read; the client gets a 500. */
   onError?: (error: unknown, key: string) => void;
+  /** The redirect target of a request path (the site's `aliases`, lib/aliases.ts), or null; asked on every request. */
+  redirect?: (path: string) => string | null;
 }
 
 export interface HeraldServer {
@@ -266,7 +269,7 @@ function send(res: http.ServerResponse, status: number, text: string, head: bool
 /** Compressed bodies per key and encoding, reused while the stored ETag is unchanged. */
 type CompressedCache = Map<string, { etag: string; body: Promise<Buffer> }>;
 
-function createHandler({ storage, cacheControl }: ServerOptions) {
+function createHandler({ storage, cacheControl, redirect }: ServerOptions) {
   const compressed: CompressedCache = new Map();
 
   function compressedBody(key: string, object: StoredObject, encoding: Encoding): Promise<Buffer> {
@@ -287,6 +290,13 @@ function createHandler({ storage, cacheControl }: ServerOptions) {
     }
     // The query string is not part of the cache key or the object name, as with a default cache policy.
     const rawPath = (req.url ?? '/').split(/[?#]/, 1)[0]!;
+    // As the aliases' CloudFront Function does, before anything is looked up, without a body.
+    const location = redirect?.(rawPath);
+    if (location) {
+      res.writeHead(301, { Location: location, 'Cache-Control': REDIRECT_CACHE_CONTROL, 'Content-Length': 0 });
+      res.end();
+      return;
+    }
     const key = keyForPath(rawPath);
     const object = key === null || key === '' ? null : await storage.get(key);
     if (!object) {

@@ -191,10 +191,13 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     await unlink(file);
   });
 
-  it('rebuilds on a configuration change', async () => {
+  it('rebuilds on a configuration change, and answers its new aliases', async () => {
+    const oldFeed = new URL('/tags/rss-%E9%98%85%E8%AF%BB%E5%99%A8/index.xml', preview.url);
+    expect((await fetch(oldFeed, { redirect: 'manual' })).status).toBe(404);
     const configFile = path.join(contentDir, 'herald.config.json');
-    const config = JSON.parse(await readFile(configFile, 'utf8')) as { title: string };
+    const config = JSON.parse(await readFile(configFile, 'utf8')) as { title: string; aliases?: unknown };
     config.title = 'Retitled by the preview test';
+    config.aliases = 'hugo';
     await writeFile(configFile, JSON.stringify(config, null, 2));
     await settle(CONFIG_FILE);
     await eventually(
@@ -203,6 +206,10 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
       'the new title',
     );
     expect(lines.some((line) => line.includes('configuration changed'))).toBe(true);
+    const moved = await fetch(oldFeed, { redirect: 'manual' });
+    expect(moved.status).toBe(301);
+    expect(moved.headers.get('location')).toBe('/tags/rss-%E9%98%85%E8%AF%BB%E5%99%A8/rss.xml');
+    expect((await fetchText(moved.headers.get('location')!)).body).toContain('Retitled by the preview test');
   });
 
   it('keeps the previous configuration when the new one is invalid', async () => {

@@ -6,6 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { aliasResolver, REDIRECT_CACHE_CONTROL } from '../../../lib/aliases.ts';
 import { loadSiteConfig } from '../../../lib/config.ts';
 import { rebuild } from '../../../lib/pipeline/rebuild.ts';
 import {
@@ -212,6 +213,32 @@ describe('createServer', () => {
       expect(headReply.headers[name], name).toBe(getReply.headers[name]);
     }
     expect((await get('/missing.xml', {}, 'HEAD')).status).toBe(404);
+  });
+
+  it('answers an alias with 301 and its Location before looking anything up, without the query string', async () => {
+    const seen: string[] = [];
+    const resolve = aliasResolver([{ from: '/tags/:slug/index.xml', to: '/tags/:slug/rss.xml' }]);
+    const redirect = (path: string) => {
+      seen.push(path);
+      return resolve(path);
+    };
+    const redirecting = createServer({ storage, redirect });
+    const { port: redirectingPort } = await redirecting.listen(0, '127.0.0.1');
+    try {
+      for (const method of ['GET', 'HEAD']) {
+        const reply = await request(redirectingPort, '/tags/%E7%A7%91%E6%8A%80/index.xml?utm_source=x', {}, method);
+        expect(reply.status, method).toBe(301);
+        expect(reply.headers.location).toBe('/tags/%E7%A7%91%E6%8A%80/rss.xml');
+        expect(reply.headers['cache-control']).toBe(REDIRECT_CACHE_CONTROL);
+        expect(reply.body.byteLength).toBe(0);
+      }
+      expect(seen).toEqual(['/tags/%E7%A7%91%E6%8A%80/index.xml', '/tags/%E7%A7%91%E6%8A%80/index.xml']);
+      expect((await request(redirectingPort, '/tags/%E7%A7%91%E6%8A%80/rss.xml')).status).toBe(200);
+      expect((await request(redirectingPort, '/index.xml')).status).toBe(404);
+      expect((await request(redirectingPort, '/tags/x/index.xml', {}, 'POST')).status).toBe(405);
+    } finally {
+      await redirecting.close();
+    }
   });
 
   it('answers 405 with Allow to other methods', async () => {
