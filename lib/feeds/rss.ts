@@ -6,7 +6,7 @@ import { cdataPieces, escapeAttr, escapeText } from './xml.ts';
 
 /**
  * RSS 2.0 through `feed`, which gets the channel layout right (atom:link self with its type,
- * hub, image, guid isPermaLink="false", RFC 822 dates, content:encoded after description) but
+ * hub, image, guid isPermaLink, RFC 822 dates, content:encoded after description) but
  * hands our strings to xml-js unguarded. Every value is therefore prepared for what xml-js does
  * with it:
  * - element text: xml-js first turns every `&amp;` back into `&`, so a literal `&amp;` in a
@@ -80,7 +80,8 @@ function rssItem(item: ItemView, view: FeedView): Item {
   if (item.image) extensions.push({ name: 'media:thumbnail', objects: { _attributes: { url: escapeAttr(item.image.url) } } });
   return {
     title: item.title,
-    guid: xmlJsText(item.id),
+    // An id that is the post's URL is a permalink, as in Hugo's feeds: without guid, feed writes the link with isPermaLink="true".
+    guid: item.id === item.url ? undefined : xmlJsText(item.id),
     link: item.url,
     date: item.published,
     description: item.summary || undefined,

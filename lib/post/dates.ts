@@ -220,8 +220,15 @@ function dateOnly(match: RegExpExecArray, timeZone: string): number | undefined 
   return inYears(ms) ? ms : undefined;
 }
 
+/** A calendar day as permalinks write it: four-digit year, two-digit month and day. */
+export interface CalendarDate {
+  year: string;
+  month: string;
+  day: string;
+}
+
 /** Calendar year, month and day of an instant in a zone (for permalinks such as `/:year/:month/`). */
-export function calendarDate(ms: number, timeZone: string): { year: string; month: string; day: string } {
+export function calendarDate(ms: number, timeZone: string): CalendarDate {
   const wall = new Date(ms + zoneOffsets(timeZone).at(ms) * 60_000);
   return {
     year: String(wall.getUTCFullYear()).padStart(4, '0'),

@@ -1,9 +1,13 @@
 /**
  * Item ids. By default an id is a name-based UUID of the content key: stable across edits, new when the file
- * moves. A post can declare its own with front-matter `guid` or `id`, so a site that moves to Herald keeps the
- * ids its readers already have (a reader that sees a new id shows the post again as new) and a post keeps its
- * id when its file moves. `guid` wins: WordPress exports write the feed GUID there and the numeric post id in
- * `id`.
+ * moves, and never changed by the permalink pattern, a slug or the domain, as a URL would be (a reader that sees
+ * a new id shows the post again as new). A site that comes from Hugo sets `itemIds: "url"`: Hugo's RSS template
+ * writes each item's permalink as its guid, so the post's URL (which lib/post/permalink.ts writes as Hugo does)
+ * is the id its readers already hold.
+ *
+ * A post can declare its own id with front-matter `guid` or `id`, whatever `itemIds` says, so a site that moves
+ * to Herald from elsewhere keeps the ids its readers have and a post keeps its id when its file moves. `guid`
+ * wins: WordPress exports write the feed GUID there and the numeric post id in `id`.
  *
  * A declared id must be an absolute IRI (Atom's `<id>` requires one; RSS guids and JSON Feed ids take it as
  * is), printable, without spaces, at most MAX_ID_LENGTH characters. One that is not is reported with the file
@@ -11,6 +15,7 @@
  * importers use for other things, and rejecting those posts would take them out of the feeds.
  */
 import { createHash } from 'node:crypto';
+import type { SiteConfig } from '../config.ts';
 import { cleanLine, describeValue } from './text.ts';
 
 /** Namespace of Herald's name-based item ids (RFC 4122 version 5). Changing it changes every id. */
@@ -30,6 +35,11 @@ export function itemId(key: string): string {
   hash[8] = (hash[8]! & 0x3f) | 0x80;
   const hex = hash.toString('hex', 0, 16);
   return `urn:uuid:${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** The id of a post that declares none: its URL with `itemIds: "url"`, else the id of its key. */
+export function generatedId(key: string, url: string, site: Pick<SiteConfig, 'itemIds'>): string {
+  return site.itemIds === 'url' ? url : itemId(key);
 }
 
 /** A declared id, or what is wrong with it. */

@@ -4,13 +4,14 @@
  * Hugo. Every problem becomes a PostError naming the file, the key and the reason; parsePost
  * never throws, so one bad file never costs the others.
  */
+import { TomlDate } from 'smol-toml';
 import { messageOf } from '../errors.ts';
 import { parsePerson, type Person, type SiteConfig } from '../config.ts';
 import { makeTerm } from './terms.ts';
-import { DateError, dateFromFileName, dateFromPath, parseDate } from './dates.ts';
+import { type CalendarDate, calendarDate, DateError, dateFromFileName, dateFromPath, parseDate } from './dates.ts';
 import { exclusionOf } from './exclusion.ts';
 import { FrontMatterError, splitFrontMatter } from './frontmatter.ts';
-import { declaredId, itemId } from './item-id.ts';
+import { declaredId, generatedId } from './item-id.ts';
 import { canonicalLanguage, knownLanguage } from './language.ts';
 import { expandPermalink, keyParts, overrideUrl } from './permalink.ts';
 import { xmlSafe } from '../feeds/xml.ts';
@@ -139,13 +140,20 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
     url = overrideUrl(pathValue, site.baseUrl, true);
     if (url === undefined) throw new PostError(key, `path: ${JSON.stringify(pathValue)} is not a path or an http(s) URL`);
   } else {
-    const path = expandPermalink(site.permalink, parts, slug || parts.filename, title, date, timeZone);
+    const instant = date;
+    const path = expandPermalink(
+      site.permalink,
+      parts,
+      slug || parts.filename,
+      title,
+      () => writtenDay(fields) ?? calendarDate(instant, timeZone),
+    );
     url = new URL(path, site.baseUrl).href;
   }
 
   const post: Post = {
     key,
-    id: declared !== undefined && 'id' in declared ? declared.id : itemId(key),
+    id: declared !== undefined && 'id' in declared ? declared.id : generatedId(key, url, site),
     title,
     url,
     date: new Date(date).toISOString(),
@@ -183,6 +191,23 @@ function readDate(fields: Map<string, unknown>, names: readonly string[], timeZo
     }
   }
   return undefined;
+}
+
+/** `YYYY-MM-DD` at the start of a date as written. */
+const WRITTEN_DAY = /^\s*(\d{4})-(\d{2})-(\d{2})/;
+
+/**
+ * The day of the post's date (else its publishDate) as written, for permalinks. Hugo keeps a date's own UTC offset,
+ * which its archetypes write (the author's): `2024-03-31T23:30:00-05:00` makes a March URL even where the site's
+ * zone is already in April. A zone-less date is in the site's zone, whose day is the one written too. Undefined
+ * when the date is not written so (RFC 2822, or taken from the path or file name): then the site zone's day.
+ */
+function writtenDay(fields: Map<string, unknown>): CalendarDate | undefined {
+  const name = [...DATE_KEYS.date, ...DATE_KEYS.publishDate].find((key) => fields.has(key));
+  const value = name === undefined ? undefined : fields.get(name);
+  const text = typeof value === 'string' ? value : value instanceof TomlDate ? value.toISOString() : undefined;
+  const match = text === undefined ? null : WRITTEN_DAY.exec(text);
+  return match ? { year: match[1]!, month: match[2]!, day: match[3]! } : undefined;
 }
 
 /** A YAML/TOML scalar as text; lists, mappings and dates are not text. */

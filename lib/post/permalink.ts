@@ -6,12 +6,18 @@
  * Tokens: `:sections` every folder of the key (`zh-CN/news/qq`), `:section` the first one,
  * `:filename` the file name without `.md` and without a language suffix that matches the post's
  * or site's language or has a region (`.zh-CN`, `.en`), `:slug` front-matter `slug` or else the
- * file name (minus a `2025-02-12-` date prefix when the date came from it), `:title` the title
- * in lower case with runs of other characters turned into `-`, `:year`/`:month`/`:day` the
- * publication date in the site's time zone. A page bundle (`<folder>/index.md`) is named after
- * its folder, which is then not one of its sections. Token values are percent-encoded.
+ * file name (minus a `2025-02-12-` date prefix when the date came from it), `:title` the title,
+ * `:year`/`:month`/`:day` the publication date as written (in its own UTC offset, which Hugo keeps),
+ * else in the site's time zone. A page bundle (`<folder>/index.md`) is named after its folder,
+ * which is then not one of its sections.
+ *
+ * Every token's value is written as Hugo writes it in a path (its MakePathSanitized: spaces to `-`,
+ * punctuation dropped, lower case), then percent-encoded as Hugo's permalinks are: a post's URL is the
+ * page Hugo built, and with `itemIds: "url"` the id Hugo's feeds gave it (lib/post/item-id.ts).
  */
-import { calendarDate } from './dates.ts';
+import { DEFAULT_CONFIG } from '../config.ts';
+import { hugoUrlize } from '../feeds/term-page.ts';
+import type { CalendarDate } from './dates.ts';
 import { isLanguageName } from './language.ts';
 import { PostError } from './types.ts';
 
@@ -68,21 +74,24 @@ function compile(pattern: string): string[] {
   return parts;
 }
 
-/** The pattern expanded into a path relative to baseUrl (no leading `/`). */
-export function expandPermalink(pattern: string, parts: KeyParts, slug: string, title: string, date: number, timeZone: string): string {
+/** The pattern expanded into a path relative to baseUrl (no leading `/`); `day` is asked only by a pattern with a date token. */
+export function expandPermalink(pattern: string, parts: KeyParts, slug: string, title: string, day: () => CalendarDate): string {
   const pieces = compile(pattern);
+  // Hugo reads a configured permalink back as a query string, so a `+` there is a space, and then a `-`; its
+  // default paths, which Herald's default pattern follows, keep `+`.
+  const tokenPath = (text: string) => hugoPath(pattern === DEFAULT_CONFIG.permalink ? text : text.replaceAll('+', ' '));
   let path = pieces[0]!;
-  let calendar: ReturnType<typeof calendarDate> | undefined;
+  let calendar: CalendarDate | undefined;
   for (let i = 1; i < pieces.length; i += 2) {
     const name = pieces[i]!;
     let value: string;
-    if (name === 'sections') value = parts.sections.map(encodeURIComponent).join('/');
-    else if (name === 'section') value = encodeURIComponent(parts.sections[0] ?? '');
-    else if (name === 'filename') value = encodeURIComponent(parts.filename);
-    else if (name === 'slug') value = encodeURIComponent(slug);
-    else if (name === 'title') value = encodeURIComponent(urlize(title));
+    if (name === 'sections') value = parts.sections.map(tokenPath).join('/');
+    else if (name === 'section') value = tokenPath(parts.sections[0] ?? '');
+    else if (name === 'filename') value = tokenPath(parts.filename);
+    else if (name === 'slug') value = tokenPath(slug);
+    else if (name === 'title') value = tokenPath(title);
     else if (name === 'year' || name === 'month' || name === 'day') {
-      calendar ??= calendarDate(date, timeZone);
+      calendar ??= day();
       value = calendar[name];
     } else value = `:${name}`;
     path += value + pieces[i + 1]!;
@@ -106,10 +115,16 @@ export function overrideUrl(value: string, baseUrl: string, folder: boolean): st
   return url.href;
 }
 
-function urlize(title: string): string {
-  return title
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{M}\p{N}]+/gu, '-')
-    .replace(/^-+|-+$/g, '');
+/**
+ * `text` as Hugo puts it in a path, percent-encoded as Go's URLs are (`+` and the `%XX` Hugo keeps stay as they
+ * are). A `/` Hugo keeps (in a slug) separates segments; a `.` or `..` segment is dropped, or it would resolve to
+ * a page outside the post's folder.
+ */
+function hugoPath(text: string): string {
+  return hugoUrlize(text)
+    .split('/')
+    .map((segment) =>
+      segment === '.' || segment === '..' ? '' : encodeURIComponent(segment).replaceAll('%2B', '+').replaceAll('%25', '%'),
+    )
+    .join('/');
 }

@@ -18,6 +18,13 @@ function atom(items: FeedItem[], site?: SiteConfig): XmlElement {
 
 const authorNames = (el: XmlElement) => select(el, 'author/name').map((n) => n.text);
 
+/** Post URLs as Hugo writes them, which are the ids of a site with `itemIds: "url"` (tests/fixtures/hugo-guids). */
+const URL_IDS = [
+  'https://example.org/blog/posts/%C3%BCber-uns/',
+  'https://example.org/blog/posts/a+b~c_d.e/',
+  'https://example.org/x/?p=1&q=2',
+];
+
 describe('renderAtom', () => {
   it('writes the feed head: id = its own URL, typed self link, alternate link, generator', () => {
     const feed = atom([]);
@@ -54,6 +61,11 @@ describe('renderAtom', () => {
       const feed = atom([feedItem({ authors: [person('Ann', { email: 'not an address' })] })]);
       expect(select(feed, 'entry/author')[0]?.children.map((c) => c.local)).toEqual(['name']);
     });
+  });
+
+  it('gives each entry its id as is, a post URL as Hugo wrote it included', () => {
+    const entries = atom(URL_IDS.map((url, i) => feedItem({ key: `${i}.md`, id: url, url })));
+    expect(select(entries, 'entry/id').map((id) => id.text)).toEqual(URL_IDS);
   });
 
   it('dates entries: published = date, updated = the later of date and updated', () => {

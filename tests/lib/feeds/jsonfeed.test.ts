@@ -11,6 +11,13 @@ function json(items: FeedItem[], site: SiteConfig = siteConfig()) {
   };
 }
 
+/** Post URLs as Hugo writes them, which are the ids of a site with `itemIds: "url"` (tests/fixtures/hugo-guids). */
+const URL_IDS = [
+  'https://example.org/blog/posts/%C3%BCber-uns/',
+  'https://example.org/blog/posts/a+b~c_d.e/',
+  'https://example.org/x/?p=1&q=2',
+];
+
 describe('renderJsonFeed', () => {
   it('writes every field in a fixed order', () => {
     const site = siteConfig({ image: 'https://example.org/icon.png', author: person('Team'), websubHub: 'https://hub.example.net/' });
@@ -66,6 +73,11 @@ describe('renderJsonFeed', () => {
       date_published: '2025-02-12T13:15:03.000Z',
       date_modified: '2025-02-12T13:15:03.000Z',
     });
+  });
+
+  it('gives each item its id as is, a post URL as Hugo wrote it included', () => {
+    const feed = json(URL_IDS.map((url, i) => feedItem({ key: `${i}.md`, id: url, url })));
+    expect(feed.items.map((item) => [item.id, item.url])).toEqual(URL_IDS.map((url) => [url, url]));
   });
 
   it('merges categories and tags into tags, each name once', () => {

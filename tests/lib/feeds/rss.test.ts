@@ -14,6 +14,13 @@ function rss(items: FeedItem[], site: SiteConfig = siteConfig()): XmlElement {
 
 const names = (el: XmlElement | undefined) => el?.children.map((c) => c.name);
 
+/** Post URLs as Hugo writes them, which are the ids of a site with `itemIds: "url"` (tests/fixtures/hugo-guids). */
+const URL_IDS = [
+  'https://example.org/blog/posts/%C3%BCber-uns/',
+  'https://example.org/blog/posts/a+b~c_d.e/',
+  'https://example.org/x/?p=1&q=2',
+];
+
 describe('renderRss', () => {
   it('writes the channel the spec asks for', () => {
     const site = siteConfig({ image: 'https://example.org/logo.png', copyright: 'CC BY 4.0', websubHub: 'https://hub.example.net/' });
@@ -80,6 +87,13 @@ describe('renderRss', () => {
       ['updatePeriod', period],
       ['updateFrequency', frequency],
     ]);
+  });
+
+  it('writes an id that is the post URL as a permalink guid (Hugo writes no isPermaLink: true), any other as not one', () => {
+    const items = URL_IDS.map((url, i) => feedItem({ key: `${i}.md`, id: url, url }));
+    items.push(feedItem({ key: 'wp.md', id: 'https://example.org/?p=123' }));
+    const guids = select(rss(items), 'channel/item/guid').map((guid) => [guid.text, guid.attributes.isPermaLink]);
+    expect(guids).toEqual([...URL_IDS.map((url) => [url, 'true']), ['https://example.org/?p=123', 'false']]);
   });
 
   it('writes items with guid, RFC 822 pubDate, summary as description, then content:encoded', () => {

@@ -1,17 +1,20 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ConfigError, parseConfig, type SiteConfig } from '../../../lib/config.ts';
 import { declaredId, itemId, MAX_ID_LENGTH } from '../../../lib/post/item-id.ts';
 import { parsePost } from '../../../lib/post/parse.ts';
 import type { Post } from '../../../lib/post/types.ts';
 import { SiteHarness } from '../../support/pipeline-harness.ts';
+import { parseXml, select, type XmlElement } from '../../support/validate.ts';
 import { markdown } from '../../support/site-content.ts';
 import { testSite, utf8 } from './test-site.ts';
 
 const site = testSite();
 const GUID = 'https://example.com/?p=123';
 
-function parsed(key: string, frontMatter: string): Post {
-  const result = parsePost(key, utf8(`---\ntitle: T\ndate: 2025-01-01\n${frontMatter}\n---\nBody\n`), site);
+function parsed(key: string, frontMatter: string, on = site): Post {
+  const result = parsePost(key, utf8(`---\ntitle: T\ndate: 2025-01-01\n${frontMatter}\n---\nBody\n`), on);
   if (result.status !== 'post') throw new Error(`expected a post, got ${JSON.stringify(result)}`);
   return result.post;
 }
@@ -113,5 +116,69 @@ describe('a declared id through the pipeline', () => {
 
     await harness.rebuild();
     expect(ids(await harness.feedTree())).toEqual(before);
+  });
+});
+
+/** tests/fixtures/hugo-guids: Hugo 0.111's RSS over its content, for two configurations (regenerate.py). */
+const HUGO = new URL('../../fixtures/hugo-guids/', import.meta.url);
+const hugoGuids = JSON.parse(readFileSync(new URL('expected-guids.json', HUGO), 'utf8')) as {
+  sites: Record<string, { herald: Partial<SiteConfig>; guids: Record<string, string> }>;
+};
+
+describe('itemIds: "url"', () => {
+  const byUrl = testSite({ itemIds: 'url' });
+
+  it('is read from the configuration; "key" is the default and is not stored', () => {
+    const config = (extra: object) => parseConfig(JSON.stringify({ title: 'T', baseUrl: 'https://example.com/', ...extra }), 'c.json');
+    expect(config({ itemIds: 'url' }).itemIds).toBe('url');
+    expect(config({ itemIds: 'key' })).toEqual(config({}));
+    expect(() => config({ itemIds: 'permalink' })).toThrow(ConfigError);
+    expect(() => config({ itemIds: 'permalink' })).toThrow('itemIds: must be "key" or "url", not "permalink"');
+  });
+
+  it('makes the post URL its id; a declared guid or id still wins; an invalid one falls back to the URL', () => {
+    expect(parsed('posts/a.md', '', byUrl).id).toBe('https://example.com/posts/a/');
+    expect(parsed('posts/a.md', 'url: /elsewhere/', byUrl).id).toBe('https://example.com/elsewhere/');
+    expect(parsed('posts/a.md', `guid: "${GUID}"`, byUrl).id).toBe(GUID);
+    expect(parsed('posts/a.md', 'id: "tag:example.com,2019:7"', byUrl).id).toBe('tag:example.com,2019:7');
+    vi.spyOn(console, 'warn').mockImplementation(() => {});
+    expect(parsed('posts/a.md', 'guid: "post-7"', byUrl).id).toBe('https://example.com/posts/a/');
+  });
+
+  it.each(Object.entries(hugoGuids.sites))('gives the ids Hugo gave, for its %s configuration', (_name, { herald, guids }) => {
+    const on = testSite({ ...herald, itemIds: 'url' });
+    const ids = Object.fromEntries(
+      Object.keys(guids).map((key) => {
+        const result = parsePost(key, readFileSync(new URL(`content/${key}`, HUGO)), on);
+        return [key, result.status === 'post' ? result.post.id : result];
+      }),
+    );
+    expect(ids).toEqual(guids);
+  });
+
+  it('reaches readers as Hugo wrote it: RSS permalink guids, Atom ids and JSON Feed ids, through a rebuild', async () => {
+    const { herald, guids } = hugoGuids.sites.default!;
+    const harness = new SiteHarness(testSite({ ...herald, itemIds: 'url', itemsPerFeed: 50 }));
+    for (const key of Object.keys(guids)) await harness.write(key, readFileSync(new URL(`content/${key}`, HUGO), 'utf8'));
+    const report = await harness.rebuild();
+    expect(report.failed).toEqual([]);
+    const tree = await harness.feedTree();
+    const xml = (file: string): XmlElement => {
+      const parsed = parseXml(tree[file]!);
+      if ('error' in parsed) throw new Error(parsed.error);
+      return parsed.root;
+    };
+    const hugo = Object.values(guids).sort();
+    const rssGuids = select(xml('rss.xml'), 'channel/item/guid');
+    expect(rssGuids.map((guid) => guid.text).sort()).toEqual(hugo);
+    // Hugo writes no isPermaLink, which means true.
+    expect(new Set(rssGuids.map((guid) => guid.attributes.isPermaLink ?? 'true'))).toEqual(new Set(['true']));
+    expect(
+      select(xml('atom.xml'), 'entry/id')
+        .map((id) => id.text)
+        .sort(),
+    ).toEqual(hugo);
+    const json = JSON.parse(tree['feed.json']!) as { items: { id: string }[] };
+    expect(json.items.map((item) => item.id).sort()).toEqual(hugo);
   });
 });

@@ -73,7 +73,7 @@ describe('a post’s language and section', () => {
   it('reads no language from a suffix that only looks like one, and keeps it in the URL', () => {
     const post = parsed('posts/Update-on-crates.io-incident.md');
     expect(post.lang).toBeUndefined();
-    expect(post.url).toBe('https://example.com/posts/Update-on-crates.io-incident/');
+    expect(post.url).toBe('https://example.com/posts/update-on-crates.io-incident/');
   });
 
   it('gives a section a term with a slug, as categories and tags have', () => {

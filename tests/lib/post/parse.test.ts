@@ -34,7 +34,8 @@ describe('parsePost', () => {
       key,
       id: itemId(key),
       title: '苹果与阿里为AI联手！iPhone有救了，阿里要梅开二度？',
-      url: 'https://example.com/zh-CN/news/qq/20250212A0916H/',
+      // Hugo's path: lower case.
+      url: 'https://example.com/zh-cn/news/qq/20250212a0916h/',
       date: '2025-02-12T13:15:03.000Z',
       updated: '2025-02-12T13:15:03.000Z',
       draft: false,
@@ -99,7 +100,7 @@ describe('parsePost', () => {
 
   it('builds the URL from the permalink pattern, url/path overrides and bundles', () => {
     const text = '---\ntitle: "Hello, World: Again!"\ndate: 2025-01-01 00:30\n---\n';
-    expect(post('zh/blog/My Post (1)/index.md', text).url).toBe('https://example.com/zh/blog/My%20Post%20(1)/');
+    expect(post('zh/blog/My Post (1)/index.md', text).url).toBe('https://example.com/zh/blog/my-post-1/');
     expect(post('en/news/x/a.b.en.md', text).url).toBe('https://example.com/en/news/x/a.b/');
     expect(post('docs/node.js.md', text).url).toBe('https://example.com/docs/node.js/');
     expect(post('a/b/c.md', text, { permalink: '/:section/:year/:month/:day/:title/' }).url).toBe(
@@ -107,12 +108,34 @@ describe('parsePost', () => {
     );
     expect(post('c.md', text, { permalink: '/:section/:filename/' }).url).toBe('https://example.com/c/');
     expect(post('a/c.md', '---\ntitle: T\ndate: 2025-01-01\nslug: 自定义 slug\n---\n').url).toBe(
-      'https://example.com/a/%E8%87%AA%E5%AE%9A%E4%B9%89%20slug/',
+      'https://example.com/a/%E8%87%AA%E5%AE%9A%E4%B9%89-slug/',
     );
     expect(
       post('a/c.md', '---\ntitle: T\ndate: 2025-01-01\nurl: /custom/path.html\n---\n', { baseUrl: 'https://example.com/blog/' }).url,
     ).toBe('https://example.com/blog/custom/path.html');
     expect(post('a/c.md', '---\ntitle: T\ndate: 2025-01-01\nurl: https://other.example/x\n---\n').url).toBe('https://other.example/x');
+  });
+
+  it('writes paths as Hugo does (tests/fixtures/hugo-guids compares with Hugo itself)', () => {
+    const text = '---\ntitle: "C++ & friends"\ndate: 2025-01-01\n---\n';
+    expect(post('Notes/Über Uns/a+b (draft).md', text).url).toBe('https://example.com/notes/%C3%BCber-uns/a+b-draft/');
+    // A configured pattern is read back as a query by Hugo: its `+` is a space.
+    expect(post('a/c.md', text, { permalink: '/:title/' }).url).toBe('https://example.com/c-friends/');
+    expect(post('a/c.md', '---\ntitle: T\ndate: 2025-01-01\nslug: "../Part/./Two"\n---\n').url).toBe('https://example.com/a/part/two/');
+  });
+
+  it('dates a permalink by the day written, in its own UTC offset as Hugo does, else in the site zone', () => {
+    const dated = { permalink: '/:year/:month/:day/:slug/' };
+    // 2025-03-31T23:30-05:00 is April 1 in the site zone (Asia/Shanghai).
+    expect(post('a.md', '---\ntitle: T\ndate: 2025-03-31T23:30:00-05:00\n---\n', dated).url).toBe('https://example.com/2025/03/31/a/');
+    expect(post('a.md', '+++\ntitle = "T"\ndate = 2025-03-31T23:30:00-05:00\n+++\n', dated).url).toBe('https://example.com/2025/03/31/a/');
+    expect(post('a.md', '---\ntitle: T\npublishDate: 2025-03-31T23:30:00Z\n---\n', dated).url).toBe('https://example.com/2025/03/31/a/');
+    expect(post('a.md', '---\ntitle: T\ndate: 2025-04-01 01:00\n---\n', dated).url).toBe('https://example.com/2025/04/01/a/');
+    // RFC 2822 and dates from the file name: the site zone's day.
+    expect(post('a.md', '---\ntitle: T\ndate: "Mon, 31 Mar 2025 23:30:00 -0500"\n---\n', dated).url).toBe(
+      'https://example.com/2025/04/01/a/',
+    );
+    expect(post('2025-03-31-a.md', '---\ntitle: T\n---\n', dated).url).toBe('https://example.com/2025/03/31/a/');
   });
 
   it('reads categories and tags as Hugo does: a string is one term; duplicates by slug collapse', () => {
