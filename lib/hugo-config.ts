@@ -14,7 +14,9 @@ import { parse as parseToml } from 'smol-toml';
 import { parseDocument } from 'yaml';
 import { ConfigError, parsePerson } from './config.ts';
 import { messageOf } from './errors.ts';
+import { TERM_KINDS } from './feeds/descriptor.ts';
 import { MAX_YAML_ALIASES } from './post/frontmatter.ts';
+import { termSlug } from './post/terms.ts';
 
 /** Hugo's names for its configuration file, in the order Hugo looks for them (`hugo.*` since v0.110, `config.*` before). */
 export const HUGO_CONFIG_FILES = ['hugo', 'config'].flatMap((name) => ['toml', 'yaml', 'yml', 'json'].map((ext) => `${name}.${ext}`));
@@ -96,11 +98,23 @@ export async function readHugoConfig(contentDir: string): Promise<HugoImport | u
     }
     sources.push(key === undefined ? { file, text } : { file, text, key });
   }
-  return importHugoConfig(sources);
+  return importHugoConfig(sources, await sectionFolders(contentDir));
 }
 
-/** Parses Hugo configuration files and maps them to Herald's keys. Throws one ConfigError naming the file and every problem. */
-export function importHugoConfig(sources: HugoSource[]): HugoImport {
+/** The content folder's first-level folders: Hugo's sections, each of which had a feed. */
+async function sectionFolders(contentDir: string): Promise<string[]> {
+  const entries = await readdir(contentDir, { withFileTypes: true }).catch(() => []);
+  return entries
+    .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && !entry.name.startsWith('_'))
+    .map((entry) => entry.name)
+    .sort();
+}
+
+/**
+ * Parses Hugo configuration files and maps them to Herald's keys; `sections` (the content folder's first-level folders)
+ * get aliases from their Hugo feed URLs. Throws one ConfigError naming the file and every problem.
+ */
+export function importHugoConfig(sources: HugoSource[], sections: string[] = []): HugoImport {
   const data: Record<string, unknown> = {};
   const origin = new Map<string, string>();
   for (const { file, text, key } of sources) {
@@ -115,7 +129,7 @@ export function importHugoConfig(sources: HugoSource[]): HugoImport {
       origin.set(key, file);
     }
   }
-  const mapper = new Mapper(data, (key) => origin.get(key.split('.')[0]!.toLowerCase()) ?? sources[0]!.file);
+  const mapper = new Mapper(data, (key) => origin.get(key.split('.')[0]!.toLowerCase()) ?? sources[0]!.file, sections);
   mapper.map();
   if (mapper.problems.length > 0) {
     const files = [...new Set(mapper.problems.map((problem) => problem.file))];
@@ -219,6 +233,7 @@ class Mapper {
   constructor(
     private readonly data: Record<string, unknown>,
     private readonly fileOf: (key: string) => string,
+    private readonly sections: string[],
   ) {}
 
   map(): void {
@@ -422,12 +437,40 @@ class Mapper {
     }
 
     const languages = this.get('languages');
-    if (isTable(languages) && Object.keys(languages).length > 1 && !noFeeds) this.feeds.languages = true;
+    const multilingual = isTable(languages) && Object.keys(languages).length > 1;
+    if (multilingual && !noFeeds) this.feeds.languages = true;
 
     if (Object.keys(this.feeds).length > 0) {
       const from = ['taxonomies', 'outputs', 'disableKinds', 'languages'].filter((key) => this.get(key) !== undefined);
       this.take('feeds', from.length > 0 ? from.join(', ') : "Hugo's default outputs", this.feeds);
     }
+    if (!noFeeds) this.aliases(multilingual);
+  }
+
+  /**
+   * Hugo's feed URLs answered with redirects to Herald's (lib/aliases.ts): the `hugo` preset for the site's and the
+   * terms' `index.xml`, and each section's `/<section>/index.xml` by name, as no pattern tells a section from a language.
+   */
+  private aliases(multilingual: boolean): void {
+    const baseName = this.get('outputFormats.rss.baseName') ?? 'index';
+    if (typeof baseName !== 'string' || baseName.toLowerCase() !== 'index') {
+      // Hugo's feeds renamed rss.xml are at Herald's own paths already.
+      if (baseName !== 'rss')
+        this.notes.push(`outputFormats.rss.baseName = ${JSON.stringify(baseName)}: no aliases set for Hugo's feed URLs`);
+      return;
+    }
+    const sections: Record<string, string> = {};
+    if (this.feeds.sections === true && !multilingual) {
+      // Hugo lowercases section URLs; a name needing percent-encoding is left to the user, who sees how Hugo sent it.
+      const plain = this.sections.filter((name) => /^[A-Za-z0-9_~-]+$/.test(name));
+      for (const name of plain) {
+        sections[`/${name.toLowerCase()}/index.xml`] = `/${TERM_KINDS.section.folder}/${encodeURIComponent(termSlug(name))}/rss.xml`;
+      }
+      const others = this.sections.filter((name) => !plain.includes(name));
+      if (others.length > 0) this.notes.push(`sections ${others.join(', ')}: no alias for their Hugo feed URLs (name them in aliases)`);
+    }
+    if (multilingual) this.notes.push("languages: no aliases for Hugo's per-language feed URLs (/en/index.xml...): name them in aliases");
+    this.take('aliases', "Hugo's feed URLs", Object.keys(sections).length > 0 ? ['hugo', sections] : 'hugo');
   }
 
   /** A term's page when Hugo's permalinks move it from `/<plural>/<term>/`; only `:slug` can be expressed. */

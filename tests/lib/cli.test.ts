@@ -117,6 +117,7 @@ describe('herald build of a Hugo site without herald.config.json', () => {
       /from .*hugo\.toml: title, baseUrl from baseURL, language from languageCode, timeZone, .*itemsPerFeed from services\.rss\.limit/,
     );
     expect(summary).toMatch(/posts: 6 read, 5 published, 1 skipped, 0 rejected/);
+    expect(summary).toMatch(/aliases from Hugo's feed URLs/);
 
     const rss = await readFile(path.join(dir, 'public/rss.xml'), 'utf8');
     expect(rss).toContain('<title>Field Notes</title>');

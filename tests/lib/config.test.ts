@@ -284,6 +284,15 @@ describe('loadConfiguration', () => {
     expect(lines).toMatch(/configuration: Hugo's, as there is no herald\.config\.json/);
     expect(lines).toMatch(/from .*hugo\.toml: title, baseUrl from baseURL, language from languageCode, timeZone/);
     expect(lines).toMatch(/note: taxonomies: series get no feeds/);
+    // Hugo's feed URLs keep working: its site and term feeds through the preset, each section by name.
+    expect(loaded.site.aliases).toEqual(
+      expect.arrayContaining([
+        { from: '/index.xml', to: '/rss.xml' },
+        { from: '/tags/:slug/index.xml', to: '/tags/:slug/rss.xml' },
+        { from: '/notes/index.xml', to: '/sections/notes/rss.xml' },
+        { from: '/posts/index.xml', to: '/sections/posts/rss.xml' },
+      ]),
+    );
   });
 
   it('herald.config.json wins, whole, and the summary says the Hugo file was not read', async () => {
@@ -304,7 +313,7 @@ describe('loadConfiguration', () => {
     expect(error.message).toMatch(/herald init/);
     const loaded = await loadConfiguration(content, undefined, 'https://t.example/');
     expect(loaded.site.baseUrl).toBe('https://t.example/');
-    expect(loaded.hugo?.taken.map((entry) => entry.key)).toEqual(['title', 'feeds']);
+    expect(loaded.hugo?.taken.map((entry) => entry.key)).toEqual(['title', 'feeds', 'aliases']);
   });
 
   it('a Hugo configuration without a title names it as required', async () => {

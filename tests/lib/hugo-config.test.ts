@@ -42,6 +42,7 @@ limit = 5
       author: { name: 'Ada', email: 'ada@example.org' },
       itemsPerFeed: 5,
       feeds: { sections: true },
+      aliases: 'hugo',
     });
     expect(fromOf(result, 'baseUrl')).toBe('baseURL');
     expect(fromOf(result, 'itemsPerFeed')).toBe('services.rss.limit');
@@ -132,6 +133,31 @@ description = "描述"
       expect(translatePermalink(':sections/:slugorcontentbasename')).toEqual({ pattern: '/:sections/:slug' });
       expect(translatePermalink('/:sections[1:]/:slug/')).toEqual({ unsupported: [':sections[1:]'] });
       expect(translatePermalink('/:weekday/:yearday/:filename/')).toEqual({ unsupported: [':weekday', ':yearday'] });
+    });
+  });
+
+  describe("Hugo's feed URLs", () => {
+    it('are aliased: the preset for the site and terms, each section of the content folder by name', () => {
+      const result = importHugoConfig([{ file: '/s/hugo.toml', text: 'title = "T"' }], ['News', 'posts', 'été']);
+      expect(result.config.aliases).toEqual([
+        'hugo',
+        { '/news/index.xml': '/sections/news/rss.xml', '/posts/index.xml': '/sections/posts/rss.xml' },
+      ]);
+      expect(result.notes.join('\n')).toMatch(/sections été: no alias for their Hugo feed URLs/);
+      const site = parseConfig(JSON.stringify({ ...result.config, baseUrl: 'https://s.example/' }), 'x');
+      expect(site.aliases).toContainEqual({ from: '/news/index.xml', to: '/sections/news/rss.xml' });
+    });
+
+    it('are not aliased where Hugo had none there: no section feeds, no feeds, feeds renamed', () => {
+      expect(importHugoConfig([{ file: '/s/hugo.toml', text: '[outputs]\nsection = ["html"]' }], ['posts']).config.aliases).toBe('hugo');
+      expect(toml('disableKinds = ["rss"]').config.aliases).toBeUndefined();
+      expect(toml('[outputFormats.rss]\nbaseName = "rss"').config.aliases).toBeUndefined();
+      expect(toml('[outputFormats.rss]\nbaseName = "feed"').notes).toContain(
+        'outputFormats.rss.baseName = "feed": no aliases set for Hugo\'s feed URLs',
+      );
+      const multilingual = importHugoConfig([{ file: '/s/hugo.toml', text: '[languages.en]\n[languages.fr]' }], ['en', 'fr']);
+      expect(multilingual.config.aliases).toBe('hugo');
+      expect(multilingual.notes.join('\n')).toMatch(/no aliases for Hugo's per-language feed URLs/);
     });
   });
 
@@ -229,7 +255,7 @@ describe.skipIf(!existsSync(peers))("the peers' Hugo configurations", () => {
   it('read as the feeds those Hugo sites published: zone, language, 20 items, section feeds only where Hugo had them', async () => {
     const common = { title: 'Bench site', baseUrl: 'https://example.com/', language: 'zh-CN', timeZone: 'Asia/Shanghai', itemsPerFeed: 20 };
     const rssOnly = await readHugoConfig(path.join(peers, 'hugo-rss/content'));
-    expect(rssOnly?.config).toEqual({ ...common, feeds: { sections: true } });
+    expect(rssOnly?.config).toEqual({ ...common, feeds: { sections: true }, aliases: 'hugo' });
     const threeFormats = await readHugoConfig(path.join(peers, 'hugo-3formats/content'));
     expect(threeFormats?.config).toEqual(common);
     expect(threeFormats?.notes).toEqual([]);

@@ -236,7 +236,7 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
 });
 
 describe('openPreview of a Hugo site without herald.config.json', () => {
-  it('rebuilds when hugo.toml, beside the content folder, changes', async () => {
+  it("answers Hugo's feed URLs with redirects, and rebuilds when hugo.toml, beside the content folder, changes", async () => {
     const work = await mkdtemp(path.join(os.tmpdir(), 'herald-preview-hugo-'));
     await cp(path.join(repoRoot, 'tests/fixtures/hugo-site'), work, { recursive: true });
     const contentDir = path.join(work, 'content');
@@ -259,6 +259,15 @@ describe('openPreview of a Hugo site without herald.config.json', () => {
     const rss = async () => (await fetch(new URL('/rss.xml', preview.url))).text();
     try {
       expect(await rss()).toContain('<title>Field Notes</title>');
+      for (const [old, now] of [
+        ['/index.xml', '/rss.xml'],
+        ['/tags/garden/index.xml', '/tags/garden/rss.xml'],
+        ['/posts/index.xml', '/sections/posts/rss.xml'],
+      ]) {
+        const moved = await fetch(new URL(old!, preview.url), { redirect: 'manual' });
+        expect([moved.status, moved.headers.get('location')]).toEqual([301, now]);
+        expect((await fetch(new URL(now!, preview.url))).status).toBe(200);
+      }
       const hugoToml = path.join(work, 'hugo.toml');
       await writeFile(hugoToml, (await readFile(hugoToml, 'utf8')).replace("title = 'Field Notes'", "title = 'Notes, retitled'"));
       await until(() => queued.has(CONFIG_FILE), 'the watcher to take in hugo.toml');
