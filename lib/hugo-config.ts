@@ -462,11 +462,14 @@ class Mapper {
     const sections: Record<string, string> = {};
     if (this.feeds.sections === true && !multilingual) {
       // Hugo lowercases section URLs; a name needing percent-encoding is left to the user, who sees how Hugo sent it.
-      const plain = this.sections.filter((name) => /^[A-Za-z0-9_~-]+$/.test(name));
+      // A taxonomy's folder holds its term pages, and its /<plural>/index.xml listed terms, not posts.
+      const taxonomies = this.taxonomyPlurals();
+      const folders = this.sections.filter((name) => !taxonomies.includes(name.toLowerCase()));
+      const plain = folders.filter((name) => /^[A-Za-z0-9_~-]+$/.test(name));
       for (const name of plain) {
         sections[`/${name.toLowerCase()}/index.xml`] = `/${TERM_KINDS.section.folder}/${encodeURIComponent(termSlug(name))}/rss.xml`;
       }
-      const others = this.sections.filter((name) => !plain.includes(name));
+      const others = folders.filter((name) => !plain.includes(name));
       if (others.length > 0) this.notes.push(`sections ${others.join(', ')}: no alias for their Hugo feed URLs (name them in aliases)`);
     }
     if (multilingual) this.notes.push("languages: no aliases for Hugo's per-language feed URLs (/en/index.xml...): name them in aliases");

@@ -138,7 +138,7 @@ description = "描述"
 
   describe("Hugo's feed URLs", () => {
     it('are aliased: the preset for the site and terms, each section of the content folder by name', () => {
-      const result = importHugoConfig([{ file: '/s/hugo.toml', text: 'title = "T"' }], ['News', 'posts', 'été']);
+      const result = importHugoConfig([{ file: '/s/hugo.toml', text: 'title = "T"' }], ['News', 'posts', 'tags', 'été']);
       expect(result.config.aliases).toEqual([
         'hugo',
         { '/news/index.xml': '/sections/news/rss.xml', '/posts/index.xml': '/sections/posts/rss.xml' },
