@@ -6,6 +6,7 @@
 import { build, type BuildOptions, type Metafile } from 'esbuild';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CREATE_REQUIRE_BANNER } from '../lib/pipeline/threads.ts';
 import { esmYaml, sdkSchemaTreeShaking, stubs } from './bundle-plugins.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -23,8 +24,7 @@ export interface BundleResult {
   metafile: Metafile;
 }
 
-/** CommonJS dependencies call `require` for Node built-ins, which ESM lacks. */
-export const CREATE_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+export { CREATE_REQUIRE_BANNER };
 
 export async function bundleFunctions(outDir: string = DEFAULT_OUT_DIR): Promise<BundleResult> {
   const result = await build({

@@ -1,8 +1,8 @@
 /**
  * The worker side of `threadedWork` (lib/pipeline/threads.ts): runs the steps it is sent, one at a time, and
  * sends each result back (a feed's encoded bytes are transferred, not copied). It starts by itself when this
- * module is loaded in a worker thread started with `THREAD_MARK`: from the sources through
- * `thread-entry.mjs`, or in a Lambda bundle as the bundle file itself.
+ * module is loaded in a worker thread started with `THREAD_MARK`: bundled alone from the sources, or as part
+ * of a Lambda function's bundle (`workerEntry`).
  */
 import { isMainThread, type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import type { SiteConfig } from '../config.ts';

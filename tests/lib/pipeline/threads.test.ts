@@ -1,6 +1,7 @@
-// A full build spread over worker threads writes the same bytes as one thread, from the sources (through
-// tsx) and from an esbuild bundle like the Lambda's (where the bundle file is the worker's entry).
+// A full build spread over worker threads writes the same bytes as one thread, from the sources (whose worker
+// side is bundled first) and from an esbuild bundle like the Lambda's (where the bundle file is the worker's entry).
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -98,10 +99,15 @@ describe('threadedWork', () => {
     await expect(work.item('a.md', new TextEncoder().encode('---\ntitle: a\n---\n'))).rejects.toThrow(WorkerThreadError);
   });
 
-  it('starts workers from a .mjs that loads the sources through tsx, and a bundle from itself', () => {
-    expect(workerEntry('file:///repo/lib/pipeline/threads.ts?tsx-namespace=1').href).toBe('file:///repo/lib/pipeline/thread-entry.mjs');
-    expect(workerEntry('file:///var/task/rebuild.mjs').href).toBe('file:///var/task/rebuild.mjs');
-  });
+  it('starts workers in a bundle from the bundle itself, and from the sources from a bundle of their worker side', async () => {
+    const bundled = await workerEntry('file:///var/task/rebuild.mjs');
+    expect(bundled.url.href).toBe('file:///var/task/rebuild.mjs');
+    const fromSources = await workerEntry();
+    const file = fileURLToPath(fromSources.url);
+    expect(existsSync(file)).toBe(true);
+    await fromSources.dispose();
+    expect(existsSync(file)).toBe(false);
+  }, 30_000);
 
   describe('in an esbuild bundle (the Lambda functions)', () => {
     let dir: string;
