@@ -467,7 +467,11 @@ class Mapper {
       const folders = this.sections.filter((name) => !taxonomies.includes(name.toLowerCase()));
       const plain = folders.filter((name) => /^[A-Za-z0-9_~-]+$/.test(name));
       for (const name of plain) {
-        sections[`/${name.toLowerCase()}/index.xml`] = `/${TERM_KINDS.section.folder}/${encodeURIComponent(termSlug(name))}/rss.xml`;
+        // `[permalinks.section] posts = "/articles/"` moved the section's page, and its feed with it.
+        const moved = this.get(`permalinks.section.${name}`);
+        const page =
+          typeof moved === 'string' && /^\/[A-Za-z0-9/_~-]*$/.test(moved) ? moved.replace(/\/*$/, '/') : `/${name.toLowerCase()}/`;
+        sections[`${page}index.xml`] = `/${TERM_KINDS.section.folder}/${encodeURIComponent(termSlug(name))}/rss.xml`;
       }
       const others = folders.filter((name) => !plain.includes(name));
       if (others.length > 0) this.notes.push(`sections ${others.join(', ')}: no alias for their Hugo feed URLs (name them in aliases)`);

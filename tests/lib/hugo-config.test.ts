@@ -146,6 +146,8 @@ description = "描述"
       expect(result.notes.join('\n')).toMatch(/sections été: no alias for their Hugo feed URLs/);
       const site = parseConfig(JSON.stringify({ ...result.config, baseUrl: 'https://s.example/' }), 'x');
       expect(site.aliases).toContainEqual({ from: '/news/index.xml', to: '/sections/news/rss.xml' });
+      const moved = importHugoConfig([{ file: '/s/hugo.toml', text: '[permalinks.section]\nposts = "/articles"' }], ['posts']);
+      expect(moved.config.aliases).toEqual(['hugo', { '/articles/index.xml': '/sections/posts/rss.xml' }]);
     });
 
     it('are not aliased where Hugo had none there: no section feeds, no feeds, feeds renamed', () => {
