@@ -4,9 +4,10 @@
  * Hugo's keys are case-insensitive (`baseURL`, `baseurl`), so every key is compared in lower case.
  *
  * What maps: `title`, `baseURL`, `languageCode` (else `defaultContentLanguage`), `timeZone`, `copyright`,
- * `params.description`, `params.author` (else the older top-level `author`), `services.rss.limit` (else the older
- * `rssLimit`), the posts' `permalinks`, and `taxonomies`, `outputs`, `disableKinds` and `languages` as the feed kinds
- * Hugo gave feeds for. What does not map is said in `notes`, one sentence each, never silently dropped.
+ * `params.description` (these from the default language's table first, as Hugo does), `params.author` (else the older
+ * top-level `author`), `services.rss.limit` (else the older `rssLimit`), the posts' `permalinks`, `taxonomies`,
+ * `outputs`, `disableKinds` and `languages` as the feed kinds Hugo gave feeds for, and Hugo's feed URLs as `aliases`.
+ * What does not map is said in `notes`, one sentence each, never silently dropped.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -408,7 +409,7 @@ class Mapper {
     const plurals = this.taxonomyPlurals();
     const disabled = this.stringList('disableKinds').map((kind) => kind.toLowerCase());
     const noFeeds = disabled.includes('rss');
-    if (noFeeds) this.notes.push(`disableKinds: Hugo published no feeds; Herald publishes the site's and those of its default kinds`);
+    if (noFeeds) this.notes.push(`disableKinds: Hugo published no feeds; Herald publishes the site's feed all the same`);
 
     const termOutputs = this.stringList('outputs.term').map((format) => format.toLowerCase());
     const termsOff = disabled.includes('term') || noFeeds || (this.get('outputs.term') !== undefined && !termOutputs.includes('rss'));
