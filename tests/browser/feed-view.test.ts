@@ -29,7 +29,7 @@ const READ_VIEW = `(() => {
   selection.removeAllRanges();
   const about = document.querySelector('.herald-about');
   const own = new Set([null, 'http://www.w3.org/2005/Atom', 'http://www.w3.org/1999/xhtml', 'http://purl.org/dc/elements/1.1/',
-    'http://purl.org/rss/1.0/modules/content/', 'http://search.yahoo.com/mrss/']);
+    'http://purl.org/rss/1.0/modules/content/', 'http://search.yahoo.com/mrss/', 'http://purl.org/rss/1.0/modules/syndication/']);
   const title = [...root.children].flatMap((c) => [c, ...c.children]).find((e) => e.localName === 'title');
   return {
     root: root.localName,

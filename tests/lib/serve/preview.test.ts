@@ -205,7 +205,8 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
       (r) => r.body.includes('Retitled by the preview test'),
       'the new title',
     );
-    expect(lines.some((line) => line.includes('configuration changed'))).toBe(true);
+    // The feed is written before the rebuild ends and logs.
+    await until(() => lines.some((line) => line.includes('configuration changed')), 'the rebuild to be logged');
     const moved = await fetch(oldFeed, { redirect: 'manual' });
     expect(moved.status).toBe(301);
     expect(moved.headers.get('location')).toBe('/tags/rss-%E9%98%85%E8%AF%BB%E5%99%A8/rss.xml');
