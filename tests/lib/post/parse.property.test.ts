@@ -339,4 +339,27 @@ describe('parsePost never throws and never reaches its internal-error branch', (
       RUNS,
     );
   });
+
+  it('on any key, slug and title: the URL stays under baseUrl, and with itemIds "url" it is the id', () => {
+    const patterns = ['/:sections/:slug/', '/:year/:month/:day/:title/', '/:section/:filename.html'];
+    const configs = patterns.map((permalink) => testSite({ baseUrl: 'https://example.com/blog/', permalink, itemIds: 'url' }));
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        fc.string({ unit: 'binary', maxLength: 30 }),
+        fc.constantFrom(...configs),
+        (key, slug, title, config) => {
+          const text = `---\ntitle: ${JSON.stringify(`x${title}`)}\nslug: ${JSON.stringify(slug)}\ndate: 2025-02-12T23:30:00-05:00\n---\n`;
+          const result = parse(utf8(text), key, config);
+          expectWellFormedFeeds(result, config);
+          if (result.status !== 'post') return;
+          expect(result.post.url.startsWith('https://example.com/blog/')).toBe(true);
+          expect(new URL(result.post.url).href).toBe(result.post.url);
+          expect(result.post.id).toBe(result.post.url);
+        },
+      ),
+      RUNS,
+    );
+  });
 });
