@@ -5,9 +5,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const benches = ['build.ts', 'storage.ts', 'pipeline.ts', 'infra.ts', 'pathological.ts', 'fanout.ts', 'compression.ts'].filter((file) =>
-  existsSync(path.join(here, file)),
-);
+const benches = [
+  'build.ts',
+  'rebuild-memory.ts',
+  'storage.ts',
+  'pipeline.ts',
+  'infra.ts',
+  'pathological.ts',
+  'fanout.ts',
+  'compression.ts',
+].filter((file) => existsSync(path.join(here, file)));
 /** A million synthetic posts live in this process's memory, with their index and feeds: about 7 GB. */
 const nodeOptions: Record<string, string[]> = { 'fanout.ts': ['--max-old-space-size=14336'] };
 let failed = false;
