@@ -445,7 +445,10 @@ class Mapper {
       const from = ['taxonomies', 'outputs', 'disableKinds', 'languages'].filter((key) => this.get(key) !== undefined);
       this.take('feeds', from.length > 0 ? from.join(', ') : "Hugo's default outputs", this.feeds);
     }
-    if (!noFeeds) this.aliases(multilingual);
+    if (noFeeds) return;
+    // Hugo's RSS template writes each post's permalink as its guid: the ids its subscribers' readers already hold.
+    this.take('itemIds', "Hugo's RSS guids (each post's permalink)", 'url');
+    this.aliases(multilingual);
   }
 
   /**

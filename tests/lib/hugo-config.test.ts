@@ -42,6 +42,7 @@ limit = 5
       author: { name: 'Ada', email: 'ada@example.org' },
       itemsPerFeed: 5,
       feeds: { sections: true },
+      itemIds: 'url',
       aliases: 'hugo',
     });
     expect(fromOf(result, 'baseUrl')).toBe('baseURL');
@@ -153,6 +154,8 @@ description = "描述"
     it('are not aliased where Hugo had none there: no section feeds, no feeds, feeds renamed', () => {
       expect(importHugoConfig([{ file: '/s/hugo.toml', text: '[outputs]\nsection = ["html"]' }], ['posts']).config.aliases).toBe('hugo');
       expect(toml('disableKinds = ["rss"]').config.aliases).toBeUndefined();
+      // No reader holds ids from a site that published no feed: Herald's own, stable across moves, are safer.
+      expect(toml('disableKinds = ["rss"]').config.itemIds).toBeUndefined();
       expect(toml('[outputFormats.rss]\nbaseName = "rss"').config.aliases).toBeUndefined();
       expect(toml('[outputFormats.rss]\nbaseName = "feed"').notes).toContain(
         'outputFormats.rss.baseName = "feed": no aliases set for Hugo\'s feed URLs',
@@ -255,7 +258,14 @@ const peers = path.resolve(import.meta.dirname, '../../../shared/peers');
 
 describe.skipIf(!existsSync(peers))("the peers' Hugo configurations", () => {
   it('read as the feeds those Hugo sites published: zone, language, 20 items, section feeds only where Hugo had them', async () => {
-    const common = { title: 'Bench site', baseUrl: 'https://example.com/', language: 'zh-CN', timeZone: 'Asia/Shanghai', itemsPerFeed: 20 };
+    const common = {
+      title: 'Bench site',
+      baseUrl: 'https://example.com/',
+      language: 'zh-CN',
+      timeZone: 'Asia/Shanghai',
+      itemsPerFeed: 20,
+      itemIds: 'url',
+    };
     const rssOnly = await readHugoConfig(path.join(peers, 'hugo-rss/content'));
     expect(rssOnly?.config).toEqual({ ...common, feeds: { sections: true }, aliases: 'hugo' });
     const threeFormats = await readHugoConfig(path.join(peers, 'hugo-3formats/content'));

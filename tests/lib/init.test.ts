@@ -33,6 +33,7 @@ describe('guessConfig', () => {
       language: 'en',
       timeZone: 'UTC',
       feeds: { sections: true },
+      itemIds: 'url',
       aliases: 'hugo',
     });
     const dropped = keys.filter((entry) => entry.source.startsWith('not taken'));
