@@ -49,7 +49,7 @@ import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concu
 import { itemFromSource } from './items.ts';
 import { fetchSource } from './source.ts';
 import { countPost, directoryFiles, emptyReport, feedDir, FileLog, finishReport, publish } from './outputs.ts';
-import { localWork, type Work } from './work.ts';
+import { localWork, type Work, WorkUnavailableError } from './work.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 
 export interface RebuildOptions {
@@ -257,6 +257,7 @@ export class Rebuild {
       const record = keepingPending(fresh, previous, this.now, this.#site);
       return stored ? { record, stored } : { record };
     } catch (error) {
+      if (error instanceof WorkUnavailableError) throw error;
       this.report.failed.push({ key, error: messageOf(error) });
       // Unreadable now: what the index knew stays, rather than unpublishing the post.
       if (!previous || !stored) return undefined;
@@ -270,7 +271,10 @@ export class Rebuild {
    * it was read gives none: the feed goes without it, and its own event (or the next run) brings it back.
    */
   async itemFromSource(record: PostRecord): Promise<FeedItem | undefined> {
-    const item = await itemFromSource(this.deps.content, record, this.#site, this.work.item).catch(() => null);
+    const item = await itemFromSource(this.deps.content, record, this.#site, this.work.item).catch((error: unknown) => {
+      if (error instanceof WorkUnavailableError) throw error;
+      return null;
+    });
     if (!item) this.report.failed.push({ key: record.key, error: 'changed or unreadable while the rebuild read it' });
     return item ?? undefined;
   }

@@ -14,9 +14,8 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SiteConfig } from '../config.ts';
-import { HeraldError } from '../errors.ts';
 import { type StepReply, type StepRequest, THREAD_MARK, type ThreadData } from './thread-worker.ts';
-import { localWork, type Work, type WorkStep } from './work.ts';
+import { localWork, type Work, type WorkStep, WorkUnavailableError } from './work.ts';
 
 /** One thread per core the process may use (a Lambda: its vCPUs). */
 export function defaultJobs(): number {
@@ -40,13 +39,6 @@ export function threadedWork(site: SiteConfig, jobs = defaultJobs()): Work {
   return jobs > 1 ? new ThreadPool(site, jobs) : localWork(site);
 }
 
-export class WorkerThreadError extends HeraldError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(`worker thread: ${message}`, options);
-    this.name = 'WorkerThreadError';
-  }
-}
-
 /** The file a worker thread starts from, and what to remove once the threads are done. */
 export interface WorkerEntry {
   url: URL;
@@ -64,20 +56,29 @@ export async function workerEntry(moduleUrl = import.meta.url): Promise<WorkerEn
   const here = new URL(moduleUrl);
   if (!here.pathname.endsWith('.ts')) return { url: here, dispose: async () => {} };
   // Not a literal: a bundle of this module must not take esbuild in (it never runs this branch).
-  const { build } = (await import(ESBUILD)) as typeof import('esbuild');
+  const { build, stop } = (await import(ESBUILD)) as typeof import('esbuild');
   const dir = await mkdtemp(path.join(tmpdir(), 'herald-threads-'));
+  const dispose = () => rm(dir, { recursive: true, force: true });
   const outfile = path.join(dir, 'thread-worker.mjs');
-  await build({
-    entryPoints: [fileURLToPath(new URL('./thread-worker.ts', here))],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    banner: { js: CREATE_REQUIRE_BANNER },
-    logLevel: 'error',
-  });
-  return { url: pathToFileURL(outfile), dispose: () => rm(dir, { recursive: true, force: true }) };
+  try {
+    await build({
+      entryPoints: [fileURLToPath(new URL('./thread-worker.ts', here))],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      banner: { js: CREATE_REQUIRE_BANNER },
+      logLevel: 'error',
+    });
+  } catch (error) {
+    await dispose();
+    throw error;
+  } finally {
+    // esbuild's service process would otherwise live (and hold 60 MB) as long as this one.
+    await stop();
+  }
+  return { url: pathToFileURL(outfile), dispose };
 }
 
 const ESBUILD = 'esbuild';
@@ -120,7 +121,7 @@ class ThreadPool implements Work {
     this.#closing = true;
     const threads = await this.#threads.catch(() => []);
     await Promise.all(threads.map(({ worker }) => worker.terminate()));
-    this.#fail(threads, new WorkerThreadError('closed'));
+    this.#fail(threads, new WorkUnavailableError('the worker threads were closed'));
     await (await this.#entry.catch(() => undefined))?.dispose();
   }
 
@@ -133,13 +134,16 @@ class ThreadPool implements Work {
       for (const reply of replies) {
         const waiting = thread.pending.get(reply.id);
         thread.pending.delete(reply.id);
-        if ('error' in reply) waiting?.reject(new WorkerThreadError(reply.error));
+        // A step that throws on its input fails that step only, as it would in the calling thread.
+        if ('error' in reply) waiting?.reject(new Error(reply.error));
         else waiting?.resolve(reply.value);
       }
     });
-    worker.on('error', (error) => this.#fail([thread], new WorkerThreadError(error.message, { cause: error })));
+    worker.on('error', (error) =>
+      this.#fail([thread], new WorkUnavailableError(`a worker thread failed: ${error.message}`, { cause: error })),
+    );
     worker.on('exit', (code) => {
-      if (!this.#closing) this.#fail([thread], new WorkerThreadError(`stopped with exit code ${code}`));
+      if (!this.#closing) this.#fail([thread], new WorkUnavailableError(`a worker thread stopped (exit code ${code})`));
     });
     return thread;
   }

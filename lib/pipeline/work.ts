@@ -6,6 +6,7 @@
  * only bytes and plain data cross to a worker, whatever storage the rebuild reads and writes.
  */
 import type { SiteConfig } from '../config.ts';
+import { HeraldError } from '../errors.ts';
 import { recordOf, type PostRecord } from '../index/records.ts';
 import type { FeedId } from '../index/feed-id.ts';
 import { parsePost } from '../post/parse.ts';
@@ -52,4 +53,16 @@ export function localWork(site: SiteConfig): Work {
     feed: async (...args) => steps.feed(...args),
     close: async () => {},
   };
+}
+
+/**
+ * The threads that run the steps are gone (one stopped, or they were closed): no step can run any more. Unlike a
+ * step that fails on its input (one post reported, the others published), this fails the rebuild as a whole, which
+ * then releases the index as incomplete: going on would publish feeds without every post the lost steps held.
+ */
+export class WorkUnavailableError extends HeraldError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WorkUnavailableError';
+  }
 }

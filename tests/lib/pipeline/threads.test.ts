@@ -10,9 +10,9 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../../../lib/config.ts';
 import { rebuild } from '../../../lib/pipeline/rebuild.ts';
-import { lambdaJobs, threadedWork, WorkerThreadError, workerEntry } from '../../../lib/pipeline/threads.ts';
+import { lambdaJobs, threadedWork, workerEntry } from '../../../lib/pipeline/threads.ts';
 import type { RunReport } from '../../../lib/pipeline/types.ts';
-import { localWork } from '../../../lib/pipeline/work.ts';
+import { localWork, WorkUnavailableError } from '../../../lib/pipeline/work.ts';
 import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import { bundleOptions } from '../../../scripts/bundle.ts';
 import { markdown, snapshot, testSite } from '../../support/site-content.ts';
@@ -93,10 +93,41 @@ describe('threadedWork', () => {
     expect(localWork(site).jobs).toBe(1);
   });
 
-  it('fails every step once closed, naming the worker thread', async () => {
+  it('fails every step once closed, and a rebuild whose threads are gone publishes nothing', async () => {
+    const closed = threadedWork(site, 2);
+    await closed.close();
+    await expect(closed.item('a.md', new TextEncoder().encode('---\ntitle: a\n---\n'))).rejects.toThrow(WorkUnavailableError);
+
     const work = threadedWork(site, 2);
-    await work.close();
-    await expect(work.item('a.md', new TextEncoder().encode('---\ntitle: a\n---\n'))).rejects.toThrow(WorkerThreadError);
+    const feeds = new MemoryStorage();
+    const state = new MemoryStorage();
+    const build = rebuild(
+      {
+        content,
+        feeds,
+        state,
+        site,
+        now: () => NOW,
+        // The threads go while the posts are read.
+        onProgress: (done) => void (done === 20 && work.close()),
+      },
+      { work },
+    );
+    await expect(build).rejects.toThrow(WorkUnavailableError);
+    expect(await snapshot(feeds)).toEqual({});
+  });
+
+  it('fails only the step that throws on its input, as the calling thread would: the threads go on', async () => {
+    const work = threadedWork(site, 2);
+    try {
+      const failed = work.feed('site', undefined, [null as never]);
+      await expect(failed).rejects.toThrow(Error);
+      await expect(failed).rejects.not.toThrow(WorkUnavailableError);
+      const item = await work.item('a.md', new TextEncoder().encode('---\ntitle: A\ndate: 2025-01-01\n---\nbody\n'));
+      expect(item?.title).toBe('A');
+    } finally {
+      await work.close();
+    }
   });
 
   it('starts workers in a bundle from the bundle itself, and from the sources from a bundle of their worker side', async () => {
