@@ -43,6 +43,12 @@ export { InvalidKeyError };
 interface Sidecar {
   key: string;
   etag: string;
+  /**
+   * The file's identity (inode, size, times) once written: while it has not changed, `etag` is believed without
+   * hashing the file again (the trust the in-memory cache of ETags gives within a process, across processes).
+   * Absent from sidecars written before it: those are checked against the file's hash.
+   */
+  stamp?: string;
   contentType?: string;
   cacheControl?: string;
   metadata: Record<string, string>;
@@ -110,7 +116,7 @@ export class FsStorage implements Storage {
       // Reads as many bytes as fstat counted, even if the file grows meanwhile.
       const body = readFileSync(fd);
       const etag = () => this.#cached(file, stats) ?? this.#remember(file, stats, etagOf(body));
-      const sidecar = this.#sidecar(key, etag);
+      const sidecar = this.#sidecar(key, file, stats, etag);
       return lazyEtag({ body, ...describe(sidecar, stats), etag: '' }, etag);
     } finally {
       closeSync(fd);
@@ -123,7 +129,7 @@ export class FsStorage implements Storage {
     const stats = readableStats(file);
     if (!stats?.isFile() || !this.#inside(file)) return null;
     const etag = () => this.#etagOfFile(file, stats);
-    const sidecar = this.#sidecar(key, etag);
+    const sidecar = this.#sidecar(key, file, stats, etag);
     return lazyEtag({ ...describe(sidecar, stats), etag: '', size: Number(stats.size) }, etag);
   }
 
@@ -156,9 +162,12 @@ export class FsStorage implements Storage {
       if (errorCode(error) === 'EEXIST') throw new PreconditionFailedError(key);
       throw error;
     }
+    // The file's identity now that it is in place (the link or rename above changed its times).
+    const stats = statOrNull(file);
     const sidecar: Sidecar = {
       key,
       etag,
+      ...(stats && { stamp: stamp(stats) }),
       ...(options.contentType !== undefined && { contentType: options.contentType }),
       ...(options.cacheControl !== undefined && { cacheControl: options.cacheControl }),
       metadata,
@@ -166,7 +175,6 @@ export class FsStorage implements Storage {
     const sidecarFile = this.#sidecarFile(key);
     mkdirSync(path.dirname(sidecarFile), { recursive: true });
     renameSync(this.#writeTemp(JSON.stringify(sidecar)), sidecarFile);
-    const stats = statOrNull(file);
     if (stats) this.#remember(file, stats, etag);
     return { etag };
   }
@@ -302,12 +310,15 @@ export class FsStorage implements Storage {
     return path.join(this.root, RESERVED_DIR, 'meta', hash.slice(0, 2), `${hash}.json`);
   }
 
-  /** The sidecar for `key` if there is one and it describes the bytes whose ETag `etag()` gives. */
-  #sidecar(key: string, etag: () => string): Sidecar | null {
-    const file = this.#sidecarFile(key);
+  /**
+   * The sidecar for `key` if there is one and it describes the bytes of `file` (`stats`): written with this very
+   * file, or naming the ETag `etag()` gives.
+   */
+  #sidecar(key: string, file: string, stats: BigIntStats, etag: () => string): Sidecar | null {
+    const sidecarFile = this.#sidecarFile(key);
     // Most files (hand-written posts) have none; a thrown ENOENT costs more than reading a small post.
-    if (!existsSync(file)) return null;
-    const opened = openRegular(file);
+    if (!existsSync(sidecarFile)) return null;
+    const opened = openRegular(sidecarFile);
     if (opened === null) return null;
     let sidecar: Sidecar;
     try {
@@ -318,7 +329,12 @@ export class FsStorage implements Storage {
     } finally {
       closeSync(opened.fd);
     }
-    return sidecar.key === key && sidecar.etag === etag() ? sidecar : null;
+    if (sidecar.key !== key) return null;
+    if (sidecar.stamp === stamp(stats)) {
+      this.#remember(file, stats, sidecar.etag);
+      return sidecar;
+    }
+    return sidecar.etag === etag() ? sidecar : null;
   }
 
   #writeTemp(bytes: Uint8Array | string): string {

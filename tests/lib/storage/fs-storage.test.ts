@@ -117,6 +117,22 @@ describe('FsStorage: a folder', () => {
     expect(await storage.get('feed.json')).toMatchObject({ etag: `"${md5('{"v":2}')}"`, metadata: {} });
   });
 
+  it('believes the ETag a put recorded while the file keeps its identity, without hashing it in another instance', async () => {
+    const root = tempRoot();
+    await new FsStorage(root).put('feed.json', '{"v":1}', { contentType: 'application/feed+json' });
+    const [sidecarFile] = readdirSync(path.join(root, RESERVED_DIR, 'meta'), { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => path.join(entry.parentPath, entry.name));
+    // An ETag no hash of the bytes gives: seen only if the sidecar is believed as it is.
+    const sidecar = JSON.parse(readFileSync(sidecarFile!, 'utf8')) as { etag: string };
+    writeFileSync(sidecarFile!, JSON.stringify({ ...sidecar, etag: '"believed"' }));
+    expect((await new FsStorage(root).head('feed.json'))!.etag).toBe('"believed"');
+    // Edited behind its back (same size): a new instance hashes it again and drops the sidecar.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    writeFileSync(path.join(root, 'feed.json'), '{"v":2}');
+    expect(await new FsStorage(root).head('feed.json')).toMatchObject({ etag: `"${md5('{"v":2}')}"`, metadata: {} });
+  });
+
   it('shares one folder between instances: each sees the other’s writes and ETags', async () => {
     const root = tempRoot();
     const a = new FsStorage(root);
