@@ -143,7 +143,7 @@ export class Rebuild {
     this.#site = deps.site;
     // Enough steps in flight to keep every thread busy while this one reads and writes.
     this.#renderConcurrency = Math.max(RENDER_CONCURRENCY, 2 * work.jobs);
-    this.#readConcurrency = Math.max(IO_CONCURRENCY, 8 * work.jobs);
+    this.#readConcurrency = Math.max(IO_CONCURRENCY, 64 * work.jobs);
   }
 
   async run(read: ReadPhase = (rebuild, storedRecords) => rebuild.readAll(storedRecords)): Promise<void> {
