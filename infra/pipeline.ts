@@ -40,6 +40,10 @@ export interface PipelineProps {
   /** Folder holding a bundle per function (`FUNCTION_FILES`), each exporting `handler`. */
   codePath: string;
   regenerate: FunctionSize;
+  /**
+   * Its memory also sets its worker threads, one per vCPU it buys (`lambdaJobs`): 2,048 MB is one, chosen from the
+   * measured cost of a rebuild by size (infra/README.md, bench/rebuild-memory.ts).
+   */
   rebuild: FunctionSize;
   /** The daily consistency check lists every post: the rebuild's memory and timeout suit it. */
   check: FunctionSize;
