@@ -13,8 +13,10 @@ import { rebuild } from '../../../lib/pipeline/rebuild.ts';
 import { lambdaJobs, threadedWork, workerEntry } from '../../../lib/pipeline/threads.ts';
 import type { RunReport } from '../../../lib/pipeline/types.ts';
 import { localWork, WorkUnavailableError } from '../../../lib/pipeline/work.ts';
+import { FsStorage } from '../../../lib/storage/fs/fs-storage.ts';
 import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import { bundleOptions } from '../../../scripts/bundle.ts';
+import { corpusDir } from '../../support/shared-corpus.ts';
 import { markdown, snapshot, testSite } from '../../support/site-content.ts';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -187,6 +189,39 @@ if (isMainThread) {
       expect(tree).toEqual(single.feeds);
     }, 60_000);
   });
+});
+
+describe('threadedWork on the real corpora (skipped where ../shared is absent)', () => {
+  const corpora = [
+    ['rust-blog', 'UTC', 3],
+    ['sofastack', 'Asia/Shanghai', 3],
+    ['bulwark', 'Asia/Shanghai', 2],
+  ] as const;
+  for (const [name, timeZone, jobs] of corpora) {
+    const dir = corpusDir(name);
+    it.skipIf(dir === undefined)(
+      `${name}: ${jobs} threads write the same feeds and records as one`,
+      async () => {
+        const content = new FsStorage(path.join(dir!, 'content'));
+        // Every kind of feed on, so every renderer sees real content.
+        const site = testSite({ timeZone, itemsPerFeed: 20, feeds: { sections: true, languages: true, authors: true } });
+        const built = async (threads: number) => {
+          const feeds = new MemoryStorage();
+          const state = new MemoryStorage();
+          const work = threadedWork(site, threads);
+          const report = await rebuild({ content, feeds, state, site, now: () => NOW }, { work }).finally(() => work.close());
+          return { feeds: await snapshot(feeds), records: await snapshot(state, 'records/'), published: report.posts.published };
+        };
+        const one = await built(1);
+        const many = await built(jobs);
+        expect(many.published).toBe(one.published);
+        expect(Object.keys(many.feeds)).toEqual(Object.keys(one.feeds));
+        for (const [key, body] of Object.entries(one.feeds)) expect(many.feeds[key] === body, key).toBe(true);
+        for (const [key, body] of Object.entries(one.records)) expect(many.records[key] === body, key).toBe(true);
+      },
+      180_000,
+    );
+  }
 });
 
 describe('lambdaJobs', () => {
