@@ -17,7 +17,7 @@ import type { SiteConfig } from '../config.ts';
 import { type StepReply, type StepRequest, THREAD_MARK, type ThreadData } from './thread-worker.ts';
 import { localWork, type Work, type WorkStep, WorkUnavailableError } from './work.ts';
 
-/** One thread per core the process may use (a Lambda: its vCPUs). */
+/** One thread per core this process may use (a Lambda function counts its vCPUs with `lambdaJobs`). */
 export function defaultJobs(): number {
   return availableParallelism();
 }
