@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../../../lib/config.ts';
 import { rebuild } from '../../../lib/pipeline/rebuild.ts';
-import { lambdaJobs, threadedWork, workerEntry } from '../../../lib/pipeline/threads.ts';
+import { lambdaJobs, threadedWork, workerEntry, workerExecArgv } from '../../../lib/pipeline/threads.ts';
 import type { RunReport } from '../../../lib/pipeline/types.ts';
 import { localWork, WorkUnavailableError } from '../../../lib/pipeline/work.ts';
 import { FsStorage } from '../../../lib/storage/fs/fs-storage.ts';
@@ -222,6 +222,23 @@ describe('threadedWork on the real corpora (skipped where ../shared is absent)',
       180_000,
     );
   }
+});
+
+describe('workerExecArgv', () => {
+  it('passes a thread the process options but the loaders and --input-type, in either spelling', () => {
+    expect(
+      workerExecArgv([
+        '--import',
+        'tsx',
+        '--cpu-prof',
+        '--require=x.cjs',
+        '-r',
+        'y.cjs',
+        '--input-type=module',
+        '--max-old-space-size=900',
+      ]),
+    ).toEqual(['--cpu-prof', '--max-old-space-size=900']);
+  });
 });
 
 describe('lambdaJobs', () => {
