@@ -138,8 +138,7 @@ export class Pipeline extends Construct {
         ...(props.websubHub ? { websubHub: props.websubHub } : {}),
         ...(props.invalidation ? { distributionId: distribution.distributionId } : {}),
       }),
-      POWERTOOLS_SERVICE_NAME: 'herald',
-      POWERTOOLS_LOG_LEVEL: props.logLevel,
+      LOG_LEVEL: props.logLevel,
       NODE_OPTIONS: '--enable-source-maps',
     };
     const makeFunction = (

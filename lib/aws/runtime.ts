@@ -4,7 +4,6 @@
  * stores are made per invocation so each run counts its own S3 requests.
  */
 import { errorFields } from '../errors.ts';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { regionalEndpoint, sendSigned } from './signed-request.ts';
@@ -17,9 +16,7 @@ import type { Storage } from '../storage/storage.ts';
 import { changedFeedUrls, publishToHub } from './websub.ts';
 import { readSettings, type RuntimeSettings } from './environment.ts';
 import { CONFIG_FILE } from '../config.ts';
-
-/** The logger calls the functions make: Powertools' Logger by default, anything alike in tests. */
-export type Log = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
+import { jsonLog, type Log } from './log.ts';
 
 export type StoreRole = 'content' | 'feeds' | 'state';
 
@@ -62,7 +59,7 @@ export class Runtime {
   constructor(options: RuntimeOptions = {}) {
     this.env = options.env ?? process.env;
     this.settings = readSettings(this.env);
-    this.log = options.log ?? new Logger({ serviceName: this.env.POWERTOOLS_SERVICE_NAME || 'herald' });
+    this.log = options.log ?? jsonLog({ service: 'herald', level: this.env.LOG_LEVEL });
     this.s3 = createS3Client(this.env);
     this.now = options.now ?? (() => new Date());
     this.wrap = options.wrapStorage ?? ((storage) => storage);

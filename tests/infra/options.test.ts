@@ -92,7 +92,7 @@ describe('a customised stack', () => {
         FEEDS_PREFIX: 'public/',
         STATE_PREFIX: 'index/',
         WEBSUB_HUB: 'https://hub.example.org/',
-        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+        LOG_LEVEL: 'DEBUG',
       });
       expect(props.LoggingConfig.ApplicationLogLevel).toBe('DEBUG');
     }

@@ -334,8 +334,7 @@ describe('functions', () => {
     STATE_PREFIX: '_herald/',
     // As long as CloudFront's TTL, and no stale-while-revalidate: no cache keeps a copy over 60 s old.
     CACHE_CONTROL: 'public, max-age=60, stale-if-error=86400',
-    POWERTOOLS_SERVICE_NAME: 'herald',
-    POWERTOOLS_LOG_LEVEL: 'INFO',
+    LOG_LEVEL: 'INFO',
     NODE_OPTIONS: '--enable-source-maps',
     ...extra,
   });
@@ -381,7 +380,7 @@ describe('functions', () => {
   });
 
   it('sets no variable the functions do not read, and every function reads its environment back', () => {
-    const known = new Set<string>([...Object.values(VARIABLES), 'POWERTOOLS_SERVICE_NAME', 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS']);
+    const known = new Set<string>([...Object.values(VARIABLES), 'LOG_LEVEL', 'NODE_OPTIONS']);
     for (const name of FUNCTIONS) {
       const variables = resource(ids[name]).Properties.Environment.Variables as Record<string, unknown>;
       expect(

@@ -33,7 +33,7 @@ describe('the consistency check on moto_server', () => {
         ),
     );
     await put('draft.md', markdownPost({ title: 'Draft', draft: true }));
-    const env: Env = { ...moto().env, CONTENT_BUCKET: 'content', FEEDS_BUCKET: 'feeds', POWERTOOLS_LOG_LEVEL: 'ERROR' };
+    const env: Env = { ...moto().env, CONTENT_BUCKET: 'content', FEEDS_BUCKET: 'feeds', LOG_LEVEL: 'ERROR' };
     await createRebuild({ env, log: recordingLog() })({});
     // S3 dates objects to the second: a change within the second of the rebuild's record would look older.
     await new Promise((resolve) => setTimeout(resolve, 1_100));

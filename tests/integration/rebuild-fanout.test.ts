@@ -64,7 +64,7 @@ describe('the fanned-out rebuild on moto_server', () => {
       ...moto().env,
       CONTENT_BUCKET: 'content',
       FEEDS_BUCKET: bucket,
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      LOG_LEVEL: 'ERROR',
       ...extra,
     });
 

@@ -67,7 +67,7 @@ export class AwsPipeline {
       STATE_PREFIX,
       DISTRIBUTION_ID: this.distributionId,
       WEBSUB_HUB: this.hub.url,
-      POWERTOOLS_LOG_LEVEL: 'ERROR',
+      LOG_LEVEL: 'ERROR',
       ...overrides,
     };
   }

@@ -1,4 +1,4 @@
-import type { Log } from '../../lib/aws/runtime.ts';
+import type { Log } from '../../lib/aws/log.ts';
 
 export interface LogLine {
   level: 'debug' | 'info' | 'warn' | 'error';
