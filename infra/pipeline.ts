@@ -162,8 +162,8 @@ export class Pipeline extends Construct {
         timeout: size.timeout,
         role,
         logGroup,
-        // Powertools writes JSON; with a JSON format Lambda's own START/REPORT lines are JSON too, and Lambda
-        // filters application lines at the same level Powertools is given (they disagree otherwise).
+        // The functions write JSON lines with a `level` (lib/aws/log.ts); with a JSON format Lambda's own START/REPORT
+        // lines are JSON too, and Lambda filters application lines at the level LOG_LEVEL gives (they disagree otherwise).
         loggingFormat: LoggingFormat.JSON,
         applicationLogLevelV2: ApplicationLogLevel[props.logLevel],
         systemLogLevelV2: SystemLogLevel.INFO,
