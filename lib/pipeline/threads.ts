@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { SiteConfig } from '../config.ts';
+import { messageOf } from '../errors.ts';
 import { type StepReply, type StepRequest, THREAD_MARK, type ThreadData } from './thread-worker.ts';
 import { localWork, type Work, type WorkStep, WorkUnavailableError } from './work.ts';
 
@@ -34,9 +35,12 @@ export function lambdaJobs(memoryMb: number): number {
   return Math.max(1, Math.min(defaultJobs(), Math.round(memoryMb / LAMBDA_MB_PER_VCPU) || 1));
 }
 
-/** The steps over `jobs` worker threads; with one job, in the calling thread (a thread would only add copying). */
-export function threadedWork(site: SiteConfig, jobs = defaultJobs()): Work {
-  return jobs > 1 ? new ThreadPool(site, jobs) : localWork(site);
+/**
+ * The steps over `jobs` worker threads; with one job, in the calling thread (a thread would only add copying).
+ * `entry` gives the file the threads start from (`workerEntry`).
+ */
+export function threadedWork(site: SiteConfig, jobs = defaultJobs(), entry: () => Promise<WorkerEntry> = workerEntry): Work {
+  return jobs > 1 ? new ThreadPool(site, jobs, entry) : localWork(site);
 }
 
 /** The file a worker thread starts from, and what to remove once the threads are done. */
@@ -125,10 +129,16 @@ class ThreadPool implements Work {
   constructor(
     site: SiteConfig,
     readonly jobs: number,
+    entry: () => Promise<WorkerEntry>,
   ) {
     const workerData: ThreadData = { [THREAD_MARK]: true, site };
-    this.#entry = workerEntry();
-    this.#threads = this.#entry.then(({ url }) => Array.from({ length: jobs }, () => this.#start(url, workerData)));
+    this.#entry = entry();
+    this.#threads = this.#entry
+      .then(({ url }) => Array.from({ length: jobs }, () => this.#start(url, workerData)))
+      .catch((error: unknown) => {
+        // No thread can run a step: the rebuild must fail, not report every post as failed.
+        throw new WorkUnavailableError(`the worker threads could not start: ${messageOf(error)}`, { cause: error });
+      });
     // A failure to start is the first step's to report (or close's).
     this.#threads.catch(() => {});
   }

@@ -119,6 +119,14 @@ describe('threadedWork', () => {
     expect(await snapshot(feeds)).toEqual({});
   });
 
+  it('fails a rebuild whose threads cannot start, publishing nothing', async () => {
+    const work = threadedWork(site, 2, () => Promise.reject(new Error('esbuild is missing')));
+    const feeds = new MemoryStorage();
+    const build = rebuild({ content, feeds, state: new MemoryStorage(), site, now: () => NOW }, { work }).finally(() => work.close());
+    await expect(build).rejects.toThrow(/the worker threads could not start: esbuild is missing/);
+    expect(await snapshot(feeds)).toEqual({});
+  });
+
   it('fails only the step that throws on its input, as the calling thread would: the threads go on', async () => {
     const work = threadedWork(site, 2);
     try {
