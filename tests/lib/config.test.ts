@@ -313,7 +313,7 @@ describe('loadConfiguration', () => {
     expect(error.message).toMatch(/herald init/);
     const loaded = await loadConfiguration(content, undefined, 'https://t.example/');
     expect(loaded.site.baseUrl).toBe('https://t.example/');
-    expect(loaded.hugo?.taken.map((entry) => entry.key)).toEqual(['title', 'feeds', 'aliases']);
+    expect(loaded.hugo?.taken.map((entry) => entry.key)).toEqual(['title', 'feeds', 'itemIds', 'aliases']);
   });
 
   it('a Hugo configuration without a title names it as required', async () => {
