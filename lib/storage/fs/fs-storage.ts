@@ -113,11 +113,9 @@ export class FsStorage implements Storage {
       if (stats.size > maxBytes) {
         return lazyEtag<OversizedObject>({ oversized: true, etag: '', size: Number(stats.size) }, () => this.#etagOfFile(file, stats));
       }
-      // Reads as many bytes as fstat counted, even if the file grows meanwhile.
-      const body = readFileSync(fd);
+      const body = readOpen(fd, Number(stats.size));
       const etag = () => this.#cached(file, stats) ?? this.#remember(file, stats, etagOf(body));
-      const sidecar = this.#sidecar(key, file, stats, etag);
-      return lazyEtag({ body, ...describe(sidecar, stats), etag: '' }, etag);
+      return lazyEtag(Object.assign(this.#described(key, file, stats, etag), { body }), etag);
     } finally {
       closeSync(fd);
     }
@@ -129,8 +127,8 @@ export class FsStorage implements Storage {
     const stats = readableStats(file);
     if (!stats?.isFile() || !this.#inside(file)) return null;
     const etag = () => this.#etagOfFile(file, stats);
-    const sidecar = this.#sidecar(key, file, stats, etag);
-    return lazyEtag({ ...describe(sidecar, stats), etag: '', size: Number(stats.size) }, etag);
+    // Looked up now: a sidecar written with this very file gives the ETag without reading the file.
+    return lazyEtag(Object.assign(this.#described(key, file, stats, etag, true), { size: Number(stats.size) }), etag);
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
@@ -212,7 +210,7 @@ export class FsStorage implements Storage {
       if (isMissing(error)) return;
       throw error;
     }
-    const children: { key: string; folder: string | null; sortKey: string }[] = [];
+    const children: { key: string; folder: string | null; sortKey: string; file: boolean }[] = [];
     for (const entry of entries) {
       const key = folderKey === '' ? entry.name : `${folderKey}/${entry.name}`;
       if (keyProblem(key) !== null || isReserved(key)) continue;
@@ -230,7 +228,7 @@ export class FsStorage implements Storage {
       // A folder's keys all start with `name/`, so sorting folders as `name/` yields global key order.
       const sortKey = folder !== null ? `${key}/` : key;
       const reachable = folder !== null ? sortKey.startsWith(prefix) || prefix.startsWith(sortKey) : key.startsWith(prefix);
-      if (reachable) children.push({ key, folder, sortKey });
+      if (reachable) children.push({ key, folder, sortKey, file: entry.isFile() });
     }
     children.sort((a, b) => compareKeys(a.sortKey, b.sortKey));
     for (const child of children) {
@@ -239,6 +237,12 @@ export class FsStorage implements Storage {
         continue;
       }
       const file = path.join(this.root, child.key);
+      // The listing already says a regular file (not a link): its size and times wait until asked for, as its
+      // ETag does (listing 30,000 posts for their keys stats none).
+      if (child.file) {
+        yield this.#lazyInfo(child.key, file);
+        continue;
+      }
       const stats = readableStats(file);
       if (stats !== null && !stats.isFile() && !stats.isDirectory())
         onUnreadable(child.key, 'not a regular file (a FIFO, socket or device)');
@@ -251,6 +255,24 @@ export class FsStorage implements Storage {
       };
       yield lazyEtag(info, () => this.#etagOfFile(file, stats));
     }
+  }
+
+  /** A listed regular file whose size, times and ETag are read on first access; gone or replaced by then, they throw. */
+  #lazyInfo(key: string, file: string): ObjectInfo {
+    let known: BigIntStats | undefined;
+    const stats = () => {
+      known ??= readableStats(file) ?? undefined;
+      if (!known?.isFile()) throw Object.assign(new Error(`${file} is no longer a regular file`), { code: 'ENOENT' });
+      return known;
+    };
+    let etag: string | undefined;
+    const info = { key } as ObjectInfo;
+    Object.defineProperties(info, {
+      etag: { enumerable: true, configurable: true, get: () => (etag ??= this.#etagOfFile(file, stats())) },
+      size: { enumerable: true, configurable: true, get: () => Number(stats().size) },
+      lastModified: { enumerable: true, configurable: true, get: () => new Date(Number(stats().mtimeMs)) },
+    });
+    return info;
   }
 
   /**
@@ -337,6 +359,24 @@ export class FsStorage implements Storage {
     return sidecar.etag === etag() ? sidecar : null;
   }
 
+  /**
+   * What `key`'s sidecar says of `file` (`stats`), looked up on first access unless `now`: most reads (a build
+   * reading its posts) ask only for the bytes and their ETag, and most files (hand-written posts) have no
+   * sidecar, which still cost a hash of the key and a failed lookup each. Read later than the bytes, a sidecar
+   * written since describes other bytes and is ignored.
+   */
+  #described(key: string, file: string, stats: BigIntStats, etag: () => string, now = false): Omit<StoredObject, 'body'> {
+    let sidecar = now ? this.#sidecar(key, file, stats, etag) : undefined;
+    let metadata: Record<string, string> | undefined;
+    const described = () => (sidecar === undefined ? (sidecar = this.#sidecar(key, file, stats, etag)) : sidecar);
+    const object = { etag: '', lastModified: new Date(Number(stats.mtimeMs)) } as Omit<StoredObject, 'body'>;
+    return Object.defineProperties(object, {
+      contentType: { enumerable: true, configurable: true, get: () => described()?.contentType },
+      cacheControl: { enumerable: true, configurable: true, get: () => described()?.cacheControl },
+      metadata: { enumerable: true, configurable: true, get: () => (metadata ??= { ...described()?.metadata }) },
+    });
+  }
+
   #writeTemp(bytes: Uint8Array | string): string {
     const folder = path.join(this.root, RESERVED_DIR, 'tmp');
     mkdirSync(folder, { recursive: true });
@@ -407,6 +447,17 @@ function md5OfFile(file: string): string {
 }
 
 /**
+ * The `size` bytes fstat counted when `fd` was opened (fewer if the file shrank meanwhile, no more if it grew):
+ * `readFileSync` would fstat the file again to learn the size.
+ */
+function readOpen(fd: number, size: number): Buffer {
+  const body = Buffer.allocUnsafe(size);
+  let filled = 0;
+  for (let read = -1; filled < size && read !== 0; filled += read) read = readSync(fd, body, filled, size - filled, null);
+  return filled < size ? body.subarray(0, filled) : body;
+}
+
+/**
  * Opens `file` only if it is a regular file. O_NONBLOCK makes opening a FIFO return at once (a plain open
  * waits for a writer, for ever, and holds the event loop so that not even Ctrl-C gets through); it changes
  * nothing for regular files. `null` when missing or not a regular file.
@@ -433,15 +484,6 @@ function openRegular(file: string): { fd: number; stats: BigIntStats } | null {
 /** What identifies one version of a file without reading it: every write changes the inode or the times. */
 function stamp(stats: BigIntStats): string {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
-}
-
-function describe(sidecar: Sidecar | null, stats: BigIntStats): Omit<StoredObject, 'body' | 'etag'> {
-  return {
-    ...(sidecar?.contentType !== undefined && { contentType: sidecar.contentType }),
-    ...(sidecar?.cacheControl !== undefined && { cacheControl: sidecar.cacheControl }),
-    lastModified: new Date(Number(stats.mtimeMs)),
-    metadata: { ...sidecar?.metadata },
-  };
 }
 
 /** Replaces `etag` by an enumerable getter that hashes on first access (listing 30,000 posts reads none). */

@@ -45,7 +45,8 @@ export class MemoryStorage implements Storage {
     const current = this.#objects.get(key);
     if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(key);
     if (options.ifMatch !== undefined && current?.etag !== options.ifMatch) throw new PreconditionFailedError(key);
-    const bytes = toBytes(body).slice();
+    // A string is encoded into new bytes; only a caller's buffer needs copying.
+    const bytes = typeof body === 'string' ? toBytes(body) : body.slice();
     const etag = etagOf(bytes);
     this.#objects.set(key, {
       body: bytes,
