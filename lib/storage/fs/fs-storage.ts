@@ -366,9 +366,10 @@ export class FsStorage implements Storage {
    * written since describes other bytes and is ignored.
    */
   #described(key: string, file: string, stats: BigIntStats, etag: () => string, now = false): Omit<StoredObject, 'body'> {
-    let sidecar = now ? this.#sidecar(key, file, stats, etag) : undefined;
+    let sidecar: { found: Sidecar | null } | undefined;
     let metadata: Record<string, string> | undefined;
-    const described = () => (sidecar === undefined ? (sidecar = this.#sidecar(key, file, stats, etag)) : sidecar);
+    const described = () => (sidecar ??= { found: this.#sidecar(key, file, stats, etag) }).found;
+    if (now) described();
     const object = { etag: '', lastModified: new Date(Number(stats.mtimeMs)) } as Omit<StoredObject, 'body'>;
     return Object.defineProperties(object, {
       contentType: { enumerable: true, configurable: true, get: () => described()?.contentType },
