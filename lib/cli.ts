@@ -159,7 +159,7 @@ async function build(contentDir: string, outDir: string, site: SiteConfig, io: C
     ? new SingleBar({ format: 'posts {bar} {value}/{total} {percentage}% eta {eta}s', hideCursor: true, clearOnComplete: true })
     : undefined;
   let started = false;
-  const work = threadedWork(site, jobs);
+  const work = threadedWork(site, jobs, { content: contentDir });
   const report = await rebuild(
     {
       content: new FsStorage(contentDir),

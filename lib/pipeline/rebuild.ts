@@ -36,7 +36,7 @@ import {
 } from '../index/layout.ts';
 import { acquireLease, assertLeaseHeld, keepLease, releaseLease } from '../index/lease.ts';
 import { shownItems } from '../index/newest.ts';
-import { isVisible, keepingPending, MAX_RUN_MS, nextChangeOf, recordOf, unfinished, type PostRecord } from '../index/records.ts';
+import { isVisible, keepingPending, MAX_RUN_MS, nextChangeOf, unfinished, type PostRecord } from '../index/records.ts';
 import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
 import { sortSchedule, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
@@ -47,9 +47,8 @@ import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { type Candidate, Collected, type Listed, type Read, type StoredRecord } from './collected.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource } from './items.ts';
-import { fetchSource } from './source.ts';
 import { countPost, directoryFiles, emptyReport, feedDir, FileLog, finishReport, publish } from './outputs.ts';
-import { localWork, type Work, WorkUnavailableError } from './work.ts';
+import { localWork, readRecord, type Work, WorkUnavailableError } from './work.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 
 export interface RebuildOptions {
@@ -248,12 +247,11 @@ export class Rebuild {
         record.listed = record.status === 'post' && record.meta !== undefined && isVisible(record.meta, this.now);
         return { record, stored, ...(item && { storedItem: item }) };
       }
-      const fetched = await fetchSource(this.deps.content, key, this.#site);
-      if (!fetched) return undefined;
-      const fresh =
-        'body' in fetched
-          ? await this.work.record(key, fetched.etag, fetched.body, this.now)
-          : recordOf(key, fetched.etag, fetched.parsed, this.now);
+      // Threads given the content folder read the post where they parse it; otherwise this thread reads it.
+      const fresh = this.work.read
+        ? await this.work.read(key, this.now)
+        : await readRecord(this.deps.content, key, this.#site, this.now, this.work.record);
+      if (!fresh) return undefined;
       const record = keepingPending(fresh, previous, this.now, this.#site);
       return stored ? { record, stored } : { record };
     } catch (error) {

@@ -8,6 +8,7 @@ import { isMainThread, type MessagePort, parentPort, workerData } from 'node:wor
 import type { SiteConfig } from '../config.ts';
 import { messageOf } from '../errors.ts';
 import type { EncodedFile } from '../publish.ts';
+import { FsStorage } from '../storage/fs/fs-storage.ts';
 import { type WorkStep, workSteps } from './work.ts';
 
 /** Marks the data of a worker thread that serves the steps, so the bundle file knows what it is started as. */
@@ -16,6 +17,8 @@ export const THREAD_MARK = 'heraldWorkSteps';
 export interface ThreadData {
   [THREAD_MARK]: true;
   site: SiteConfig;
+  /** The content folder the `read` step reads posts from, if the rebuild reads one. */
+  content?: string;
 }
 
 export interface StepRequest {
@@ -27,14 +30,15 @@ export interface StepRequest {
 export type StepReply = { id: number; value: unknown } | { id: number; error: string };
 
 /** Requests come and replies go in batches: a message costs a wake-up of the other thread, whatever it carries. */
-export function serveSteps(port: MessagePort, site: SiteConfig): void {
-  const steps = workSteps(site);
-  port.on('message', (requests: StepRequest[]) => {
+export function serveSteps(port: MessagePort, site: SiteConfig, content?: string): void {
+  const steps = workSteps(site, content === undefined ? undefined : new FsStorage(content));
+  port.on('message', async (requests: StepRequest[]) => {
     const replies: StepReply[] = [];
     const transfer: ArrayBuffer[] = [];
     for (const { id, step, args } of requests) {
       try {
-        const value = (steps[step] as (...args: unknown[]) => unknown)(...args);
+        // `read` answers a promise (a folder's reads are synchronous, so it settles before the next message).
+        const value = await (steps[step] as (...args: unknown[]) => unknown)(...args);
         if (step === 'feed') for (const { bytes } of value as EncodedFile[]) transfer.push(bytes.buffer as ArrayBuffer);
         replies.push({ id, value });
       } catch (error) {
@@ -46,5 +50,6 @@ export function serveSteps(port: MessagePort, site: SiteConfig): void {
 }
 
 if (!isMainThread && parentPort && (workerData as Partial<ThreadData> | null)?.[THREAD_MARK]) {
-  serveSteps(parentPort, (workerData as ThreadData).site);
+  const { site, content } = workerData as ThreadData;
+  serveSteps(parentPort, site, content);
 }

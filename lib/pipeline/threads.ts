@@ -35,12 +35,20 @@ export function lambdaJobs(memoryMb: number): number {
   return Math.max(1, Math.min(defaultJobs(), Math.round(memoryMb / LAMBDA_MB_PER_VCPU) || 1));
 }
 
-/**
- * The steps over `jobs` worker threads; with one job, in the calling thread (a thread would only add copying).
- * `entry` gives the file the threads start from (`workerEntry`).
- */
-export function threadedWork(site: SiteConfig, jobs = defaultJobs(), entry: () => Promise<WorkerEntry> = workerEntry): Work {
-  return jobs > 1 ? new ThreadPool(site, jobs, entry) : localWork(site);
+export interface ThreadOptions {
+  /**
+   * The folder the rebuild reads its posts from (an `FsStorage` root): the threads then read each post
+   * themselves (the `read` step, through their own `FsStorage`), so its bytes are opened, hashed and decoded
+   * where they are parsed, and only its record comes back.
+   */
+  content?: string;
+  /** The file the threads start from (`workerEntry`). */
+  entry?: () => Promise<WorkerEntry>;
+}
+
+/** The steps over `jobs` worker threads; with one job, in the calling thread (a thread would only add copying). */
+export function threadedWork(site: SiteConfig, jobs = defaultJobs(), { content, entry = workerEntry }: ThreadOptions = {}): Work {
+  return jobs > 1 ? new ThreadPool(site, jobs, entry, content) : localWork(site);
 }
 
 /** The file a worker thread starts from, and what to remove once the threads are done. */
@@ -126,12 +134,16 @@ class ThreadPool implements Work {
   #failure: Error | undefined;
   #closing = false;
 
+  readonly read: Work['read'];
+
   constructor(
     site: SiteConfig,
     readonly jobs: number,
     entry: () => Promise<WorkerEntry>,
+    content: string | undefined,
   ) {
-    const workerData: ThreadData = { [THREAD_MARK]: true, site };
+    const workerData: ThreadData = { [THREAD_MARK]: true, site, ...(content !== undefined && { content }) };
+    this.read = content === undefined ? undefined : (...args) => this.#run('read', args);
     this.#entry = entry();
     this.#threads = this.#entry
       .then(({ url }) => Array.from({ length: jobs }, () => this.#start(url, workerData)))

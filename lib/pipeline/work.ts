@@ -12,8 +12,10 @@ import type { FeedId } from '../index/feed-id.ts';
 import { parsePost } from '../post/parse.ts';
 import type { FeedItem } from '../post/types.ts';
 import { type EncodedFile, encodeFile } from '../publish.ts';
+import type { Storage } from '../storage/storage.ts';
 import { itemOfBytes } from './items.ts';
 import { feedFiles } from './outputs.ts';
+import { fetchSource } from './source.ts';
 
 /** The steps themselves, run where they are called. */
 export interface WorkSteps {
@@ -23,24 +25,50 @@ export interface WorkSteps {
   item(key: string, body: Uint8Array): FeedItem | null;
   /** One feed's files (`feedFiles`), each encoded and hashed once. */
   feed(id: FeedId, name: string | undefined, items: FeedItem[]): EncodedFile[];
+  /**
+   * The record of the post under `key` in the content the steps were given (`readRecord`); `null` when there
+   * is none. Only where they were given one: threads given the content folder read its posts where they parse them.
+   */
+  read?(key: string, now: Date): Promise<PostRecord | null>;
 }
 
 export type WorkStep = keyof WorkSteps;
 
 /** The steps as a rebuild calls them: asynchronous, since a worker thread may run them. */
-export type Work = { [step in WorkStep]: (...args: Parameters<WorkSteps[step]>) => Promise<ReturnType<WorkSteps[step]>> } & {
-  /** Threads that run the steps (1: the calling one). */
-  readonly jobs: number;
-  /** Stops the worker threads, if any; pending steps fail. */
-  close(): Promise<void>;
-};
+export type Work = {
+  [step in Exclude<WorkStep, 'read'>]: (...args: Parameters<WorkSteps[step]>) => Promise<ReturnType<WorkSteps[step]>>;
+} & Pick<WorkSteps, 'read'> & {
+    /** Threads that run the steps (1: the calling one). */
+    readonly jobs: number;
+    /** Stops the worker threads, if any; pending steps fail. */
+    close(): Promise<void>;
+  };
 
-export function workSteps(site: SiteConfig): WorkSteps {
+/** The steps; with `content`, also reading its posts (`read`). */
+export function workSteps(site: SiteConfig, content?: Storage): WorkSteps {
+  const record: WorkSteps['record'] = (key, etag, body, now) => recordOf(key, etag, parsePost(key, body, site), now);
   return {
-    record: (key, etag, body, now) => recordOf(key, etag, parsePost(key, body, site), now),
+    record,
     item: (key, body) => itemOfBytes(key, body, site),
     feed: (id, name, items) => feedFiles(site, id, name, items).map(encodeFile),
+    ...(content && { read: (key: string, now: Date) => readRecord(content, key, site, now, record) }),
   };
+}
+
+/**
+ * The record of the post under `key`, read from `content` (at most `maxPostBytes`) and parsed by `parse`; `null`
+ * when there is none.
+ */
+export async function readRecord(
+  content: Storage,
+  key: string,
+  site: SiteConfig,
+  now: Date,
+  parse: (key: string, etag: string, body: Uint8Array, now: Date) => PostRecord | Promise<PostRecord>,
+): Promise<PostRecord | null> {
+  const fetched = await fetchSource(content, key, site);
+  if (!fetched) return null;
+  return 'body' in fetched ? parse(key, fetched.etag, fetched.body, now) : recordOf(key, fetched.etag, fetched.parsed, now);
 }
 
 /** Every step in the calling thread: `herald build --jobs 1`, a one-core machine, a small Lambda. */

@@ -90,6 +90,29 @@ describe('threadedWork', () => {
     }
   }, 60_000);
 
+  it('reads a content folder in the threads given it, with the same feeds, records and report (oversized posts too)', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'herald-threads-content-'));
+    try {
+      const folder = new FsStorage(dir);
+      for await (const { key } of content.list('')) await folder.put(key, (await content.get(key))!.body);
+      // Some posts over the limit: rejected from their size alone, in whichever thread reads them.
+      const small = { ...site, maxPostBytes: 2_000 };
+      const built = async (jobs: number, threadsRead: boolean) => {
+        const feeds = new MemoryStorage();
+        const state = new MemoryStorage();
+        const work = threadedWork(small, jobs, threadsRead ? { content: dir } : {});
+        expect(work.read !== undefined).toBe(threadsRead && jobs > 1);
+        const report = await rebuild({ content: folder, feeds, state, site: small, now: () => NOW }, { work }).finally(() => work.close());
+        return { feeds: await snapshot(feeds), state: await snapshot(state, 'records/'), report: { ...report, durationMs: 0 } };
+      };
+      const one = await built(1, false);
+      expect(one.report.posts.rejected.some(({ message }) => message.includes('maxPostBytes'))).toBe(true);
+      for (const jobs of [1, 2, 3]) expect(await built(jobs, true)).toEqual(one);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('with one job runs in the calling thread', () => {
     expect(threadedWork(site, 1).jobs).toBe(1);
     expect(localWork(site).jobs).toBe(1);
@@ -120,7 +143,7 @@ describe('threadedWork', () => {
   });
 
   it('fails a rebuild whose threads cannot start, publishing nothing', async () => {
-    const work = threadedWork(site, 2, () => Promise.reject(new Error('esbuild is missing')));
+    const work = threadedWork(site, 2, { entry: () => Promise.reject(new Error('esbuild is missing')) });
     const feeds = new MemoryStorage();
     const build = rebuild({ content, feeds, state: new MemoryStorage(), site, now: () => NOW }, { work }).finally(() => work.close());
     await expect(build).rejects.toThrow(/the worker threads could not start: esbuild is missing/);
@@ -216,7 +239,7 @@ describe('threadedWork on the real corpora (skipped where ../shared is absent)',
         const built = async (threads: number) => {
           const feeds = new MemoryStorage();
           const state = new MemoryStorage();
-          const work = threadedWork(site, threads);
+          const work = threadedWork(site, threads, { content: content.root });
           const report = await rebuild({ content, feeds, state, site, now: () => NOW }, { work }).finally(() => work.close());
           return { feeds: await snapshot(feeds), records: await snapshot(state, 'records/'), published: report.posts.published };
         };
