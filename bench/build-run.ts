@@ -39,7 +39,7 @@ async function timed(): Promise<{ wallS: number; cpuS: number; written: number; 
   const started = performance.now();
   const cpu = process.cpuUsage();
   // The threads start inside the timing, as in herald build.
-  const work = threadedWork(site, Number(jobsArg));
+  const work = threadedWork(site, Number(jobsArg), { content: contentDir });
   const report = await rebuild(deps(), { work }).finally(() => work.close());
   const used = process.cpuUsage(cpu);
   return {

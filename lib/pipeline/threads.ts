@@ -1,7 +1,8 @@
 /**
  * A full build's CPU work (lib/pipeline/work.ts) spread over worker threads, one per core by default. The
  * rebuild keeps its storage, its lists and its writes in the calling thread and sends the threads only bytes
- * and plain data: a post's bytes to parse or render, a feed's items to render, encode and hash. Every step is
+ * and plain data: a post's bytes to parse or render (or its key, when the threads read the content folder
+ * themselves), a feed's items to render, encode and hash. Every step is
  * a pure function, so the output is the same bytes whatever the number of threads and the order they finish in.
  *
  * Each thread costs its own heap and a copy of the modules (measured in bench/build.ts); a step in flight

@@ -3,7 +3,8 @@
  * a feed rendered into its three files, encoded and hashed. They are pure functions of their arguments and
  * the site configuration, so they give the same bytes wherever they run: in this thread (`localWork`) or
  * spread over worker threads (`threadedWork`, lib/pipeline/threads.ts). Storage stays with the caller:
- * only bytes and plain data cross to a worker, whatever storage the rebuild reads and writes.
+ * only bytes and plain data cross to a worker, whatever storage the rebuild reads and writes; except that
+ * threads given a content folder read its posts themselves (`read`), the folder being readable from any thread.
  */
 import type { SiteConfig } from '../config.ts';
 import { HeraldError } from '../errors.ts';
