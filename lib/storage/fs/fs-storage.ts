@@ -368,13 +368,23 @@ export class FsStorage implements Storage {
   #described(key: string, file: string, stats: BigIntStats, etag: () => string, now = false): Omit<StoredObject, 'body'> {
     let sidecar: { found: Sidecar | null } | undefined;
     let metadata: Record<string, string> | undefined;
-    const described = () => (sidecar ??= { found: this.#sidecar(key, file, stats, etag) }).found;
+    const described = () => {
+      sidecar ??= { found: this.#sidecar(key, file, stats, etag) };
+      return sidecar.found;
+    };
     if (now) described();
     const object = { etag: '', lastModified: new Date(Number(stats.mtimeMs)) } as Omit<StoredObject, 'body'>;
     return Object.defineProperties(object, {
       contentType: { enumerable: true, configurable: true, get: () => described()?.contentType },
       cacheControl: { enumerable: true, configurable: true, get: () => described()?.cacheControl },
-      metadata: { enumerable: true, configurable: true, get: () => (metadata ??= { ...described()?.metadata }) },
+      metadata: {
+        enumerable: true,
+        configurable: true,
+        get: () => {
+          metadata ??= { ...described()?.metadata };
+          return metadata;
+        },
+      },
     });
   }
 
