@@ -1,4 +1,5 @@
 import type { Stats } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { watch as chokidarWatch } from 'chokidar';
 import { CONFIG_FILE } from '../config.ts';
@@ -136,6 +137,24 @@ export function watchContent(options: WatchOptions): Watcher {
     if (key === null) return;
     known.delete(key);
     changed(key);
+  });
+  // A folder written at once with its files (a checkout, an unpacked archive): chokidar starts watching it while the
+  // files appear, and under load one in a few hundred was never reported. Reading the folder once it is watched
+  // finds them; a file already taken in is not reported twice.
+  watcher.on('addDir', (folder) => {
+    if (!isReady || keyOf(folder) === null) return;
+    readdir(folder, { recursive: true, withFileTypes: true }).then(
+      (entries) => {
+        for (const entry of entries) {
+          const key = entry.isFile() ? keyOf(path.join(entry.parentPath, entry.name)) : null;
+          if (key === null || known.has(key)) continue;
+          known.add(key);
+          changed(key);
+        }
+      },
+      // The folder went again before it was read: its removal is reported on its own.
+      () => {},
+    );
   });
   watcher.on('unlinkDir', (folder) => {
     const relative = path.relative(root, path.resolve(folder)).split(path.sep).join('/');
