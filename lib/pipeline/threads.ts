@@ -19,9 +19,14 @@ import { messageOf } from '../errors.ts';
 import { type StepReply, type StepRequest, THREAD_MARK, type ThreadData } from './thread-worker.ts';
 import { localWork, type Work, type WorkStep, WorkUnavailableError } from './work.ts';
 
-/** One thread per core this process may use (a Lambda function counts its vCPUs with `lambdaJobs`). */
+/**
+ * A worker thread per core but one, which the main thread keeps busy listing, taking records in and writing (30 to 50%
+ * of a core on bulwark): two threads on two cores gave the same wall time as one thread, for 2 s more CPU and 60 to 125
+ * MB more memory (docs/architecture.md). So a two-core machine builds in one thread. A Lambda function counts its
+ * vCPUs with `lambdaJobs`.
+ */
 export function defaultJobs(): number {
-  return availableParallelism();
+  return Math.max(1, availableParallelism() - 1);
 }
 
 /** Memory that buys a Lambda function one vCPU (AWS: 1,769 MB; 6 vCPUs at the 10,240 MB maximum). */
@@ -33,7 +38,7 @@ export const LAMBDA_MB_PER_VCPU = 1769;
  * only make threads wait for each other.
  */
 export function lambdaJobs(memoryMb: number): number {
-  return Math.max(1, Math.min(defaultJobs(), Math.round(memoryMb / LAMBDA_MB_PER_VCPU) || 1));
+  return Math.max(1, Math.min(availableParallelism(), Math.round(memoryMb / LAMBDA_MB_PER_VCPU) || 1));
 }
 
 export interface ThreadOptions {
