@@ -446,8 +446,14 @@ class Mapper {
       this.take('feeds', from.length > 0 ? from.join(', ') : "Hugo's default outputs", this.feeds);
     }
     if (noFeeds) return;
-    // Hugo's RSS template writes each post's permalink as its guid: the ids its subscribers' readers already hold.
-    this.take('itemIds', "Hugo's RSS guids (each post's permalink)", 'url');
+    // Hugo's RSS template writes each post's permalink as its guid: the ids its subscribers' readers already hold. Not
+    // for a multilingual site: Hugo puts a translation under /<language>/, Herald's permalink has no such token, and
+    // `a.md` and `a.fr.md` would share one URL and so one id.
+    if (multilingual)
+      this.notes.push(
+        "languages: item ids stay Herald's own (itemIds \"key\"): Hugo's guids of translations need a /<language>/ prefix Herald's permalink cannot write",
+      );
+    else this.take('itemIds', "Hugo's RSS guids (each post's permalink)", 'url');
     this.aliases(multilingual);
   }
 

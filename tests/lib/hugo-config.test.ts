@@ -162,6 +162,8 @@ description = "描述"
       );
       const multilingual = importHugoConfig([{ file: '/s/hugo.toml', text: '[languages.en]\n[languages.fr]' }], ['en', 'fr']);
       expect(multilingual.config.aliases).toBe('hugo');
+      expect(multilingual.config.itemIds).toBeUndefined();
+      expect(multilingual.notes.join('\n')).toMatch(/item ids stay Herald's own/);
       expect(multilingual.notes.join('\n')).toMatch(/no aliases for Hugo's per-language feed URLs/);
     });
   });
