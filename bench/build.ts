@@ -16,12 +16,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BuildRun } from './build-run.ts';
+import { defaultJobs } from '../lib/pipeline/threads.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
 const shared = path.resolve(repo, '../shared');
 const rounds = Number(process.env.HERALD_BENCH_ROUNDS ?? 3);
-const jobs = Number(process.env.HERALD_BENCH_JOBS ?? os.availableParallelism());
+const jobs = Number(process.env.HERALD_BENCH_JOBS ?? defaultJobs());
 
 const load = () => os.loadavg()[0]!.toFixed(1);
 const median = (values: number[]) => {
