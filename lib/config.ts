@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { IANAZone } from 'luxon';
+import { isLanguageTag } from './post/language.ts';
 import { cleanLine } from './post/text.ts';
 import { headerValueProblem } from './storage/semantics.ts';
 import { type FeedAlias, parseAliases } from './aliases.ts';
@@ -334,13 +335,6 @@ export function parsePerson(value: unknown, { strict = true } = {}): Person | st
 }
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
-const LANGUAGE_TAG = /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/;
-
-/** A well-formed BCP 47 language tag (shape only: `en`, `zh-CN`, `zh-Hant-HK`). */
-export function isLanguageTag(value: string): boolean {
-  return LANGUAGE_TAG.test(value);
-}
-
 /** An absolute http(s) URL, resolved against `base` when given; undefined for anything else. */
 function httpUrl(value: string, base?: string): string | undefined {
   let url: URL;

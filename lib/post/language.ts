@@ -40,10 +40,18 @@ export function knownLanguage(name: string): string | undefined {
   return cached(known, name, recognize);
 }
 
+/**
+ * A well-formed BCP 47 language tag, by shape only (`en`, `zh-CN`, `zh-Hant-HK`): the shape xml:lang and RFC 4287
+ * accept (getCanonicalLocales also takes `x-foo`, `i-klingon`).
+ */
+export function isLanguageTag(value: string): boolean {
+  return /^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/.test(value);
+}
+
 function canonicalize(raw: string): string | undefined {
   const tag = raw.trim().replaceAll('_', '-');
-  // The shape xml:lang and RFC 4287 accept (getCanonicalLocales also takes `x-foo`, `i-klingon`); ICU checks the rest.
-  if (!/^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$/.test(tag)) return undefined;
+  // ICU checks what the shape leaves.
+  if (!isLanguageTag(tag)) return undefined;
   try {
     return Intl.getCanonicalLocales(tag)[0];
   } catch {
