@@ -17,6 +17,12 @@ export function messageOf(error: unknown): string {
   }
 }
 
+/** The first line of a parser's message (YAML and TOML parsers add a source excerpt below it). */
+export function firstLine(message: string): string {
+  const end = message.indexOf('\n');
+  return (end === -1 ? message : message.slice(0, end)).trim();
+}
+
 /** An error for a log line: its name and message, and the HTTP status an AWS SDK error carries. */
 export function errorFields(error: unknown): Record<string, unknown> {
   const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;

@@ -14,10 +14,11 @@ import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseDocument } from 'yaml';
 import { ConfigError, parsePerson } from './config.ts';
-import { messageOf } from './errors.ts';
+import { firstLine, messageOf } from './errors.ts';
 import { TERM_KINDS } from './feeds/descriptor.ts';
 import { MAX_YAML_ALIASES } from './post/frontmatter.ts';
 import { termSlug } from './post/terms.ts';
+import { isMapping } from './post/text.ts';
 
 /** Hugo's names for its configuration file, in the order Hugo looks for them (`hugo.*` since v0.110, `config.*` before). */
 export const HUGO_CONFIG_FILES = ['hugo', 'config'].flatMap((name) => ['toml', 'yaml', 'yml', 'json'].map((ext) => `${name}.${ext}`));
@@ -173,18 +174,9 @@ function parseFile(file: string, text: string): Record<string, unknown> {
     }
   }
   parsed ??= {};
-  if (!isTable(parsed))
+  if (!isMapping(parsed))
     throw new ConfigError(`${file}: a Hugo configuration must be a table of keys, not ${Array.isArray(parsed) ? 'a list' : typeof parsed}`);
   return parsed;
-}
-
-function firstLine(message: string): string {
-  const end = message.indexOf('\n');
-  return (end === -1 ? message : message.slice(0, end)).trim();
-}
-
-function isTable(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
 /** Hugo's permalink tokens and Herald's for each; Hugo's `:slug` falls back to the title, Herald's to the file name. */
@@ -260,7 +252,7 @@ class Mapper {
   private get(dotted: string): unknown {
     let value: unknown = this.data;
     for (const part of dotted.split('.')) {
-      if (!isTable(value)) return undefined;
+      if (!isMapping(value)) return undefined;
       const key = Object.keys(value).find((candidate) => candidate.toLowerCase() === part.toLowerCase());
       if (key === undefined) return undefined;
       value = value[key];
@@ -281,7 +273,7 @@ class Mapper {
   private defaultLanguage(): string | undefined {
     const name = this.get('defaultContentLanguage');
     const path = `languages.${typeof name === 'string' && name.trim() !== '' ? name.trim() : 'en'}`;
-    return isTable(this.get(path)) ? path : undefined;
+    return isMapping(this.get(path)) ? path : undefined;
   }
 
   /**
@@ -343,16 +335,16 @@ class Mapper {
   private permalinks(): void {
     const table = this.get('permalinks');
     if (table === undefined) return;
-    if (!isTable(table)) {
+    if (!isMapping(table)) {
       this.problem('permalinks', 'must be a table of section = "pattern"', table);
       return;
     }
-    const hasKinds = ['page', 'section', 'term', 'taxonomy'].some((kind) => isTable(this.get(`permalinks.${kind}`)));
+    const hasKinds = ['page', 'section', 'term', 'taxonomy'].some((kind) => isMapping(this.get(`permalinks.${kind}`)));
     const pagesPath = hasKinds ? 'permalinks.page' : 'permalinks';
     const pages = hasKinds ? this.get('permalinks.page') : table;
     const taxonomies = this.taxonomyPlurals();
     const sections = new Map<string, string>();
-    for (const [section, pattern] of Object.entries(isTable(pages) ? pages : {})) {
+    for (const [section, pattern] of Object.entries(isMapping(pages) ? pages : {})) {
       // In the older flat form a taxonomy's plural names its term pages, not a section.
       if (!hasKinds && taxonomies.includes(section.toLowerCase())) continue;
       if (typeof pattern !== 'string') {
@@ -391,7 +383,7 @@ class Mapper {
   private taxonomyPlurals(): string[] {
     const table = this.get('taxonomies');
     if (table === undefined) return ['categories', 'tags'];
-    if (!isTable(table)) return [];
+    if (!isMapping(table)) return [];
     return Object.values(table)
       .filter((plural): plural is string => typeof plural === 'string')
       .map((plural) => plural.toLowerCase());
@@ -401,7 +393,7 @@ class Mapper {
   private feedKinds(): void {
     const taxonomies = this.get('taxonomies');
     if (taxonomies !== undefined) {
-      if (!isTable(taxonomies)) this.problem('taxonomies', 'must be a table of singular = "plural"', taxonomies);
+      if (!isMapping(taxonomies)) this.problem('taxonomies', 'must be a table of singular = "plural"', taxonomies);
       else
         for (const [singular, plural] of Object.entries(taxonomies))
           if (typeof plural !== 'string') this.problem(`taxonomies.${singular}`, 'must be a string', plural);
@@ -438,7 +430,7 @@ class Mapper {
     }
 
     const languages = this.get('languages');
-    const multilingual = isTable(languages) && Object.keys(languages).length > 1;
+    const multilingual = isMapping(languages) && Object.keys(languages).length > 1;
     if (multilingual && !noFeeds) this.feeds.languages = true;
 
     if (Object.keys(this.feeds).length > 0) {
@@ -492,7 +484,7 @@ class Mapper {
 
   /** A term's page when Hugo's permalinks move it from `/<plural>/<term>/`; only `:slug` can be expressed. */
   private termLink(plural: string): string | undefined {
-    const hasKinds = isTable(this.get('permalinks.term'));
+    const hasKinds = isMapping(this.get('permalinks.term'));
     const from = hasKinds ? `permalinks.term.${plural}` : `permalinks.${plural}`;
     const pattern = this.get(from);
     if (typeof pattern !== 'string') return undefined;

@@ -14,7 +14,7 @@
  * to keep it out of feeds would be the one mistake a reader cannot unsee. Out of every feed is decided with
  * drafts (`isPublished`); a per-kind exclusion by the code that lists a post in its feeds (`listedIn`).
  */
-import { describeValue } from './text.ts';
+import { describeValue, isMapping } from './text.ts';
 import { FEED_KINDS, type FeedKind, type PostMeta } from './types.ts';
 
 /** What a front-matter exclusion says, or what is wrong with it. */
@@ -109,8 +109,4 @@ function booleanOf(value: unknown): boolean | undefined {
   if (typeof value !== 'string') return undefined;
   const word = value.trim().toLowerCase();
   return word === 'true' ? true : word === 'false' ? false : undefined;
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }

@@ -10,7 +10,7 @@ import matter from 'gray-matter';
 import { parse as parseToml } from 'smol-toml';
 import { parseFlatYaml } from './flat-yaml.ts';
 import { parseDocument, type Document, type DocumentOptions, type ParseOptions, type SchemaOptions, type ToJSOptions } from 'yaml';
-import { HeraldError, messageOf } from '../errors.ts';
+import { firstLine, HeraldError, messageOf } from '../errors.ts';
 
 /** The front matter cannot be read; the message says why (it becomes a PostError reason). */
 export class FrontMatterError extends HeraldError {
@@ -186,9 +186,4 @@ export function splitFrontMatter(input: string): FrontMatter {
  */
 function where(line: number | undefined, column: number | undefined): string {
   return line === undefined ? '' : ` (line ${line}${column === undefined ? '' : `, column ${column}`})`;
-}
-
-function firstLine(message: string): string {
-  const end = message.indexOf('\n');
-  return (end === -1 ? message : message.slice(0, end)).trim();
 }

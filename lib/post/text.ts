@@ -33,6 +33,11 @@ function ownCopy(slice: string): string {
   return ` ${slice}`.slice(1);
 }
 
+/** A YAML mapping or TOML table, as parsed: not a list, not a date. */
+export function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
 /** A front-matter value of the wrong shape, as a problem names it: `a list`, `a mapping`, `a date`, or its JSON. */
 export function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
