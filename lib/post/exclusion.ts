@@ -14,7 +14,7 @@
  * to keep it out of feeds would be the one mistake a reader cannot unsee. Out of every feed is decided with
  * drafts (`isPublished`); a per-kind exclusion by the code that lists a post in its feeds (`listedIn`).
  */
-import { describeValue, isMapping } from './text.ts';
+import { booleanOf, describeValue, isMapping } from './text.ts';
 import { FEED_KINDS, type FeedKind, type PostMeta } from './types.ts';
 
 /** What a front-matter exclusion says, or what is wrong with it. */
@@ -101,12 +101,4 @@ function hugoHeadless(value: unknown): Reading {
   const flag = booleanOf(value);
   if (flag === undefined) return { problem: `expected true or false, found ${describeValue(value)}` };
   return flag ? 'all' : [];
-}
-
-/** true/false, or their spelling as a string (YAML written by hand, TOML strings); undefined otherwise. */
-function booleanOf(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value;
-  if (typeof value !== 'string') return undefined;
-  const word = value.trim().toLowerCase();
-  return word === 'true' ? true : word === 'false' ? false : undefined;
 }

@@ -15,7 +15,7 @@ import { declaredId, generatedId } from './item-id.ts';
 import { canonicalLanguage, knownLanguage } from './language.ts';
 import { expandPermalink, keyParts, overrideUrl } from './permalink.ts';
 import { xmlSafe } from '../feeds/xml.ts';
-import { cleanLine, cleanText } from './text.ts';
+import { booleanOf, cleanLine, cleanText } from './text.ts';
 import { PostError, type Image, type ParseResult, type Post, type Term } from './types.ts';
 
 // Decoding strips a leading BOM; `fatal` makes invalid UTF-8 (Latin-1, binaries) an error, not U+FFFD.
@@ -158,7 +158,7 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
     url,
     date: new Date(date).toISOString(),
     updated: new Date(lastmod !== undefined && lastmod > date ? lastmod : date).toISOString(),
-    draft: isTrue(fields.get('draft')),
+    draft: booleanOf(fields.get('draft')) === true,
     categories: terms(fields.get('categories'), 'categories', site, key),
     tags: terms(fields.get('tags'), 'tags', site, key),
     authors: authors(fields.get('authors') ?? fields.get('author'), fields.get('authorlink'), site, key),
@@ -215,10 +215,6 @@ function scalarText(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   return undefined;
-}
-
-function isTrue(value: unknown): boolean {
-  return value === true || (typeof value === 'string' && value.trim().toLowerCase() === 'true');
 }
 
 /** Categories or tags: a string is one term (as in Hugo, no comma splitting), a list is many. */

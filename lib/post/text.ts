@@ -33,6 +33,14 @@ function ownCopy(slice: string): string {
   return ` ${slice}`.slice(1);
 }
 
+/** true/false, or their spelling as a string (YAML written by hand, TOML strings); undefined otherwise. */
+export function booleanOf(value: unknown): boolean | undefined {
+  if (typeof value === 'boolean') return value;
+  if (typeof value !== 'string') return undefined;
+  const word = value.trim().toLowerCase();
+  return word === 'true' ? true : word === 'false' ? false : undefined;
+}
+
 /** A YAML mapping or TOML table, as parsed: not a list, not a date. */
 export function isMapping(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
