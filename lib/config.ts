@@ -51,6 +51,20 @@ export interface SiteConfig {
   aliases?: FeedAlias[];
   /** `url`: an item's id is its post's URL, as Hugo's feeds have it (lib/post/item-id.ts); absent: from the content key. */
   itemIds?: 'url';
+  /**
+   * Every feed's whole history (RFC 5005 archive pages, JSON Feed `next_url`, RFC 6721 deleted entries in Atom);
+   * absent: a feed shows its newest `itemsPerFeed` items only (`"archives": false`).
+   */
+  archives?: ArchiveConfig;
+}
+
+export interface ArchiveConfig {
+  /** Items on each archive page; pages are numbered from the oldest, and a full page keeps its items. */
+  pageSize: number;
+  /** Cache-Control of the archive pages that have a newer page (sealed); the newest page keeps `cacheControl`. */
+  cacheControl: string;
+  /** How long a deleted or unpublished post is announced in its feeds' Atom documents (`at:deleted-entry`). */
+  tombstoneDays: number;
 }
 
 /** The kinds of feed beside the site's, by output folder (lib/feeds/descriptor.ts describes each). */
@@ -88,6 +102,7 @@ const CONFIG_KEYS = [
   'pollMinutes',
   'aliases',
   'itemIds',
+  'archives',
 ] as const satisfies readonly (keyof SiteConfig)[];
 
 /** Tokens a permalink may use; see lib/post/permalink.ts. */
@@ -117,6 +132,7 @@ export const DEFAULT_CONFIG = Object.freeze({
     authors: { enabled: false, link: '/authors/:slug/' },
   },
   pollMinutes: 60,
+  archives: { pageSize: 100, cacheControl: 'public, max-age=31536000, immutable', tombstoneDays: 30 },
 } as const satisfies Partial<SiteConfig>);
 
 /** The configuration is unusable; `problems` has one line per bad key, the message all of them. */
@@ -287,6 +303,8 @@ export function parseConfig(text: string, source: string, overrides?: Partial<Si
   if (websubHub !== undefined) config.websubHub = websubHub;
   // "key", the default, is left out, so a file that says it and one that does not configure the same site.
   if (check.oneOf('itemIds', ['key', 'url'] as const) === 'url') config.itemIds = 'url';
+  const archives = check.archives('archives');
+  if (archives) config.archives = archives;
   if (input.aliases !== undefined) {
     const aliases = parseAliases(input.aliases, FEED_KIND_KEYS);
     problems.push(...aliases.problems);
@@ -351,16 +369,18 @@ class Checker {
   constructor(
     private readonly input: Record<string, unknown>,
     private readonly problems: string[],
+    /** Put before each key in problems: the object this checker reads sits under that key. */
+    private readonly where = '',
   ) {}
 
   private value(key: string, required = false): unknown {
     const value = this.input[key];
-    if (value === undefined && required) this.problems.push(`${key}: required`);
+    if (value === undefined && required) this.problems.push(`${this.where}${key}: required`);
     return value;
   }
 
   private fail(key: string, reason: string, value: unknown): undefined {
-    this.problems.push(`${key}: ${reason}, not ${JSON.stringify(value)}`);
+    this.problems.push(`${this.where}${key}: ${reason}, not ${JSON.stringify(value)}`);
     return undefined;
   }
 
@@ -446,6 +466,25 @@ class Checker {
     const problem = headerValueProblem(value.trim());
     if (problem !== null) return this.fail(key, `${problem}: one line, no characters beyond ASCII such as "—"`, value);
     return value.trim();
+  }
+
+  /** `true` (the default), `false`, or `{ "pageSize": 100, "cacheControl": "...", "tombstoneDays": 30 }` (each optional). */
+  archives(key: string): ArchiveConfig | undefined {
+    const value = this.value(key);
+    if (value === false) return undefined;
+    const defaults = DEFAULT_CONFIG.archives;
+    if (value === undefined || value === true) return { ...defaults };
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return this.fail(key, 'must be true, false or an object such as { "pageSize": 100 }', value);
+    const nested = new Checker(value as Record<string, unknown>, this.problems, `${key}.`);
+    for (const name of Object.keys(value)) {
+      if (!(name in defaults)) this.problems.push(`${key}.${name}: unknown key (known: ${Object.keys(defaults).join(', ')})`);
+    }
+    return {
+      pageSize: nested.positiveInteger('pageSize') ?? defaults.pageSize,
+      cacheControl: nested.headerValue('cacheControl') ?? defaults.cacheControl,
+      tombstoneDays: nested.positiveInteger('tombstoneDays') ?? defaults.tombstoneDays,
+    };
   }
 
   /**

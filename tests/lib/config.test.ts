@@ -63,6 +63,7 @@ describe('parseConfig', () => {
       websubHub: 'https://pubsubhubbub.appspot.com/',
       feeds: { categories: false, languages: true, authors: { link: '/team/:slug/' } },
       pollMinutes: 15,
+      archives: { pageSize: 50, tombstoneDays: 7 },
     });
     expect(site).toEqual({
       title: 'Blog',
@@ -89,7 +90,18 @@ describe('parseConfig', () => {
         authors: { enabled: true, link: '/team/:slug/' },
       },
       pollMinutes: 15,
+      archives: { pageSize: 50, cacheControl: 'public, max-age=31536000, immutable', tombstoneDays: 7 },
     });
+  });
+
+  it("keeps every feed's history unless archives are turned off, and names bad archive settings", () => {
+    expect(parse(minimal).archives).toEqual({ pageSize: 100, cacheControl: 'public, max-age=31536000, immutable', tombstoneDays: 30 });
+    expect(parse({ ...minimal, archives: true }).archives).toEqual(parse(minimal).archives);
+    expect(parse({ ...minimal, archives: false }).archives).toBeUndefined();
+    expect(() => parse({ ...minimal, archives: { pageSize: 0, cacheControl: 'a\nb', days: 3 } })).toThrow(
+      /archives\.days: unknown key[\s\S]*archives\.pageSize: must be a positive integer[\s\S]*archives\.cacheControl: /,
+    );
+    expect(() => parse({ ...minimal, archives: 'yes' })).toThrow(/archives: must be true, false or an object/);
   });
 
   it('turns feed kinds on and off, with their links, and polls hourly unless told', () => {
