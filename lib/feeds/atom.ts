@@ -1,6 +1,6 @@
 import type { Person } from '../config.ts';
 import { aboutElement, stylesheetInstruction } from './feed-css.ts';
-import { feedView, type ItemView } from './model.ts';
+import { feedView, HISTORY_NS, historyLinks, type ItemView, TOMBSTONES_NS } from './model.ts';
 import type { FeedInput } from './types.ts';
 import { cdata, escapeAttr, escapeText } from './xml.ts';
 
@@ -17,15 +17,20 @@ import { cdata, escapeAttr, escapeText } from './xml.ts';
  * when the site names no author and some post names none, the site itself is the feed's author.
  * The stylesheet instruction and the XHTML note are the browser view (lib/feeds/feed-css.ts); the note is a
  * foreign-namespace extension element, which RFC 4287 §6.4 places among the feed's metadata, before the entries.
+ *
+ * History (RFC 5005): every page keeps the subscription document's id (one logical feed) and links its
+ * neighbours; `fh:` markers and RFC 6721 tombstones are extension elements too, so they also come before the entries.
  */
 export function renderAtom(input: FeedInput): string {
   const view = feedView(input);
   const author = view.author ?? (view.items.some((item) => item.authors.length === 0) ? { name: view.siteTitle } : undefined);
+  const history = view.history;
+  const namespaces = `${history ? ` xmlns:fh="${HISTORY_NS}"` : ''}${history?.deleted.length ? ` xmlns:at="${TOMBSTONES_NS}"` : ''}`;
   const out: string[] = [
     '<?xml version="1.0" encoding="utf-8"?>',
-    stylesheetInstruction(input.feed.dir),
-    `<feed xmlns="http://www.w3.org/2005/Atom"${view.language ? ` xml:lang="${view.language}"` : ''}>`,
-    `  <id>${escapeText(view.selfUrl.atom)}</id>`,
+    stylesheetInstruction(view.dir),
+    `<feed xmlns="http://www.w3.org/2005/Atom"${namespaces}${view.language ? ` xml:lang="${view.language}"` : ''}>`,
+    `  <id>${escapeText(view.subscriptionUrl.atom)}</id>`,
     `  <title>${escapeText(view.title)}</title>`,
   ];
   if (view.description) out.push(`  <subtitle>${escapeText(view.description)}</subtitle>`);
@@ -33,13 +38,18 @@ export function renderAtom(input: FeedInput): string {
     `  <updated>${view.updated.toISOString()}</updated>`,
     `  <link rel="self" type="application/atom+xml" href="${escapeAttr(view.selfUrl.atom)}"/>`,
     `  <link rel="alternate" type="text/html" href="${escapeAttr(view.homeUrl)}"/>`,
+    ...historyLinks(view, 'atom').map(({ rel, href }) => `  <link rel="${rel}" type="application/atom+xml" href="${escapeAttr(href)}"/>`),
   );
   if (view.hub) out.push(`  <link rel="hub" href="${escapeAttr(view.hub)}"/>`);
   if (author) out.push(authorElement(author, '  '));
   out.push('  <generator>Herald</generator>');
   if (view.image) out.push(`  <icon>${escapeText(view.image)}</icon>`, `  <logo>${escapeText(view.image)}</logo>`);
   if (view.copyright) out.push(`  <rights>${escapeText(view.copyright)}</rights>`);
-  out.push(aboutElement(input.feed.dir, view.selfUrl.atom, '  '));
+  if (history?.marker) out.push(`  <fh:${history.marker}/>`);
+  for (const { ref, when } of history?.deleted ?? []) {
+    out.push(`  <at:deleted-entry ref="${escapeAttr(ref)}" when="${when.toISOString()}"/>`);
+  }
+  out.push(aboutElement(view.dir, view.subscriptionUrl.atom, '  '));
   for (const item of view.items) out.push(entry(item, view.language));
   out.push('</feed>', '');
   return out.join('\n');

@@ -51,7 +51,29 @@ export function feedPath(feed: FeedDescriptor, format: FeedFormat): string {
 
 /** Public URL of one format of a feed, every path segment percent-encoded. */
 export function feedUrl(site: SiteConfig, feed: FeedDescriptor, format: FeedFormat): string {
-  return site.feedsUrl + feedPath(feed, format).split('/').map(encodeURIComponent).join('/');
+  return publicUrl(site, feedPath(feed, format));
+}
+
+/**
+ * Folder of a feed's archive page (RFC 5005), e.g. `tags/科技/archive/3/`. Pages are numbered from the oldest, so a
+ * page's URL keeps its meaning as the feed grows.
+ */
+export function archiveDir(feed: FeedDescriptor, page: number): string {
+  return `${feed.dir}archive/${page}/`;
+}
+
+/** Storage key of one format of an archive page, e.g. `tags/科技/archive/3/rss.xml` (not encoded). */
+export function archivePath(feed: FeedDescriptor, page: number, format: FeedFormat): string {
+  return archiveDir(feed, page) + FEED_FILES[format].file;
+}
+
+/** Public URL of one format of an archive page, encoded as `feedUrl` is. */
+export function archiveUrl(site: SiteConfig, feed: FeedDescriptor, page: number, format: FeedFormat): string {
+  return publicUrl(site, archivePath(feed, page, format));
+}
+
+function publicUrl(site: SiteConfig, path: string): string {
+  return site.feedsUrl + path.split('/').map(encodeURIComponent).join('/');
 }
 
 /**

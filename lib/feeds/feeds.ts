@@ -1,10 +1,10 @@
 import { renderAtom } from './atom.ts';
-import { feedPath } from './descriptor.ts';
+import { archivePath, feedPath } from './descriptor.ts';
 import { renderJsonFeed } from './jsonfeed.ts';
 import { renderRss } from './rss.ts';
 import { FEED_FILES, type FeedFormat, type FeedInput, type RenderedFile } from './types.ts';
 
-export { feedPath, feedUrl, siteFeed, termFeed } from './descriptor.ts';
+export { archivePath, archiveUrl, feedPath, feedUrl, siteFeed, termFeed } from './descriptor.ts';
 
 const RENDERERS: Record<FeedFormat, (input: FeedInput) => string> = {
   rss: renderRss,
@@ -12,10 +12,11 @@ const RENDERERS: Record<FeedFormat, (input: FeedInput) => string> = {
   json: renderJsonFeed,
 };
 
-/** One feed in its three formats: a pure function of the input (no clock, stable bytes). */
+/** One document of a feed (its subscription document or an archive page) in its three formats: a pure function of the input (no clock, stable bytes). */
 export function renderFeed(input: FeedInput): RenderedFile[] {
+  const page = input.history?.page;
   return (Object.keys(RENDERERS) as FeedFormat[]).map((format) => ({
-    path: feedPath(input.feed, format),
+    path: page === undefined ? feedPath(input.feed, format) : archivePath(input.feed, page, format),
     body: RENDERERS[format](input),
     contentType: FEED_FILES[format].contentType,
   }));

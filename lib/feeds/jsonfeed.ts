@@ -6,6 +6,10 @@ import type { FeedInput } from './types.ts';
  * JSON Feed 1.1, written directly: `feed` writes version 1 (`author`, no `language`, no
  * `authors`), and building the object ourselves fixes the key order, so equal input gives
  * byte-identical output. Two-space indentation, trailing newline.
+ *
+ * History: `feed_url` names the subscription document on every page (it identifies the feed), and `next_url`
+ * leads to older items, as RFC 5005's `prev-archive` does: from the subscription document to the newest archive
+ * page, and from each page to the one before it, down to page 1.
  */
 export function renderJsonFeed(input: FeedInput): string {
   const view = feedView(input);
@@ -13,7 +17,8 @@ export function renderJsonFeed(input: FeedInput): string {
     version: 'https://jsonfeed.org/version/1.1',
     title: view.title,
     home_page_url: view.homeUrl,
-    feed_url: view.selfUrl.json,
+    feed_url: view.subscriptionUrl.json,
+    next_url: view.history?.prevArchive?.json,
     description: view.description || undefined,
     icon: view.image,
     favicon: view.image,

@@ -1,8 +1,8 @@
 import type { Person, SiteConfig } from '../config.ts';
 import { itemTerms } from '../post/terms.ts';
 import type { FeedItem } from '../post/types.ts';
-import { feedUrl, taxonomyUrl } from './descriptor.ts';
-import type { FeedFormat, FeedInput } from './types.ts';
+import { archiveDir, archiveUrl, feedUrl, taxonomyUrl } from './descriptor.ts';
+import type { FeedDescriptor, FeedFormat, FeedHistory, FeedInput } from './types.ts';
 import { xmlSafe } from './xml.ts';
 import { safeUrl } from '../url.ts';
 
@@ -23,7 +23,14 @@ export interface FeedView {
   homeUrl: string;
   /** Minutes between polls readers are asked to keep. */
   pollMinutes: number;
+  /** This document's own URLs: an archive page's on an archive page. */
   selfUrl: Record<FeedFormat, string>;
+  /** The subscription document's URLs, which identify the feed on every page of its history. */
+  subscriptionUrl: Record<FeedFormat, string>;
+  /** This document's folder under the feeds root, for the relative links of the browser view. */
+  dir: string;
+  /** Absent when archives are off. */
+  history?: HistoryView;
   hub?: string;
   image?: string;
   copyright?: string;
@@ -31,6 +38,22 @@ export interface FeedView {
   /** Newest `updated` of any item; EMPTY_FEED_UPDATED for a feed with no items. */
   updated: Date;
   items: ItemView[];
+}
+
+export const HISTORY_NS = 'http://purl.org/syndication/history/1.0';
+export const TOMBSTONES_NS = 'http://purl.org/atompub/tombstones/1.0';
+
+/**
+ * A document's RFC 5005 links, in the spec's direction: `prev-archive` goes to older items, which is the way a
+ * reader walks (from the subscription document to page 1) and what JSON Feed calls `next_url`.
+ */
+export interface HistoryView {
+  /** `fh:complete`: the subscription document holds the feed's whole history; `fh:archive`: this is an archive page. */
+  marker?: 'complete' | 'archive';
+  prevArchive?: Record<FeedFormat, string>;
+  nextArchive?: Record<FeedFormat, string>;
+  /** RFC 6721 tombstones, newest first: only ever on the subscription document. */
+  deleted: { ref: string; when: Date }[];
 }
 
 export interface ItemView {
@@ -68,6 +91,8 @@ export function feedView(input: FeedInput): FeedView {
   const { site, feed } = input;
   const items = input.items.map((item) => itemView(item, site));
   const newest = items.reduce((max, item) => Math.max(max, item.updated.getTime()), Number.NEGATIVE_INFINITY);
+  const page = input.history?.page;
+  const subscriptionUrl = urls((format) => feedUrl(site, feed, format));
   return {
     title: xmlSafe(feed.title),
     siteTitle: xmlSafe(site.title),
@@ -75,17 +100,51 @@ export function feedView(input: FeedInput): FeedView {
     language: feedLanguage(input, items),
     homeUrl: absoluteUrl(feed.link) ?? absoluteUrl(site.baseUrl) ?? site.baseUrl,
     pollMinutes: site.pollMinutes,
-    selfUrl: {
-      rss: feedUrl(site, feed, 'rss'),
-      atom: feedUrl(site, feed, 'atom'),
-      json: feedUrl(site, feed, 'json'),
-    },
+    selfUrl: page === undefined ? subscriptionUrl : urls((format) => archiveUrl(site, feed, page, format)),
+    subscriptionUrl,
+    dir: page === undefined ? feed.dir : archiveDir(feed, page),
+    history: input.history && historyView(input.history, input),
     hub: absoluteUrl(site.websubHub),
     image: absoluteUrl(site.image, site.baseUrl),
     copyright: site.copyright === undefined ? undefined : xmlSafe(site.copyright),
     author: site.author && person(site.author, site.baseUrl),
     updated: items.length === 0 ? EMPTY_FEED_UPDATED : new Date(newest),
     items,
+  };
+}
+
+/** The RFC 5005 links of a document in one format: `current` from an archive page, then its neighbours. */
+export function historyLinks({ history, subscriptionUrl }: FeedView, format: FeedFormat): { rel: string; href: string }[] {
+  if (!history) return [];
+  const links: [string, string | undefined][] = [
+    ['current', history.marker === 'archive' ? subscriptionUrl[format] : undefined],
+    ['prev-archive', history.prevArchive?.[format]],
+    ['next-archive', history.nextArchive?.[format]],
+  ];
+  return links.flatMap(([rel, href]) => (href === undefined ? [] : [{ rel, href }]));
+}
+
+function urls(url: (format: FeedFormat) => string): Record<FeedFormat, string> {
+  return { rss: url('rss'), atom: url('atom'), json: url('json') };
+}
+
+/**
+ * The subscription document links the newest archive page (or says it is complete) and each page its neighbours.
+ * A history that cannot exist is a bug upstream: rendering it would publish a broken chain, so it is refused.
+ */
+function historyView({ pages, page, deleted = [] }: FeedHistory, { site, feed }: { site: SiteConfig; feed: FeedDescriptor }): HistoryView {
+  const where = feed.dir === '' ? 'the site feed' : feed.dir;
+  if (!Number.isSafeInteger(pages) || pages < 0) throw new Error(`${where}: ${pages} archive pages`);
+  if (page !== undefined && (!Number.isSafeInteger(page) || page < 1 || page > pages)) {
+    throw new Error(`${where}: archive page ${page} of ${pages}`);
+  }
+  if (page !== undefined && deleted.length > 0) throw new Error(`${where}: deleted entries on archive page ${page}`);
+  const archive = (k: number) => (k >= 1 && k <= pages ? urls((format) => archiveUrl(site, feed, k, format)) : undefined);
+  return {
+    marker: page !== undefined ? 'archive' : pages === 0 ? 'complete' : undefined,
+    prevArchive: archive(page === undefined ? pages : page - 1),
+    nextArchive: page === undefined ? undefined : archive(page + 1),
+    deleted: deleted.map(({ id, when }) => ({ ref: xmlSafe(id), when: instant(when, `deleted entry ${JSON.stringify(id)}`, 'when') })),
   };
 }
 

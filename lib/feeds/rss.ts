@@ -1,6 +1,6 @@
 import { Feed, type Extension, type Item } from 'feed';
 import { aboutElement, insertLineBefore, withStylesheet } from './feed-css.ts';
-import { feedView, type FeedView, type ItemView } from './model.ts';
+import { feedView, type FeedView, HISTORY_NS, historyLinks, type ItemView } from './model.ts';
 import type { FeedInput } from './types.ts';
 import { cdataPieces, escapeAttr, escapeText } from './xml.ts';
 
@@ -25,7 +25,8 @@ import { cdataPieces, escapeAttr, escapeText } from './xml.ts';
  * plain text and readers take description as HTML, so it is HTML-escaped before going in.
  * The browser view (lib/feeds/feed-css.ts) is added to what `feed` wrote: it has no place for a processing
  * instruction or a channel-level extension. Before the first `<item>`, only escaped metadata comes (no CDATA),
- * so the first `<item>` is the element.
+ * so the first `<item>` is the element. RFC 5005's markers and links are channel-level too, written the same way
+ * (the links as `atom:link`, as RFC 5005 does for RSS); an archive page's self link is the page's own URL.
  */
 export function renderRss(input: FeedInput): string {
   const view = feedView(input);
@@ -43,10 +44,13 @@ export function renderRss(input: FeedInput): string {
     ttl: view.pollMinutes,
   });
   for (const item of view.items) feed.addItem(rssItem(item, view));
-  const channelEnd = [...syndicationHints(view.pollMinutes, '        '), aboutElement(input.feed.dir, view.selfUrl.rss, '        ')].join(
-    '\n',
-  );
-  return `${withStylesheet(insertLineBefore(declareNamespaces(feed.rss2()), channelEnd, '        <item>', '    </channel>'), input.feed.dir)}\n`;
+  const channelEnd = [
+    ...syndicationHints(view.pollMinutes, '        '),
+    ...historyLines(view, '        '),
+    aboutElement(view.dir, view.subscriptionUrl.rss, '        '),
+  ].join('\n');
+  const namespaces = view.history ? [...NAMESPACES, `xmlns:fh="${HISTORY_NS}"`] : NAMESPACES;
+  return `${withStylesheet(insertLineBefore(declareNamespaces(feed.rss2(), namespaces), channelEnd, '        <item>', '    </channel>'), view.dir)}\n`;
 }
 
 const PERIODS = [
@@ -64,6 +68,16 @@ export function syndicationHints(minutes: number, indent: string): string[] {
   return [
     `${indent}<sy:updatePeriod>${period}</sy:updatePeriod>`,
     `${indent}<sy:updateFrequency>${Math.max(1, Math.round(length / minutes))}</sy:updateFrequency>`,
+  ];
+}
+
+function historyLines(view: FeedView, indent: string): string[] {
+  const marker = view.history?.marker;
+  return [
+    ...(marker ? [`${indent}<fh:${marker}/>`] : []),
+    ...historyLinks(view, 'rss').map(
+      ({ rel, href }) => `${indent}<atom:link href="${escapeAttr(href)}" rel="${rel}" type="application/rss+xml"/>`,
+    ),
   ];
 }
 
@@ -102,11 +116,11 @@ const NAMESPACES = [
   'xmlns:sy="http://purl.org/rss/1.0/modules/syndication/"',
 ];
 
-/** feed declares the dc prefix only when some item has content, and never media or sy: declare what is missing. */
-function declareNamespaces(xml: string): string {
+/** feed declares the dc prefix only when some item has content, and never media, sy or fh: declare what is missing. */
+function declareNamespaces(xml: string, namespaces: string[]): string {
   const rootStart = xml.indexOf('<rss ');
   const rootEnd = xml.indexOf('>', rootStart);
   const root = xml.slice(rootStart, rootEnd);
-  const missing = NAMESPACES.filter((namespace) => !root.includes(namespace));
+  const missing = namespaces.filter((namespace) => !root.includes(namespace));
   return missing.length === 0 ? xml : `${xml.slice(0, rootEnd)} ${missing.join(' ')}${xml.slice(rootEnd)}`;
 }

@@ -25,8 +25,25 @@ export interface FeedDescriptor {
 export interface FeedInput {
   site: SiteConfig;
   feed: FeedDescriptor;
-  /** Newest first, at most `site.itemsPerFeed`. */
+  /** Newest first: at most `site.itemsPerFeed` in the subscription document, an archive page's items on a page. */
   items: FeedItem[];
+  history?: FeedHistory;
+}
+
+/** Where a document stands in its feed's history (RFC 5005). Absent from FeedInput: archives are off, output unchanged from today. */
+export interface FeedHistory {
+  /** How many archive pages the feed has. 0: the subscription document holds its whole history (fh:complete). */
+  pages: number;
+  /** This document's archive page, 1 = oldest; absent for the subscription document. */
+  page?: number;
+  /** Posts deleted from the feed to announce (RFC 6721, Atom only; subscription document only), newest first. */
+  deleted?: DeletedEntry[];
+}
+
+export interface DeletedEntry {
+  id: string;
+  /** ISO UTC */
+  when: string;
 }
 
 export interface RenderedFile {
@@ -34,6 +51,8 @@ export interface RenderedFile {
   path: string;
   body: string;
   contentType: string;
+  /** Set by the pipeline (archive pages are cached longer than subscription documents); renderers leave it unset. */
+  cacheControl?: string;
 }
 
 /**
