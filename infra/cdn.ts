@@ -3,6 +3,7 @@ import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import {
   AccessLevel,
   AllowedMethods,
+  type BehaviorOptions,
   CachedMethods,
   CachePolicy,
   CacheCookieBehavior,
@@ -40,11 +41,28 @@ export function cacheControlFor(freshness: Duration): string {
   return `public, max-age=${freshness.toSeconds()}, stale-if-error=86400`;
 }
 
+/**
+ * The Cache-Control of sealed archive pages (`ARCHIVE_CACHE_CONTROL`): a page that has a newer one changes only when
+ * one of its posts is edited or deleted, so every cache may keep it for the archive freshness without asking again.
+ */
+export function archiveCacheControlFor(archiveFreshness: Duration): string {
+  return `public, max-age=${archiveFreshness.toSeconds()}, immutable`;
+}
+
+/**
+ * The archive pages of every feed, `<feed dir>archive/<n>/<file>`: the site feed's at the root, a term feed's under its
+ * folder. `*` matches across `/`, so the second pattern also takes the files of a term literally named "archive"
+ * (`tags/archive/rss.xml`): harmless, they carry the short Cache-Control, which the archive policy obeys.
+ */
+export const ARCHIVE_PATH_PATTERNS = ['archive/*', '*/archive/*'] as const;
+
 export interface CdnProps {
   feeds: Bucket;
   prefixes: Prefixes;
   /** How long CloudFront keeps a copy before revalidating it against S3's ETag. */
   freshness: Duration;
+  /** How long CloudFront may keep an archive page, when the page's own Cache-Control allows it (sealed pages). */
+  archiveFreshness: Duration;
   /** Custom domain names; `certificate` must then cover them (ACM, us-east-1). */
   domainNames?: string[];
   certificate?: ICertificate;
@@ -61,23 +79,41 @@ export class Cdn extends Construct {
     super(scope, id);
     const { feeds, prefixes } = props;
 
-    // Freshness without invalidations: no copy is kept longer than `freshness`, whatever an object's own
-    // Cache-Control says; an expired copy is revalidated with If-None-Match against S3's ETag, which
+    // Freshness without invalidations: outside the archive pages no copy is kept longer than `freshness`, whatever an
+    // object's own Cache-Control says; an expired copy is revalidated with If-None-Match against S3's ETag, which
     // answers 304 for the many files an upload leaves unchanged. Origin fetches cost S3 GETs ($0.0004 per
     // 1,000) and are bounded by time, not by uploads; invalidations cost $0.005 per path per upload.
     // No cookies, query strings or headers in the key: every reader shares one cached copy, and
     // CloudFront answers conditional GETs (If-None-Match / If-Modified-Since) from it with 304s.
-    const cachePolicy = new CachePolicy(this, 'FeedCache', {
-      comment: `Herald feeds: revalidate against S3 after ${props.freshness.toSeconds()} s`,
-      minTtl: Duration.seconds(0),
-      defaultTtl: props.freshness,
-      maxTtl: props.freshness,
-      cookieBehavior: CacheCookieBehavior.none(),
-      headerBehavior: CacheHeaderBehavior.none(),
-      queryStringBehavior: CacheQueryStringBehavior.none(),
-      enableAcceptEncodingGzip: true,
-      enableAcceptEncodingBrotli: true,
-    });
+    const feedCache = (id: string, comment: string, defaultTtl: Duration, maxTtl: Duration) =>
+      new CachePolicy(this, id, {
+        comment,
+        minTtl: Duration.seconds(0),
+        defaultTtl,
+        maxTtl,
+        cookieBehavior: CacheCookieBehavior.none(),
+        headerBehavior: CacheHeaderBehavior.none(),
+        queryStringBehavior: CacheQueryStringBehavior.none(),
+        enableAcceptEncodingGzip: true,
+        enableAcceptEncodingBrotli: true,
+      });
+    const cachePolicy = feedCache(
+      'FeedCache',
+      `Herald feeds: revalidate against S3 after ${props.freshness.toSeconds()} s`,
+      props.freshness,
+      props.freshness,
+    );
+    // A sealed archive page never changes but for an edit or a deletion of one of its posts, so the first policy's cap
+    // would only buy revalidations. Under this one the object's Cache-Control decides, up to the archive freshness:
+    // sealed pages carry ARCHIVE_CACHE_CONTROL and stay, the newest page carries CACHE_CONTROL and refreshes like any
+    // feed. The default TTL, for an object without Cache-Control, stays the short one: only a page that says so is
+    // kept long.
+    const archiveCachePolicy = feedCache(
+      'ArchiveCache',
+      `Herald archive pages: as their Cache-Control says, at most ${props.archiveFreshness.toSeconds()} s`,
+      props.freshness,
+      props.archiveFreshness,
+    );
 
     // Feeds are public documents: web-based readers may fetch any of them (JSON Feed above all) from any origin.
     // A feed fetch is a CORS-simple GET (browser revalidation adds If-None-Match without a preflight), so
@@ -125,6 +161,16 @@ export class Cdn extends Construct {
       originAccessLevels: [AccessLevel.READ, AccessLevel.LIST],
     });
 
+    const behavior: BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
+      cachedMethods: CachedMethods.CACHE_GET_HEAD,
+      compress: true,
+      functionAssociations: redirects && [{ function: redirects, eventType: FunctionEventType.VIEWER_REQUEST }],
+      cachePolicy,
+      responseHeadersPolicy,
+    };
     this.distribution = new Distribution(this, 'Distribution', {
       comment: 'Herald feeds',
       defaultRootObject: 'index.html',
@@ -135,16 +181,10 @@ export class Cdn extends Construct {
       certificate: props.certificate,
       // Only a custom certificate has a choice of TLS policy; CloudFront's default one is fixed.
       minimumProtocolVersion: props.certificate ? SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
-      defaultBehavior: {
-        origin,
-        viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-        allowedMethods: AllowedMethods.ALLOW_GET_HEAD,
-        cachedMethods: CachedMethods.CACHE_GET_HEAD,
-        compress: true,
-        functionAssociations: redirects && [{ function: redirects, eventType: FunctionEventType.VIEWER_REQUEST }],
-        cachePolicy,
-        responseHeadersPolicy,
-      },
+      defaultBehavior: behavior,
+      additionalBehaviors: Object.fromEntries(
+        ARCHIVE_PATH_PATTERNS.map((pattern) => [pattern, { ...behavior, cachePolicy: archiveCachePolicy }]),
+      ),
     });
 
     // The root object is set above, which is what the LIST warning asks for.

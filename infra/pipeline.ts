@@ -60,6 +60,8 @@ export interface PipelineProps {
   websubHub?: string;
   /** Cache-Control of every file the functions write (`CACHE_CONTROL`, over the site configuration's). */
   cacheControl: string;
+  /** Cache-Control of sealed archive pages (`ARCHIVE_CACHE_CONTROL`, over the site configuration's `archives.cacheControl`). */
+  archiveCacheControl: string;
   /** CloudFront invalidations after each run (`DISTRIBUTION_ID` and the permission); off, freshness is the TTL. */
   invalidation: boolean;
 }
@@ -127,6 +129,8 @@ export class Pipeline extends Construct {
       throw new Error(`no ${missing.join(' or ')} in ${props.codePath}: run "npm run bundle" first (or set -c herald:code=<folder>)`);
     }
     const code = Code.fromAsset(props.codePath);
+    // Every function, the worker too, loads the site configuration with the same Cache-Control values over it: a
+    // fanned-out rebuild's tasks carry the configuration's fingerprint, and a worker with another one would refuse them.
     const environment: Record<string, string> = {
       ...environmentOf({
         contentBucket: content.bucketName,
@@ -135,6 +139,7 @@ export class Pipeline extends Construct {
         feedsPrefix: prefixes.feeds,
         statePrefix: prefixes.state,
         cacheControl: props.cacheControl,
+        archiveCacheControl: props.archiveCacheControl,
         ...(props.websubHub ? { websubHub: props.websubHub } : {}),
         ...(props.invalidation ? { distributionId: distribution.distributionId } : {}),
       }),

@@ -8,7 +8,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { Alarms } from './alarms.ts';
-import { Cdn, cacheControlFor } from './cdn.ts';
+import { archiveCacheControlFor, Cdn, cacheControlFor } from './cdn.ts';
 import { Pipeline, type FunctionSize, type LogLevel } from './pipeline.ts';
 import type { FeedAlias } from '../lib/aliases.ts';
 import { CONFIG_FILE } from '../lib/config.ts';
@@ -52,6 +52,12 @@ export interface HeraldStackProps extends StackProps {
    */
   freshness?: Duration;
   /**
+   * How long sealed archive pages (those with a newer page) are kept: the archive paths' CloudFront TTL and their
+   * `max-age, immutable` (`ARCHIVE_CACHE_CONTROL`). Default 1 year, at least `freshness`. An edit of a post on a sealed
+   * page reaches readers within this, unless `invalidation` is on (CloudFront) and readers revalidate (their own copy).
+   */
+  archiveFreshness?: Duration;
+  /**
    * CloudFront invalidation of each run's changed files, for changes visible at once rather than within
    * `freshness`. Default off: $0.005 per path beyond 1,000 a month, 9 paths for a post with one category
    * and one tag, is some $45 per 1,000 uploads.
@@ -91,6 +97,10 @@ export class HeraldStack extends Stack {
     if (freshness.toSeconds() < 1 || freshness.toSeconds() > 86_400) {
       throw new Error(`freshness ${freshness.toSeconds()} s must be from 1 s to 1 day`);
     }
+    const archiveFreshness = props.archiveFreshness ?? Duration.days(365);
+    if (archiveFreshness.toSeconds() < freshness.toSeconds() || archiveFreshness.toSeconds() > Duration.days(365).toSeconds()) {
+      throw new Error(`archiveFreshness ${archiveFreshness.toSeconds()} s must be from freshness (${freshness.toSeconds()} s) to 1 year`);
+    }
     const batchSize = props.batchSize ?? 100;
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
       throw new Error(`batchSize ${batchSize} must be an integer from 1 to 10000`);
@@ -102,6 +112,7 @@ export class HeraldStack extends Stack {
       feeds: this.buckets.feeds,
       prefixes,
       freshness,
+      archiveFreshness,
       domainNames: domainNames.length > 0 ? domainNames : undefined,
       certificate: props.certificateArn ? Certificate.fromCertificateArn(this, 'Certificate', props.certificateArn) : undefined,
       priceClass: props.priceClass ?? PriceClass.PRICE_CLASS_100,
@@ -125,6 +136,7 @@ export class HeraldStack extends Stack {
       logLevel: props.logLevel ?? 'INFO',
       websubHub: props.websubHub,
       cacheControl: cacheControlFor(freshness),
+      archiveCacheControl: archiveCacheControlFor(archiveFreshness),
       invalidation: props.invalidation ?? false,
     });
     this.alarms = new Alarms(this, 'Alarms', {

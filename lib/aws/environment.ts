@@ -4,6 +4,8 @@
  * `environmentOf(settings)` and the functions read `readSettings(env)`, so a variable cannot be set by one
  * and ignored by the other (tests/infra/stack.test.ts reads every function's environment back).
  */
+import { parseConfig, type SiteConfig } from '../config.ts';
+import { headerValueProblem } from '../storage/semantics.ts';
 import { DEFAULT_WILDCARD_THRESHOLD } from './invalidation.ts';
 import { type Env, EnvironmentError } from './clients.ts';
 
@@ -15,6 +17,8 @@ export interface RuntimeSettings {
   statePrefix: string;
   distributionId?: string;
   cacheControl?: string;
+  /** Cache-Control of sealed archive pages, over the site configuration's `archives.cacheControl` when archives are on. */
+  archiveCacheControl?: string;
   websubHub?: string;
   wildcardThreshold: number;
   rebuildFunctionName?: string;
@@ -33,6 +37,7 @@ export const VARIABLES = {
   statePrefix: 'STATE_PREFIX',
   distributionId: 'DISTRIBUTION_ID',
   cacheControl: 'CACHE_CONTROL',
+  archiveCacheControl: 'ARCHIVE_CACHE_CONTROL',
   websubHub: 'WEBSUB_HUB',
   wildcardThreshold: 'INVALIDATION_WILDCARD_THRESHOLD',
   rebuildFunctionName: 'REBUILD_FUNCTION_NAME',
@@ -107,6 +112,14 @@ function url(env: Env, name: string): string | undefined {
   return value;
 }
 
+// CACHE_CONTROL is checked where it replaces the file's value (parseConfig); this one is applied after parsing.
+function headerValue(env: Env, name: string): string | undefined {
+  const value = optional(env, name);
+  const problem = value === undefined ? null : headerValueProblem(value);
+  if (problem !== null) throw new EnvironmentError(`${name} ${problem}, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 /** Reads and checks the environment contract; throws `EnvironmentError` naming the variable. */
 export function readSettings(env: Env = process.env): RuntimeSettings {
   const prefixes: Prefixes = {
@@ -132,6 +145,8 @@ export function readSettings(env: Env = process.env): RuntimeSettings {
   if (distributionId) settings.distributionId = distributionId;
   const cacheControl = optional(env, VARIABLES.cacheControl);
   if (cacheControl) settings.cacheControl = cacheControl;
+  const archiveCacheControl = headerValue(env, VARIABLES.archiveCacheControl);
+  if (archiveCacheControl) settings.archiveCacheControl = archiveCacheControl;
   const websubHub = url(env, VARIABLES.websubHub);
   if (websubHub) settings.websubHub = websubHub;
   const rebuildFunctionName = optional(env, VARIABLES.rebuildFunctionName);
@@ -151,4 +166,16 @@ export function environmentOf(settings: Partial<RuntimeSettings>): Record<string
     if (value !== undefined) environment[name] = String(value);
   }
   return environment;
+}
+
+/**
+ * The site configuration the functions run with: `herald.config.json` with the stack's values over the file's. Every
+ * function reads it through here, since the index and a fanned-out rebuild's tasks carry its fingerprint.
+ */
+export function siteConfigOf(text: string, source: string, settings: RuntimeSettings): SiteConfig {
+  const { websubHub, cacheControl, archiveCacheControl } = settings;
+  const site = parseConfig(text, source, { websubHub, cacheControl });
+  // The stack says how long sealed pages may be kept, not whether there are any: a file that turns archives off wins.
+  if (site.archives && archiveCacheControl) site.archives = { ...site.archives, cacheControl: archiveCacheControl };
+  return site;
 }

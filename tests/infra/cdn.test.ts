@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import vm from 'node:vm';
+import { Duration } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ARCHIVE_PATH_PATTERNS } from '../../infra/cdn.ts';
 import { settingsFromContext } from '../../infra/context.ts';
 import { functionCodeProblems } from '../../infra/function-code.ts';
 import { ALIAS_PRESETS, parseAliases, viewerRequestCode } from '../../lib/aliases.ts';
@@ -19,17 +21,36 @@ beforeAll(() => {
   s = synth();
 });
 
+const distributionConfig = (synthesized: Synthesized) =>
+  synthesized.template.toJSON().Resources[synthesized.id(synthesized.stack.cdn.distribution)].Properties.DistributionConfig;
+
+/**
+ * The behavior CloudFront picks for a request path: the first cache behavior whose pattern matches, else the default.
+ * A pattern's `*` matches any run of characters, `/` included, and `?` one; a leading `/` makes no difference.
+ */
+function behaviorFor(config: { DefaultCacheBehavior: unknown; CacheBehaviors?: { PathPattern: string }[] }, path: string) {
+  const matches = (pattern: string) => {
+    const source = [...pattern.replace(/^\//, '')].map((c) =>
+      c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+    );
+    return new RegExp(`^${source.join('')}$`).test(path.replace(/^\//, ''));
+  };
+  return config.CacheBehaviors?.find((behavior) => matches(behavior.PathPattern)) ?? config.DefaultCacheBehavior;
+}
+
 describe('compression at the edge', () => {
-  it('is on for the behavior, with gzip and Brotli in the cache key (CloudFront normalizes Accept-Encoding to them)', () => {
-    const behavior = s.template.toJSON().Resources[s.id(s.stack.cdn.distribution)].Properties.DistributionConfig.DefaultCacheBehavior;
-    expect(behavior.Compress).toBe(true);
+  it('is on for every behavior, with gzip and Brotli in the cache key (CloudFront normalizes Accept-Encoding to them)', () => {
+    const config = distributionConfig(s);
+    for (const behavior of [config.DefaultCacheBehavior, ...config.CacheBehaviors]) expect(behavior.Compress).toBe(true);
     const policies = Object.values(s.template.findResources('AWS::CloudFront::CachePolicy'));
-    expect(policies).toHaveLength(1);
-    const key = policies[0]!.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin;
-    expect(key.EnableAcceptEncodingGzip).toBe(true);
-    expect(key.EnableAcceptEncodingBrotli).toBe(true);
-    // Not as a named header: that would key the cache on every raw Accept-Encoding a client sends.
-    expect(key.HeadersConfig).toEqual({ HeaderBehavior: 'none' });
+    expect(policies).toHaveLength(2);
+    for (const policy of policies) {
+      const key = policy.Properties.CachePolicyConfig.ParametersInCacheKeyAndForwardedToOrigin;
+      expect(key.EnableAcceptEncodingGzip).toBe(true);
+      expect(key.EnableAcceptEncodingBrotli).toBe(true);
+      // Not as a named header: that would key the cache on every raw Accept-Encoding a client sends.
+      expect(key.HeadersConfig).toEqual({ HeaderBehavior: 'none' });
+    }
   });
 
   it('applies to every file the pipeline publishes: each has a media type CloudFront compresses', () => {
@@ -38,6 +59,74 @@ describe('compression at the edge', () => {
     for (const contentType of published) {
       expect(COMPRESSIBLE_TYPES.has(contentType.split(';')[0]!), contentType).toBe(true);
     }
+  });
+});
+
+describe('archive pages: a behavior of their own, with a cache policy that lets sealed pages stay', () => {
+  const policyOf = (synthesized: Synthesized, behavior: { CachePolicyId: { Ref: string } }) =>
+    synthesized.template.toJSON().Resources[behavior.CachePolicyId.Ref].Properties.CachePolicyConfig;
+
+  it('covers the archive folders of the site feed and of every term feed, with the default behavior otherwise the same', () => {
+    const config = distributionConfig(s);
+    expect(config.CacheBehaviors.map((behavior: { PathPattern: string }) => behavior.PathPattern)).toEqual([...ARCHIVE_PATH_PATTERNS]);
+    const archiveCache = { Ref: s.id(s.stack.cdn.node.findChild('ArchiveCache')) };
+    const { CachePolicyId: feedCache, ...sameAsDefault } = config.DefaultCacheBehavior;
+    expect(feedCache).toEqual({ Ref: s.id(s.stack.cdn.node.findChild('FeedCache')) });
+    for (const { PathPattern, ...behavior } of config.CacheBehaviors) {
+      expect(behavior, PathPattern).toEqual({ ...sameAsDefault, CachePolicyId: archiveCache });
+    }
+    expect(sameAsDefault).toMatchObject({ Compress: true, ResponseHeadersPolicyId: { Ref: expect.stringMatching(/FeedHeaders/) } });
+  });
+
+  it('keeps a page as long as its own Cache-Control says, up to a year; a page that says nothing, the normal freshness', () => {
+    const config = distributionConfig(s);
+    expect(policyOf(s, config.CacheBehaviors[0])).toMatchObject({ MinTTL: 0, DefaultTTL: 60, MaxTTL: 31_536_000 });
+    expect(policyOf(s, config.DefaultCacheBehavior)).toMatchObject({ MinTTL: 0, DefaultTTL: 60, MaxTTL: 60 });
+  });
+
+  it.each([
+    ['/archive/1/rss.xml', true],
+    ['/archive/12/feed.json', true],
+    ['/tags/rust/archive/3/atom.xml', true],
+    ['/tags/%E7%A7%91%E6%8A%80/archive/1/rss.xml', true],
+    ['/categories/news/archive/2/feed.json', true],
+    ['/authors/jane-doe/archive/1/atom.xml', true],
+    // A tag named "archive": its subscription documents carry the short Cache-Control, which the archive policy obeys.
+    ['/tags/archive/rss.xml', true],
+    ['/rss.xml', false],
+    ['/tags/rust/atom.xml', false],
+    ['/archives/rss.xml', false],
+    ['/tags/archived/feed.json', false],
+    ['/index.html', false],
+    ['/feeds.opml', false],
+  ])('%s falls under the archive behavior: %s', (path, archived) => {
+    const config = distributionConfig(s);
+    expect(behaviorFor(config, path) === config.DefaultCacheBehavior).toBe(!archived);
+  });
+
+  it('redirects aliases there too: the same viewer-request function on every behavior', () => {
+    const aliases = parseAliases(['hugo'], FEED_KIND_KEYS).aliases;
+    const config = distributionConfig(synth({ aliases }));
+    expect(config.DefaultCacheBehavior.FunctionAssociations).toHaveLength(1);
+    for (const behavior of config.CacheBehaviors)
+      expect(behavior.FunctionAssociations).toEqual(config.DefaultCacheBehavior.FunctionAssociations);
+  });
+
+  it('takes herald:archiveFreshnessSeconds, writes it as max-age for sealed pages, and refuses less than the freshness', () => {
+    const custom = synth({ freshness: Duration.minutes(5), archiveFreshness: Duration.days(7) });
+    const config = distributionConfig(custom);
+    expect(policyOf(custom, config.CacheBehaviors[1])).toMatchObject({ MinTTL: 0, DefaultTTL: 300, MaxTTL: 604_800 });
+    for (const fn of [custom.stack.pipeline.regenerate, custom.stack.pipeline.rebuild, custom.stack.pipeline.rebuildWorker]) {
+      expect(custom.template.toJSON().Resources[custom.id(fn)].Properties.Environment.Variables.ARCHIVE_CACHE_CONTROL).toBe(
+        'public, max-age=604800, immutable',
+      );
+    }
+    expect(() => synth({ freshness: Duration.minutes(5), archiveFreshness: Duration.minutes(1) })).toThrow(
+      'archiveFreshness 60 s must be from freshness (300 s) to 1 year',
+    );
+    expect(() => synth({ archiveFreshness: Duration.days(366) })).toThrow(
+      'archiveFreshness 31622400 s must be from freshness (60 s) to 1 year',
+    );
   });
 });
 

@@ -211,6 +211,7 @@ describe('herald:* context', () => {
       'herald:priceClass': 'PriceClass_All',
       'herald:noncurrentVersionDays': 0,
       'herald:freshnessSeconds': '30',
+      'herald:archiveFreshnessSeconds': 86_400,
       'herald:invalidation': 'true',
     });
     expect(stackName).toBe('Blog');
@@ -226,6 +227,7 @@ describe('herald:* context', () => {
       invalidation: true,
     });
     expect(props.freshness!.toSeconds()).toBe(30);
+    expect(props.archiveFreshness!.toSeconds()).toBe(86_400);
     expect(from({ 'herald:invalidation': false }).props.invalidation).toBe(false);
     expect(from({ 'herald:invalidation': 'false' }).props.invalidation).toBe(false);
     expect(props.rebuild!.timeout!.toSeconds()).toBe(600);
@@ -246,6 +248,7 @@ describe('herald:* context', () => {
     [{ 'herald:contentPrefix': 7 }, 'herald:contentPrefix=7: must be a string'],
     [{ 'herald:invalidation': 'yes' }, 'herald:invalidation="yes": must be true or false'],
     [{ 'herald:freshnessSeconds': '0' }, 'herald:freshnessSeconds="0": must be an integer from 1 to 86400'],
+    [{ 'herald:archiveFreshnessSeconds': '31536001' }, 'herald:archiveFreshnessSeconds="31536001": must be an integer from 1 to 31536000'],
     [{ 'herald:contentprefix': 'posts/' }, 'unknown context herald:contentprefix'],
   ])('%j is refused with a clear error', (context, message) => {
     expect(() => from(context)).toThrow(message);

@@ -181,11 +181,12 @@ describe('CloudFront', () => {
       ResponseHeadersPolicyId: { Ref: expect.stringMatching(/FeedHeaders/) },
     });
     expect(config.DefaultCacheBehavior.OriginRequestPolicyId).toBeUndefined();
-    expect(config.CacheBehaviors).toBeUndefined();
+    // The archive pages' behaviors (tests/infra/cdn.test.ts): nothing else leaves the default.
+    expect(config.CacheBehaviors.map((behavior: { PathPattern: string }) => behavior.PathPattern)).toEqual(['archive/*', '*/archive/*']);
     expect(config.Aliases).toBeUndefined();
   });
 
-  it('caches by path alone, and revalidates every copy against S3 after 60 s at most, whatever its Cache-Control', () => {
+  it('caches by path alone, and outside the archive pages revalidates every copy after 60 s at most, whatever its Cache-Control', () => {
     t.hasResourceProperties('AWS::CloudFront::CachePolicy', {
       CachePolicyConfig: {
         MinTTL: 0,
@@ -334,6 +335,8 @@ describe('functions', () => {
     STATE_PREFIX: '_herald/',
     // As long as CloudFront's TTL, and no stale-while-revalidate: no cache keeps a copy over 60 s old.
     CACHE_CONTROL: 'public, max-age=60, stale-if-error=86400',
+    // Sealed archive pages: as long as the archive behaviors' maximum TTL, a year.
+    ARCHIVE_CACHE_CONTROL: 'public, max-age=31536000, immutable',
     LOG_LEVEL: 'INFO',
     NODE_OPTIONS: '--enable-source-maps',
     ...extra,
