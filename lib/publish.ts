@@ -16,12 +16,16 @@ export interface EncodedFile {
   contentType: string;
   bytes: Uint8Array;
   sha256: string;
+  /** When not the site's: a sealed archive page's. */
+  cacheControl?: string;
 }
 
 export function encodeFile(file: RenderedFile | EncodedFile): EncodedFile {
   if ('bytes' in file) return file;
   const bytes = toBytes(file.body);
-  return { path: file.path, contentType: file.contentType, bytes, sha256: sha256Hex(bytes) };
+  const encoded: EncodedFile = { path: file.path, contentType: file.contentType, bytes, sha256: sha256Hex(bytes) };
+  if (file.cacheControl !== undefined) encoded.cacheControl = file.cacheControl;
+  return encoded;
 }
 
 /**

@@ -36,6 +36,8 @@ export function comparePositions(a: Position, b: Position): number {
 export interface Placement {
   date: string;
   feeds: FeedId[];
+  /** The post's item id, when its record has its item: what a feed announces if the post leaves it unpublished. */
+  id?: string;
 }
 
 /** What decides a post's feeds. */

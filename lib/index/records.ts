@@ -19,7 +19,10 @@ export interface PostRecord {
   meta?: IndexedMeta;
   /** In the lists of its feeds: published when the record was written. */
   listed: boolean;
-  /** The rendered item, kept for posts that are (or were, when written) among some feed's newest. */
+  /**
+   * The rendered item: of every listed post when the site keeps archives (their pages are rendered from records),
+   * otherwise of the posts that are (or were, when written) among some feed's newest.
+   */
   item?: FeedItem;
   /**
    * Present while the change this record holds is not yet carried into every list and feed file: earlier
@@ -109,8 +112,12 @@ export function sameState(a: PostRecord, b: PostRecord): boolean {
 
 /** Where the post stands in lists according to this record: its own place when listed, and any pending ones. */
 export function placementsOf(record: PostRecord, site: SiteConfig): Placement[] {
-  const own = record.listed && record.meta ? [placementOf(record.meta, site)] : [];
+  const own = record.listed && record.meta ? [withId(placementOf(record.meta, site), site.archives && record.item?.id)] : [];
   return [...(record.pending ?? []), ...own];
+}
+
+function withId(placement: Placement, id: string | undefined): Placement {
+  return id ? { ...placement, id } : placement;
 }
 
 /** Pending places for a record replacing `previous`: everything the previous one may still occupy. */

@@ -1,3 +1,5 @@
+import type { FeedId } from './feed-id.ts';
+
 /**
  * Posts whose visibility flips later (future-dated, scheduled, expiring), with when. A regenerate run
  * takes the due ones along with its own keys, so feeds follow the clock between rebuilds, exactly as a
@@ -37,4 +39,20 @@ export function withTimes(schedule: Schedule, times: ReadonlyMap<string, string 
 
 export function sortSchedule(entries: [string, string][]): [string, string][] {
   return entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0));
+}
+
+/**
+ * The schedule also says when a feed's oldest announced deletion runs its time (lib/index/archive.ts), under a
+ * key no post has (post keys end in `.md`, this one in `/`), so the feed is rendered without it exactly when a
+ * rebuild would be.
+ */
+const TOMBSTONES = 'tombstones:';
+
+export function tombstoneKey(feed: FeedId): string {
+  return `${TOMBSTONES}${feed}/`;
+}
+
+/** The feed a schedule key stands for; null for a post's key. */
+export function feedOfTombstoneKey(key: string): FeedId | null {
+  return key.startsWith(TOMBSTONES) && key.endsWith('/') ? key.slice(TOMBSTONES.length, -1) : null;
 }

@@ -9,6 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { comparePositions, sameEntry, type Entry, type ListChange, type Position, keyOf } from './entries.ts';
+import type { ArchiveState } from './archive.ts';
 import type { NewestItem } from './newest.ts';
 
 /** A shard past this size is split. */
@@ -39,6 +40,8 @@ export interface Manifest {
    * older than that run's) could then still commit over it. Absent until the first such run.
    */
   version?: number;
+  /** The feed's history past its newest (lib/index/archive.ts), when the site keeps archives. */
+  archive?: ArchiveState;
 }
 
 export const EMPTY_MANIFEST: Manifest = { total: 0, shards: [], newest: [] };
@@ -168,4 +171,39 @@ export async function newestEntries(manifest: Manifest, n: number, load: (ref: S
     result.push(...(await load(ref)).slice(0, n - result.length));
   }
   return result;
+}
+
+/** The list's entries from the newest on, as long as `take` accepts them (given each entry and its index). */
+export async function entriesFromTop(
+  manifest: Manifest,
+  take: (entry: Entry, index: number) => boolean,
+  load: (ref: ShardRef) => Promise<Entry[]>,
+): Promise<Entry[]> {
+  const result: Entry[] = [];
+  for (const ref of manifest.shards) {
+    for (const entry of await load(ref)) {
+      if (!take(entry, result.length)) return result;
+      result.push(entry);
+    }
+  }
+  return result;
+}
+
+/**
+ * The entries newer than `lower` (none: from the oldest) and not newer than `upper`, newest first, reading only
+ * the shards that can hold them: an archive page's entries, between its bounds.
+ */
+export async function entriesBetween(
+  manifest: Manifest,
+  lower: Position | undefined,
+  upper: Position,
+  load: (ref: ShardRef) => Promise<Entry[]>,
+): Promise<Entry[]> {
+  const inRange = (position: Position) =>
+    comparePositions(position, upper) >= 0 && (lower === undefined || comparePositions(position, lower) < 0);
+  const shards = manifest.shards.filter(
+    (ref) => comparePositions(ref.last, upper) >= 0 && (lower === undefined || comparePositions(ref.first, lower) < 0),
+  );
+  const loaded = await Promise.all(shards.map(load));
+  return loaded.flat().filter(inRange);
 }

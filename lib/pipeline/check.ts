@@ -67,7 +67,8 @@ export async function findDifferences(deps: PipelineDeps): Promise<{ posts: numb
     const written = records.get(key);
     if (!written || !lastModified || written <= lastModified) differing.add(key);
   }
-  const named = [...listed.keys(), ...(schedule?.value.entries ?? []).map(([, key]) => key)];
+  // The schedule also names feeds whose announced deletions run out: those are no posts.
+  const named = [...listed.keys(), ...(schedule?.value.entries ?? []).map(([, key]) => key).filter(isPostKey)];
   for (const key of named) if (!posts.has(key)) differing.add(key);
   return { posts: posts.size, differing: [...differing].sort() };
 }

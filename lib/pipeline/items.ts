@@ -1,8 +1,8 @@
 import type { SiteConfig } from '../config.ts';
-import type { PostRecord } from '../index/records.ts';
+import { recordOf, type PostRecord } from '../index/records.ts';
 import { parsePost } from '../post/parse.ts';
 import { toFeedItem } from '../post/render.ts';
-import type { FeedItem, Post } from '../post/types.ts';
+import type { FeedItem, ParseResult, Post } from '../post/types.ts';
 import type { Storage } from '../storage/storage.ts';
 import { fetchSource } from './source.ts';
 
@@ -12,6 +12,19 @@ import { fetchSource } from './source.ts';
  */
 export function itemOf(post: Post, site: SiteConfig): FeedItem {
   return JSON.parse(JSON.stringify(toFeedItem(post, site))) as FeedItem;
+}
+
+/** A content object's record with the item of a listed post: where archives are kept, every such record has it. */
+export function recordWithItem(
+  key: string,
+  source: string | undefined,
+  parsed: ParseResult | null,
+  now: Date,
+  site: SiteConfig,
+): PostRecord {
+  const record = recordOf(key, source, parsed, now);
+  if (record.listed && parsed?.status === 'post') record.item = itemOf(parsed.post, site);
+  return record;
 }
 
 /** The item a content object's bytes make; `null` when they make no post. */

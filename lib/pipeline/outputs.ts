@@ -1,7 +1,11 @@
 import type { SiteConfig } from '../config.ts';
 import { renderDirectory } from '../directory/page.ts';
 import { renderFeed } from '../feeds/feeds.ts';
-import { FEED_FILES, type FeedSummary, type RenderedFile } from '../feeds/types.ts';
+import { FEED_FILES, type FeedHistory, type FeedSummary, type RenderedFile } from '../feeds/types.ts';
+import { EMPTY_ARCHIVE, subscriptionHistory } from '../index/archive.ts';
+import { type Entry, nameOf } from '../index/entries.ts';
+import { shownItems } from '../index/newest.ts';
+import type { Manifest } from '../index/shards.ts';
 import { OPML_FILE, renderOpml } from '../directory/opml.ts';
 import { FEED_CSS, FEED_CSS_PATH } from '../feeds/feed-css.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
@@ -72,10 +76,67 @@ export function finishReport(report: RunReport, files: FileLog, startedAt: numbe
   return report;
 }
 
-/** One feed in its three formats. Items are newest first, at most `itemsPerFeed`. */
-export function feedFiles(site: SiteConfig, id: FeedId, name: string | undefined, items: FeedItem[]): RenderedFile[] {
-  return renderFeed({ site, feed: descriptorOf(id, name, site), items });
+/**
+ * One feed document in its three formats: the subscription document (items newest first, at most `itemsPerFeed`)
+ * or, with `history.page`, an archive page. A page with a newer one after it is sealed and carries the archives'
+ * long Cache-Control; the others the site's.
+ */
+export function feedFiles(
+  site: SiteConfig,
+  id: FeedId,
+  name: string | undefined,
+  items: FeedItem[],
+  history?: FeedHistory,
+): RenderedFile[] {
+  const files = renderFeed({ site, feed: descriptorOf(id, name, site), items, ...(history && { history }) });
+  const sealed = history?.page !== undefined && history.page < history.pages && site.archives;
+  return sealed ? files.map((file) => ({ ...file, cacheControl: sealed.cacheControl })) : files;
 }
+
+/** A feed's subscription document, saying what its history holds when the site keeps archives. */
+export function subscriptionFiles(site: SiteConfig, id: FeedId, manifest: Manifest): RenderedFile[] {
+  const history = site.archives && subscriptionHistory(manifest.archive ?? EMPTY_ARCHIVE);
+  return feedFiles(site, id, nameOf(manifest.newest[0]?.entry), shownItems(manifest.newest), history || undefined);
+}
+
+/**
+ * Archive page `page` of a feed with `pages` of them, `entries` being the page's own (newest first): a term feed's
+ * page takes the term's name from its own newest post, so it changes only with its own items.
+ */
+export function archivePageFiles(
+  site: SiteConfig,
+  id: FeedId,
+  entries: readonly Entry[],
+  items: FeedItem[],
+  page: number,
+  pages: number,
+): RenderedFile[] {
+  return feedFiles(site, id, nameOf(entries[0]), items, { pages, page });
+}
+
+/**
+ * Deletes a feed's archive pages numbered `from` to `to`; without `to`, every one from `from` on that a listing finds
+ * (a run that does not know how many there were).
+ */
+export async function unpublishPages(storage: Storage, dir: string, from: number, log: FileLog, to?: number): Promise<void> {
+  const stale: string[] = [];
+  if (to !== undefined) {
+    for (let page = from; page <= to; page++) for (const file of FEED_FILE_NAMES) stale.push(`${dir}archive/${page}/${file}`);
+  } else {
+    for await (const { key } of storage.list(`${dir}archive/`)) {
+      const match = /^archive\/(\d+)\/([^/]+)$/.exec(key.slice(dir.length));
+      if (match && Number(match[1]) >= from && FEED_FILE_NAMES.has(match[2]!)) stale.push(key);
+    }
+  }
+  await settleAll(
+    stale.map(async (key) => {
+      await storage.delete(key);
+      log.note(key, 'deleted');
+    }),
+  );
+}
+
+const FEED_FILE_NAMES = new Set(Object.values(FEED_FILES).map(({ file }) => file));
 
 /** The files at the feeds root: the directory page, the OPML (as XML, so browsers apply the feeds' stylesheet) and that stylesheet. */
 export function directoryFiles(site: SiteConfig, summaries: FeedSummary[]): RenderedFile[] {
@@ -89,6 +150,7 @@ export function directoryFiles(site: SiteConfig, summaries: FeedSummary[]): Rend
 /**
  * Writes the files whose bytes changed: compared with `previous` when given (the same files as rendered
  * from the list this one replaced, whose writing was its own run's job), else with what is stored (a HEAD each).
+ * Returns whether it wrote any.
  */
 export async function publish(
   storage: Storage,
@@ -96,20 +158,26 @@ export async function publish(
   site: SiteConfig,
   log: FileLog,
   previous?: RenderedFile[],
-): Promise<void> {
+): Promise<boolean> {
+  const cacheControl = (file: RenderedFile | EncodedFile) => file.cacheControl ?? site.cacheControl;
+  let wrote = false;
+  const note = (path: string, outcome: 'written' | 'unchanged') => {
+    log.note(path, outcome);
+    wrote ||= outcome === 'written';
+  };
   if (!previous) {
-    await settleAll(files.map(async (file) => log.note(file.path, await writeIfChanged(storage, file, site.cacheControl))));
-    return;
+    await settleAll(files.map(async (file) => note(file.path, await writeIfChanged(storage, file, cacheControl(file)))));
+    return wrote;
   }
-  const before = new Map(previous.map((file) => [file.path, file.body]));
+  const before = new Map(previous.map((file) => [file.path, file]));
+  const same = (file: RenderedFile | EncodedFile, old: RenderedFile | undefined) =>
+    'body' in file && old !== undefined && old.body === file.body && cacheControl(old) === cacheControl(file);
   await settleAll(
     files.map(async (file) =>
-      log.note(
-        file.path,
-        'body' in file && before.get(file.path) === file.body ? 'unchanged' : await writeFile(storage, file, site.cacheControl),
-      ),
+      note(file.path, same(file, before.get(file.path)) ? 'unchanged' : await writeFile(storage, file, cacheControl(file))),
     ),
   );
+  return wrote;
 }
 
 /** Deletes the feed files of a term that has no published posts left; only files that exist are reported. */

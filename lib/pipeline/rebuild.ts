@@ -35,19 +35,21 @@ import {
   shardKey,
 } from '../index/layout.ts';
 import { acquireLease, assertLeaseHeld, keepLease, releaseLease } from '../index/lease.ts';
+import { cutHistory, keptBounds, liveTombstones, subscriptionHistory, tombstoneExpiry } from '../index/archive.ts';
 import { shownItems } from '../index/newest.ts';
 import { isVisible, keepingPending, MAX_RUN_MS, nextChangeOf, unfinished, type PostRecord } from '../index/records.ts';
 import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
-import { sortSchedule, type Schedule } from '../index/schedule.ts';
+import { sortSchedule, tombstoneKey, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
 import { readJson, retryOnConflict, writeJson } from '../index/store.ts';
+import type { FeedHistory } from '../feeds/types.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
 import { intercept } from '../storage/intercept.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { type Candidate, Collected, type Listed, type Read, type StoredRecord } from './collected.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource } from './items.ts';
-import { countPost, directoryFiles, emptyReport, feedDir, FileLog, finishReport, publish } from './outputs.ts';
+import { countPost, directoryFiles, emptyReport, FileLog, finishReport, publish } from './outputs.ts';
 import { localWork, readRecord, type Work, WorkUnavailableError } from './work.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 
@@ -127,6 +129,8 @@ export class Rebuild {
   readonly #site: SiteConfig;
   readonly #renderConcurrency: number;
   readonly #readConcurrency: number;
+  /** Each feed's archive pages, oldest first, when the site keeps archives. */
+  readonly #pages = new Map<FeedId, Entry[][]>();
 
   constructor(
     readonly deps: PipelineDeps,
@@ -155,7 +159,7 @@ export class Rebuild {
 
     // What is left among the newest are the posts some feed shows: they get their item.
     await mapLimit([...shown.values()], this.#renderConcurrency, async (candidate) => {
-      const item = candidate.storedItem ?? (await this.itemFromSource(candidate.record));
+      const item = candidate.record.item ?? candidate.storedItem ?? (await this.itemFromSource(candidate.record));
       if (item) {
         candidate.record.item = item;
         await this.writeRecord(candidate);
@@ -167,6 +171,11 @@ export class Rebuild {
     });
 
     const manifests = await this.writeLists(lists, shown, storedFeedObjects);
+    const days = this.#site.archives?.tombstoneDays ?? 0;
+    for (const [feed, { archive }] of manifests) {
+      const expiry = archive && tombstoneExpiry(archive.deleted, days);
+      if (expiry) collected.schedule.push([expiry, tombstoneKey(feed)]);
+    }
     await overwriteIfChanged(state, SCHEDULE_KEY, { entries: sortSchedule(collected.schedule) } satisfies Schedule);
     const catalog = catalogOf(manifests);
     await overwriteIfChanged(state, CATALOG_KEY, catalog);
@@ -245,7 +254,10 @@ export class Rebuild {
         const { item, pending: _pending, ...record } = previous;
         // Same bytes, same configuration: the same metadata. Only visibility moves with the clock.
         record.listed = record.status === 'post' && record.meta !== undefined && isVisible(record.meta, this.now);
-        return { record, stored, ...(item && { storedItem: item }) };
+        // With archives a listed record keeps its item; one that was hidden has none, and is read again below.
+        if (!this.#site.archives) return { record, stored, ...(item && { storedItem: item }) };
+        if (!record.listed) return { record, stored };
+        if (item) return { record: { ...record, item }, stored, storedItem: item };
       }
       // Threads given the content folder read the post where they parse it; otherwise this thread reads it.
       const fresh = this.work.read
@@ -285,13 +297,29 @@ export class Rebuild {
   ): Promise<Map<FeedId, Manifest>> {
     const { state } = this.deps;
     const manifests = new Map<FeedId, Manifest>();
+    const archives = this.#site.archives;
     await mapLimit([...lists], IO_CONCURRENCY, async ([feed, entries]) => {
-      const newest = entries
-        .slice(0, this.#site.itemsPerFeed)
-        .map((entry) => ({ entry, item: shown.get(keyOf(entry))?.record.item ?? null }));
+      const { itemsPerFeed } = this.#site;
+      const newest = entries.slice(0, itemsPerFeed).map((entry) => ({ entry, item: shown.get(keyOf(entry))?.record.item ?? null }));
       const { manifest, shards } = cutList(entries, newest);
       manifests.set(feed, manifest);
       const key = manifestKey(feed);
+      const current = stored.has(key) ? await state.get(key) : null;
+      const currentJson = current && new TextDecoder().decode(current.body);
+      if (archives) {
+        // The history as stored: its bounds (cut before, kept) and the deletions still announced.
+        const before = currentJson ? (JSON.parse(currentJson) as Manifest).archive : undefined;
+        const { bounds, pages } = cutHistory(entries.slice(itemsPerFeed), keptBounds(before, archives), archives.pageSize);
+        const open = pages.length > bounds.length ? pages[pages.length - 1]! : [];
+        const listed = new Set(entries.map(keyOf));
+        manifest.archive = {
+          size: archives.pageSize,
+          bounds,
+          open: await mapLimit(open, IO_CONCURRENCY, async (entry) => ({ entry, item: await this.storedItem(entry) })),
+          deleted: liveTombstones(before?.deleted ?? [], this.now, archives.tombstoneDays, (k) => listed.has(k)),
+        };
+        this.#pages.set(feed, pages);
+      }
       await settleAll(
         shards
           .filter(({ id }) => !stored.has(shardKey(feed, id)))
@@ -300,7 +328,8 @@ export class Rebuild {
             writeJson(state, shardKey(feed, id), { entries: slice }, null).catch(ignoreExisting),
           ),
       );
-      await overwriteIfChanged(state, key, manifest, stored.has(key));
+      const json = JSON.stringify(manifest);
+      if (json !== currentJson) await overwrite(state, key, json, current?.etag ?? null);
     });
     return manifests;
   }
@@ -308,25 +337,48 @@ export class Rebuild {
   async publishFeeds(manifests: Map<FeedId, Manifest>): Promise<void> {
     const { feeds } = this.deps;
     const site = this.#site;
-    await mapLimit([...manifests], this.#renderConcurrency, async ([feed, { newest }]) => {
-      const files = await this.work.feed(feed, nameOf(newest[0]?.entry), shownItems(newest));
+    const live = new Set<string>();
+    // Each feed's subscription document, then each of its archive pages (oldest first): one step each.
+    const documents = [...manifests].flatMap(([feed, manifest]) => {
+      const pages = this.#pages.get(feed) ?? [];
+      const history = site.archives && subscriptionHistory(manifest.archive!);
+      const name = nameOf(manifest.newest[0]?.entry);
+      return [
+        { feed, name, items: async () => shownItems(manifest.newest), history: history || undefined },
+        ...pages.map((entries, i) => ({
+          feed,
+          name: nameOf(entries[0]),
+          items: async () =>
+            (await mapLimit(entries, IO_CONCURRENCY, (entry) => this.storedItem(entry))).flatMap((item) => (item ? [item] : [])),
+          history: { pages: pages.length, page: i + 1 } as FeedHistory,
+        })),
+      ];
+    });
+    await mapLimit(documents, this.#renderConcurrency, async ({ feed, name, items, history }) => {
+      const files = await this.work.feed(feed, name, await items(), history);
+      for (const { path } of files) live.add(path);
       // A run that started before the lease may write the same file: this rebuild's view wins.
       await retryOnConflict(() => publish(feeds, files, site, this.files));
     });
-    // Terms that no longer have published posts, or whose kind the site no longer has, lose their feed files.
-    const live = new Set([...manifests.keys()].map(feedDir));
+    // Terms that no longer have published posts, or whose kind the site no longer has, lose their feed files, and
+    // feeds their archive pages past the last.
     const names = new Set(Object.values(FEED_FILES).map(({ file }) => file));
     const stale: string[] = [];
-    for (const { folder } of Object.values(TERM_KINDS)) {
+    for (const folder of [...Object.values(TERM_KINDS).map(({ folder }) => folder), 'archive']) {
       for await (const { key } of feeds.list(`${folder}/`)) {
-        const slash = key.lastIndexOf('/');
-        if (names.has(key.slice(slash + 1)) && !live.has(key.slice(0, slash + 1))) stale.push(key);
+        if (names.has(key.slice(key.lastIndexOf('/') + 1)) && !live.has(key)) stale.push(key);
       }
     }
     await mapLimit(stale, IO_CONCURRENCY, async (key) => {
       await feeds.delete(key);
       this.files.note(key, 'deleted');
     });
+  }
+
+  /** The item of a listed entry as its record keeps it (null: it has none, and the page goes without it). */
+  async storedItem(entry: Entry): Promise<FeedItem | null> {
+    const stored = await readJson<PostRecord>(this.deps.state, recordKey(keyOf(entry)));
+    return stored?.value.item ?? null;
   }
 
   async publishDirectory(catalog: Catalog): Promise<void> {

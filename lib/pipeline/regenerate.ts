@@ -44,22 +44,58 @@ import { HeraldError, messageOf } from '../errors.ts';
 import { randomUUID } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';
 import type { RenderedFile } from '../feeds/types.ts';
+import {
+  type ArchiveState,
+  EMPTY_ARCHIVE,
+  keptBounds,
+  keysOf,
+  liveTombstones,
+  pageCount,
+  pageOf,
+  sealOpen,
+  tombstoneExpiry,
+  type Tombstone,
+  withTombstone,
+} from '../index/archive.ts';
 import { catalogChanged, EMPTY_CATALOG, summariesOf, withFeeds, type Catalog } from '../index/catalog.ts';
-import { entryOf, feedsOf, type Entry, type Placement, type Position, keyOf, nameOf, sourceOf } from '../index/entries.ts';
+import { comparePositions, entryOf, feedsOf, type Entry, type Placement, type Position, keyOf, sourceOf } from '../index/entries.ts';
 import { SITE_FEED, type FeedId } from '../index/feed-id.ts';
 import { CATALOG_KEY, isPostKey, manifestKey, recordKey, ROOT_KEY, runId, runKey, SCHEDULE_KEY, shardKey } from '../index/layout.ts';
 import { IndexBusyError } from '../index/lease.ts';
-import { newestItems, sameNewest, shownItems, touchesNewest } from '../index/newest.ts';
-import { cleared, nextChangeOf, pendingAfter, placementsOf, recordOf, sameState, type PostRecord, type RunDone } from '../index/records.ts';
+import { type NewestItem, newestItems, sameNewest, shownItems, touchesNewest } from '../index/newest.ts';
+import { cleared, nextChangeOf, pendingAfter, placementsOf, sameState, type PostRecord, type RunDone } from '../index/records.ts';
 import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
-import { dueKeys, EMPTY_SCHEDULE, entryFor, withTimes, type Schedule } from '../index/schedule.ts';
-import { applyChange, EMPTY_MANIFEST, newestEntries, shardsToLoad, type ListChange, type Manifest, type Shard } from '../index/shards.ts';
+import { dueKeys, EMPTY_SCHEDULE, entryFor, feedOfTombstoneKey, tombstoneKey, withTimes, type Schedule } from '../index/schedule.ts';
+import {
+  applyChange,
+  EMPTY_MANIFEST,
+  entriesFromTop,
+  entriesBetween,
+  newestEntries,
+  shardsToLoad,
+  type ListChange,
+  type Manifest,
+  type Shard,
+  type ShardRef,
+} from '../index/shards.ts';
 import { readJson, retryOnConflict, StaleReadError, writeJson, type Versioned } from '../index/store.ts';
 import type { FeedItem } from '../post/types.ts';
 import { PreconditionFailedError } from '../storage/storage.ts';
 import { mapLimit, IO_CONCURRENCY, settleAll } from './concurrency.ts';
-import { itemFromSource, itemOf } from './items.ts';
-import { countPost, directoryFiles, emptyReport, feedDir, feedFiles, FileLog, finishReport, publish, unpublish } from './outputs.ts';
+import { itemFromSource, recordWithItem } from './items.ts';
+import {
+  archivePageFiles,
+  countPost,
+  directoryFiles,
+  emptyReport,
+  feedDir,
+  FileLog,
+  finishReport,
+  publish,
+  subscriptionFiles,
+  unpublish,
+  unpublishPages,
+} from './outputs.ts';
 import { rebuild, requestRebuild } from './rebuild.ts';
 import { readSource, type Source } from './source.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
@@ -147,6 +183,14 @@ class Run {
   /** Some feed's work was already done by an earlier run that may not have finished it: the directory pages too. */
   repairDirectory = false;
   readonly finishedRuns = new Map<string, Promise<Set<string>>>();
+  /** Archive pages below the open one whose items this run's changes reach, by feed: rendered from records. */
+  readonly pages = new Map<FeedId, Set<number>>();
+  /** Items seen in manifests this run read, by key and source: a page closed or rendered here reads no record for them. */
+  readonly knownItems = new Map<string, FeedItem>();
+  /** Feeds whose announced deletions changed, or whose oldest one was due to go: their schedule entry is set again. */
+  readonly tombstoneFeeds = new Set<FeedId>();
+  /** The keys whose deletion this run announced: retried if its end cannot be scheduled. */
+  readonly tombstoneKeys = new Set<string>();
 
   constructor(
     readonly deps: PipelineDeps,
@@ -165,7 +209,8 @@ class Run {
   async execute(requested: string[], startedAt: number): Promise<RunReport> {
     const { state } = this.deps;
     const schedule = (await readJson<Schedule>(state, SCHEDULE_KEY))?.value ?? EMPTY_SCHEDULE;
-    const work = [...new Set([...requested, ...dueKeys(schedule, this.now)])];
+    const due = dueKeys(schedule, this.now);
+    const work = [...new Set([...requested, ...due.filter(isPostKey)])];
     let done = 0;
     this.deps.onProgress?.(0, work.length);
     const committed: Committed[] = [];
@@ -187,6 +232,13 @@ class Run {
           feedKeys.set(feed, keys.add(key));
         }
       }
+    }
+    // A feed whose oldest announced deletion has run its time is rendered without it.
+    for (const key of due) {
+      const feed = feedOfTombstoneKey(key);
+      if (feed === null) continue;
+      this.tombstoneFeeds.add(feed);
+      if (!feedKeys.has(feed)) feedKeys.set(feed, new Set());
     }
     const prefetched = await this.prefetch(
       [...feedKeys.keys()],
@@ -258,10 +310,7 @@ class Run {
   }
 
   recordFrom(key: string, source: Source | null): PostRecord {
-    const parsed = source?.parsed ?? null;
-    const record = recordOf(key, source?.etag, parsed, this.now);
-    if (record.listed && parsed?.status === 'post') record.item = itemOf(parsed.post, this.site);
-    return record;
+    return recordWithItem(key, source?.etag, source?.parsed ?? null, this.now, this.site);
   }
 
   /** `record` with this run's pending marker when it has places to update (or to leave); as it is otherwise. */
@@ -321,7 +370,8 @@ class Run {
     let replaced = this.unfinished.has(feed) ? undefined : update.replaced;
     if (!replaced) this.repairDirectory = true;
     if (!replaced || catalogChanged(feed, replaced, update.list.manifest)) this.directory.add(feed);
-    if (replaced && sameNewest(replaced.newest, update.list.manifest.newest)) return;
+    const current = update.list.manifest;
+    if (replaced && sameNewest(replaced.newest, current.newest) && sameHistory(replaced, current) && !this.pages.get(feed)?.size) return;
     let list: ListState | undefined = update.list;
     await retryOnConflict(
       async () => {
@@ -352,13 +402,18 @@ class Run {
       ? keys.map((key) => prefetched.records.get(key) ?? null)
       : await mapLimit(keys, IO_CONCURRENCY, (key) => readJson<PostRecord>(state, recordKey(key)));
     const change: ListChange = { remove: [], insert: [] };
+    const leaving: Tombstone[] = [];
+    const nowIso = this.now.toISOString();
     records.forEach((stored, i) => {
       const key = keys[i]!;
       if (!stored) return;
       const record = stored.value;
       this.records.set(key, record);
       for (const placement of record.pending ?? []) {
-        if (placement.feeds.includes(feed)) change.remove.push([placement.date, key] as Position);
+        if (!placement.feeds.includes(feed)) continue;
+        change.remove.push([placement.date, key] as Position);
+        // Deleted or unpublished (not moved elsewhere): announced where it was.
+        if (!record.listed && placement.id) leaving.push([nowIso, placement.id, key]);
       }
       if (record.listed && record.meta && record.source !== undefined) {
         const feeds = feedsOf(record.meta, this.site);
@@ -377,11 +432,27 @@ class Run {
       }),
     );
     const update = applyChange(manifest, list.shards, change, randomUUID);
+    const { itemsPerFeed } = this.site;
+    const loaded = new Map([...list.shards, ...(update?.written ?? []).map(({ id, entries }) => [id, entries] as const)]);
+    const load = async (ref: ShardRef) => loaded.get(ref.id) ?? (await this.readShard(feed, ref.id));
+    if (update && touchesNewest(manifest.newest, change, itemsPerFeed)) {
+      const entries = await newestEntries(update.manifest, itemsPerFeed, load);
+      update.manifest.newest = await newestItems(entries, known, (entry) => this.itemFor(entry));
+    }
+    const next: Manifest = update?.manifest ?? manifest;
+    const archive = this.site.archives && (await this.updateHistory(feed, manifest, next, change, leaving, load));
+    const archiveChanged = archive !== undefined && JSON.stringify(archive) !== JSON.stringify(manifest.archive);
+    // The list read stays as it was read: it is what this run's files are compared with.
+    if (archive && update) update.manifest.archive = archive;
     if (!update) {
-      if (touched.size === 0) return { list };
+      if (touched.size === 0 && !archiveChanged) return { list };
       // Nothing to change, but an older view of these keys may be on its way to this list: a new version
       // makes its conditional write fail, and its retry reads the records as they are now.
-      const fenced: Manifest = { ...manifest, version: (manifest.version ?? 0) + 1 };
+      const fenced: Manifest = {
+        ...manifest,
+        ...(archive && { archive }),
+        ...(touched.size > 0 && { version: (manifest.version ?? 0) + 1 }),
+      };
       if (known.length < manifest.newest.length)
         fenced.newest = await newestItems(
           manifest.newest.map(({ entry }) => entry),
@@ -389,17 +460,10 @@ class Run {
           (entry) => this.itemFor(entry),
         );
       const etag = await writeJson(state, manifestKey(feed), fenced, list.etag);
-      return { list: { manifest: fenced, etag, shards: list.shards } };
-    }
-    const { itemsPerFeed } = this.site;
-    if (touchesNewest(manifest.newest, change, itemsPerFeed)) {
-      const loaded = new Map([...list.shards, ...update.written.map(({ id, entries }) => [id, entries] as const)]);
-      const entries = await newestEntries(
-        update.manifest,
-        itemsPerFeed,
-        async (ref) => loaded.get(ref.id) ?? (await this.readShard(feed, ref.id)),
-      );
-      update.manifest.newest = await newestItems(entries, known, (entry) => this.itemFor(entry));
+      // Only announced deletions changed (one ran its time): this run's own change, rendered against the manifest it replaced.
+      return touched.size === 0
+        ? { list: { manifest: fenced, etag, shards: list.shards }, replaced: manifest }
+        : { list: { manifest: fenced, etag, shards: list.shards } };
     }
     await settleAll(update.written.map(({ id, entries }) => writeJson(state, shardKey(feed, id), { entries } satisfies Shard, null)));
     // A failed manifest write leaves its new shards: even a refusal may follow a write of ours that landed
@@ -411,6 +475,67 @@ class Run {
     return { list: { manifest: update.manifest, etag, shards }, replaced: manifest };
   }
 
+  /**
+   * The feed's history after this change (`next`: the list as changed, with its newest): the open page follows the
+   * top of the list, full pages close, deletions are announced, and the pages below the open one that the change
+   * reaches are noted for rendering from records.
+   */
+  async updateHistory(
+    feed: FeedId,
+    manifest: Manifest,
+    next: Manifest,
+    change: ListChange,
+    leaving: Tombstone[],
+    load: (ref: ShardRef) => Promise<Entry[]>,
+  ): Promise<ArchiveState> {
+    const config = this.site.archives!;
+    const before = manifest.archive ?? EMPTY_ARCHIVE;
+    for (const { entry, item } of [...manifest.newest, ...before.open]) if (item) this.knownItems.set(itemKey(entry), item);
+    const bounds = keptBounds(before, config);
+    const last = bounds.at(-1);
+    const { itemsPerFeed } = this.site;
+    const positions = [...change.remove, ...change.insert];
+    let open = before.open;
+    // The open page lies right under the newest: a change at the top, or past the last bound, may move it.
+    if (
+      next !== manifest &&
+      (last === undefined || touchesNewest(manifest.newest, change, itemsPerFeed) || positions.some((p) => comparePositions(p, last) < 0))
+    ) {
+      const top = await entriesFromTop(
+        next,
+        (entry, index) => index < itemsPerFeed || last === undefined || comparePositions(entry, last) < 0,
+        load,
+      );
+      open = await newestItems(top.slice(itemsPerFeed), [...before.open, ...manifest.newest], (entry) => this.itemFor(entry));
+    }
+    const archived = next.total - next.newest.length;
+    const { archive, closed } = sealOpen({ ...before, bounds, open }, config.pageSize, archived);
+
+    let deleted = before.deleted;
+    for (const tombstone of leaving) deleted = withTombstone(deleted, tombstone);
+    const inserted = new Set(change.insert.map(keyOf));
+    deleted = liveTombstones(deleted, this.now, config.tombstoneDays, (key) => inserted.has(key));
+    // Also when the deletion was announced already (by this key's earlier run, which may not have scheduled its end).
+    if (leaving.length > 0 || JSON.stringify(deleted) !== JSON.stringify(before.deleted)) this.tombstoneFeeds.add(feed);
+    for (const [, , key] of leaving) this.tombstoneKeys.add(key);
+    archive.deleted = deleted;
+
+    // Pages below the open one whose items change: where this change's posts were and are, where posts crossed
+    // the newest's edge (either way), and the pages that just closed.
+    const pages = this.pages.get(feed) ?? new Set<number>();
+    const crossed = [...symmetricDifference(manifest.newest, next.newest)];
+    for (const position of [...positions, ...crossed]) {
+      const page = pageOf(archive.bounds, position);
+      if (page <= archive.bounds.length) pages.add(page);
+    }
+    for (const { page, items } of closed) {
+      pages.add(page);
+      for (const { entry, item } of items) if (item) this.knownItems.set(itemKey(entry), item);
+    }
+    this.pages.set(feed, pages);
+    return archive;
+  }
+
   async readShard(feed: FeedId, id: string): Promise<Entry[]> {
     const shard = await readJson<Shard>(this.deps.state, shardKey(feed, id));
     // Replaced by a concurrent run after the manifest was read.
@@ -418,19 +543,64 @@ class Run {
     return shard.value.entries;
   }
 
-  /** A feed's files from its list's newest items: compared with those of `previous` when given, else with what is stored. */
+  /**
+   * A feed's files from its list: the subscription document and the open archive page from the manifest, compared
+   * with their rendering from `previous` when given, else with what is stored; then the pages below the open one
+   * that this run's changes reached, rendered from records and compared with what is stored.
+   */
   async render(feed: FeedId, manifest: Manifest, previous: Manifest | undefined): Promise<void> {
     const { feeds } = this.deps;
+    const dir = feedDir(feed);
     if (feed !== SITE_FEED && manifest.total === 0) {
-      await unpublish(feeds, feedDir(feed), this.files);
+      await unpublish(feeds, dir, this.files);
+      if (this.site.archives) await unpublishPages(feeds, dir, 1, this.files);
       return;
     }
     const before = previous && (feed !== SITE_FEED && previous.total === 0 ? [] : this.filesOf(feed, previous));
     await publish(feeds, this.filesOf(feed, manifest), this.site, this.files, before);
+    if (!this.site.archives) return;
+    const archive = manifest.archive ?? EMPTY_ARCHIVE;
+    const pages = pageCount(archive);
+    const earlier = previous ? pageCount(previous.archive ?? EMPTY_ARCHIVE) : undefined;
+    const full = archive.bounds.length;
+    const rendered = new Set([...(this.pages.get(feed) ?? [])].filter((page) => page <= full));
+    // Pages that gained or lost a newer neighbour change their links: from the newest before to the newest now.
+    if (earlier !== undefined && earlier !== pages)
+      for (let page = Math.max(1, Math.min(earlier, pages)); page <= Math.min(pages, full); page++) rendered.add(page);
+    if (earlier === undefined || earlier > pages) await unpublishPages(feeds, dir, pages + 1, this.files, earlier);
+    const renderPage = async (page: number) => {
+      const { entries, items } = await this.pageItems(feed, manifest, page);
+      return publish(feeds, archivePageFiles(this.site, feed, entries, items, page, pages), this.site, this.files);
+    };
+    await mapLimit(
+      [...rendered].sort((a, b) => a - b),
+      IO_CONCURRENCY,
+      renderPage,
+    );
+    if (earlier !== undefined) return;
+    // Finishing a run whose replaced manifest is unknown: the pages it closed or relinked are the newest full ones,
+    // down to the first that is as it should be.
+    for (let page = Math.min(pages, full); page >= 1; page--) if (!rendered.has(page) && !(await renderPage(page))) break;
   }
 
+  /** The subscription document and, when it holds anything, the open archive page: all the manifest has. */
   filesOf(feed: FeedId, manifest: Manifest): RenderedFile[] {
-    return feedFiles(this.site, feed, nameOf(manifest.newest[0]?.entry), shownItems(manifest.newest));
+    const files = subscriptionFiles(this.site, feed, manifest);
+    const archive = manifest.archive;
+    if (!this.site.archives || !archive || archive.open.length === 0) return files;
+    const pages = pageCount(archive);
+    const open = archive.open.map(({ entry }) => entry);
+    return [...files, ...archivePageFiles(this.site, feed, open, shownItems(archive.open), pages, pages)];
+  }
+
+  /** The items of a page below the open one: its entries from the list's shards, their items from records. */
+  async pageItems(feed: FeedId, manifest: Manifest, page: number): Promise<{ entries: Entry[]; items: FeedItem[] }> {
+    const { bounds } = manifest.archive!;
+    const newest = keysOf(manifest.newest);
+    const between = await entriesBetween(manifest, bounds[page - 2], bounds[page - 1]!, (ref) => this.readShard(feed, ref.id));
+    const entries = between.filter((entry) => !newest.has(keyOf(entry)));
+    const items = await mapLimit(entries, IO_CONCURRENCY, (entry) => this.itemFor(entry));
+    return { entries, items: items.flatMap((item) => (item ? [item] : [])) };
   }
 
   /**
@@ -440,6 +610,8 @@ class Run {
   async itemFor(entry: Entry): Promise<FeedItem | null> {
     const key = keyOf(entry);
     const source = sourceOf(entry);
+    const seen = this.knownItems.get(itemKey(entry));
+    if (seen) return seen;
     let record = this.records.get(key);
     if (!record || record.source !== source || !record.listed) {
       record = (await readJson<PostRecord>(this.deps.state, recordKey(key)))?.value;
@@ -456,18 +628,24 @@ class Run {
   /** Keeps the schedule of visibility changes in step with the records of this run's keys. */
   async updateSchedule(schedule: Schedule, committed: Committed[]): Promise<void> {
     const keys = committed.filter(({ key, record }) => entryFor(schedule, key) !== nextChangeOf(record, this.now)).map(({ key }) => key);
-    if (keys.length === 0) return;
+    const feeds = [...this.tombstoneFeeds].sort();
+    if (keys.length === 0 && feeds.length === 0) return;
     const { state } = this.deps;
+    const days = this.site.archives?.tombstoneDays ?? 0;
     try {
       await retryOnConflict(async () => {
         const stored = await readJson<Schedule>(state, SCHEDULE_KEY);
+        // Read after the schedule, as the records are: the last schedule written reflects the newest of each.
         const records = await mapLimit(keys, IO_CONCURRENCY, (key) => readJson<PostRecord>(state, recordKey(key)));
+        const manifests = await mapLimit(feeds, IO_CONCURRENCY, (feed) => readJson<Manifest>(state, manifestKey(feed)));
         const times = new Map(keys.map((key, i) => [key, records[i] ? nextChangeOf(records[i]!.value, this.now) : undefined]));
+        for (const [i, feed] of feeds.entries())
+          times.set(tombstoneKey(feed), tombstoneExpiry(manifests[i]?.value.archive?.deleted ?? [], days));
         const updated = withTimes(stored?.value ?? EMPTY_SCHEDULE, times);
         if (updated) await writeJson(state, SCHEDULE_KEY, updated, stored?.etag ?? null);
       });
     } catch (error) {
-      this.fail(keys, error);
+      this.fail([...keys, ...this.tombstoneKeys], error);
     }
   }
 
@@ -528,4 +706,21 @@ class Run {
       },
     );
   }
+}
+
+/** An item's identity in a run: its post and the source it was rendered from. */
+function itemKey(entry: Entry): string {
+  return `${keyOf(entry)}\n${sourceOf(entry)}`;
+}
+
+/** Entries in one of two newest lists and not the other: they crossed the newest's edge. */
+function symmetricDifference(a: readonly NewestItem[], b: readonly NewestItem[]): Entry[] {
+  const inA = keysOf(a);
+  const inB = keysOf(b);
+  return [...a.filter(({ entry }) => !inB.has(keyOf(entry))), ...b.filter(({ entry }) => !inA.has(keyOf(entry)))].map(({ entry }) => entry);
+}
+
+/** Same history in the subscription document and the open page: their files render the same. */
+function sameHistory(a: Manifest, b: Manifest): boolean {
+  return JSON.stringify(a.archive) === JSON.stringify(b.archive);
 }

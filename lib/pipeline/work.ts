@@ -11,10 +11,11 @@ import { HeraldError } from '../errors.ts';
 import { recordOf, type PostRecord } from '../index/records.ts';
 import type { FeedId } from '../index/feed-id.ts';
 import { parsePost } from '../post/parse.ts';
+import type { FeedHistory } from '../feeds/types.ts';
 import type { FeedItem } from '../post/types.ts';
 import { type EncodedFile, encodeFile } from '../publish.ts';
 import type { Storage } from '../storage/storage.ts';
-import { itemOfBytes } from './items.ts';
+import { itemOfBytes, recordWithItem } from './items.ts';
 import { feedFiles } from './outputs.ts';
 import { fetchSource } from './source.ts';
 
@@ -25,7 +26,7 @@ export interface WorkSteps {
   /** The feed item of a content object's bytes; `null` when they make no post. */
   item(key: string, body: Uint8Array): FeedItem | null;
   /** One feed's files (`feedFiles`), each encoded and hashed once. */
-  feed(id: FeedId, name: string | undefined, items: FeedItem[]): EncodedFile[];
+  feed(id: FeedId, name: string | undefined, items: FeedItem[], history?: FeedHistory): EncodedFile[];
   /**
    * The record of the post under `key` in the content the steps were given (`readRecord`); `null` when there
    * is none. Only where they were given one: threads given the content folder read its posts where they parse them.
@@ -47,11 +48,15 @@ export type Work = {
 
 /** The steps; with `content`, also reading its posts (`read`). */
 export function workSteps(site: SiteConfig, content?: Storage): WorkSteps {
-  const record: WorkSteps['record'] = (key, etag, body, now) => recordOf(key, etag, parsePost(key, body, site), now);
+  // Archive pages are rendered from records, so with archives every listed post's record carries its item.
+  const record: WorkSteps['record'] = (key, etag, body, now) => {
+    const parsed = parsePost(key, body, site);
+    return site.archives ? recordWithItem(key, etag, parsed, now, site) : recordOf(key, etag, parsed, now);
+  };
   return {
     record,
     item: (key, body) => itemOfBytes(key, body, site),
-    feed: (id, name, items) => feedFiles(site, id, name, items).map(encodeFile),
+    feed: (id, name, items, history) => feedFiles(site, id, name, items, history).map(encodeFile),
     ...(content && { read: (key: string, now: Date) => readRecord(content, key, site, now, record) }),
   };
 }

@@ -9,6 +9,7 @@ import { DIRECTORY_PATH, OPML_PATH } from '../../../lib/pipeline/outputs.ts';
 import type { RunReport } from '../../../lib/pipeline/types.ts';
 import { intercept } from '../../../lib/storage/intercept.ts';
 import { SiteHarness } from '../../support/pipeline-harness.ts';
+import { testSite } from '../../support/site-content.ts';
 
 interface Measured {
   report: RunReport;
@@ -28,7 +29,8 @@ async function measure(site: SiteHarness, keys: string[]): Promise<Measured> {
 const directoryPuts = (m: Measured) => m.puts.filter((key) => key === DIRECTORY_PATH || key === OPML_PATH).sort();
 
 async function seeded(): Promise<SiteHarness> {
-  const site = new SiteHarness();
+  // Without archives: an upload then writes the subscription documents alone (with them, each feed's open page too).
+  const site = new SiteHarness(testSite({ archives: false }));
   for (let i = 0; i < 20; i++) {
     await site.write(`posts/${i}.md`, {
       title: `Post ${i}`,
