@@ -8,13 +8,13 @@ import type { Context } from 'aws-lambda';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { regionalEndpoint, sendSigned } from './signed-request.ts';
 import { awsSettings, createS3Client, EnvironmentError, type Env } from './clients.ts';
-import { parseConfig, REQUIRED_KEYS, type SiteConfig } from '../config.ts';
+import { REQUIRED_KEYS, type SiteConfig } from '../config.ts';
 import { invalidate, type InvalidationResult } from './invalidation.ts';
 import type { PipelineDeps, RunReport } from '../pipeline/types.ts';
 import { newRequestCounts, S3Storage, type S3RequestCounts } from '../storage/s3/s3-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { changedFeedUrls, publishToHub } from './websub.ts';
-import { readSettings, type RuntimeSettings } from './environment.ts';
+import { readSettings, type RuntimeSettings, siteConfigOf } from './environment.ts';
 import { CONFIG_FILE } from '../config.ts';
 import { jsonLog, type Log } from './log.ts';
 
@@ -86,7 +86,7 @@ export class Runtime {
 
   /** The site configuration, read fresh on every run: a warm container must not keep an old one. */
   async loadSite(content: Storage): Promise<SiteConfig> {
-    const { contentBucket, contentPrefix, websubHub, cacheControl } = this.settings;
+    const { contentBucket, contentPrefix } = this.settings;
     const source = `s3://${contentBucket}/${contentPrefix}${CONFIG_FILE}`;
     const object = await content.get(CONFIG_FILE);
     if (object === null) {
@@ -96,7 +96,7 @@ export class Runtime {
         `${source}: no site configuration: upload ${CONFIG_FILE}, with at least ${keys} (\`herald init --content <dir>\` writes one)`,
       );
     }
-    return parseConfig(new TextDecoder().decode(object.body), source, { websubHub, cacheControl });
+    return siteConfigOf(new TextDecoder().decode(object.body), source, this.settings);
   }
 
   /** With a rebuild function, a missing or outdated index is built there, not inline within regenerate's timeout. */
