@@ -272,6 +272,9 @@ export class Rebuild {
       // Unreadable now: what the index knew stays, rather than unpublishing the post.
       if (!previous || !stored) return undefined;
       const { item, ...record } = previous;
+      // Its item was rendered with another configuration: the post stays listed without it, and pending, so that
+      // the retry of its key renders it again.
+      if (!this.reuse) return { record: unfinished(record, this.now), stored };
       return { record, stored, keep: true, ...(item && { storedItem: item }) };
     }
   }

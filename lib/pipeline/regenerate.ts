@@ -63,7 +63,16 @@ import { SITE_FEED, type FeedId } from '../index/feed-id.ts';
 import { CATALOG_KEY, isPostKey, manifestKey, recordKey, ROOT_KEY, runId, runKey, SCHEDULE_KEY, shardKey } from '../index/layout.ts';
 import { IndexBusyError } from '../index/lease.ts';
 import { type NewestItem, newestItems, sameNewest, shownItems, touchesNewest } from '../index/newest.ts';
-import { cleared, nextChangeOf, pendingAfter, placementsOf, sameState, type PostRecord, type RunDone } from '../index/records.ts';
+import {
+  cleared,
+  MAX_RUN_MS,
+  nextChangeOf,
+  pendingAfter,
+  placementsOf,
+  sameState,
+  type PostRecord,
+  type RunDone,
+} from '../index/records.ts';
 import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
 import { dueKeys, EMPTY_SCHEDULE, entryFor, feedOfTombstoneKey, tombstoneKey, withTimes, type Schedule } from '../index/schedule.ts';
 import {
@@ -79,6 +88,7 @@ import {
   type ShardRef,
 } from '../index/shards.ts';
 import { readJson, retryOnConflict, StaleReadError, writeJson, type Versioned } from '../index/store.ts';
+import { itemId } from '../post/item-id.ts';
 import type { FeedItem } from '../post/types.ts';
 import { PreconditionFailedError } from '../storage/storage.ts';
 import { mapLimit, IO_CONCURRENCY, settleAll } from './concurrency.ts';
@@ -185,6 +195,8 @@ class Run {
   readonly finishedRuns = new Map<string, Promise<Set<string>>>();
   /** Archive pages below the open one whose items this run's changes reach, by feed: rendered from records. */
   readonly pages = new Map<FeedId, Set<number>>();
+  /** The first page a run's change closed, by feed. */
+  readonly closed = new Map<FeedId, number>();
   /** Items seen in manifests this run read, by key and source: a page closed or rendered here reads no record for them. */
   readonly knownItems = new Map<string, FeedItem>();
   /** Feeds whose announced deletions changed, or whose oldest one was due to go: their schedule entry is set again. */
@@ -249,6 +261,8 @@ class Run {
         await this.syncFeed(feed, [...keys], prefetched);
       } catch (error) {
         this.fail(keys, error);
+        // With no key to retry, the schedule keeps its entry as due: the next run (a tick) does the feed again.
+        this.tombstoneFeeds.delete(feed);
       }
     });
 
@@ -297,7 +311,9 @@ class Run {
     // writes them in full and checks the directory.
     if (previous?.pending !== undefined)
       for (const placement of placementsOf(previous, this.site)) for (const feed of placement.feeds) this.unfinished.add(feed);
-    if (previous && sameState(previous, next)) {
+    // With archives every listed record keeps its item; one without (a rebuild could not render it) is made again.
+    const incomplete = this.site.archives !== undefined && previous?.listed === true && previous.item === undefined;
+    if (previous && sameState(previous, next) && !incomplete) {
       // Nothing new; a pending marker means an earlier run did not finish, and this one will.
       this.records.set(key, previous);
       return { key, record: previous, etag: stored!.etag };
@@ -413,7 +429,9 @@ class Run {
         if (!placement.feeds.includes(feed)) continue;
         change.remove.push([placement.date, key] as Position);
         // Deleted or unpublished (not moved elsewhere): announced where it was.
-        if (!record.listed && placement.id) leaving.push([nowIso, placement.id, key]);
+        // Only an id made from the key: a declared id or a URL may come back under another file (a move), and
+        // a reader told it was deleted would drop the entry that still stands.
+        if (!record.listed && placement.id === itemId(key)) leaving.push([nowIso, placement.id, key]);
       }
       if (record.listed && record.meta && record.source !== undefined) {
         const feeds = feedsOf(record.meta, this.site);
@@ -529,7 +547,7 @@ class Run {
       if (page <= archive.bounds.length) pages.add(page);
     }
     for (const { page, items } of closed) {
-      pages.add(page);
+      this.closed.set(feed, Math.min(page, this.closed.get(feed) ?? page));
       for (const { entry, item } of items) if (item) this.knownItems.set(itemKey(entry), item);
     }
     this.pages.set(feed, pages);
@@ -561,26 +579,31 @@ class Run {
     if (!this.site.archives) return;
     const archive = manifest.archive ?? EMPTY_ARCHIVE;
     const pages = pageCount(archive);
+    process.stderr.write(
+      `RENDER ${feed} ${this.id.slice(-6)} pages=${pages} earlier=${previous ? pageCount(previous.archive ?? EMPTY_ARCHIVE) : '-'} dirty=${[...(this.pages.get(feed) ?? [])]} open=${archive.open.map((n) => n.entry[1])}\n`,
+    );
     const earlier = previous ? pageCount(previous.archive ?? EMPTY_ARCHIVE) : undefined;
     const full = archive.bounds.length;
-    const rendered = new Set([...(this.pages.get(feed) ?? [])].filter((page) => page <= full));
-    // Pages that gained or lost a newer neighbour change their links: from the newest before to the newest now.
-    if (earlier !== undefined && earlier !== pages)
-      for (let page = Math.max(1, Math.min(earlier, pages)); page <= Math.min(pages, full); page++) rendered.add(page);
+    // The newest full pages from the first this run closed, or from the newest before if that gained or lost a newer
+    // neighbour (its links change), are written oldest first, one page at a time, after every other page: a run that
+    // stops part-way leaves the ones it did not write on top, where the run finishing its work looks for them.
+    let top = Math.min(
+      this.closed.get(feed) ?? Number.POSITIVE_INFINITY,
+      earlier !== undefined && earlier !== pages ? Math.min(earlier, pages) : Number.POSITIVE_INFINITY,
+    );
+    top = Math.max(1, top);
+    const reached = [...(this.pages.get(feed) ?? [])].filter((page) => page < top && page <= full);
     if (earlier === undefined || earlier > pages) await unpublishPages(feeds, dir, pages + 1, this.files, earlier);
     const renderPage = async (page: number) => {
       const { entries, items } = await this.pageItems(feed, manifest, page);
       return publish(feeds, archivePageFiles(this.site, feed, entries, items, page, pages), this.site, this.files);
     };
-    await mapLimit(
-      [...rendered].sort((a, b) => a - b),
-      IO_CONCURRENCY,
-      renderPage,
-    );
+    await mapLimit(reached, IO_CONCURRENCY, renderPage);
+    for (let page = top; page <= full; page++) await renderPage(page);
     if (earlier !== undefined) return;
-    // Finishing a run whose replaced manifest is unknown: the pages it closed or relinked are the newest full ones,
-    // down to the first that is as it should be.
-    for (let page = Math.min(pages, full); page >= 1; page--) if (!rendered.has(page) && !(await renderPage(page))) break;
+    // Finishing a run whose replaced manifest is unknown: what it left unwritten is on top, down to the first page
+    // that is as it should be.
+    for (let page = Math.min(top - 1, full); page >= 1; page--) if (!reached.includes(page) && !(await renderPage(page))) break;
   }
 
   /** The subscription document and, when it holds anything, the open archive page: all the manifest has. */
@@ -600,6 +623,9 @@ class Run {
     const between = await entriesBetween(manifest, bounds[page - 2], bounds[page - 1]!, (ref) => this.readShard(feed, ref.id));
     const entries = between.filter((entry) => !newest.has(keyOf(entry)));
     const items = await mapLimit(entries, IO_CONCURRENCY, (entry) => this.itemFor(entry));
+    process.stderr.write(
+      `PAGE ${feed} ${this.id.slice(-6)} p${page}/${bounds.length} ${entries.map((e, i) => e[1] + (items[i] ? '' : '!')).join(',')}\n`,
+    );
     return { entries, items: items.flatMap((item) => (item ? [item] : [])) };
   }
 
@@ -693,8 +719,13 @@ class Run {
         this.fail(mine, error);
       }
     }
+    // Another run's marker is cleared only once that run can no longer be writing (or when no run set it: a rebuild's):
+    // a run that finds its render outdated renders again, and if that fails, its retry must still find the marker,
+    // or an older render it wrote after this run's would stay.
+    const over = (record: PostRecord) =>
+      record.pendingRun === undefined || this.now.getTime() - Date.parse(record.pendingSince ?? '') >= MAX_RUN_MS;
     await mapLimit(
-      finished.filter(({ record }) => record.pendingRun !== this.id),
+      finished.filter(({ record }) => record.pendingRun !== this.id && over(record)),
       IO_CONCURRENCY,
       async ({ key, record, etag }) => {
         try {

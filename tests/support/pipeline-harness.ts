@@ -4,7 +4,10 @@
  * content writes into empty storage (given the feeds' history, where the site keeps archives).
  */
 import type { SiteConfig } from '../../lib/config.ts';
-import { FEEDS_PREFIX } from '../../lib/index/layout.ts';
+import { FEEDS_PREFIX, ROOT_KEY, SCHEDULE_KEY } from '../../lib/index/layout.ts';
+import { dueKeys, type Schedule } from '../../lib/index/schedule.ts';
+import { isCurrent, type Root } from '../../lib/index/root.ts';
+import { readJson } from '../../lib/index/store.ts';
 import { rebuild } from '../../lib/pipeline/rebuild.ts';
 import { regenerate } from '../../lib/pipeline/regenerate.ts';
 import type { PipelineDeps, RunReport } from '../../lib/pipeline/types.ts';
@@ -45,6 +48,13 @@ export class SiteHarness {
 
   regenerate(keys: string[], overrides: Partial<PipelineDeps> = {}): Promise<RunReport> {
     return regenerate(this.deps(overrides), keys);
+  }
+
+  /** Whether the index is settled: built with the current configuration, nothing in its schedule due (what the next tick would do). */
+  async indexSettled(): Promise<boolean> {
+    const schedule = (await readJson<Schedule>(this.stateStore, SCHEDULE_KEY))?.value;
+    const due = schedule ? dueKeys(schedule, this.clock) : [];
+    return due.length === 0 && isCurrent((await readJson<Root>(this.stateStore, ROOT_KEY))?.value, this.site);
   }
 
   feedTree(): Promise<Record<string, string>> {
