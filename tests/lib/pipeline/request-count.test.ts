@@ -119,6 +119,24 @@ describe('requests per incremental update', () => {
     expect(total(small['batch of 10']!)).toBeLessThanOrEqual(2 * total(small.upload!));
   });
 
+  // Pages of 45: at both sizes every feed's open page has room for the batch (25, 5 and 25 archived posts past the
+  // last full page), so no page closes: the common case.
+  it('stay flat with archives on: three more files per feed, the open page, whose items are in the manifest', async () => {
+    const small = await requestsAt(300, {}, { pageSize: 45 });
+    const large = await requestsAt(3000, {}, { pageSize: 45 });
+    expect(large).toEqual(small);
+    // Over the counts without archives: the open page's three files in each feed whose open page changes (all three
+    // for an upload or a batch; for an edit moving the post between tags, the two tags', as one post leaves the newest
+    // of one and another joins the other's); a deletion also announces the post, and schedules when that ends (the
+    // schedule read again with the three manifests, and written).
+    expect(Object.fromEntries(Object.entries(small).map(([label, counts]) => [label, total(counts)]))).toEqual({
+      upload: 43,
+      move: 54,
+      delete: 54,
+      'batch of 10': 70,
+    });
+  });
+
   // Pages of five: at both sizes every feed's open page is full (its archived posts are a multiple of five), so
   // the upload closes a page in each of its feeds, the costliest case.
   it('stay flat with archives on, at the upload that closes a page in every feed', async () => {
