@@ -1,0 +1,104 @@
+/**
+ * A feed's history through regenerate, file by file: an upload changes the subscription documents and the newest
+ * page only; an edit or a deletion on a full page rewrites that page once; a back-dated post joins the page its
+ * date falls in without moving the later ones; a deletion is announced in Atom until it runs out.
+ */
+import { describe, expect, it } from 'vitest';
+import { SiteHarness } from '../../support/pipeline-harness.ts';
+import { testSite } from '../../support/site-content.ts';
+
+const day = (n: number) => new Date(Date.UTC(2025, 0, 1) + n * 86_400_000).toISOString();
+
+/** The site feed only (no categories or tags), two newest items, pages of three, deletions announced for a day. */
+async function history(posts = 9): Promise<SiteHarness> {
+  const site = new SiteHarness(
+    testSite({ itemsPerFeed: 2, feeds: { categories: false, tags: false }, archives: { pageSize: 3, tombstoneDays: 1 } }),
+  );
+  for (let i = 0; i < posts; i++) await site.write(`posts/p${i}.md`, { title: `P${i}`, date: day(i * 10) });
+  await site.rebuild();
+  return site;
+}
+
+const titles = (json: string) => (JSON.parse(json) as { items: { title: string }[] }).items.map(({ title }) => title);
+
+async function written(site: SiteHarness, keys: string[]): Promise<string[]> {
+  const report = await site.regenerate(keys);
+  expect(report.failed).toEqual([]);
+  expect(await site.feedTree()).toEqual(await site.freshTree());
+  return [...report.feeds.written, ...report.feeds.deleted]
+    .map((path) => path.replace(/\/[^/]+$/, '/').replace(/^[^/]+$/, ''))
+    .filter((dir, i, all) => all.indexOf(dir) === i)
+    .sort();
+}
+
+describe('archive pages through regenerate', () => {
+  it('pages of three under two newest: full pages 1 and 2, the newest page 3 open', async () => {
+    const site = await history();
+    const tree = await site.feedTree();
+    expect(titles(tree['feed.json']!)).toEqual(['P8', 'P7']);
+    expect(titles(tree['archive/3/feed.json']!)).toEqual(['P6']);
+    expect(titles(tree['archive/2/feed.json']!)).toEqual(['P5', 'P4', 'P3']);
+    expect(titles(tree['archive/1/feed.json']!)).toEqual(['P2', 'P1', 'P0']);
+    expect(tree['archive/4/feed.json']).toBeUndefined();
+  });
+
+  it('an upload changes the subscription documents and the newest page only', async () => {
+    const site = await history();
+    await site.write('posts/new.md', { title: 'New', date: day(100) });
+    expect(await written(site, ['posts/new.md'])).toEqual(['', 'archive/3/']);
+    expect(titles((await site.feedTree())['archive/3/feed.json']!)).toEqual(['P7', 'P6']);
+  });
+
+  it('an edit on a full page rewrites that page once, and nothing else', async () => {
+    const site = await history();
+    await site.write('posts/p1.md', { title: 'P1, edited', date: day(10) });
+    expect(await written(site, ['posts/p1.md'])).toEqual(['archive/1/']);
+    expect(titles((await site.feedTree())['archive/1/feed.json']!)).toEqual(['P2', 'P1, edited', 'P0']);
+    // The same edit delivered again writes nothing.
+    expect(await written(site, ['posts/p1.md'])).toEqual([]);
+  });
+
+  it('a back-dated post joins the page its date falls in, which holds one more; later pages stay as they are', async () => {
+    const site = await history();
+    await site.write('posts/old.md', { title: 'Old', date: day(15) });
+    expect(await written(site, ['posts/old.md'])).toEqual(['archive/1/']);
+    const tree = await site.feedTree();
+    expect(titles(tree['archive/1/feed.json']!)).toEqual(['P2', 'Old', 'P1', 'P0']);
+    expect(titles(tree['archive/2/feed.json']!)).toEqual(['P5', 'P4', 'P3']);
+  });
+
+  it('a deletion on a full page rewrites it, and Atom announces it until tombstoneDays have passed', async () => {
+    const site = await history();
+    await site.remove('posts/p4.md');
+    expect(await written(site, ['posts/p4.md'])).toEqual(['', 'archive/2/']);
+    let tree = await site.feedTree();
+    expect(titles(tree['archive/2/feed.json']!)).toEqual(['P5', 'P3']);
+    expect(tree['atom.xml']).toMatch(/<at:deleted-entry ref="urn:uuid:[^"]+" when="2025-06-01T00:00:00.000Z"\/>/);
+    expect(tree['rss.xml']).not.toContain('deleted-entry');
+
+    // A day later the next run (a tick, with no key) renders the feed without it.
+    site.clock = new Date(site.clock.getTime() + 86_400_000);
+    expect(await written(site, [])).toEqual(['']);
+    tree = await site.feedTree();
+    expect(tree['atom.xml']).not.toContain('deleted-entry');
+  });
+
+  it('pages closing as posts arrive, one by one, end as a rebuild cuts them', async () => {
+    const site = await history(2);
+    expect((await site.feedTree())['rss.xml']).toContain('<fh:complete/>');
+    for (let i = 2; i < 12; i++) {
+      await site.write(`posts/p${i}.md`, { title: `P${i}`, date: day(i * 10) });
+      await written(site, [`posts/p${i}.md`]);
+    }
+    const tree = await site.feedTree();
+    // Ten archived: three full pages and the newest with one.
+    expect(Object.keys(tree).filter((path) => path.endsWith('feed.json'))).toEqual([
+      'archive/1/feed.json',
+      'archive/2/feed.json',
+      'archive/3/feed.json',
+      'archive/4/feed.json',
+      'feed.json',
+    ]);
+    expect(tree['rss.xml']).not.toContain('<fh:complete/>');
+  });
+});
