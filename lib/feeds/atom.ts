@@ -49,7 +49,7 @@ export function renderAtom(input: FeedInput): string {
   for (const { ref, when } of history?.deleted ?? []) {
     out.push(`  <at:deleted-entry ref="${escapeAttr(ref)}" when="${when.toISOString()}"/>`);
   }
-  out.push(aboutElement(view.dir, view.subscriptionUrl.atom, '  '));
+  out.push(aboutElement(view.dir, view.subscriptionUrl.atom, '  ', { self: view.selfUrl.atom, links: historyLinks(view, 'atom') }));
   for (const item of view.items) out.push(entry(item, view.language));
   out.push('</feed>', '');
   return out.join('\n');

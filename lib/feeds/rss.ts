@@ -47,7 +47,7 @@ export function renderRss(input: FeedInput): string {
   const channelEnd = [
     ...syndicationHints(view.pollMinutes, '        '),
     ...historyLines(view, '        '),
-    aboutElement(view.dir, view.subscriptionUrl.rss, '        '),
+    aboutElement(view.dir, view.subscriptionUrl.rss, '        ', { self: view.selfUrl.rss, links: historyLinks(view, 'rss') }),
   ].join('\n');
   const namespaces = view.history ? [...NAMESPACES, `xmlns:fh="${HISTORY_NS}"`] : NAMESPACES;
   return `${withStylesheet(insertLineBefore(declareNamespaces(feed.rss2(), namespaces), channelEnd, '        <item>', '    </channel>'), view.dir)}\n`;

@@ -39,10 +39,11 @@ export interface BrowserSite {
   close(): Promise<void>;
 }
 
-export async function openExampleSite(): Promise<BrowserSite> {
+/** `overrides` replace keys of the example site's configuration (e.g. small archive pages, so every feed has some). */
+export async function openExampleSite(overrides: Partial<SiteConfig> = {}): Promise<BrowserSite> {
   const contentDir = path.join(REPO_ROOT, 'content');
   const feeds = new MemoryStorage();
-  const site = await loadSiteConfig(contentDir);
+  const site = { ...(await loadSiteConfig(contentDir)), ...overrides };
   const report = await rebuild({ content: new FsStorage(contentDir), feeds, state: new MemoryStorage(), site, now: () => new Date() });
   const server = createServer({ storage: feeds, cacheControl: site.cacheControl });
   const { port } = await server.listen(0, '127.0.0.1');
