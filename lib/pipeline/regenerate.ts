@@ -579,9 +579,6 @@ class Run {
     if (!this.site.archives) return;
     const archive = manifest.archive ?? EMPTY_ARCHIVE;
     const pages = pageCount(archive);
-    process.stderr.write(
-      `RENDER ${feed} ${this.id.slice(-6)} pages=${pages} earlier=${previous ? pageCount(previous.archive ?? EMPTY_ARCHIVE) : '-'} dirty=${[...(this.pages.get(feed) ?? [])]} open=${archive.open.map((n) => n.entry[1])}\n`,
-    );
     const earlier = previous ? pageCount(previous.archive ?? EMPTY_ARCHIVE) : undefined;
     const full = archive.bounds.length;
     // The newest full pages from the first this run closed, or from the newest before if that gained or lost a newer
@@ -623,9 +620,6 @@ class Run {
     const between = await entriesBetween(manifest, bounds[page - 2], bounds[page - 1]!, (ref) => this.readShard(feed, ref.id));
     const entries = between.filter((entry) => !newest.has(keyOf(entry)));
     const items = await mapLimit(entries, IO_CONCURRENCY, (entry) => this.itemFor(entry));
-    process.stderr.write(
-      `PAGE ${feed} ${this.id.slice(-6)} p${page}/${bounds.length} ${entries.map((e, i) => e[1] + (items[i] ? '' : '!')).join(',')}\n`,
-    );
     return { entries, items: items.flatMap((item) => (item ? [item] : [])) };
   }
 
