@@ -8,6 +8,7 @@ import { createHandler as createRebuild } from '../../functions/rebuild.ts';
 import type { Env } from '../../lib/aws/clients.ts';
 import { mapLimit } from '../../lib/pipeline/concurrency.ts';
 import { Runtime } from '../../lib/aws/runtime.ts';
+import { copyFeedHistory } from '../support/aws-pipeline.ts';
 import { markdownPost, siteConfigJson } from '../support/markdown-posts.ts';
 import { useMoto } from '../support/moto.ts';
 import { recordingLog } from '../support/recording-log.ts';
@@ -52,6 +53,7 @@ describe('the consistency check on moto_server', () => {
       const all = await snapshot(new Runtime({ env: { ...env, FEEDS_BUCKET: bucket }, log: recordingLog() }).stores().feeds);
       return Object.fromEntries(Object.entries(all).filter(([key]) => !key.startsWith('_herald/')));
     };
+    await copyFeedHistory(env, 'fresh');
     await createRebuild({ env: { ...env, FEEDS_BUCKET: 'fresh' }, log: recordingLog() })({});
     expect(await tree('feeds')).toEqual(await tree('fresh'));
   });

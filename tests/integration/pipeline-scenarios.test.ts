@@ -116,9 +116,15 @@ describe('the bundled pipeline on moto', () => {
     await pipeline.put('doomed.md', markdownPost({ title: 'Doomed', tags: ['Gone Soon'] }));
     await pipeline.poller().drain({ untilEmpty: true });
     expect(await pipeline.feed('rss.xml')).toContain('Doomed');
+    const id = /<id>([^<]+)<\/id>\s*<title>Doomed<\/title>/.exec((await pipeline.feed('atom.xml')) ?? '')?.[1];
+    expect(id).toBeDefined();
     await pipeline.remove('doomed.md');
     await pipeline.poller().drain({ untilEmpty: true });
     expect(await pipeline.feed('rss.xml')).not.toContain('Doomed');
+    // Atom subscribers are told (RFC 6721); the tag's feed had nothing else and is gone.
+    const atom = await pipeline.feed('atom.xml');
+    expect(atom).not.toContain('Doomed');
+    expect(atom).toContain(`<at:deleted-entry ref="${id}" when="`);
     expect(await pipeline.feed('tags/gone-soon/rss.xml')).toBeNull();
     await expectSameAsFullRebuild(pipeline);
   });

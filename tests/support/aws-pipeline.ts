@@ -15,6 +15,8 @@ import { afterAll, beforeAll } from 'vitest';
 import type { createHandler as createRebuild } from '../../functions/rebuild.ts';
 import type { createHandler as createRegenerate } from '../../functions/regenerate.ts';
 import type { Env } from '../../lib/aws/clients.ts';
+import { Runtime } from '../../lib/aws/runtime.ts';
+import { FEEDS_PREFIX } from '../../lib/index/layout.ts';
 import { SqsPoller } from '../../scripts/sqs-poller.ts';
 import { bundleFunctions, type BundleResult } from '../../scripts/bundle.ts';
 import { createLocalAws } from '../../scripts/dev-aws.ts';
@@ -116,10 +118,11 @@ export class AwsPipeline {
     return (await this.feedTree()).get(key)?.body ?? null;
   }
 
-  /** What a full rebuild of the current content writes into an empty bucket (the bundled `rebuild`). */
+  /** What a full rebuild of the current content writes into an empty bucket (the bundled `rebuild`), given the feeds' history. */
   async freshRebuild(): Promise<Map<string, StoredFile>> {
     const bucket = `fresh-${++this.rebuilds}`;
     await this.moto.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await copyFeedHistory(this.env({ AWS_ENDPOINT_URL_S3: this.moto.endpoint }), bucket);
     const handler = this.functions.rebuild.createHandler({
       env: this.env({ FEEDS_BUCKET: bucket, DISTRIBUTION_ID: '', AWS_ENDPOINT_URL_S3: this.moto.endpoint }),
       log: recordingLog(),
@@ -157,6 +160,23 @@ export class AwsPipeline {
       });
     });
     return { result, kill: () => child.kill('SIGKILL') };
+  }
+}
+
+/**
+ * Gives an empty feeds bucket the history of `env`'s feeds, for a reference rebuild into it. Where the site keeps
+ * archives, a feed's history is what the index remembers, not what the content says (where pages were cut before a
+ * post was dated into the middle, which deletions are still announced): the rebuild starts from the feeds' manifests,
+ * as tests/support/pipeline-harness.ts's freshTree does.
+ */
+export async function copyFeedHistory(env: Env, bucket: string): Promise<void> {
+  const source = new Runtime({ env, log: recordingLog() });
+  const { content, state } = source.stores();
+  if (!(await source.loadSite(content)).archives) return;
+  const fresh = new Runtime({ env: { ...env, FEEDS_BUCKET: bucket }, log: recordingLog() }).stores().state;
+  for await (const { key } of state.list(FEEDS_PREFIX)) {
+    const object = key.endsWith('/manifest.json') ? await state.get(key) : null;
+    if (object) await fresh.put(key, object.body);
   }
 }
 
