@@ -234,8 +234,14 @@ describe('threadedWork on the real corpora (skipped where ../shared is absent)',
       `${name}: ${jobs} threads write the same feeds and records as one`,
       async () => {
         const content = new FsStorage(path.join(dir!, 'content'));
-        // Every kind of feed on, so every renderer sees real content.
-        const site = testSite({ timeZone, itemsPerFeed: 20, feeds: { sections: true, languages: true, authors: true } });
+        // Every kind of feed on, so every renderer sees real content. bulwark's whole history is 1.1 GB of feeds,
+        // too much to hold twice in memory: its threads are compared on the newest items, the others' on every page.
+        const site = testSite({
+          timeZone,
+          itemsPerFeed: 20,
+          feeds: { sections: true, languages: true, authors: true },
+          ...(name === 'bulwark' && { archives: false }),
+        });
         const built = async (threads: number) => {
           const feeds = new MemoryStorage();
           const state = new MemoryStorage();
