@@ -18,7 +18,8 @@ export interface BuildRun {
   posts: number;
   published: number;
   jobs: number;
-  cold: { wallS: number; cpuS: number; written: number };
+  /** `written` counts files; `pages` the archive pages among them (a page is three files, one per format). */
+  cold: { wallS: number; cpuS: number; written: number; pages: number };
   peakRssMb: number;
   unchanged?: { wallS: number; cpuS: number; written: number };
 }
@@ -35,7 +36,15 @@ const deps = (): PipelineDeps => ({
   now: () => new Date(),
 });
 
-async function timed(): Promise<{ wallS: number; cpuS: number; written: number; posts: number; published: number; jobs: number }> {
+async function timed(): Promise<{
+  wallS: number;
+  cpuS: number;
+  written: number;
+  pages: number;
+  posts: number;
+  published: number;
+  jobs: number;
+}> {
   const started = performance.now();
   const cpu = process.cpuUsage();
   // The threads start inside the timing, as in herald build.
@@ -46,6 +55,7 @@ async function timed(): Promise<{ wallS: number; cpuS: number; written: number; 
     wallS: (performance.now() - started) / 1000,
     cpuS: (used.user + used.system) / 1e6,
     written: report.feeds.written.length,
+    pages: new Set(report.feeds.written.flatMap((key) => /^(.*archive\/\d+\/)[^/]+$/.exec(key)?.[1] ?? [])).size,
     posts: report.posts.read,
     published: report.posts.published,
     jobs: work.jobs,

@@ -7,10 +7,11 @@
 // - with Hugo installed, ../shared/peers/hugo-3formats/run.sh: Hugo writing the three formats, Hugo writing RSS
 //   only and `herald build` (default jobs) alternating in each round, ratios taken within a round. Goals: wall
 //   time at most 0.4x Hugo's three formats and 0.6x Hugo's RSS.
+// - bulwark again with archives off (issue 11): the cold build with archives on (the default) beside it.
 // Figures only, never pass/fail. The load average is printed with each: other work on the machine moves wall times.
 // Environment: HERALD_BENCH_ROUNDS (default 3), HERALD_BENCH_JOBS (default: one per core).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,7 +44,7 @@ function buildRun(contentDir: string, config: string | undefined, threads: numbe
   return JSON.parse(run.stdout.trim().split('\n').pop()!) as BuildRun;
 }
 
-function herald(name: string, contentDir: string, config: string | undefined): void {
+function herald(name: string, contentDir: string, config: string | undefined): BuildRun[] {
   const runs: BuildRun[] = [];
   const loads: string[] = [];
   for (let round = 0; round < rounds; round++) {
@@ -59,7 +60,7 @@ function herald(name: string, contentDir: string, config: string | undefined): v
       `peak RSS MB ${range(
         runs.map((run) => run.peakRssMb),
         0,
-      )}; ${first!.cold.written} files written`,
+      )}; ${first!.cold.written} files written, ${first!.cold.pages} of them archive pages (3 files each)`,
   );
   const unchanged = runs.map((run) => run.unchanged!);
   console.log(
@@ -72,6 +73,21 @@ function herald(name: string, contentDir: string, config: string | undefined): v
   console.log(
     `  peak RSS by jobs: ${rss.map(([threads, mb]) => `${threads}: ${mb.toFixed(0)} MB`).join(', ')}; about ${perThread.toFixed(0)} MB a thread ` +
       `(load ${load()}; goal for bulwark: under 400 MB)`,
+  );
+  return runs;
+}
+
+/** The feed history's cost (issue 11): the same cold build with archives on (the default) and off, medians side by side. */
+function archivesBeside(name: string, on: BuildRun[], off: BuildRun[]): void {
+  const of = (runs: BuildRun[], value: (run: BuildRun) => number) => median(runs.map(value));
+  const figures = (runs: BuildRun[]) =>
+    `wall ${of(runs, (run) => run.cold.wallS).toFixed(2)} s, CPU ${of(runs, (run) => run.cold.cpuS).toFixed(2)} s, ` +
+    `peak RSS ${of(runs, (run) => run.peakRssMb).toFixed(0)} MB, ${runs[0]!.cold.written} files, ${runs[0]!.cold.pages} archive pages`;
+  console.log(`build ${name}, archives on against off (cold build, medians of ${rounds}):`);
+  console.log(`  on:  ${figures(on)}`);
+  console.log(`  off: ${figures(off)}`);
+  console.log(
+    `  on/off: wall ${(of(on, (run) => run.cold.wallS) / of(off, (run) => run.cold.wallS)).toFixed(2)}x, CPU ${(of(on, (run) => run.cold.cpuS) / of(off, (run) => run.cold.cpuS)).toFixed(2)}x`,
   );
 }
 
@@ -144,8 +160,12 @@ if (!existsSync(shared)) {
       ['bulwark', path.join(shared, 'corpus/bulwark/content'), path.join(shared, 'tools/bulwark.json')],
     ];
     for (const [name, contentDir, config] of sites) {
-      herald(name, contentDir, config);
+      const on = herald(name, contentDir, config);
       await againstHugo(contentDir, config);
+      if (name !== 'bulwark') continue;
+      const withoutArchives = path.join(generated, 'bulwark-no-archives.json');
+      writeFileSync(withoutArchives, JSON.stringify({ ...JSON.parse(readFileSync(config, 'utf8')), archives: false }));
+      archivesBeside(name, on, herald(`${name}, archives off`, contentDir, withoutArchives));
     }
   } finally {
     await rm(generated, { recursive: true, force: true });

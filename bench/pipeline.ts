@@ -13,6 +13,8 @@
 // their deletion. Goals: one new post in one category and one tag <= 50 requests; the batch <= 2x one post.
 // Issue 14: the same updates again with every kind of feed on (sections, languages, authors: each post in three
 // more feeds); the lines say `every kind on`. HERALD_BENCH_KINDS=default or =all runs one of the two.
+// Issue 11: each with archives on (the default) and off, and whether each update's requests are the same at both
+// sizes. HERALD_BENCH_ARCHIVES=on or =off runs one of the two; HERALD_BENCH_FIRST_BUILD= (empty) skips the first build.
 import { dollars, perMillionUploads, type RunFigures } from './cost-model.ts';
 import { environmentOf } from '../lib/aws/environment.ts';
 import { spawnSync } from 'node:child_process';
@@ -64,6 +66,9 @@ const BENCH_CONFIG = JSON.stringify({
 /** Sections, languages and authors on as well: bulwark's posts are in section news and three languages. */
 const ALL_KINDS_CONFIG = JSON.stringify({ ...JSON.parse(BENCH_CONFIG), feeds: { sections: true, languages: true, authors: true } });
 
+/** Archives are on by default (issue 11); this is the same site keeping only each feed's newest items. */
+const withoutArchives = (config: string) => JSON.stringify({ ...JSON.parse(config), archives: false });
+
 const outDir = await mkdtemp(path.join(os.tmpdir(), 'herald-bench-bundle-'));
 try {
   const bundle = await bundleFunctions(outDir);
@@ -86,12 +91,39 @@ try {
     console.log(`pipeline updates: skipped (${corpus} is absent)`);
   } else {
     const kinds = process.env.HERALD_BENCH_KINDS;
-    if (kinds !== 'all') await benchUpdates(bundle.files.regenerate, BENCH_CONFIG, '');
-    if (kinds !== 'default') await benchUpdates(bundle.files.regenerate, ALL_KINDS_CONFIG, ', every kind on');
+    const archives = process.env.HERALD_BENCH_ARCHIVES;
+    for (const [config, label] of [
+      [BENCH_CONFIG, ''],
+      [ALL_KINDS_CONFIG, ', every kind on'],
+    ] as const) {
+      if (kinds === (label ? 'default' : 'all')) continue;
+      const on = archives === 'off' ? undefined : await benchUpdates(bundle.files.regenerate, config, `${label}, archives on`);
+      const off =
+        archives === 'on' ? undefined : await benchUpdates(bundle.files.regenerate, withoutArchives(config), `${label}, archives off`);
+      sameAtBothSizes(`${label}, archives on`, on);
+      sameAtBothSizes(`${label}, archives off`, off);
+    }
     await benchFirstBuild(bundle.files.regenerate);
   }
 } finally {
   await rm(outDir, { recursive: true, force: true });
+}
+
+/** Warm S3 requests at the HTTP level of each update, by site size. */
+type RequestCounts = Map<number, Record<string, number>>;
+
+/** The goal of issues 3 and 11: an update costs as many requests at 1,000 posts as at 30,000. */
+function sameAtBothSizes(label: string, counts: RequestCounts | undefined): void {
+  if (!counts) return;
+  const [small, large] = [...counts.keys()].sort((a, b) => a - b).map((size) => counts.get(size)!);
+  const updates = Object.keys(small!).map(
+    (update) => `${update} ${small![update]}/${large![update]}${small![update] === large![update] ? '' : ' DIFFERENT'}`,
+  );
+  const same = Object.keys(small!).every((update) => small![update] === large![update]);
+  console.log(
+    `pipeline${label}, S3 requests (warm) at ${[...counts.keys()].join(' / ')} posts: ${same ? 'the same' : 'NOT the same'} for every update ` +
+      `(goal: the same): ${updates.join('; ')}`,
+  );
 }
 
 /** Only `keys` of a storage are listed: a site of that size, read from the corpus. */
@@ -123,7 +155,7 @@ async function copy(from: Storage, to: Storage): Promise<number> {
  * or hands the build to the rebuild function (its own cost). Sizes: HERALD_BENCH_FIRST_BUILD (default 30000).
  */
 async function benchFirstBuild(regenerateBundle: string): Promise<void> {
-  const sizes = (process.env.HERALD_BENCH_FIRST_BUILD ?? '30000').split(',').map(Number);
+  const sizes = (process.env.HERALD_BENCH_FIRST_BUILD ?? '30000').split(',').filter(Boolean).map(Number);
   process.env.AWS_ACCESS_KEY_ID ??= 'testing';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
   const content = new FsStorage(corpus);
@@ -186,7 +218,7 @@ async function benchFirstBuild(regenerateBundle: string): Promise<void> {
   }
 }
 
-async function benchUpdates(regenerateBundle: string, configText: string, kindsLabel: string): Promise<void> {
+async function benchUpdates(regenerateBundle: string, configText: string, kindsLabel: string): Promise<RequestCounts> {
   const site = parseConfig(configText, 'bench');
   const content = new FsStorage(corpus);
   const allKeys: string[] = [];
@@ -210,6 +242,7 @@ async function benchUpdates(regenerateBundle: string, configText: string, kindsL
   process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
   const { createHandler } = (await import(pathToFileURL(regenerateBundle).href)) as typeof import('../functions/regenerate.ts');
 
+  const bySize: RequestCounts = new Map();
   for (const size of [1_000, 30_000]) {
     const moto = await startMoto();
     try {
@@ -301,6 +334,7 @@ async function benchUpdates(regenerateBundle: string, configText: string, kindsL
         return counts;
       };
       const warm: Record<string, number> = {};
+      bySize.set(size, warm);
       const priced: Record<string, RunFigures> = {};
       // Twice: the first round pays for the container's first connections, as a cold Lambda would.
       for (const round of ['first', 'warm']) {
@@ -351,4 +385,5 @@ async function benchUpdates(regenerateBundle: string, configText: string, kindsL
       await moto.stop();
     }
   }
+  return bySize;
 }
