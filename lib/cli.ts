@@ -45,6 +45,7 @@ Commands:
             rss.xml atom.xml feed.json                 the whole site
             categories/<slug>/{rss.xml,atom.xml,feed.json}
             tags/<slug>/{rss.xml,atom.xml,feed.json}
+            <feed>archive/<n>/{rss.xml,atom.xml,feed.json}  older items, page 1 the oldest
             index.html feeds.opml                      the feed directory
           Files whose bytes did not change are not rewritten.
   serve   Build, then serve --out over HTTP the way the CDN does (ETag, 304, gzip/br)
