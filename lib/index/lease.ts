@@ -82,14 +82,26 @@ export async function releaseLease(state: Storage, lease: Lease, site: SiteConfi
  * that follows is conditional on the last one). A failed renewal is tried again at the next turn; a
  * refused one means the lease lapsed and another rebuild took the index: renewing stops, and the
  * holder's release will be refused in turn.
+ *
+ * `due()` renews at once when a quarter lease has passed since the last renewal: the holder calls it before each
+ * write. A build that never waits on real I/O (a folder read synchronously, the index in memory) never lets the
+ * timer run, and its lease would lapse under it: `herald build` failed so on any build past 45 s.
  */
-export function keepLease(state: Storage, lease: Lease, now: () => Date): { stop(): Promise<void> } {
+export function keepLease(state: Storage, lease: Lease, now: () => Date): { stop(): Promise<void>; due(): Promise<void> } {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let renewing: Promise<void> = Promise.resolve();
+  let inFlight: Promise<void> | undefined;
+  // One renewal at a time, whoever asks: two would race on the root's ETag, and the loser would take the lease for lost.
+  const renewOnce = (): Promise<void> => {
+    inFlight ??= renewing = renew().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
   const schedule = () => {
     timer = setTimeout(() => {
-      renewing = renew().finally(() => {
+      void renewOnce().finally(() => {
         if (!stopped) schedule();
       });
     }, LEASE_MS / RENEWALS_PER_LEASE);
@@ -112,6 +124,11 @@ export function keepLease(state: Storage, lease: Lease, now: () => Date): { stop
       stopped = true;
       clearTimeout(timer);
       await renewing;
+    },
+    due() {
+      const renewedAt = lease.until - LEASE_MS;
+      if (stopped || now().getTime() - renewedAt < LEASE_MS / RENEWALS_PER_LEASE) return inFlight ?? Promise.resolve();
+      return renewOnce();
     },
   };
 }

@@ -77,11 +77,14 @@ export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}):
   const files = new FileLog();
   const lease = await acquireLease(deps.state, now, options.takeOver);
   const kept = keepLease(deps.state, lease, deps.now);
-  // Once the lease is gone another rebuild may be writing a newer view: this one stops before any write.
+  // Once the lease is gone another rebuild may be writing a newer view: this one stops before any write. Writes
+  // also renew it when due, as a build that never waits on I/O gives the renewal timer no turn.
   const fence = (storage: Storage) =>
     intercept(storage, {
-      before: (call) => {
-        if (call.op === 'put' || call.op === 'delete') assertLeaseHeld(lease, deps.now());
+      before: async (call) => {
+        if (call.op !== 'put' && call.op !== 'delete') return;
+        await kept.due();
+        assertLeaseHeld(lease, deps.now());
       },
     });
   const fenced: PipelineDeps = { ...deps, state: fence(deps.state), feeds: fence(deps.feeds) };

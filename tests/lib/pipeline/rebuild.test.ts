@@ -176,6 +176,21 @@ describe('rebuild', () => {
     expect(await site.feedTree()).toEqual(await site.freshTree());
   });
 
+  // herald build on a site whose build took more than 45 s: reading a folder and keeping the index in memory, it
+  // never waited on real I/O, so the renewal timer never ran and the lease lapsed under it.
+  it('keeps its lease through a build that gives the renewal timer no turn, renewing as it writes', async () => {
+    const site = await exampleSite();
+    // Every read of a post takes a minute of the clock, and nothing yields to timers.
+    const content = intercept(site.content, {
+      before: (call) => {
+        if (call.op === 'get') site.clock = new Date(site.clock.getTime() + LEASE_MS);
+      },
+    });
+    const report = await site.rebuild({ content });
+    expect(report.failed).toEqual([]);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
   it('writes an empty site feed and directory for a site with no posts', async () => {
     const site = new SiteHarness();
     await site.rebuild({ state: new MemoryStorage() });
