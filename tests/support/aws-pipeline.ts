@@ -16,7 +16,6 @@ import type { createHandler as createRebuild } from '../../functions/rebuild.ts'
 import type { createHandler as createRegenerate } from '../../functions/regenerate.ts';
 import type { Env } from '../../lib/aws/clients.ts';
 import { Runtime } from '../../lib/aws/runtime.ts';
-import { FEEDS_PREFIX } from '../../lib/index/layout.ts';
 import { SqsPoller } from '../../scripts/sqs-poller.ts';
 import { bundleFunctions, type BundleResult } from '../../scripts/bundle.ts';
 import { createLocalAws } from '../../scripts/dev-aws.ts';
@@ -26,6 +25,7 @@ import { recordingLog } from './recording-log.ts';
 import { startFaultProxy, type FaultProxy } from './s3-fault-proxy.ts';
 import { siteConfigJson } from './markdown-posts.ts';
 import { startTestHub, type TestHub } from './websub-hub.ts';
+import { copyManifests } from './pipeline-harness.ts';
 
 export const CONTENT_BUCKET = 'content';
 export const FEEDS_BUCKET = 'feeds';
@@ -174,10 +174,7 @@ export async function copyFeedHistory(env: Env, bucket: string): Promise<void> {
   const { content, state } = source.stores();
   if (!(await source.loadSite(content)).archives) return;
   const fresh = new Runtime({ env: { ...env, FEEDS_BUCKET: bucket }, log: recordingLog() }).stores().state;
-  for await (const { key } of state.list(FEEDS_PREFIX)) {
-    const object = key.endsWith('/manifest.json') ? await state.get(key) : null;
-    if (object) await fresh.put(key, object.body);
-  }
+  await copyManifests(state, fresh);
 }
 
 /**

@@ -70,14 +70,17 @@ export class SiteHarness {
   async freshTree(): Promise<Record<string, string>> {
     const feeds = new MemoryStorage();
     const state = new MemoryStorage();
-    if (this.site.archives) {
-      for await (const { key } of this.stateStore.list(FEEDS_PREFIX)) {
-        const object = key.endsWith('/manifest.json') ? await this.stateStore.get(key) : null;
-        if (object) await state.put(key, object.body);
-      }
-    }
+    if (this.site.archives) await copyManifests(this.stateStore, state);
     const report = await rebuild({ content: this.content, feeds, state, site: this.site, now: () => this.clock });
     if (report.failed.length > 0) throw new Error(`fresh rebuild failed: ${JSON.stringify(report.failed)}`);
     return snapshot(feeds);
+  }
+}
+
+/** Copies the feeds' manifests (their lists, newest items and history) from one index storage to another. */
+export async function copyManifests(from: Storage, to: Storage): Promise<void> {
+  for await (const { key } of from.list(FEEDS_PREFIX)) {
+    const object = key.endsWith('/manifest.json') ? await from.get(key) : null;
+    if (object) await to.put(key, object.body);
   }
 }
