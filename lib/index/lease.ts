@@ -87,7 +87,11 @@ export async function releaseLease(state: Storage, lease: Lease, site: SiteConfi
  * write. A build that never waits on real I/O (a folder read synchronously, the index in memory) never lets the
  * timer run, and its lease would lapse under it: `herald build` failed so on any build past 45 s.
  */
-export function keepLease(state: Storage, lease: Lease, now: () => Date): { stop(): Promise<void>; due(): Promise<void> } {
+export function keepLease(
+  state: Storage,
+  lease: Lease,
+  now: () => Date,
+): { stop(): Promise<void>; due(): Promise<void> | undefined } {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let renewing: Promise<void> = Promise.resolve();
@@ -125,9 +129,10 @@ export function keepLease(state: Storage, lease: Lease, now: () => Date): { stop
       clearTimeout(timer);
       await renewing;
     },
+    // Nothing to wait for (undefined) most of the time, so that the holder's writes go on without a turn.
     due() {
       const renewedAt = lease.until - LEASE_MS;
-      if (stopped || now().getTime() - renewedAt < LEASE_MS / RENEWALS_PER_LEASE) return inFlight ?? Promise.resolve();
+      if (stopped || now().getTime() - renewedAt < LEASE_MS / RENEWALS_PER_LEASE) return inFlight;
       return renewOnce();
     },
   };

@@ -81,10 +81,11 @@ export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}):
   // also renew it when due, as a build that never waits on I/O gives the renewal timer no turn.
   const fence = (storage: Storage) =>
     intercept(storage, {
-      before: async (call) => {
+      before: (call) => {
         if (call.op !== 'put' && call.op !== 'delete') return;
-        await kept.due();
-        assertLeaseHeld(lease, deps.now());
+        const renewing = kept.due();
+        if (!renewing) return assertLeaseHeld(lease, deps.now());
+        return renewing.then(() => assertLeaseHeld(lease, deps.now()));
       },
     });
   const fenced: PipelineDeps = { ...deps, state: fence(deps.state), feeds: fence(deps.feeds) };
