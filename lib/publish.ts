@@ -45,14 +45,7 @@ export async function writeIfChanged(
   const file = encodeFile(rendered);
   const { bytes, sha256: hash } = file;
   const current = await storage.head(file.path);
-  if (
-    current !== null &&
-    current.metadata[HASH_METADATA] === hash &&
-    current.contentType === file.contentType &&
-    current.cacheControl === cacheControl
-  ) {
-    return 'unchanged';
-  }
+  if (isStored(current, file, cacheControl)) return 'unchanged';
   await storage.put(file.path, bytes, {
     contentType: file.contentType,
     cacheControl,
@@ -60,6 +53,27 @@ export async function writeIfChanged(
     ...(current === null ? { ifNoneMatch: '*' as const } : { ifMatch: current.etag }),
   });
   return 'written';
+}
+
+/** The stored object (a HEAD) holds these bytes with these headers. */
+function isStored(current: Awaited<ReturnType<Storage['head']>>, file: EncodedFile, cacheControl: string): boolean {
+  return (
+    current !== null &&
+    current.metadata[HASH_METADATA] === file.sha256 &&
+    current.contentType === file.contentType &&
+    current.cacheControl === cacheControl
+  );
+}
+
+/** Whether every file is stored as it is, with its own Cache-Control or else `cacheControl`: a HEAD each, no write. */
+export async function allStored(storage: Storage, files: (RenderedFile | EncodedFile)[], cacheControl: string): Promise<boolean> {
+  const found = await Promise.all(
+    files.map(async (rendered) => {
+      const file = encodeFile(rendered);
+      return isStored(await storage.head(file.path), file, file.cacheControl ?? cacheControl);
+    }),
+  );
+  return found.every(Boolean);
 }
 
 /**

@@ -109,6 +109,7 @@ import {
 import { rebuild, requestRebuild } from './rebuild.ts';
 import { readSource, type Source } from './source.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
+import { allStored } from '../publish.ts';
 
 export async function regenerate(deps: PipelineDeps, keys: string[]): Promise<RunReport> {
   const startedAt = performance.now();
@@ -591,16 +592,25 @@ class Run {
     top = Math.max(1, top);
     const reached = [...(this.pages.get(feed) ?? [])].filter((page) => page < top && page <= full);
     if (earlier === undefined || earlier > pages) await unpublishPages(feeds, dir, pages + 1, this.files, earlier);
-    const renderPage = async (page: number) => {
+    const pageFiles = async (page: number) => {
       const { entries, items } = await this.pageItems(feed, manifest, page);
-      return publish(feeds, archivePageFiles(this.site, feed, entries, items, page, pages), this.site, this.files);
+      return archivePageFiles(this.site, feed, entries, items, page, pages);
     };
-    await mapLimit(reached, IO_CONCURRENCY, renderPage);
-    for (let page = top; page <= full; page++) await renderPage(page);
+    const write = (files: RenderedFile[]) => publish(feeds, files, this.site, this.files);
+    await mapLimit(reached, IO_CONCURRENCY, async (page) => write(await pageFiles(page)));
+    for (let page = top; page <= full; page++) await write(await pageFiles(page));
     if (earlier !== undefined) return;
-    // Finishing a run whose replaced manifest is unknown: what it left unwritten is on top, down to the first page
-    // that is as it should be.
-    for (let page = Math.min(top - 1, full); page >= 1; page--) if (!reached.includes(page) && !(await renderPage(page))) break;
+    // Finishing a run whose replaced manifest is unknown: what it left unwritten is on top (it wrote them oldest
+    // first), down to the first page that is as it should be. They are found first, then written oldest first in turn,
+    // so that a run stopping here too leaves them on top for the next.
+    const stale: RenderedFile[][] = [];
+    for (let page = Math.min(top - 1, full); page >= 1; page--) {
+      if (reached.includes(page)) continue;
+      const files = await pageFiles(page);
+      if (await allStored(feeds, files, this.site.cacheControl)) break;
+      stale.push(files);
+    }
+    for (const files of stale.reverse()) await write(files);
   }
 
   /** The subscription document and, when it holds anything, the open archive page: all the manifest has. */
