@@ -87,11 +87,7 @@ export async function releaseLease(state: Storage, lease: Lease, site: SiteConfi
  * write. A build that never waits on real I/O (a folder read synchronously, the index in memory) never lets the
  * timer run, and its lease would lapse under it: `herald build` failed so on any build past 45 s.
  */
-export function keepLease(
-  state: Storage,
-  lease: Lease,
-  now: () => Date,
-): { stop(): Promise<void>; due(): Promise<void> | undefined } {
+export function keepLease(state: Storage, lease: Lease, now: () => Date): { stop(): Promise<void>; due(): Promise<void> | undefined } {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let renewing: Promise<void> = Promise.resolve();
