@@ -514,18 +514,26 @@ class Run {
     const last = bounds.at(-1);
     const { itemsPerFeed } = this.site;
     const positions = [...change.remove, ...change.insert];
+    const touched = new Set(positions.map(keyOf));
+    // An item found missing (its record, newer, was not listed then) is looked for again when its key comes by: the
+    // post may be back with the very same bytes, when its entry, unchanged, changes no list.
+    const known = [...before.open, ...manifest.newest].filter(({ entry, item }) => item !== null || !touched.has(keyOf(entry)));
+    const missing = before.open.some(({ entry, item }) => item === null && touched.has(keyOf(entry)));
     let open = before.open;
     // The open page lies right under the newest: a change at the top, or past the last bound, may move it.
     if (
-      next !== manifest &&
-      (last === undefined || touchesNewest(manifest.newest, change, itemsPerFeed) || positions.some((p) => comparePositions(p, last) < 0))
+      missing ||
+      (next !== manifest &&
+        (last === undefined ||
+          touchesNewest(manifest.newest, change, itemsPerFeed) ||
+          positions.some((p) => comparePositions(p, last) < 0)))
     ) {
       const top = await entriesFromTop(
         next,
         (entry, index) => index < itemsPerFeed || last === undefined || comparePositions(entry, last) < 0,
         load,
       );
-      open = await newestItems(top.slice(itemsPerFeed), [...before.open, ...manifest.newest], (entry) => this.itemFor(entry));
+      open = await newestItems(top.slice(itemsPerFeed), known, (entry) => this.itemFor(entry));
     }
     const archived = next.total - next.newest.length;
     const { archive, closed } = sealOpen({ ...before, bounds, open }, config.pageSize, archived);
