@@ -57,6 +57,11 @@ export function cleared(record: PostRecord): PostRecord {
  */
 export const MAX_RUN_MS = 15 * 60 * 1000;
 
+/** A pending marker set at `since` has no run behind it any more: that run has stopped, one way or another. */
+export function markerLapsed(since: string, now: Date): boolean {
+  return now.getTime() - Date.parse(since) >= MAX_RUN_MS;
+}
+
 /**
  * The part of a post's metadata that decides where it is listed and when it is visible. Keeping only
  * this for the posts no feed shows keeps the index small (a third of the full metadata on real sites);
@@ -144,7 +149,7 @@ function unique(placements: Placement[]): Placement[] {
  */
 export function keepingPending(record: PostRecord, stored: PostRecord | undefined, now: Date, site: SiteConfig): PostRecord {
   const since = stored?.pending && stored.pendingSince;
-  if (!since || now.getTime() - Date.parse(since) >= MAX_RUN_MS) return record;
+  if (!since || markerLapsed(since, now)) return record;
   const kept: PostRecord = { ...record, pending: unique([...(record.pending ?? []), ...placementsOf(stored, site)]), pendingSince: since };
   if (stored.pendingRun !== undefined) kept.pendingRun = stored.pendingRun;
   return kept;

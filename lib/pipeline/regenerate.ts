@@ -65,7 +65,7 @@ import { IndexBusyError } from '../index/lease.ts';
 import { type NewestItem, newestItems, sameNewest, shownItems, touchesNewest } from '../index/newest.ts';
 import {
   cleared,
-  MAX_RUN_MS,
+  markerLapsed,
   nextChangeOf,
   pendingAfter,
   placementsOf,
@@ -734,8 +734,7 @@ class Run {
     // Another run's marker is cleared only once that run can no longer be writing (or when no run set it: a rebuild's):
     // a run that finds its render outdated renders again, and if that fails, its retry must still find the marker,
     // or an older render it wrote after this run's would stay.
-    const over = (record: PostRecord) =>
-      record.pendingRun === undefined || this.now.getTime() - Date.parse(record.pendingSince ?? '') >= MAX_RUN_MS;
+    const over = (record: PostRecord) => record.pendingRun === undefined || markerLapsed(record.pendingSince ?? '', this.now);
     await mapLimit(
       finished.filter(({ record }) => record.pendingRun !== this.id && over(record)),
       IO_CONCURRENCY,
