@@ -50,6 +50,11 @@ export function pageOf(bounds: readonly Position[], position: Position): number 
   return low + 1;
 }
 
+/** Same bounds, open page and announcements: the subscription document and the open page render the same. */
+export function sameArchive(a: ArchiveState | undefined, b: ArchiveState | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
 /** How many archive pages the feed has: its full pages, and the open one if it holds anything. */
 export function pageCount(archive: ArchiveState): number {
   return archive.bounds.length + (archive.open.length > 0 ? 1 : 0);

@@ -52,6 +52,7 @@ import {
   liveTombstones,
   pageCount,
   pageOf,
+  sameArchive,
   sealOpen,
   tombstoneExpiry,
   type Tombstone,
@@ -388,7 +389,13 @@ class Run {
     if (!replaced) this.repairDirectory = true;
     if (!replaced || catalogChanged(feed, replaced, update.list.manifest)) this.directory.add(feed);
     const current = update.list.manifest;
-    if (replaced && sameNewest(replaced.newest, current.newest) && sameHistory(replaced, current) && !this.pages.get(feed)?.size) return;
+    if (
+      replaced &&
+      sameNewest(replaced.newest, current.newest) &&
+      sameArchive(replaced.archive, current.archive) &&
+      !this.pages.get(feed)?.size
+    )
+      return;
     let list: ListState | undefined = update.list;
     await retryOnConflict(
       async () => {
@@ -460,7 +467,7 @@ class Run {
     }
     const next: Manifest = update?.manifest ?? manifest;
     const archive = this.site.archives && (await this.updateHistory(feed, manifest, next, change, leaving, load));
-    const archiveChanged = archive !== undefined && JSON.stringify(archive) !== JSON.stringify(manifest.archive);
+    const archiveChanged = archive !== undefined && !sameArchive(archive, manifest.archive);
     // The list read stays as it was read: it is what this run's files are compared with.
     if (archive && update) update.manifest.archive = archive;
     if (!update) {
@@ -760,9 +767,4 @@ function symmetricDifference(a: readonly NewestItem[], b: readonly NewestItem[])
   const inA = keysOf(a);
   const inB = keysOf(b);
   return [...a.filter(({ entry }) => !inB.has(keyOf(entry))), ...b.filter(({ entry }) => !inA.has(keyOf(entry)))].map(({ entry }) => entry);
-}
-
-/** Same history in the subscription document and the open page: their files render the same. */
-function sameHistory(a: Manifest, b: Manifest): boolean {
-  return JSON.stringify(a.archive) === JSON.stringify(b.archive);
 }
