@@ -90,11 +90,10 @@ export async function releaseLease(state: Storage, lease: Lease, site: SiteConfi
 export function keepLease(state: Storage, lease: Lease, now: () => Date): { stop(): Promise<void>; due(): Promise<void> | undefined } {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let renewing: Promise<void> = Promise.resolve();
   let inFlight: Promise<void> | undefined;
   // One renewal at a time, whoever asks: two would race on the root's ETag, and the loser would take the lease for lost.
   const renewOnce = (): Promise<void> => {
-    inFlight ??= renewing = renew().finally(() => {
+    inFlight ??= renew().finally(() => {
       inFlight = undefined;
     });
     return inFlight;
@@ -123,7 +122,7 @@ export function keepLease(state: Storage, lease: Lease, now: () => Date): { stop
     async stop() {
       stopped = true;
       clearTimeout(timer);
-      await renewing;
+      await inFlight;
     },
     // Nothing to wait for (undefined) most of the time, so that the holder's writes go on without a turn.
     due() {
