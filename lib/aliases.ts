@@ -12,7 +12,7 @@
  */
 import { OPML_FILE } from './directory/opml.ts';
 import { FEED_CSS_PATH } from './feeds/feed-css.ts';
-import { FEED_FILES } from './feeds/types.ts';
+import { FEED_FILE_NAMES } from './feeds/types.ts';
 
 /** Requests for `from` are answered `301 Moved Permanently` with `Location: to`. */
 export interface FeedAlias {
@@ -140,7 +140,6 @@ function handler(event) {
 
 /** Files Herald publishes at the feeds root only; feed files are also in each feed's folder, `/<folder>/<slug>/`. */
 const ROOT_FILES = ['/', '/index.html', `/${OPML_FILE}`, `/${FEED_CSS_PATH}`];
-const FEED_FILE_NAMES = Object.values(FEED_FILES).map(({ file }) => file);
 
 /** Problems with one alias, each a phrase for `aliases["<from>"]: …`. */
 function aliasProblems(from: string, to: string, folders: readonly string[]): string[] {
@@ -178,7 +177,7 @@ function aliasProblems(from: string, to: string, folders: readonly string[]): st
   const slug = rules[0]![0][2];
   const published = [
     ...ROOT_FILES,
-    ...FEED_FILE_NAMES.flatMap((file) => [
+    ...[...FEED_FILE_NAMES].flatMap((file) => [
       `/${file}`,
       ...folders.map((folder) => `/${folder}/${typeof slug === 'string' ? slug : 'x'}/${file}`),
     ]),

@@ -1,7 +1,5 @@
 import { messageOf } from '../errors.ts';
-import { FEED_FILES } from '../feeds/types.ts';
-
-const FEED_FILE_NAMES = new Set(Object.values(FEED_FILES).map(({ file }) => file));
+import { FEED_FILE_NAMES } from '../feeds/types.ts';
 
 /**
  * Absolute URLs of the feeds among changed storage keys (the directory page and OPML are not feeds),

@@ -58,7 +58,7 @@ export function feedUrl(site: SiteConfig, feed: FeedDescriptor, format: FeedForm
  * Folder of a feed's archive page (RFC 5005), e.g. `tags/科技/archive/3/`. Pages are numbered from the oldest, so a
  * page's URL keeps its meaning as the feed grows.
  */
-export function archiveDir(feed: FeedDescriptor, page: number): string {
+export function archiveDir(feed: Pick<FeedDescriptor, 'dir'>, page: number): string {
   return `${feed.dir}archive/${page}/`;
 }
 

@@ -1,7 +1,8 @@
 import type { SiteConfig } from '../config.ts';
 import { renderDirectory } from '../directory/page.ts';
+import { archiveDir } from '../feeds/descriptor.ts';
 import { renderFeed } from '../feeds/feeds.ts';
-import { FEED_FILES, type FeedHistory, type FeedSummary, type RenderedFile } from '../feeds/types.ts';
+import { FEED_FILE_NAMES, FEED_FILES, type FeedHistory, type FeedSummary, type RenderedFile } from '../feeds/types.ts';
 import { EMPTY_ARCHIVE, subscriptionHistory } from '../index/archive.ts';
 import { type Entry, nameOf } from '../index/entries.ts';
 import { shownItems } from '../index/newest.ts';
@@ -121,7 +122,7 @@ export function archivePageFiles(
 export async function unpublishPages(storage: Storage, dir: string, from: number, log: FileLog, to?: number): Promise<void> {
   const stale: string[] = [];
   if (to !== undefined) {
-    for (let page = from; page <= to; page++) for (const file of FEED_FILE_NAMES) stale.push(`${dir}archive/${page}/${file}`);
+    for (let page = from; page <= to; page++) for (const file of FEED_FILE_NAMES) stale.push(archiveDir({ dir }, page) + file);
   } else {
     for await (const { key } of storage.list(`${dir}archive/`)) {
       const match = /^archive\/(\d+)\/([^/]+)$/.exec(key.slice(dir.length));
@@ -135,8 +136,6 @@ export async function unpublishPages(storage: Storage, dir: string, from: number
     }),
   );
 }
-
-const FEED_FILE_NAMES = new Set(Object.values(FEED_FILES).map(({ file }) => file));
 
 /** The files at the feeds root: the directory page, the OPML (as XML, so browsers apply the feeds' stylesheet) and that stylesheet. */
 export function directoryFiles(site: SiteConfig, summaries: FeedSummary[]): RenderedFile[] {

@@ -15,7 +15,7 @@
 import { messageOf } from '../errors.ts';
 import type { SiteConfig } from '../config.ts';
 import { TERM_KINDS } from '../feeds/descriptor.ts';
-import { FEED_FILES } from '../feeds/types.ts';
+import { FEED_FILE_NAMES } from '../feeds/types.ts';
 import { catalogOf, summariesOf, type Catalog } from '../index/catalog.ts';
 import { comparePositions, type Entry, keyOf, nameOf } from '../index/entries.ts';
 import type { FeedId } from '../index/feed-id.ts';
@@ -369,11 +369,10 @@ export class Rebuild {
     });
     // Terms that no longer have published posts, or whose kind the site no longer has, lose their feed files, and
     // feeds their archive pages past the last.
-    const names = new Set(Object.values(FEED_FILES).map(({ file }) => file));
     const stale: string[] = [];
     for (const folder of [...Object.values(TERM_KINDS).map(({ folder }) => folder), 'archive']) {
       for await (const { key } of feeds.list(`${folder}/`)) {
-        if (names.has(key.slice(key.lastIndexOf('/') + 1)) && !live.has(key)) stale.push(key);
+        if (FEED_FILE_NAMES.has(key.slice(key.lastIndexOf('/') + 1)) && !live.has(key)) stale.push(key);
       }
     }
     await mapLimit(stale, IO_CONCURRENCY, async (key) => {
