@@ -3,7 +3,7 @@ import { renderDirectory } from '../directory/page.ts';
 import { archiveDir } from '../feeds/descriptor.ts';
 import { renderFeed } from '../feeds/feeds.ts';
 import { FEED_FILE_NAMES, FEED_FILES, type FeedHistory, type FeedSummary, type RenderedFile } from '../feeds/types.ts';
-import { EMPTY_ARCHIVE, subscriptionHistory } from '../index/archive.ts';
+import { EMPTY_ARCHIVE, pageCount, subscriptionHistory } from '../index/archive.ts';
 import { type Entry, nameOf } from '../index/entries.ts';
 import { shownItems } from '../index/newest.ts';
 import type { Manifest } from '../index/shards.ts';
@@ -77,42 +77,50 @@ export function finishReport(report: RunReport, files: FileLog, startedAt: numbe
   return report;
 }
 
+/** One document of a feed as the renderers take it: the term's display name, its items, its place in the history. */
+export interface FeedDocument {
+  name: string | undefined;
+  /** Newest first. */
+  items: FeedItem[];
+  history?: FeedHistory;
+}
+
 /**
- * One feed document in its three formats: the subscription document (items newest first, at most `itemsPerFeed`)
- * or, with `history.page`, an archive page. A page with a newer one after it is sealed and carries the archives'
- * long Cache-Control; the others the site's.
+ * One feed document in its three formats: the subscription document (at most `itemsPerFeed` items) or, with
+ * `history.page`, an archive page. A page with a newer one after it is sealed and carries the archives' long
+ * Cache-Control; the others the site's.
  */
-export function feedFiles(
-  site: SiteConfig,
-  id: FeedId,
-  name: string | undefined,
-  items: FeedItem[],
-  history?: FeedHistory,
-): RenderedFile[] {
+export function feedFiles(site: SiteConfig, id: FeedId, { name, items, history }: FeedDocument): RenderedFile[] {
   const files = renderFeed({ site, feed: descriptorOf(id, name, site), items, ...(history && { history }) });
   const sealed = history?.page !== undefined && history.page < history.pages && site.archives;
   return sealed ? files.map((file) => ({ ...file, cacheControl: sealed.cacheControl })) : files;
 }
 
-/** A feed's subscription document, saying what its history holds when the site keeps archives. */
-export function subscriptionFiles(site: SiteConfig, id: FeedId, manifest: Manifest): RenderedFile[] {
+/** A feed's subscription document, from its manifest: saying what its history holds when the site keeps archives. */
+export function subscriptionDocument(site: SiteConfig, manifest: Manifest): FeedDocument {
   const history = site.archives && subscriptionHistory(manifest.archive ?? EMPTY_ARCHIVE);
-  return feedFiles(site, id, nameOf(manifest.newest[0]?.entry), shownItems(manifest.newest), history || undefined);
+  return { name: nameOf(manifest.newest[0]?.entry), items: shownItems(manifest.newest), ...(history && { history }) };
 }
 
 /**
  * Archive page `page` of a feed with `pages` of them, `entries` being the page's own (newest first): a term feed's
  * page takes the term's name from its own newest post, so it changes only with its own items.
  */
-export function archivePageFiles(
-  site: SiteConfig,
-  id: FeedId,
-  entries: readonly Entry[],
-  items: FeedItem[],
-  page: number,
-  pages: number,
-): RenderedFile[] {
-  return feedFiles(site, id, nameOf(entries[0]), items, { pages, page });
+export function pageDocument(entries: readonly Entry[], items: FeedItem[], page: number, pages: number): FeedDocument {
+  return { name: nameOf(entries[0]), items, history: { pages, page } };
+}
+
+/** The open (newest) archive page, from the manifest that keeps its items; none when it holds nothing. */
+export function openPageDocument(site: SiteConfig, manifest: Manifest): FeedDocument | undefined {
+  const archive = manifest.archive;
+  if (!site.archives || !archive || archive.open.length === 0) return undefined;
+  const pages = pageCount(archive);
+  return pageDocument(
+    archive.open.map(({ entry }) => entry),
+    shownItems(archive.open),
+    pages,
+    pages,
+  );
 }
 
 /**

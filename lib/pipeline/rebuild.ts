@@ -17,7 +17,7 @@ import type { SiteConfig } from '../config.ts';
 import { TERM_KINDS } from '../feeds/descriptor.ts';
 import { FEED_FILE_NAMES } from '../feeds/types.ts';
 import { catalogOf, summariesOf, type Catalog } from '../index/catalog.ts';
-import { comparePositions, type Entry, keyOf, nameOf } from '../index/entries.ts';
+import { comparePositions, type Entry, keyOf } from '../index/entries.ts';
 import type { FeedId } from '../index/feed-id.ts';
 import {
   CATALOG_KEY,
@@ -35,21 +35,30 @@ import {
   shardKey,
 } from '../index/layout.ts';
 import { acquireLease, assertLeaseHeld, keepLease, releaseLease } from '../index/lease.ts';
-import { cutHistory, keptBounds, liveTombstones, subscriptionHistory, tombstoneExpiry } from '../index/archive.ts';
-import { shownItems } from '../index/newest.ts';
+import { cutHistory, keptBounds, liveTombstones, tombstoneExpiry } from '../index/archive.ts';
 import { isVisible, keepingPending, MAX_RUN_MS, nextChangeOf, unfinished, type PostRecord } from '../index/records.ts';
 import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
 import { sortSchedule, tombstoneKey, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
 import { readJson, retryOnConflict, writeJson } from '../index/store.ts';
-import type { FeedHistory } from '../feeds/types.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
 import { intercept } from '../storage/intercept.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { type Candidate, Collected, type Listed, type Read, type StoredRecord } from './collected.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource } from './items.ts';
-import { countPost, directoryFiles, emptyReport, FileLog, finishReport, publish } from './outputs.ts';
+import {
+  countPost,
+  directoryFiles,
+  emptyReport,
+  type FeedDocument,
+  FileLog,
+  finishReport,
+  openPageDocument,
+  pageDocument,
+  publish,
+  subscriptionDocument,
+} from './outputs.ts';
 import { localWork, readRecord, type Work, WorkUnavailableError } from './work.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 
@@ -345,24 +354,29 @@ export class Rebuild {
     const { feeds } = this.deps;
     const site = this.#site;
     const live = new Set<string>();
-    // Each feed's subscription document, then each of its archive pages (oldest first): one step each.
+    // Each feed's subscription document, then each of its archive pages (oldest first): one step each. The manifest
+    // holds the items of the subscription document and of the open page; the full pages' come from records.
     const documents = [...manifests].flatMap(([feed, manifest]) => {
       const pages = this.#pages.get(feed) ?? [];
-      const history = site.archives && subscriptionHistory(manifest.archive!);
-      const name = nameOf(manifest.newest[0]?.entry);
+      const open = openPageDocument(site, manifest);
+      const full = pages.length - (open ? 1 : 0);
+      const pageAt = async (entries: Entry[], i: number): Promise<FeedDocument> => {
+        const items = await mapLimit(entries, IO_CONCURRENCY, (entry) => this.storedItem(entry));
+        return pageDocument(
+          entries,
+          items.flatMap((item) => (item ? [item] : [])),
+          i + 1,
+          pages.length,
+        );
+      };
       return [
-        { feed, name, items: async () => shownItems(manifest.newest), history: history || undefined },
-        ...pages.map((entries, i) => ({
-          feed,
-          name: nameOf(entries[0]),
-          items: async () =>
-            (await mapLimit(entries, IO_CONCURRENCY, (entry) => this.storedItem(entry))).flatMap((item) => (item ? [item] : [])),
-          history: { pages: pages.length, page: i + 1 } as FeedHistory,
-        })),
+        { feed, document: async () => subscriptionDocument(site, manifest) },
+        ...pages.slice(0, full).map((entries, i) => ({ feed, document: () => pageAt(entries, i) })),
+        ...(open ? [{ feed, document: async () => open }] : []),
       ];
     });
-    await mapLimit(documents, this.#renderConcurrency, async ({ feed, name, items, history }) => {
-      const files = await this.work.feed(feed, name, await items(), history);
+    await mapLimit(documents, this.#renderConcurrency, async ({ feed, document }) => {
+      const files = await this.work.feed(feed, await document());
       for (const { path } of files) live.add(path);
       // A run that started before the lease may write the same file: this rebuild's view wins.
       await retryOnConflict(() => publish(feeds, files, site, this.files));

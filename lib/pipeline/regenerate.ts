@@ -63,7 +63,7 @@ import { comparePositions, entryOf, feedsOf, type Entry, type Placement, type Po
 import { SITE_FEED, type FeedId } from '../index/feed-id.ts';
 import { CATALOG_KEY, isPostKey, manifestKey, recordKey, ROOT_KEY, runId, runKey, SCHEDULE_KEY, shardKey } from '../index/layout.ts';
 import { IndexBusyError } from '../index/lease.ts';
-import { type NewestItem, newestItems, sameNewest, shownItems, touchesNewest } from '../index/newest.ts';
+import { type NewestItem, newestItems, sameNewest, touchesNewest } from '../index/newest.ts';
 import {
   cleared,
   markerLapsed,
@@ -95,15 +95,17 @@ import { PreconditionFailedError } from '../storage/storage.ts';
 import { mapLimit, IO_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource, recordWithItem } from './items.ts';
 import {
-  archivePageFiles,
   countPost,
   directoryFiles,
   emptyReport,
   feedDir,
+  feedFiles,
+  openPageDocument,
+  pageDocument,
   FileLog,
   finishReport,
   publish,
-  subscriptionFiles,
+  subscriptionDocument,
   unpublish,
   unpublishPages,
 } from './outputs.ts';
@@ -609,7 +611,7 @@ class Run {
     if (earlier === undefined || earlier > pages) await unpublishPages(feeds, dir, pages + 1, this.files, earlier);
     const pageFiles = async (page: number) => {
       const { entries, items } = await this.pageItems(feed, manifest, page);
-      return archivePageFiles(this.site, feed, entries, items, page, pages);
+      return feedFiles(this.site, feed, pageDocument(entries, items, page, pages));
     };
     const write = (files: RenderedFile[]) => publish(feeds, files, this.site, this.files);
     await mapLimit(reached, IO_CONCURRENCY, async (page) => write(await pageFiles(page)));
@@ -630,12 +632,8 @@ class Run {
 
   /** The subscription document and, when it holds anything, the open archive page: all the manifest has. */
   filesOf(feed: FeedId, manifest: Manifest): RenderedFile[] {
-    const files = subscriptionFiles(this.site, feed, manifest);
-    const archive = manifest.archive;
-    if (!this.site.archives || !archive || archive.open.length === 0) return files;
-    const pages = pageCount(archive);
-    const open = archive.open.map(({ entry }) => entry);
-    return [...files, ...archivePageFiles(this.site, feed, open, shownItems(archive.open), pages, pages)];
+    const open = openPageDocument(this.site, manifest);
+    return [subscriptionDocument(this.site, manifest), ...(open ? [open] : [])].flatMap((document) => feedFiles(this.site, feed, document));
   }
 
   /** The items of a page below the open one: its entries from the list's shards, their items from records. */

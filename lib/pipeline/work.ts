@@ -11,12 +11,11 @@ import { HeraldError } from '../errors.ts';
 import { recordOf, type PostRecord } from '../index/records.ts';
 import type { FeedId } from '../index/feed-id.ts';
 import { parsePost } from '../post/parse.ts';
-import type { FeedHistory } from '../feeds/types.ts';
 import type { FeedItem } from '../post/types.ts';
 import { type EncodedFile, encodeFile } from '../publish.ts';
 import type { Storage } from '../storage/storage.ts';
 import { itemOfBytes, recordWithItem } from './items.ts';
-import { feedFiles } from './outputs.ts';
+import { type FeedDocument, feedFiles } from './outputs.ts';
 import { fetchSource } from './source.ts';
 
 /** The steps themselves, run where they are called. */
@@ -25,8 +24,8 @@ export interface WorkSteps {
   record(key: string, etag: string, body: Uint8Array, now: Date): PostRecord;
   /** The feed item of a content object's bytes; `null` when they make no post. */
   item(key: string, body: Uint8Array): FeedItem | null;
-  /** One feed's files (`feedFiles`), each encoded and hashed once. */
-  feed(id: FeedId, name: string | undefined, items: FeedItem[], history?: FeedHistory): EncodedFile[];
+  /** One feed document's files (`feedFiles`), each encoded and hashed once. */
+  feed(id: FeedId, document: FeedDocument): EncodedFile[];
   /**
    * The record of the post under `key` in the content the steps were given (`readRecord`); `null` when there
    * is none. Only where they were given one: threads given the content folder read its posts where they parse them.
@@ -56,7 +55,7 @@ export function workSteps(site: SiteConfig, content?: Storage): WorkSteps {
   return {
     record,
     item: (key, body) => itemOfBytes(key, body, site),
-    feed: (id, name, items, history) => feedFiles(site, id, name, items, history).map(encodeFile),
+    feed: (id, document) => feedFiles(site, id, document).map(encodeFile),
     ...(content && { read: (key: string, now: Date) => readRecord(content, key, site, now, record) }),
   };
 }

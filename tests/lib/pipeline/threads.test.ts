@@ -153,7 +153,7 @@ describe('threadedWork', () => {
   it('fails only the step that throws on its input, as the calling thread would: the threads go on', async () => {
     const work = threadedWork(site, 2);
     try {
-      const failed = work.feed('site', undefined, [null as never]);
+      const failed = work.feed('site', { name: undefined, items: [null as never] });
       await expect(failed).rejects.toThrow(Error);
       await expect(failed).rejects.not.toThrow(WorkUnavailableError);
       const item = await work.item('a.md', new TextEncoder().encode('---\ntitle: A\ndate: 2025-01-01\n---\nbody\n'));
