@@ -1,6 +1,6 @@
 import type { Person } from '../config.ts';
 import { aboutElement, stylesheetInstruction } from './feed-css.ts';
-import { feedView, HISTORY_NS, historyLinks, type ItemView, TOMBSTONES_NS } from './model.ts';
+import { feedView, HISTORY_NS, historyLinks, type ItemView, renderedItems, TOMBSTONES_NS } from './model.ts';
 import type { FeedInput } from './types.ts';
 import { cdata, escapeAttr, escapeText } from './xml.ts';
 
@@ -57,8 +57,12 @@ export function renderAtom(input: FeedInput): string {
 
 function entry(item: ItemView, feedLanguage: string | undefined): string {
   const lang = item.language && item.language.toLowerCase() !== feedLanguage?.toLowerCase() ? ` xml:lang="${item.language}"` : '';
+  return `  <entry${lang}>\n${renderedItems.part('atom', item, entryBody)}`;
+}
+
+/** An entry after its opening tag, which alone depends on the feed (its language). */
+function entryBody(item: ItemView): string {
   const out = [
-    `  <entry${lang}>`,
     `    <id>${escapeText(item.id)}</id>`,
     `    <title>${escapeText(item.title)}</title>`,
     `    <link rel="alternate" type="text/html" href="${escapeAttr(item.url)}"/>`,

@@ -77,13 +77,6 @@ export function withStylesheet(xml: string, dir: string): string {
   return `${xml.slice(0, end)}\n${stylesheetInstruction(dir)}${xml.slice(end)}`;
 }
 
-/** Inserts a line before the first `marker` (the first item), or before `fallback` (the closing tag) when there is none. */
-export function insertLineBefore(xml: string, line: string, marker: string, fallback: string): string {
-  const at = xml.indexOf(marker);
-  const where = at === -1 ? xml.lastIndexOf(fallback) : at;
-  return `${xml.slice(0, where)}${line}\n${xml.slice(where)}`;
-}
-
 export const FEED_CSS = `
 @namespace atom url(http://www.w3.org/2005/Atom);
 @namespace h url(http://www.w3.org/1999/xhtml);

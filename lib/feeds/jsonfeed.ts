@@ -1,5 +1,5 @@
 import type { Person } from '../config.ts';
-import { absoluteUrl, feedView, type ItemView } from './model.ts';
+import { absoluteUrl, feedView, type ItemView, renderedItems } from './model.ts';
 import type { FeedInput } from './types.ts';
 
 /**
@@ -25,9 +25,18 @@ export function renderJsonFeed(input: FeedInput): string {
     language: view.language,
     authors: view.author ? [jsonAuthor(view.author)] : undefined,
     hubs: view.hub ? [{ type: 'WebSub', url: view.hub }] : undefined,
-    items: view.items.map(jsonItem),
   };
-  return `${JSON.stringify(feed, null, 2)}\n`;
+  // As JSON.stringify(feed with items, null, 2) writes them, items last, each item's text made once (`itemText`).
+  const head = JSON.stringify(feed, null, 2).slice(0, -2);
+  const items =
+    view.items.length === 0 ? '[]' : `[\n${view.items.map((item) => renderedItems.part('json', item, itemText)).join(',\n')}\n  ]`;
+  return `${head},\n  "items": ${items}\n}\n`;
+}
+
+/** An item as it stands in the items array, two levels deep. */
+function itemText(item: ItemView): string {
+  // JSON.stringify escapes every line break inside strings, so the only line breaks are its own.
+  return JSON.stringify(jsonItem(item), null, 2).replace(/^/gm, '    ');
 }
 
 function jsonItem(item: ItemView) {

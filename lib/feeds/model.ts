@@ -5,6 +5,7 @@ import { archiveDir, archiveUrl, feedUrl, taxonomyUrl } from './descriptor.ts';
 import type { FeedDescriptor, FeedFormat, FeedHistory, FeedInput } from './types.ts';
 import { xmlSafe } from './xml.ts';
 import { safeUrl } from '../url.ts';
+import { RenderedItems } from './rendered-items.ts';
 
 /**
  * What the three renderers agree on, computed once from a FeedInput: cleaned text (no
@@ -89,7 +90,7 @@ export const EMPTY_FEED_UPDATED = new Date(0);
 
 export function feedView(input: FeedInput): FeedView {
   const { site, feed } = input;
-  const items = input.items.map((item) => itemView(item, site));
+  const items = input.items.map((item) => renderedItems.view(item, site));
   const newest = items.reduce((max, item) => Math.max(max, item.updated.getTime()), Number.NEGATIVE_INFINITY);
   const page = input.history?.page;
   const subscriptionUrl = urls((format) => feedUrl(site, feed, format));
@@ -160,6 +161,9 @@ function feedLanguage({ site, feed }: FeedInput, items: ItemView[]): string | un
   const languages = new Set(items.map((item) => (item.language ?? siteLanguage)?.toLowerCase()));
   return languages.size === 1 ? (items[0]!.language ?? siteLanguage) : siteLanguage;
 }
+
+/** The items every renderer shares, each made once (lib/feeds/rendered-items.ts). */
+export const renderedItems = new RenderedItems((item, site) => itemView(item, site));
 
 function itemView(item: FeedItem, site: SiteConfig): ItemView {
   const published = instant(item.date, item.key, 'date');

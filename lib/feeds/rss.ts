@@ -1,6 +1,7 @@
 import { Feed, type Extension, type Item } from 'feed';
-import { aboutElement, insertLineBefore, withStylesheet } from './feed-css.ts';
-import { feedView, type FeedView, HISTORY_NS, historyLinks, type ItemView } from './model.ts';
+import type { Person } from '../config.ts';
+import { aboutElement, withStylesheet } from './feed-css.ts';
+import { feedView, type FeedView, HISTORY_NS, historyLinks, type ItemView, renderedItems } from './model.ts';
 import type { FeedInput } from './types.ts';
 import { cdataPieces, escapeAttr, escapeText } from './xml.ts';
 
@@ -43,14 +44,45 @@ export function renderRss(input: FeedInput): string {
     hub: view.hub,
     ttl: view.pollMinutes,
   });
-  for (const item of view.items) feed.addItem(rssItem(item, view));
+  // feed declares two namespaces when some item has content: a stand-in item makes it, and is cut out below.
+  if (view.items.some((item) => item.html)) feed.addItem(STAND_IN);
+  const namespaces = view.history ? [...NAMESPACES, `xmlns:fh="${HISTORY_NS}"`] : NAMESPACES;
+  const channel = declareNamespaces(feed.rss2(), namespaces);
+  const [before, after] = aroundItems(channel);
   const channelEnd = [
     ...syndicationHints(view.pollMinutes, '        '),
     ...historyLines(view, '        '),
     aboutElement(view.dir, view.subscriptionUrl.rss, '        ', { self: view.selfUrl.rss, links: historyLinks(view, 'rss') }),
   ].join('\n');
-  const namespaces = view.history ? [...NAMESPACES, `xmlns:fh="${HISTORY_NS}"`] : NAMESPACES;
-  return `${withStylesheet(insertLineBefore(declareNamespaces(feed.rss2(), namespaces), channelEnd, '        <item>', '    </channel>'), view.dir)}\n`;
+  const items = view.items.map((item) => renderedItems.part('rss', item, (shown) => itemText(shown, view.author)));
+  return `${withStylesheet(`${before}\n${channelEnd}${items.join('')}${after}`, view.dir)}\n`;
+}
+
+/**
+ * What `feed` writes around a channel's items: everything up to the first item, and from the channel's end tag.
+ * Before the first item come only escaped metadata (no CDATA) and after the last item nothing but the end tags,
+ * so the first `<item>` line is the first item's and the last `</channel>` line the channel's.
+ */
+function aroundItems(xml: string): [string, string] {
+  const end = xml.lastIndexOf(CHANNEL_END);
+  const start = xml.indexOf(ITEM_START);
+  return [xml.slice(0, start === -1 ? end : start), xml.slice(end)];
+}
+
+const ITEM_START = '\n        <item>';
+const CHANNEL_END = '\n    </channel>';
+const STAND_IN: Item = { title: '', link: 'https://example.invalid/', date: new Date(0), content: '-' };
+
+/**
+ * One item as `feed` writes it inside a channel, from the line break before it: written by a channel of its own,
+ * once per post, and the same text goes into every feed and page that shows it. `author` is the site's, for items
+ * that name none.
+ */
+function itemText(item: ItemView, author: Person | undefined): string {
+  const feed = new Feed({ id: '', title: '', link: item.url, copyright: '', updated: item.updated });
+  feed.addItem(rssItem(item, author));
+  const xml = feed.rss2();
+  return xml.slice(xml.indexOf(ITEM_START), xml.lastIndexOf(CHANNEL_END));
 }
 
 const PERIODS = [
@@ -81,12 +113,12 @@ function historyLines(view: FeedView, indent: string): string[] {
   ];
 }
 
-function rssItem(item: ItemView, view: FeedView): Item {
+function rssItem(item: ItemView, author: Person | undefined): Item {
   const extensions: Extension[] = [];
   if (item.title !== '') extensions.push({ name: 'title', objects: { _text: xmlJsText(item.title) } });
   if (item.summary) extensions.push({ name: 'description', objects: { _cdata: cdataPieces(escapeText(item.summary)) } });
   if (item.html) extensions.push({ name: 'content:encoded', objects: { _cdata: cdataPieces(item.html) } });
-  const creators = (item.authors.length > 0 ? item.authors : view.author ? [view.author] : []).map((a) => ({
+  const creators = (item.authors.length > 0 ? item.authors : author ? [author] : []).map((a) => ({
     _text: xmlJsText(a.name),
   }));
   // xml-js writes an array value as repeated elements; feed's Extension type only allows one object.
