@@ -47,6 +47,7 @@ import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { type Candidate, Collected, type Listed, type Read, type StoredRecord } from './collected.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource } from './items.ts';
+import { Lru } from '../lru.ts';
 import {
   countPost,
   directoryFiles,
@@ -138,12 +139,20 @@ export async function requestRebuild(
   return true;
 }
 
+/** About 32 MB of two-byte strings: a few hundred posts, more than the span of most pages. */
+const STORED_ITEMS_BUDGET_CHARS = 2 ** 25;
+
 export class Rebuild {
   readonly #site: SiteConfig;
   readonly #renderConcurrency: number;
   readonly #readConcurrency: number;
   /** Each feed's archive pages, oldest first, when the site keeps archives. */
   readonly #pages = new Map<FeedId, Entry[][]>();
+  /**
+   * Items read back from records for archive pages, the most recently used kept: a post is on a page of each of its
+   * feeds, and `publishFeeds` renders the pages in date order, so it is read (and rendered) about once.
+   */
+  readonly #storedItems = new Lru<string, FeedItem | null>(STORED_ITEMS_BUDGET_CHARS);
 
   constructor(
     readonly deps: PipelineDeps,
@@ -354,27 +363,34 @@ export class Rebuild {
     const { feeds } = this.deps;
     const site = this.#site;
     const live = new Set<string>();
-    // Each feed's subscription document, then each of its archive pages (oldest first): one step each. The manifest
-    // holds the items of the subscription document and of the open page; the full pages' come from records.
-    const documents = [...manifests].flatMap(([feed, manifest]) => {
-      const pages = this.#pages.get(feed) ?? [];
+    // Each feed's subscription document, then the archive pages of every feed by the date of their newest post,
+    // oldest first (so each feed's in order): the pages showing a post are rendered near each other, and find it
+    // read and rendered already (`storedItem`, lib/feeds/rendered-items.ts). One step each. The manifest holds
+    // the items of the subscription document and of the open page; the full pages' come from records.
+    const subscriptions = [...manifests].map(([feed, manifest]) => ({ feed, document: async () => subscriptionDocument(site, manifest) }));
+    const pages = [...manifests].flatMap(([feed, manifest]) => {
+      const entries = this.#pages.get(feed) ?? [];
       const open = openPageDocument(site, manifest);
-      const full = pages.length - (open ? 1 : 0);
-      const pageAt = async (entries: Entry[], i: number): Promise<FeedDocument> => {
-        const items = await mapLimit(entries, IO_CONCURRENCY, (entry) => this.storedItem(entry));
+      const full = entries.length - (open ? 1 : 0);
+      const pageAt = async (page: Entry[], i: number): Promise<FeedDocument> => {
+        const items = await mapLimit(page, IO_CONCURRENCY, (entry) => this.storedItem(entry));
         return pageDocument(
-          entries,
+          page,
           items.flatMap((item) => (item ? [item] : [])),
           i + 1,
-          pages.length,
+          entries.length,
         );
       };
-      return [
-        { feed, document: async () => subscriptionDocument(site, manifest) },
-        ...pages.slice(0, full).map((entries, i) => ({ feed, document: () => pageAt(entries, i) })),
-        ...(open ? [{ feed, document: async () => open }] : []),
-      ];
+      // A page that deletions emptied sorts with the page before it.
+      let newest: Entry | undefined;
+      return entries.map((page, i) => {
+        newest = page[0] ?? newest;
+        return { feed, newest, document: i < full ? () => pageAt(page, i) : async () => open! };
+      });
     });
+    const older = (a: Entry | undefined, b: Entry | undefined) => (a === undefined ? -1 : b === undefined ? 1 : comparePositions(b, a));
+    pages.sort((a, b) => older(a.newest, b.newest));
+    const documents = [...subscriptions, ...pages];
     await mapLimit(documents, this.#renderConcurrency, async ({ feed, document }) => {
       const files = await this.work.feed(feed, await document());
       for (const { path } of files) live.add(path);
@@ -397,8 +413,12 @@ export class Rebuild {
 
   /** The item of a listed entry as its record keeps it (null: it has none, and the page goes without it). */
   async storedItem(entry: Entry): Promise<FeedItem | null> {
-    const stored = await readJson<PostRecord>(this.deps.state, recordKey(keyOf(entry)));
-    return stored?.value.item ?? null;
+    const key = keyOf(entry);
+    const cached = this.#storedItems.get(key);
+    if (cached !== undefined) return cached;
+    const item = (await readJson<PostRecord>(this.deps.state, recordKey(key)))?.value.item ?? null;
+    this.#storedItems.set(key, item, 1 + (item?.html.length ?? 0));
+    return item;
   }
 
   async publishDirectory(catalog: Catalog): Promise<void> {
