@@ -203,9 +203,23 @@ describe('herald usage', () => {
 });
 
 describe('bin/herald.mjs', () => {
-  it('runs the TypeScript CLI as a plain node process', async () => {
+  const run = async (env: Record<string, string> = {}) => {
     const { execFileSync } = await import('node:child_process');
-    const out = execFileSync(process.execPath, [path.join(repoRoot, 'bin/herald.mjs'), '--version'], { encoding: 'utf8' });
-    expect(out.trim()).toMatch(/^herald \d+\.\d+\.\d+$/);
+    return execFileSync(process.execPath, [path.join(repoRoot, 'bin/herald.mjs'), '--version'], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    }).trim();
+  };
+
+  it('runs the TypeScript CLI as a plain node process, from a bundle newer than every source', async () => {
+    expect(await run()).toMatch(/^herald \d+\.\d+\.\d+$/);
+    const { readdirSync, statSync } = await import('node:fs');
+    const sources = readdirSync(path.join(repoRoot, 'lib'), { recursive: true, withFileTypes: true }).filter((entry) => entry.isFile());
+    const newest = Math.max(...sources.map((entry) => statSync(path.join(entry.parentPath, entry.name)).mtimeMs));
+    expect(statSync(path.join(repoRoot, 'dist/cli.mjs')).mtimeMs).toBeGreaterThan(newest);
+  });
+
+  it('runs the sources through tsx when told to', async () => {
+    expect(await run({ HERALD_FROM_SOURCES: '1' })).toBe(await run());
   });
 });
