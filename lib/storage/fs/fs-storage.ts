@@ -39,6 +39,8 @@ export const RESERVED_DIR = '.herald';
 
 export { InvalidKeyError };
 
+const FOLDER_IS_OBJECT = 'a folder in its path is already an object (a folder cannot be a file too)';
+
 /** What a put stored besides the bytes; `etag` ties it to the bytes it describes. */
 interface Sidecar {
   key: string;
@@ -95,6 +97,11 @@ type Head = Omit<StoredObject, 'body'> & { size: number };
 export class FsStorage implements Storage {
   readonly root: string;
   readonly #etags = new Map<string, CachedEtag>();
+  /**
+   * Folders this storage made or found, so that a build's thousands of writes do not ask for them again.
+   * Another process may remove one meanwhile: the write that misses it makes it again (`#inFolder`).
+   */
+  readonly #folders = new Set<string>();
   #realRoot: string | undefined;
 
   constructor(root: string) {
@@ -144,20 +151,20 @@ export class FsStorage implements Storage {
       if (options.ifNoneMatch === '*' && current !== null) throw new PreconditionFailedError(key);
       if (options.ifMatch !== undefined && current !== options.ifMatch) throw new PreconditionFailedError(key);
     }
-    this.#mkdirFor(key, file);
+    const folder = path.dirname(file);
+    const makeFolder = () => this.#mkdirFor(key, folder);
+    makeFolder();
     const temp = this.#writeTemp(bytes);
     try {
-      if (options.ifNoneMatch === '*') {
-        linkSync(temp, file);
-        unlinkSync(temp);
-      } else {
-        renameSync(temp, file);
-      }
+      this.#inFolder(folder, () => (options.ifNoneMatch === '*' ? linkSync(temp, file) : renameSync(temp, file)), makeFolder);
+      if (options.ifNoneMatch === '*') unlinkSync(temp);
     } catch (error) {
       unlinkQuietly(temp);
       if (statOrNull(file)?.isDirectory()) throw new InvalidKeyError(key, 'it names a folder of other objects');
       // link(2) refuses an existing name: another process created the object since the check.
       if (errorCode(error) === 'EEXIST') throw new PreconditionFailedError(key);
+      // A folder this storage made was replaced by a file since (`#mkdirFor` only checks folders it has not seen).
+      if (errorCode(error) === 'ENOTDIR') throw new InvalidKeyError(key, FOLDER_IS_OBJECT);
       throw error;
     }
     // The file's identity now that it is in place (the link or rename above changed its times).
@@ -171,8 +178,8 @@ export class FsStorage implements Storage {
       metadata,
     };
     const sidecarFile = this.#sidecarFile(key);
-    mkdirSync(path.dirname(sidecarFile), { recursive: true });
-    renameSync(this.#writeTemp(JSON.stringify(sidecar)), sidecarFile);
+    const sidecarTemp = this.#writeTemp(JSON.stringify(sidecar));
+    this.#inFolder(path.dirname(sidecarFile), () => renameSync(sidecarTemp, sidecarFile));
     if (stats) this.#remember(file, stats, etag);
     return { etag };
   }
@@ -390,21 +397,44 @@ export class FsStorage implements Storage {
 
   #writeTemp(bytes: Uint8Array | string): string {
     const folder = path.join(this.root, RESERVED_DIR, 'tmp');
-    mkdirSync(folder, { recursive: true });
     const temp = path.join(folder, `${process.pid}-${randomBytes(8).toString('hex')}`);
-    writeFileSync(temp, bytes);
+    this.#inFolder(folder, () => writeFileSync(temp, bytes));
     return temp;
   }
 
-  #mkdirFor(key: string, file: string): void {
+  /** Creates the folder `key`'s file goes in (`folder`), unless this storage already made or found it. */
+  #mkdirFor(key: string, folder: string): void {
     try {
-      mkdirSync(path.dirname(file), { recursive: true });
+      this.#makeFolder(folder);
     } catch (error) {
       const code = errorCode(error);
       if (code === 'EEXIST' || code === 'ENOTDIR') {
-        throw new InvalidKeyError(key, 'a folder in its path is already an object (a folder cannot be a file too)');
+        throw new InvalidKeyError(key, FOLDER_IS_OBJECT);
       }
       throw error;
+    }
+  }
+
+  #makeFolder(folder: string): void {
+    if (this.#folders.has(folder)) return;
+    mkdirSync(folder, { recursive: true });
+    this.#folders.add(folder);
+  }
+
+  /**
+   * Runs `write`, which creates a file in `folder`, creating the folder first (`makeFolder`) unless this storage
+   * already made or found it. One removed since (by another process, or by hand) is made again, and `write` run
+   * once more.
+   */
+  #inFolder<T>(folder: string, write: () => T, makeFolder = () => this.#makeFolder(folder)): T {
+    makeFolder();
+    try {
+      return write();
+    } catch (error) {
+      if (errorCode(error) !== 'ENOENT') throw error;
+      this.#folders.delete(folder);
+      makeFolder();
+      return write();
     }
   }
 
@@ -415,6 +445,7 @@ export class FsStorage implements Storage {
       } catch {
         return;
       }
+      this.#folders.delete(folder);
       folder = path.dirname(folder);
     }
   }

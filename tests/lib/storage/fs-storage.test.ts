@@ -167,6 +167,23 @@ describe('FsStorage: a folder', () => {
     expect(readdirSync(root)).toEqual([RESERVED_DIR]);
   });
 
+  it('writes into folders removed behind its back, and refuses one replaced by a file, though it made them before', async () => {
+    const root = tempRoot();
+    const storage = new FsStorage(root);
+    await storage.put('tags/a/rss.xml', 'a');
+    // Another instance's delete prunes the folder; a hand removes the storage's own.
+    await new FsStorage(root).delete('tags/a/rss.xml');
+    rmSync(path.join(root, RESERVED_DIR), { recursive: true });
+    await storage.put('tags/a/atom.xml', 'b', { contentType: 'application/atom+xml' });
+    await storage.put('tags/a/rss.xml', 'c', { ifNoneMatch: '*' });
+    expect(await read(storage, 'tags/a/atom.xml')).toBe('b');
+    expect((await new FsStorage(root).head('tags/a/atom.xml'))!.contentType).toBe('application/atom+xml');
+    rmSync(path.join(root, 'tags/a'), { recursive: true });
+    writeFileSync(path.join(root, 'tags/a'), 'now a file');
+    await expect(storage.put('tags/a/rss.xml', 'd')).rejects.toThrow(/already an object/);
+    expect(readdirSync(path.join(root, RESERVED_DIR, 'tmp'))).toEqual([]);
+  });
+
   it('lists from the folder a prefix names and nothing for a prefix no key can have', async () => {
     const storage = new FsStorage(tempRoot());
     await storage.put('tags/a/rss.xml', 'a');
