@@ -20,6 +20,21 @@ const markdown = new MarkdownIt({ html: true, linkify: false, typographer: false
 limitBlockTokens(markdown);
 
 /**
+ * An http(s) URL of an ASCII host (labels of 1-63 letters, digits and hyphens, 255 characters at most) and a path
+ * of unreserved characters and slashes, and nothing else (no port, user, query, fragment or `%`): markdown-it's
+ * normalizeLink gives it back unchanged. Its parse, punycode and percent-encoding cost about 2.6 µs a link;
+ * most links of a post are such URLs.
+ */
+const PLAIN_HTTP_URL = /^https?:\/\/(?=[A-Za-z0-9.-]{1,255}(?:\/|$))[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63})*(?:\/[A-Za-z0-9\-._~/]*)?$/;
+const encodeLink = markdown.normalizeLink.bind(markdown);
+
+/** markdown-it's normalizeLink, which a link or image destination goes through: the same result, faster for plain URLs. */
+export function normalizeLink(url: string): string {
+  return PLAIN_HTTP_URL.test(url) ? url : encodeLink(url);
+}
+markdown.normalizeLink = normalizeLink;
+
+/**
  * Every HTML element name. Posts are full of pseudo-tags written as text (`<TSLA>`, `<US>`,
  * `<think>`, `Vec<T>`, `<eBPF>`): markdown-it passes them on as raw HTML and the sanitizer would
  * silently drop them, so a tag whose name is no HTML element is escaped and shown as written.

@@ -1,5 +1,7 @@
+import fc from 'fast-check';
+import MarkdownIt from 'markdown-it';
 import { describe, expect, it } from 'vitest';
-import { absoluteSrcset, renderBody, toFeedItem } from '../../../lib/post/render.ts';
+import { absoluteSrcset, normalizeLink, renderBody, toFeedItem } from '../../../lib/post/render.ts';
 import type { Post } from '../../../lib/post/types.ts';
 import { postMeta } from '../../support/factories.ts';
 import { testSite } from './test-site.ts';
@@ -125,5 +127,57 @@ describe('toFeedItem', () => {
       '<p>Short &amp; &lt;sweet&gt; &quot;yes&quot;</p>',
     );
     expect(toFeedItem(makePost('Secret body'), summarySite).html).toBe('');
+  });
+});
+
+describe('normalizeLink', () => {
+  const reference = new MarkdownIt();
+  // Mostly URLs the shortcut takes, and their near misses: label and host lengths, empty labels, ports, user info,
+  // queries, fragments, escapes, non-ASCII, upper-case schemes, other schemes.
+  const label = fc.oneof(
+    { weight: 6, arbitrary: fc.constantFrom('a', 'Z9', 'a-b', '-', 'x'.repeat(63)) },
+    { weight: 1, arbitrary: fc.constantFrom('y'.repeat(64), '', '_', 'é', '例') },
+  );
+  const host = fc
+    .tuple(fc.array(label, { minLength: 1, maxLength: 6 }), fc.constantFrom(1, 1, 1, 8))
+    .map(([labels, times]) => Array(times).fill(labels.join('.')).join('.'));
+  const plain = fc.constantFrom('a', 'Z', '0', '/', '.', '-', '_', '~');
+  const risky = fc.constantFrom(
+    ':',
+    ':80',
+    '@',
+    '?',
+    '#',
+    '&',
+    '=',
+    '%',
+    '%2F',
+    '%zz',
+    ' ',
+    '\\',
+    '"',
+    "'",
+    '<',
+    '[',
+    'é',
+    '\u00ad',
+    '\uD800',
+  );
+  const tail = fc.array(fc.oneof({ weight: 12, arbitrary: plain }, { weight: 1, arbitrary: risky }), { maxLength: 10 });
+  const url = fc
+    .tuple(fc.constantFrom('http://', 'https://', 'https://', 'HTTP://', 'ftp://', 'mailto:', '//'), host, fc.boolean(), tail)
+    .map(([scheme, name, slash, rest]) => `${scheme}${name}${slash ? '/' : ''}${rest.join('')}`);
+
+  it("gives markdown-it's own result for any destination", () => {
+    fc.assert(
+      fc.property(url, (destination) => {
+        expect(normalizeLink(destination)).toBe(reference.normalizeLink(destination));
+      }),
+      { numRuns: 5_000 },
+    );
+    const longHost = `https://${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.example/x`;
+    for (const destination of ['https://example.com', 'https://example.com/a/b.jpg', 'http://a-b.c/~x/_y.z', longHost, `${longHost}x`]) {
+      expect(normalizeLink(destination)).toBe(reference.normalizeLink(destination));
+    }
   });
 });
