@@ -62,11 +62,26 @@ function escapeUnknownTags(html: string): string {
 markdown.renderer.rules.html_inline = (tokens, index) => escapeUnknownTags(tokens[index]!.content);
 markdown.renderer.rules.html_block = (tokens, index) => escapeUnknownTags(tokens[index]!.content);
 
+/** The tags posts use most, most used first. */
+const COMMON_TAGS = ['p', 'a', 'strong', 'em', 'li', 'img', 'code', 'br', 'h2', 'h3', 'ul', 'ol', 'blockquote', 'pre', 'td', 'tr'];
+
+/**
+ * `tags` with the common ones first. sanitize-html looks a tag up in the list with indexOf, for every opening tag
+ * and up to three times for every text node: `strong` came 49th, `img` 71st.
+ */
+function byFrequency(tags: string[]): string[] {
+  const rank = (tag: string) => {
+    const index = COMMON_TAGS.indexOf(tag);
+    return index === -1 ? COMMON_TAGS.length : index;
+  };
+  return [...tags].sort((a, b) => rank(a) - rank(b));
+}
+
 const URL_ATTRIBUTES = ['href', 'src', 'poster', 'cite'] as const;
 const MEDIA = ['src', 'type', 'width', 'height', 'title'];
 
 const SANITIZE: sanitizeHtml.IOptions = {
-  allowedTags: [
+  allowedTags: byFrequency([
     ...sanitizeHtml.defaults.allowedTags,
     'img',
     'picture',
@@ -80,7 +95,7 @@ const SANITIZE: sanitizeHtml.IOptions = {
     'summary',
     'del',
     'ins',
-  ],
+  ]),
   allowedAttributes: {
     '*': ['title', 'lang', 'dir'],
     a: ['href', 'name', 'rel', 'hreflang'],
