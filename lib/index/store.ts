@@ -11,15 +11,8 @@ export interface Versioned<T> {
 const decoder = new TextDecoder();
 
 export async function readJson<T>(storage: Storage, key: string): Promise<Versioned<T> | null> {
-  const object = storage.getText ? await storage.getText(key) : await storage.get(key);
-  if (!object) return null;
-  const text = 'text' in object ? object.text : decoder.decode(object.body);
-  // Asked of the object when needed: memory and folders hash on demand, and most reads (a page's items) write nothing back.
-  return Object.defineProperty({ value: JSON.parse(text) as T } as Versioned<T>, 'etag', {
-    enumerable: true,
-    configurable: true,
-    get: () => object.etag,
-  });
+  const object = await storage.get(key);
+  return object ? { value: JSON.parse(decoder.decode(object.body)) as T, etag: object.etag } : null;
 }
 
 /**
@@ -35,13 +28,13 @@ export async function readJson<T>(storage: Storage, key: string): Promise<Versio
  */
 export async function writeJson(storage: Storage, key: string, value: unknown, over: string | null): Promise<string> {
   const condition = over === null ? { ifNoneMatch: '*' as const } : { ifMatch: over };
-  const body = JSON.stringify(value);
+  const body = toBytes(JSON.stringify(value));
   try {
     return (await storage.put(key, body, { contentType: 'application/json', ...condition })).etag;
   } catch (error) {
     if (!(error instanceof PreconditionFailedError)) throw error;
     const current = await storage.head(key);
-    if (current?.etag === etagOf(toBytes(body))) return current.etag;
+    if (current?.etag === etagOf(body)) return current.etag;
     throw error;
   }
 }

@@ -24,7 +24,7 @@ export function intercept(storage: Storage, interceptor: Interceptor): Storage {
     await interceptor.after?.(call);
     return result;
   }
-  const wrapped: Storage = {
+  return {
     get: ((key: string, options: GetOptions = {}) => around({ op: 'get', key }, () => storage.get(key, options))) as Storage['get'],
     head: (key) => around({ op: 'head', key }, () => storage.head(key)),
     put: (key, body, options = {}) => around({ op: 'put', key, body, options }, () => storage.put(key, body, options)),
@@ -36,8 +36,4 @@ export function intercept(storage: Storage, interceptor: Interceptor): Storage {
       await interceptor.after?.(call);
     },
   };
-  const { getText } = storage;
-  // A read of text is a `get` to the hooks: faults and counts apply to it as to any read.
-  if (getText) wrapped.getText = (key) => around({ op: 'get', key }, () => getText.call(storage, key));
-  return wrapped;
 }

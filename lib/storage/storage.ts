@@ -12,12 +12,6 @@ export interface StoredObject {
   metadata: Record<string, string>;
 }
 
-/** An object's body as text (decoded as UTF-8) and its ETag. */
-export interface TextObject {
-  text: string;
-  etag: string;
-}
-
 export interface ObjectInfo {
   key: string;
   etag: string;
@@ -59,12 +53,6 @@ export interface Storage {
   /** `null` when the key does not exist. */
   get(key: string): Promise<StoredObject | null>;
   get(key: string, options: GetOptions): Promise<StoredObject | OversizedObject | null>;
-  /**
-   * The body decoded as UTF-8; `null` when the key does not exist. Only where text is what the storage holds
-   * (memory, holding the JSON it was given): readers of JSON skip an encode and a decode per read. Without it,
-   * decode what `get` answers.
-   */
-  getText?(key: string): Promise<TextObject | null>;
   /** Metadata only; `null` when the key does not exist. */
   head(key: string): Promise<(Omit<StoredObject, 'body'> & { size: number }) | null>;
   /** Returns the new ETag. Throws `PreconditionFailedError` when a condition does not hold. */
