@@ -65,6 +65,9 @@ time = 21:15:03
 
   it('handles historical offsets and years before 100', () => {
     expect(at('1900-01-01 00:00', 'Asia/Shanghai')).toBe('1899-12-31T15:54:17.000Z'); // LMT +08:05:43
+    // West of UTC, to the second.
+    expect(at('1960-06-01', 'Africa/Monrovia')).toBe('1960-06-01T00:44:30.000Z'); // -00:44:30
+    expect(at('1850-06-01', 'America/New_York')).toBe('1850-06-01T04:56:02.000Z'); // LMT -04:56:02
     expect(at('0099-06-01', 'UTC')).toBe('0099-06-01T00:00:00.000Z');
   });
 
