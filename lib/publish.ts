@@ -6,6 +6,15 @@ import type { Storage } from './storage/storage.ts';
 /** Object metadata holding the SHA-256 of the bytes (`x-amz-meta-sha256` on S3). */
 export const HASH_METADATA = 'sha256';
 
+/**
+ * Object metadata naming what a feed file was rendered from (`documentInput`, lib/pipeline/outputs.ts): a rebuild
+ * that finds it on every file of a document, with the headers it would write, need not render the document.
+ */
+export const INPUT_METADATA = 'input';
+
+/** What `head` answers. */
+export type StoredHead = Awaited<ReturnType<Storage['head']>>;
+
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
@@ -18,6 +27,8 @@ export interface EncodedFile {
   sha256: string;
   /** When not the site's: a sealed archive page's. */
   cacheControl?: string;
+  /** What the file was rendered from (`INPUT_METADATA`), when the writer knows it. */
+  input?: string;
 }
 
 export function encodeFile(file: RenderedFile | EncodedFile): EncodedFile {
@@ -41,22 +52,38 @@ export async function writeIfChanged(
   storage: Storage,
   rendered: RenderedFile | EncodedFile,
   cacheControl: string,
+  /** What a HEAD of the file answered already. */
+  head?: StoredHead,
 ): Promise<'written' | 'unchanged'> {
   const file = encodeFile(rendered);
-  const { bytes, sha256: hash } = file;
-  const current = await storage.head(file.path);
+  const current = head === undefined ? await storage.head(file.path) : head;
+  // Equal bytes and headers: not written again for its input alone, which would change its Last-Modified.
   if (isStored(current, file, cacheControl)) return 'unchanged';
-  await storage.put(file.path, bytes, {
+  await storage.put(file.path, file.bytes, {
     contentType: file.contentType,
     cacheControl,
-    metadata: { [HASH_METADATA]: hash },
+    metadata: metadataOf(file),
     ...(current === null ? { ifNoneMatch: '*' as const } : { ifMatch: current.etag }),
   });
   return 'written';
 }
 
+function metadataOf({ sha256, input }: EncodedFile): Record<string, string> {
+  return input === undefined ? { [HASH_METADATA]: sha256 } : { [HASH_METADATA]: sha256, [INPUT_METADATA]: input };
+}
+
+/** The stored file (a HEAD) was rendered from `input` and has the headers it would be written with now. */
+export function renderedFrom(current: StoredHead, input: string, contentType: string, cacheControl: string): boolean {
+  return (
+    current !== null &&
+    current.metadata[INPUT_METADATA] === input &&
+    current.contentType === contentType &&
+    current.cacheControl === cacheControl
+  );
+}
+
 /** The stored object (a HEAD) holds these bytes with these headers. */
-function isStored(current: Awaited<ReturnType<Storage['head']>>, file: EncodedFile, cacheControl: string): boolean {
+function isStored(current: StoredHead, file: EncodedFile, cacheControl: string): boolean {
   return (
     current !== null &&
     current.metadata[HASH_METADATA] === file.sha256 &&
@@ -83,7 +110,7 @@ export async function allStored(storage: Storage, files: (RenderedFile | Encoded
  * the caller checks afterwards that what it rendered is still current, and renders again if not.
  */
 export async function writeFile(storage: Storage, rendered: RenderedFile | EncodedFile, cacheControl: string): Promise<'written'> {
-  const { path, contentType, bytes, sha256 } = encodeFile(rendered);
-  await storage.put(path, bytes, { contentType, cacheControl, metadata: { [HASH_METADATA]: sha256 } });
+  const file = encodeFile(rendered);
+  await storage.put(file.path, file.bytes, { contentType: file.contentType, cacheControl, metadata: metadataOf(file) });
   return 'written';
 }

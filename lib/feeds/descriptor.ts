@@ -45,7 +45,7 @@ export function termFeed(kind: TermKind, term: Term, site: SiteConfig): FeedDesc
 }
 
 /** Storage key of one format of a feed, e.g. `tags/科技/rss.xml` (not encoded: keys are raw). */
-export function feedPath(feed: FeedDescriptor, format: FeedFormat): string {
+export function feedPath(feed: Pick<FeedDescriptor, 'dir'>, format: FeedFormat): string {
   return feed.dir + FEED_FILES[format].file;
 }
 
@@ -63,7 +63,7 @@ export function archiveDir(feed: Pick<FeedDescriptor, 'dir'>, page: number): str
 }
 
 /** Storage key of one format of an archive page, e.g. `tags/科技/archive/3/rss.xml` (not encoded). */
-export function archivePath(feed: FeedDescriptor, page: number, format: FeedFormat): string {
+export function archivePath(feed: Pick<FeedDescriptor, 'dir'>, page: number, format: FeedFormat): string {
   return archiveDir(feed, page) + FEED_FILES[format].file;
 }
 

@@ -2,7 +2,7 @@ import { renderAtom } from './atom.ts';
 import { archivePath, feedPath } from './descriptor.ts';
 import { renderJsonFeed } from './jsonfeed.ts';
 import { renderRss } from './rss.ts';
-import { FEED_FILES, type FeedFormat, type FeedInput, type RenderedFile } from './types.ts';
+import { FEED_FILES, FEED_FORMATS, type FeedFormat, type FeedInput, type RenderedFile } from './types.ts';
 
 export { archivePath, archiveUrl, feedPath, feedUrl, siteFeed, termFeed } from './descriptor.ts';
 
@@ -15,7 +15,7 @@ const RENDERERS: Record<FeedFormat, (input: FeedInput) => string> = {
 /** One document of a feed (its subscription document or an archive page) in its three formats: a pure function of the input (no clock, stable bytes). */
 export function renderFeed(input: FeedInput): RenderedFile[] {
   const page = input.history?.page;
-  return (Object.keys(RENDERERS) as FeedFormat[]).map((format) => ({
+  return FEED_FORMATS.map((format) => ({
     path: page === undefined ? feedPath(input.feed, format) : archivePath(input.feed, page, format),
     body: RENDERERS[format](input),
     contentType: FEED_FILES[format].contentType,

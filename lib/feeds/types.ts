@@ -68,6 +68,9 @@ export const FEED_FILES: Record<FeedFormat, { file: string; contentType: string 
   json: { file: 'feed.json', contentType: 'application/json; charset=utf-8' },
 };
 
+/** The formats in the order a document's files are rendered and listed. */
+export const FEED_FORMATS = Object.keys(FEED_FILES) as FeedFormat[];
+
 /** The file names of every feed document: what marks a key under a feed's folder as one of its documents. */
 export const FEED_FILE_NAMES: ReadonlySet<string> = new Set(Object.values(FEED_FILES).map(({ file }) => file));
 

@@ -1,8 +1,9 @@
+import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';
 import { renderDirectory } from '../directory/page.ts';
-import { archiveDir } from '../feeds/descriptor.ts';
+import { archiveDir, archivePath, feedPath } from '../feeds/descriptor.ts';
 import { renderFeed } from '../feeds/feeds.ts';
-import { FEED_FILE_NAMES, FEED_FILES, type FeedHistory, type FeedSummary, type RenderedFile } from '../feeds/types.ts';
+import { FEED_FILE_NAMES, FEED_FILES, FEED_FORMATS, type FeedHistory, type FeedSummary, type RenderedFile } from '../feeds/types.ts';
 import { EMPTY_ARCHIVE, pageCount, subscriptionHistory } from '../index/archive.ts';
 import { type Entry, nameOf } from '../index/entries.ts';
 import { shownItems } from '../index/newest.ts';
@@ -92,8 +93,55 @@ export interface FeedDocument {
  */
 export function feedFiles(site: SiteConfig, id: FeedId, { name, items, history }: FeedDocument): RenderedFile[] {
   const files = renderFeed({ site, feed: descriptorOf(id, name, site), items, ...(history && { history }) });
-  const sealed = history?.page !== undefined && history.page < history.pages && site.archives;
-  return sealed ? files.map((file) => ({ ...file, cacheControl: sealed.cacheControl })) : files;
+  const sealed = sealedCacheControl(site, history);
+  return sealed === undefined ? files : files.map((file) => ({ ...file, cacheControl: sealed }));
+}
+
+/** The Cache-Control of a page with a newer one after it, which never changes but for an edit of its posts. */
+function sealedCacheControl(site: SiteConfig, history: FeedHistory | undefined): string | undefined {
+  return history?.page !== undefined && history.page < history.pages && site.archives ? site.archives.cacheControl : undefined;
+}
+
+/** Where a feed document's files go (as `feedFiles` names them), with the headers they are written with. */
+export function documentFiles(site: SiteConfig, id: FeedId, history: FeedHistory | undefined): StoredFeedFile[] {
+  const feed = { dir: feedDir(id) };
+  const page = history?.page;
+  const cacheControl = sealedCacheControl(site, history) ?? site.cacheControl;
+  return FEED_FORMATS.map((format) => ({
+    path: page === undefined ? feedPath(feed, format) : archivePath(feed, page, format),
+    contentType: FEED_FILES[format].contentType,
+    cacheControl,
+  }));
+}
+
+export interface StoredFeedFile {
+  path: string;
+  contentType: string;
+  cacheControl: string;
+}
+
+/**
+ * Bumped whenever the bytes of a feed document change for the same input (a renderer, the item HTML, the feed
+ * files' headers): a rebuild then renders every document again instead of trusting the files that name their
+ * input (`documentInput`). tests/lib/pipeline/outputs.test.ts pins the renderer snapshots against it.
+ */
+export const RENDERING = 1;
+
+/**
+ * What a feed document is made of, as a digest: the rendering, the configuration (`siteFingerprint`), the feed,
+ * its place in the history and its entries, each naming its post's source: an item is a function of its
+ * source and the configuration, so equal digests render equal bytes (`INPUT_METADATA`). Computed without reading
+ * an item. Not for a run that could not render some listed post (its document goes without that item).
+ */
+export function documentInput(site: string, id: FeedId, entries: readonly Entry[], history: FeedHistory | undefined): string {
+  const json = JSON.stringify([
+    RENDERING,
+    site,
+    id,
+    history ?? null,
+    entries.map(([date, key, source, name]) => [date, key, source, name ?? null]),
+  ]);
+  return createHash('sha256').update(json).digest('hex');
 }
 
 /** A feed's subscription document, from its manifest: saying what its history holds when the site keeps archives. */

@@ -37,7 +37,7 @@ import {
 import { acquireLease, assertLeaseHeld, keepLease, releaseLease } from '../index/lease.ts';
 import { cutHistory, keptBounds, liveTombstones, tombstoneExpiry } from '../index/archive.ts';
 import { isVisible, keepingPending, MAX_RUN_MS, nextChangeOf, unfinished, type PostRecord } from '../index/records.ts';
-import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
+import { isCurrent, leaseHeld, type Root, siteFingerprint } from '../index/root.ts';
 import { sortSchedule, tombstoneKey, type Schedule } from '../index/schedule.ts';
 import { cutList, type Manifest } from '../index/shards.ts';
 import { readJson, retryOnConflict, writeJson } from '../index/store.ts';
@@ -48,9 +48,13 @@ import { type Candidate, Collected, type Listed, type Read, type StoredRecord } 
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource } from './items.ts';
 import { Lru } from '../lru.ts';
+import { renderedFrom, writeIfChanged } from '../publish.ts';
+import type { FeedHistory } from '../feeds/types.ts';
 import {
   countPost,
   directoryFiles,
+  documentFiles,
+  documentInput,
   emptyReport,
   type FeedDocument,
   FileLog,
@@ -153,6 +157,8 @@ export class Rebuild {
    * feeds, and `publishFeeds` renders the pages in date order, so it is read (and rendered) about once.
    */
   readonly #storedItems = new Lru<string, FeedItem | null>(STORED_ITEMS_BUDGET_CHARS);
+  /** The configuration's fingerprint, part of every document's input. */
+  readonly #siteDigest: string;
 
   constructor(
     readonly deps: PipelineDeps,
@@ -166,6 +172,7 @@ export class Rebuild {
     readonly work: Work = localWork(deps.site),
   ) {
     this.#site = deps.site;
+    this.#siteDigest = siteFingerprint(deps.site);
     // Enough steps in flight to keep every thread busy while this one reads and writes.
     this.#renderConcurrency = Math.max(RENDER_CONCURRENCY, 2 * work.jobs);
     this.#readConcurrency = Math.max(IO_CONCURRENCY, 64 * work.jobs);
@@ -367,7 +374,10 @@ export class Rebuild {
     // oldest first (so each feed's in order): the pages showing a post are rendered near each other, and find it
     // read and rendered already (`storedItem`, lib/feeds/rendered-items.ts). One step each. The manifest holds
     // the items of the subscription document and of the open page; the full pages' come from records.
-    const subscriptions = [...manifests].map(([feed, manifest]) => ({ feed, document: async () => subscriptionDocument(site, manifest) }));
+    const subscriptions = [...manifests].map(([feed, manifest]) => {
+      const document = subscriptionDocument(site, manifest);
+      return { feed, entries: manifest.newest.map(({ entry }) => entry), history: document.history, document: async () => document };
+    });
     const pages = [...manifests].flatMap(([feed, manifest]) => {
       const entries = this.#pages.get(feed) ?? [];
       const open = openPageDocument(site, manifest);
@@ -385,17 +395,37 @@ export class Rebuild {
       let newest: Entry | undefined;
       return entries.map((page, i) => {
         newest = page[0] ?? newest;
-        return { feed, newest, document: i < full ? () => pageAt(page, i) : async () => open! };
+        const history: FeedHistory = { pages: entries.length, page: i + 1 };
+        return { feed, newest, entries: page, history, document: i < full ? () => pageAt(page, i) : async () => open! };
       });
     });
     const older = (a: Entry | undefined, b: Entry | undefined) => (a === undefined ? -1 : b === undefined ? 1 : comparePositions(b, a));
     pages.sort((a, b) => older(a.newest, b.newest));
-    const documents = [...subscriptions, ...pages];
-    await mapLimit(documents, this.#renderConcurrency, async ({ feed, document }) => {
-      const files = await this.work.feed(feed, await document());
-      for (const { path } of files) live.add(path);
+    // A document whose files all name the input it has now is not rendered again (`documentInput`), unless some
+    // listed post could not be rendered: its documents go without it, which their entries do not say.
+    const trusted = this.report.failed.length === 0;
+    await mapLimit([...subscriptions, ...pages], this.#renderConcurrency, async ({ feed, entries, history, document }) => {
+      const input = trusted ? documentInput(this.#siteDigest, feed, entries, history) : undefined;
+      const stored = documentFiles(site, feed, history);
+      for (const { path } of stored) live.add(path);
       // A run that started before the lease may write the same file: this rebuild's view wins.
-      await retryOnConflict(() => publish(feeds, files, site, this.files));
+      await retryOnConflict(async () => {
+        const heads = new Map(await Promise.all(stored.map(async ({ path }) => [path, await feeds.head(path)] as const)));
+        if (
+          input !== undefined &&
+          stored.every((file) => renderedFrom(heads.get(file.path)!, input, file.contentType, file.cacheControl))
+        ) {
+          for (const { path } of stored) this.files.note(path, 'unchanged');
+          return;
+        }
+        const files = await this.work.feed(feed, await document());
+        await settleAll(
+          files.map(async (file) => {
+            const outcome = await writeIfChanged(feeds, { ...file, input }, file.cacheControl ?? site.cacheControl, heads.get(file.path));
+            this.files.note(file.path, outcome);
+          }),
+        );
+      });
     });
     // Terms that no longer have published posts, or whose kind the site no longer has, lose their feed files, and
     // feeds their archive pages past the last.
