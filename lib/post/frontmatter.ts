@@ -164,12 +164,11 @@ export function splitFrontMatter(input: string): FrontMatter {
   if (closeLine.trimEnd() !== opener)
     throw new FrontMatterError(`malformed front matter: the closing line is ${JSON.stringify(closeLine)}, expected ${opener}`);
 
+  // Only the block goes through gray-matter: it copies and hashes whatever it is given, and the
+  // body needs nothing from it.
   let data: unknown;
   try {
-    data =
-      language === ''
-        ? unnamedBlock(text.slice(opener.length, close), format)
-        : namedBlock(text.slice(0, close + 1 + opener.length), format, opener);
+    data = matter(text.slice(0, close + 1 + opener.length), { language: format, delimiters: opener, engines: ENGINES }).data;
   } catch (error) {
     if (error instanceof FrontMatterError) throw error;
     throw new FrontMatterError(`malformed front matter: ${firstLine(messageOf(error))}`, { cause: error });
@@ -179,26 +178,6 @@ export function splitFrontMatter(input: string): FrontMatter {
     throw new FrontMatterError(`front matter must be a mapping of keys to values, not ${Array.isArray(data) ? 'a list' : typeof data}`);
   }
   return { format, data: data as Record<string, unknown>, body: closeLineEnd === -1 ? '' : text.slice(closeLineEnd + 1) };
-}
-
-/**
- * The data of a block whose opening line names no language, read as gray-matter reads it, without gray-matter (which
- * copies the block into a Buffer, looks it up in its cache and merges its options three times: about as much work
- * as the usual front matter's own parse). `source` runs from the end of the opening delimiter to the newline before
- * the closing one; a block of nothing but blank lines and `#` comments is empty, the engine never called.
- */
-function unnamedBlock(source: string, format: 'yaml' | 'toml'): unknown {
-  if (source.replace(/^\s*#[^\n]+/gm, '').trim() === '') return {};
-  return ENGINES[format](source);
-}
-
-/**
- * The data of a block through gray-matter, given only the block: it copies and hashes whatever it is given, and the
- * body needs nothing from it. It picks the engine by the name after the delimiter (`yml` is YAML; `TOML`, in capitals,
- * an error) and hands it the block from the end of that name.
- */
-function namedBlock(block: string, format: 'yaml' | 'toml', opener: string): unknown {
-  return matter(block, { language: format, delimiters: opener, engines: ENGINES }).data;
 }
 
 /**

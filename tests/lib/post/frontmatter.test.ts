@@ -45,17 +45,6 @@ describe('splitFrontMatter', () => {
     expect(splitFrontMatter('---yaml\ntitle: x\n---\n').data).toEqual({ title: 'x' });
   });
 
-  it('reads blocks as gray-matter does: only comments make no data, a named language picks the engine', () => {
-    expect(splitFrontMatter('---\n# draft\n  # later\n\n---\nBody').data).toEqual({});
-    expect(splitFrontMatter('+++\n# only a comment\n+++\n').data).toEqual({});
-    expect(splitFrontMatter('---  \ntitle: a\n---\n').data).toEqual({ title: 'a' });
-    expect(splitFrontMatter('---\n~\n---\n').data).toEqual({});
-    expect(splitFrontMatter('---yml\ntitle: a\n---\n').data).toEqual({ title: 'a' });
-    expect(splitFrontMatter('---YAML\ntitle: a\n---\n').data).toEqual({ title: 'a' });
-    expect(splitFrontMatter('+++toml\ntitle = "a"\n+++\n').data).toEqual({ title: 'a' });
-    fails('+++TOML\ntitle = "a"\n+++\n', /^malformed front matter: gray-matter engine "TOML" is not registered$/);
-  });
-
   it('accepts unindented continuation lines of a quoted value, as libyaml does', () => {
     const text = '---\ntitle: "SOFA Weekly | 本周\n"\ndescription: \'one\ntwo\'\ntags: ["x"]\n---\n';
     expect(splitFrontMatter(text).data).toEqual({ title: 'SOFA Weekly | 本周 ', description: 'one two', tags: ['x'] });
