@@ -36,7 +36,6 @@
  */
 import { TEXT_ESCAPES } from '../feeds/xml.ts';
 import type { MarkdownIt } from 'markdown-it';
-import type sanitizeHtml from 'sanitize-html';
 import { HeraldError } from '../errors.ts';
 
 export const LIMITS = {
@@ -112,9 +111,9 @@ const VOID = new Set(
 /**
  * sanitize-html hooks that follow htmlparser2's stack: it reports an open for each element it
  * pushes and a close for each it pops (implied closes included), so the opens minus the closes of
- * non-void elements is its depth. New hooks for each document.
+ * non-void elements is its depth. New hooks for each document. plain-markdown.ts calls them as htmlparser2 would.
  */
-export function depthGuard(limit: number = LIMITS.depth): Pick<sanitizeHtml.IOptions, 'onOpenTag' | 'onCloseTag'> {
+export function depthGuard(limit: number = LIMITS.depth): { onOpenTag(name: string): void; onCloseTag(name: string): void } {
   let depth = 0;
   return {
     onOpenTag: (name) => {

@@ -5,7 +5,8 @@
  * attribute (`href`, `src`, each `srcset` candidate, `poster`, `cite`) is made absolute against
  * the post's URL first, so the scheme checks see what a reader would load. Feed readers show items
  * away from the site, where relative URLs resolve against nothing. The work per post is bounded
- * (`bounds.ts`): a body past a limit is published as escaped plain text, with a warning.
+ * (`bounds.ts`): a body past a limit is published as escaped plain text, with a warning. Markdown without raw HTML
+ * (most posts) skips sanitize-html's second parse: `plain-markdown.ts` writes its tokens as sanitize-html would.
  */
 import MarkdownIt from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
@@ -14,6 +15,7 @@ import type { FeedItem, Post } from './types.ts';
 import { escapeAttr, xmlSafe } from '../feeds/xml.ts';
 import { SAFE_SCHEMES, safeUrl } from '../url.ts';
 import { checkMarkup, counter, depthGuard, LimitExceeded, limitBlockTokens, plainTextHtml } from './bounds.ts';
+import { PlainMarkdown } from './plain-markdown.ts';
 
 // One instance for every post: construction compiles markdown-it's rules.
 const markdown = new MarkdownIt({ html: true, linkify: false, typographer: false });
@@ -147,20 +149,42 @@ const SANITIZE: sanitizeHtml.IOptions = {
   ],
 };
 
+const plainMarkdown = new PlainMarkdown(markdown, SANITIZE);
+
 /** The post's body as sanitized, absolutized, XML-safe HTML. */
 export function renderBody(post: Post, _site: SiteConfig): string {
   const source = xmlSafe(post.body);
   try {
     checkMarkup(source);
-    const html = markdown.render(source);
-    const clean = sanitizeHtml(html, { ...SANITIZE, ...depthGuard(), transformTags: { '*': absolutizer(post.url, counter('urls')) } });
     // Entities such as &#12; decode to characters XML forbids.
-    return xmlSafe(clean);
+    return xmlSafe(renderMarkdown(source, post.url).html);
   } catch (error) {
     if (!(error instanceof LimitExceeded)) throw error;
     console.warn(`${post.key}: body shown as plain text: ${error.message}`);
     return plainTextHtml(source);
   }
+}
+
+export interface RenderedMarkdown {
+  html: string;
+  /** Written from markdown-it's tokens (plain-markdown.ts) rather than by sanitize-html. */
+  direct: boolean;
+}
+
+/**
+ * `source` (XML-safe, within the markup limit) as sanitized HTML with URLs absolute against `base`. Markdown without
+ * raw HTML is written straight from its tokens, as sanitize-html would write it; `sanitizer` takes sanitize-html
+ * whatever the tokens, the reference that shortcut is tested against. Throws LimitExceeded.
+ */
+export function renderMarkdown(source: string, base: string, { sanitizer = false } = {}): RenderedMarkdown {
+  const env = {};
+  const tokens = markdown.parse(source, env);
+  const hooks = { ...depthGuard(), transform: absolutizer(base, counter('urls')) };
+  const html = sanitizer ? undefined : plainMarkdown.render(tokens, hooks, env);
+  if (html !== undefined) return { html, direct: true };
+  const { onOpenTag, onCloseTag, transform } = hooks;
+  const raw = markdown.renderer.render(tokens, markdown.options, env);
+  return { html: sanitizeHtml(raw, { ...SANITIZE, onOpenTag, onCloseTag, transformTags: { '*': transform } }), direct: false };
 }
 
 /**
