@@ -60,6 +60,18 @@ export const STUBS: readonly Stub[] = [
   { module: 'linkify-it', importer: 'markdown-it', file: 'linkify-it.mjs', checkedWith: { importer: '15.0.3', module: '6.1.0' } },
   { module: 'xml-js', importer: 'feed', file: 'xml-js.mjs', checkedWith: { importer: '6.0.0', module: '1.6.11' } },
   {
+    module: '@smithy/core/event-streams',
+    importer: '@aws-sdk/client-s3',
+    file: 'event-streams.mjs',
+    checkedWith: { importer: '3.1175.0', module: '3.41.1' },
+  },
+  {
+    module: '@smithy/core/event-streams',
+    importer: '@smithy/core',
+    file: 'event-streams.mjs',
+    checkedWith: { importer: '3.41.1', module: '3.41.1' },
+  },
+  {
     module: '@aws-sdk/credential-provider-node',
     importer: '@aws-sdk/client-s3',
     file: 'credential-provider-node.mjs',
