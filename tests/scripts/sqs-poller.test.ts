@@ -26,14 +26,20 @@ describe('SqsPoller', () => {
     const events: SQSEvent[] = [];
     const poller = new SqsPoller({ sqs: moto().sqs, queueUrl, handler: async (event) => void events.push(event) });
     const result = await poller.drain();
-    // S3 (and moto) sends an s3:TestEvent when the notification is configured.
-    expect(result.messages).toBe(24);
-    expect(events.flatMap((event) => decodeEvent(event).ignored.map((ignored) => ignored.eventName))).toEqual(['s3:TestEvent']);
+    // S3 (and moto) sends an s3:TestEvent when the notification is configured. SQS delivers at least once: two
+    // workers polling at once sometimes both receive a message (seen with moto on a loaded machine), which the
+    // pipeline tolerates, so a message is counted once.
+    const delivered = new Set(events.flatMap((event) => event.Records.map((record) => record.messageId)));
+    expect(delivered.size).toBe(24);
+    expect(result.messages).toBeGreaterThanOrEqual(24);
+    expect(new Set(events.flatMap((event) => decodeEvent(event).ignored.map((ignored) => ignored.eventName)))).toEqual(
+      new Set(['s3:TestEvent']),
+    );
     expect(Math.max(...events.map((event) => event.Records.length))).toBeLessThanOrEqual(10);
     const record = events[0]!.Records[0]!;
     expect(record.eventSource).toBe('aws:sqs');
     expect(record.eventSourceARN).toMatch(/^arn:aws:sqs:us-east-1:\d+:events$/);
-    const keys = events.flatMap((event) => decodeEvent(event).changes.map((change) => change.key)).sort();
+    const keys = [...new Set(events.flatMap((event) => decodeEvent(event).changes.map((change) => change.key)))].sort();
     expect(keys).toEqual(Array.from({ length: 23 }, (_, i) => `posts/p${i}.md`).sort());
     expect(await poller.pending()).toBe(0);
   });
