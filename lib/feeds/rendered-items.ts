@@ -20,8 +20,18 @@ interface Rendered {
   evicted: boolean;
 }
 
-/** About 32 MB of two-byte strings at most: several hundred posts' items in three formats. */
-export const RENDER_BUDGET_CHARS = 2 ** 26;
+/**
+ * At most 2^24 characters (32 MB of two-byte strings): a few hundred posts' items in three formats. Bulwark with
+ * archives, one thread: 19.6 s of CPU and 780 MB peak RSS with this budget and the rebuild's equal one for items,
+ * 21.4 s and 700 MB with 2^22 each, 19.6 s and 950 MB with 2^26 and 2^25.
+ */
+export const RENDER_BUDGET_CHARS = 2 ** 24;
+
+/**
+ * A worker thread gets each document's items as copies of their own (lib/pipeline/threads.ts), so only the three
+ * formats of one document share them: enough for a page of long posts.
+ */
+export const WORKER_RENDER_BUDGET_CHARS = 2 ** 22;
 
 export class RenderedItems {
   readonly #byItem: Lru<FeedItem, ItemView>;

@@ -143,8 +143,8 @@ export async function requestRebuild(
   return true;
 }
 
-/** About 32 MB of two-byte strings: a few hundred posts, more than the span of most pages. */
-const STORED_ITEMS_BUDGET_CHARS = 2 ** 25;
+/** About 32 MB of two-byte strings: a few hundred posts, more than the span of most pages (RENDER_BUDGET_CHARS says what it costs). */
+const STORED_ITEMS_BUDGET_CHARS = 2 ** 24;
 
 export class Rebuild {
   readonly #site: SiteConfig;
@@ -402,26 +402,37 @@ export class Rebuild {
     const older = (a: Entry | undefined, b: Entry | undefined) => (a === undefined ? -1 : b === undefined ? 1 : comparePositions(b, a));
     pages.sort((a, b) => older(a.newest, b.newest));
     // A document whose files all name the input it has now is not rendered again (`documentInput`), unless some
-    // listed post could not be rendered: its documents go without it, which their entries do not say.
+    // listed post could not be rendered: its documents go without it, which their entries do not say. Every
+    // document's files are looked at first, and the stale ones rendered after: rendering each right after its own
+    // HEADs held many documents' bytes at once (bulwark with archives: 1.0 GB peak RSS instead of 0.6 GB).
     const trusted = this.report.failed.length === 0;
-    await mapLimit([...subscriptions, ...pages], this.#renderConcurrency, async ({ feed, entries, history, document }) => {
-      const input = trusted ? documentInput(this.#siteDigest, feed, entries, history) : undefined;
-      const stored = documentFiles(site, feed, history);
+    const found = await mapLimit([...subscriptions, ...pages], IO_CONCURRENCY, async (document) => {
+      const input = trusted ? documentInput(this.#siteDigest, document.feed, document.entries, document.history) : undefined;
+      const stored = documentFiles(site, document.feed, document.history);
       for (const { path } of stored) live.add(path);
-      // A run that started before the lease may write the same file: this rebuild's view wins.
+      const heads = new Map(await Promise.all(stored.map(async ({ path }) => [path, await feeds.head(path)] as const)));
+      if (input !== undefined && stored.every((file) => renderedFrom(heads.get(file.path)!, input, file.contentType, file.cacheControl))) {
+        for (const { path } of stored) this.files.note(path, 'unchanged');
+        return undefined;
+      }
+      return { ...document, input, heads };
+    });
+    const outdated = found.flatMap((document) => (document ? [document] : []));
+    await mapLimit(outdated, this.#renderConcurrency, async ({ feed, document, input, heads }) => {
+      const files = await this.work.feed(feed, await document());
+      // A run that started before the lease may write the same file: this rebuild's view wins. A retry looks again.
+      let known: typeof heads | undefined = heads;
       await retryOnConflict(async () => {
-        const heads = new Map(await Promise.all(stored.map(async ({ path }) => [path, await feeds.head(path)] as const)));
-        if (
-          input !== undefined &&
-          stored.every((file) => renderedFrom(heads.get(file.path)!, input, file.contentType, file.cacheControl))
-        ) {
-          for (const { path } of stored) this.files.note(path, 'unchanged');
-          return;
-        }
-        const files = await this.work.feed(feed, await document());
+        const current = known;
+        known = undefined;
         await settleAll(
           files.map(async (file) => {
-            const outcome = await writeIfChanged(feeds, { ...file, input }, file.cacheControl ?? site.cacheControl, heads.get(file.path));
+            const outcome = await writeIfChanged(
+              feeds,
+              { ...file, input },
+              file.cacheControl ?? site.cacheControl,
+              current?.get(file.path),
+            );
             this.files.note(file.path, outcome);
           }),
         );
