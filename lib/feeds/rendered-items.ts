@@ -39,7 +39,7 @@ export class RenderedItems {
 
   constructor(
     private readonly makeView: (item: FeedItem, site: SiteConfig) => ItemView,
-    budget = RENDER_BUDGET_CHARS,
+    budget: number,
   ) {
     this.#byItem = new Lru(budget, (_item, view) => {
       const rendered = this.#byView.get(view)!;
