@@ -74,21 +74,18 @@ function metadataOf({ sha256, input }: EncodedFile): Record<string, string> {
 
 /** The stored file (a HEAD) was rendered from `input` and has the headers it would be written with now. */
 export function renderedFrom(current: StoredHead, input: string, contentType: string, cacheControl: string): boolean {
-  return (
-    current !== null &&
-    current.metadata[INPUT_METADATA] === input &&
-    current.contentType === contentType &&
-    current.cacheControl === cacheControl
-  );
+  return storedAs(current, INPUT_METADATA, input, contentType, cacheControl);
 }
 
 /** The stored object (a HEAD) holds these bytes with these headers. */
 function isStored(current: StoredHead, file: EncodedFile, cacheControl: string): boolean {
+  return storedAs(current, HASH_METADATA, file.sha256, file.contentType, cacheControl);
+}
+
+/** The stored object (a HEAD) carries `value` in metadata `name`, and these headers. */
+function storedAs(current: StoredHead, name: string, value: string, contentType: string, cacheControl: string): boolean {
   return (
-    current !== null &&
-    current.metadata[HASH_METADATA] === file.sha256 &&
-    current.contentType === file.contentType &&
-    current.cacheControl === cacheControl
+    current !== null && current.metadata[name] === value && current.contentType === contentType && current.cacheControl === cacheControl
   );
 }
 

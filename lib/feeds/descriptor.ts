@@ -67,6 +67,11 @@ export function archivePath(feed: Pick<FeedDescriptor, 'dir'>, page: number, for
   return archiveDir(feed, page) + FEED_FILES[format].file;
 }
 
+/** Storage key of one format of a feed document: the subscription document, or archive page `page`. */
+export function documentPath(feed: Pick<FeedDescriptor, 'dir'>, page: number | undefined, format: FeedFormat): string {
+  return page === undefined ? feedPath(feed, format) : archivePath(feed, page, format);
+}
+
 /** Public URL of one format of an archive page, encoded as `feedUrl` is. */
 export function archiveUrl(site: SiteConfig, feed: FeedDescriptor, page: number, format: FeedFormat): string {
   return publicUrl(site, archivePath(feed, page, format));

@@ -1,5 +1,5 @@
 import { renderAtom } from './atom.ts';
-import { archivePath, feedPath } from './descriptor.ts';
+import { documentPath } from './descriptor.ts';
 import { renderJsonFeed } from './jsonfeed.ts';
 import { renderRss } from './rss.ts';
 import { FEED_FILES, FEED_FORMATS, type FeedFormat, type FeedInput, type RenderedFile } from './types.ts';
@@ -16,7 +16,7 @@ const RENDERERS: Record<FeedFormat, (input: FeedInput) => string> = {
 export function renderFeed(input: FeedInput): RenderedFile[] {
   const page = input.history?.page;
   return FEED_FORMATS.map((format) => ({
-    path: page === undefined ? feedPath(input.feed, format) : archivePath(input.feed, page, format),
+    path: documentPath(input.feed, page, format),
     body: RENDERERS[format](input),
     contentType: FEED_FILES[format].contentType,
   }));

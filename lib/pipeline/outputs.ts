@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';
 import { renderDirectory } from '../directory/page.ts';
-import { archiveDir, archivePath, feedPath } from '../feeds/descriptor.ts';
+import { archiveDir, documentPath } from '../feeds/descriptor.ts';
 import { renderFeed } from '../feeds/feeds.ts';
 import { FEED_FILE_NAMES, FEED_FILES, FEED_FORMATS, type FeedHistory, type FeedSummary, type RenderedFile } from '../feeds/types.ts';
 import { EMPTY_ARCHIVE, pageCount, subscriptionHistory } from '../index/archive.ts';
@@ -105,10 +105,9 @@ function sealedCacheControl(site: SiteConfig, history: FeedHistory | undefined):
 /** Where a feed document's files go (as `feedFiles` names them), with the headers they are written with. */
 export function documentFiles(site: SiteConfig, id: FeedId, history: FeedHistory | undefined): StoredFeedFile[] {
   const feed = { dir: feedDir(id) };
-  const page = history?.page;
   const cacheControl = sealedCacheControl(site, history) ?? site.cacheControl;
   return FEED_FORMATS.map((format) => ({
-    path: page === undefined ? feedPath(feed, format) : archivePath(feed, page, format),
+    path: documentPath(feed, history?.page, format),
     contentType: FEED_FILES[format].contentType,
     cacheControl,
   }));
@@ -123,7 +122,7 @@ export interface StoredFeedFile {
 /**
  * Bumped whenever the bytes of a feed document change for the same input (a renderer, the item HTML, the feed
  * files' headers): a rebuild then renders every document again instead of trusting the files that name their
- * input (`documentInput`). tests/lib/pipeline/outputs.test.ts pins the renderer snapshots against it.
+ * input (`documentInput`). tests/lib/pipeline/rendered-input.test.ts pins the renderer snapshots against it.
  */
 export const RENDERING = 1;
 

@@ -18,6 +18,7 @@
  */
 import type { Env, MarkdownIt, MarkdownItOptions, Renderer, Token } from 'markdown-it';
 import sanitizeHtml from 'sanitize-html';
+import { TEXT_ESCAPES } from '../feeds/xml.ts';
 
 type Attribute = [name: string, value: string];
 type Options = Required<MarkdownItOptions>;
@@ -54,9 +55,9 @@ const VOID = new Set(['hr', 'img', 'br']);
 
 const TEXT = /[&<>]/;
 const ATTRIBUTE = /[&<>"]/;
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' };
-const escapeText = (text: string) => (TEXT.test(text) ? text.replace(/[&<>]/g, (c) => ESCAPES[c]!) : text);
-const escapeAttribute = (value: string) => (ATTRIBUTE.test(value) ? value.replace(/[&<>"]/g, (c) => ESCAPES[c]!) : value);
+// xml.ts's escapeText and escapeAttr remove XML-invalid characters too, which renderBody does once for the whole body.
+const escapeText = (text: string) => (TEXT.test(text) ? text.replace(/[&<>]/g, (c) => TEXT_ESCAPES[c]!) : text);
+const escapeAttribute = (value: string) => (ATTRIBUTE.test(value) ? value.replace(/[&<>"]/g, (c) => TEXT_ESCAPES[c]!) : value);
 
 /** The options sanitize-html works with: its defaults under the given ones, as it merges them. */
 type Policy = sanitizeHtml.IDefaults & sanitizeHtml.IOptions & { allowedEmptyAttributes: string[] };
