@@ -144,6 +144,27 @@ describe('FsStorage: a folder', () => {
     await expect(a.put('index.json', 'three', { ifMatch: first.etag })).rejects.toBeInstanceOf(PreconditionFailedError);
   });
 
+  it('runs writes of one key in the order they were asked for, and reads see each write with its headers', async () => {
+    // Each write makes its files in the thread pool and finishes in a later turn: none may land inside another.
+    const storage = new FsStorage(tempRoot());
+    const puts = Array.from({ length: 20 }, (_, n) =>
+      storage.put('feed.xml', `version ${n}`, { contentType: `text/v${n}`, metadata: { n: String(n) } }),
+    );
+    const heads = puts.map((put, n) => put.then(() => storage.head('feed.xml')).then((head) => [n, head] as const));
+    const deleted = storage.delete('feed.xml');
+    const afterDelete = storage.head('feed.xml');
+    const last = storage.put('feed.xml', 'last', { contentType: 'text/vlast', metadata: { n: 'last' }, ifNoneMatch: '*' });
+    for (const [n, head] of await Promise.all(heads)) {
+      // A read waits for the writes in flight, so it sees the newest of them, whole: never a file with another's headers.
+      expect(head === null || head.contentType === `text/v${head.metadata.n}`, `head after put ${n}`).toBe(true);
+    }
+    await deleted;
+    expect(await afterDelete).toBeNull();
+    await last;
+    expect(await read(storage, 'feed.xml')).toBe('last');
+    expect((await new FsStorage(storage.root).head('feed.xml'))!.contentType).toBe('text/vlast');
+    expect(readdirSync(path.join(storage.root, RESERVED_DIR, 'tmp'))).toEqual([]);
+  });
   it('explains keys a folder cannot hold, where S3 could: an object and a folder of the same name', async () => {
     const storage = new FsStorage(tempRoot());
     await storage.put('tags/a', 'object');
