@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { CREATE_REQUIRE_BANNER } from '../lib/pipeline/threads.ts';
 import { esmYaml, sdkSchemaTreeShaking, stubs } from './bundle-plugins.ts';
+import { markdownItFields } from './markdown-it-fields.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -58,8 +59,9 @@ export function bundleOptions() {
     mainFields: ['module', 'main'],
     banner: { js: CREATE_REQUIRE_BANNER },
     legalComments: 'linked',
-    // Code the functions never run, left out (each plugin says why that is safe).
-    plugins: [sdkSchemaTreeShaking(), esmYaml(), stubs()],
+    // Code the functions never run, left out (each plugin says why that is safe), and markdown-it's class fields
+    // set by assignment rather than through a helper (scripts/markdown-it-fields.mjs).
+    plugins: [sdkSchemaTreeShaking(), esmYaml(), stubs(), markdownItFields()],
     metafile: true,
     logLevel: 'warning',
   } satisfies BuildOptions;
