@@ -202,22 +202,40 @@ function staticImports(ts, source) {
   return loadsOtherwise(file) ? undefined : specifiers;
 }
 
+let typescript;
+
+/** The `typescript` module, or undefined where it cannot be loaded (then nothing is rewritten). */
+function parser() {
+  typescript ??= import('typescript').then(
+    (module) => module.default,
+    () => undefined,
+  );
+  return typescript;
+}
+
+/** Analyses made in this process, by key: tests and benches bundle many times. */
+const made = new Map();
+
 /**
  * markdown-it's file rewritten, and the packages it imports (null where `staticImports` cannot tell), taken from
  * `cache` when that holds them for these very bytes of the file and of this plugin: loading TypeScript and parsing
  * take 0.7 s of CPU, three times the rest of the CLI's bundling, which runs again after every change to lib/.
  */
-async function analyse(file, cache, parser) {
+async function analyse(file, cache) {
   const source = await readFile(file, 'utf8');
   const key = createHash('sha256').update(PLUGIN_SOURCE).update(source).digest('hex');
   if (cache) {
     const cached = await readFile(cache, 'utf8').then(JSON.parse, () => undefined);
     if (cached?.key === key) return cached;
   }
-  const ts = await parser();
-  if (!ts) return undefined;
-  const analysis = { key, code: rewriteFieldDefinitions(ts, source).code, imports: staticImports(ts, source) ?? null };
-  if (cache) {
+  if (!made.has(key)) {
+    made.set(
+      key,
+      parser().then((ts) => ts && { key, code: rewriteFieldDefinitions(ts, source).code, imports: staticImports(ts, source) ?? null }),
+    );
+  }
+  const analysis = await made.get(key);
+  if (cache && analysis) {
     // Written aside and renamed, as bin/herald.mjs writes the bundle: bundles made together never read half of it.
     const partial = `${cache}.${process.pid}.tmp`;
     await writeFile(partial, JSON.stringify(analysis))
@@ -242,22 +260,14 @@ export function markdownItFields(options = {}) {
   return {
     name: 'markdown-it-fields',
     setup(build) {
-      let typescript;
-      const parser = () => {
-        typescript ??= import('typescript').then(
-          (module) => module.default,
-          () => undefined,
-        );
-        return typescript;
-      };
       const analyses = new Map();
       const analysed = (file) => {
-        if (!analyses.has(file))
-          analyses.set(
-            file,
-            analyse(file, options.cache, parser).catch(() => undefined),
-          );
-        return analyses.get(file);
+        let analysis = analyses.get(file);
+        if (!analysis) {
+          analysis = analyse(file, options.cache).catch(() => undefined);
+          analyses.set(file, analysis);
+        }
+        return analysis;
       };
 
       if (options.inline) {
