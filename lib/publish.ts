@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { joinChunks } from './feeds/document.ts';
 import type { RenderedFile } from './feeds/types.ts';
 import { toBytes } from './storage/semantics.ts';
 import type { Storage } from './storage/storage.ts';
@@ -33,7 +34,7 @@ export interface EncodedFile {
 
 export function encodeFile(file: RenderedFile | EncodedFile): EncodedFile {
   if ('bytes' in file) return file;
-  const bytes = toBytes(file.body);
+  const bytes = file.chunks ? joinChunks(file.chunks) : toBytes(file.body);
   const encoded: EncodedFile = { path: file.path, contentType: file.contentType, bytes, sha256: sha256Hex(bytes) };
   if (file.cacheControl !== undefined) encoded.cacheControl = file.cacheControl;
   return encoded;

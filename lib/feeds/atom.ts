@@ -1,8 +1,9 @@
 import type { Person } from '../config.ts';
+import { assemble, type DocumentText, type Piece } from './document.ts';
 import { aboutElement, stylesheetInstruction } from './feed-css.ts';
 import { feedView, HISTORY_NS, historyLinks, type ItemView, renderedItems, TOMBSTONES_NS } from './model.ts';
 import type { FeedInput } from './types.ts';
-import { cdata, escapeAttr, escapeText } from './xml.ts';
+import { escapeAttr, escapeSafeText, escapeText, safeCdata } from './xml.ts';
 
 /**
  * Atom 1.0 (RFC 4287), written directly. `feed`'s Atom cannot be repaired from outside: it emits
@@ -22,6 +23,11 @@ import { cdata, escapeAttr, escapeText } from './xml.ts';
  * neighbours; `fh:` markers and RFC 6721 tombstones are extension elements too, so they also come before the entries.
  */
 export function renderAtom(input: FeedInput): string {
+  return atomDocument(input).body;
+}
+
+/** The Atom document of `input` as text and bytes, its entries' bodies spliced in as cached (lib/feeds/document.ts). */
+export function atomDocument(input: FeedInput): DocumentText {
   const view = feedView(input);
   const author = view.author ?? (view.items.some((item) => item.authors.length === 0) ? { name: view.siteTitle } : undefined);
   const history = view.history;
@@ -50,21 +56,24 @@ export function renderAtom(input: FeedInput): string {
     out.push(`  <at:deleted-entry ref="${escapeAttr(ref)}" when="${when.toISOString()}"/>`);
   }
   out.push(aboutElement(view.dir, view.subscriptionUrl.atom, '  ', { self: view.selfUrl.atom, links: historyLinks(view, 'atom') }));
-  for (const item of view.items) out.push(entry(item, view.language));
-  out.push('</feed>', '');
-  return out.join('\n');
+  const pieces: Piece[] = [out.join('\n')];
+  for (const item of view.items) pieces.push(`\n${entryStart(item, view.language)}\n`, renderedItems.fragment('atom', item, entryBody));
+  pieces.push('\n</feed>\n');
+  return assemble(pieces);
 }
 
-function entry(item: ItemView, feedLanguage: string | undefined): string {
+/** An entry's opening tag, which alone depends on the feed (its language). */
+function entryStart(item: ItemView, feedLanguage: string | undefined): string {
   const lang = item.language && item.language.toLowerCase() !== feedLanguage?.toLowerCase() ? ` xml:lang="${item.language}"` : '';
-  return `  <entry${lang}>\n${renderedItems.part('atom', item, entryBody)}`;
+  return `  <entry${lang}>`;
 }
 
 /** An entry after its opening tag, which alone depends on the feed (its language). */
 function entryBody(item: ItemView): string {
+  // The view's text is XML-safe already (lib/feeds/model.ts): it is not looked through for forbidden characters again.
   const out = [
-    `    <id>${escapeText(item.id)}</id>`,
-    `    <title>${escapeText(item.title)}</title>`,
+    `    <id>${escapeSafeText(item.id)}</id>`,
+    `    <title>${escapeSafeText(item.title)}</title>`,
     `    <link rel="alternate" type="text/html" href="${escapeAttr(item.url)}"/>`,
     `    <published>${item.published.toISOString()}</published>`,
     `    <updated>${item.updated.toISOString()}</updated>`,
@@ -77,8 +86,8 @@ function entryBody(item: ItemView): string {
     const type = item.image.type ? ` type="${escapeAttr(item.image.type)}"` : '';
     out.push(`    <link rel="enclosure"${type} href="${escapeAttr(item.image.url)}"/>`);
   }
-  if (item.summary) out.push(`    <summary>${escapeText(item.summary)}</summary>`);
-  if (item.html) out.push(`    <content type="html">${cdata(item.html)}</content>`);
+  if (item.summary) out.push(`    <summary>${escapeSafeText(item.summary)}</summary>`);
+  if (item.html) out.push(`    <content type="html">${safeCdata(item.html)}</content>`);
   out.push('  </entry>');
   return out.join('\n');
 }

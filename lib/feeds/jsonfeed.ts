@@ -1,5 +1,6 @@
 import type { Person } from '../config.ts';
 import { absoluteUrl, feedView, type ItemView, renderedItems } from './model.ts';
+import { assemble, type DocumentText } from './document.ts';
 import type { FeedInput } from './types.ts';
 
 /**
@@ -12,6 +13,11 @@ import type { FeedInput } from './types.ts';
  * page, and from each page to the one before it, down to page 1.
  */
 export function renderJsonFeed(input: FeedInput): string {
+  return jsonFeedDocument(input).body;
+}
+
+/** The JSON Feed document of `input` as text and bytes, its items spliced in as cached (lib/feeds/document.ts). */
+export function jsonFeedDocument(input: FeedInput): DocumentText {
   const view = feedView(input);
   const feed = {
     version: 'https://jsonfeed.org/version/1.1',
@@ -27,10 +33,10 @@ export function renderJsonFeed(input: FeedInput): string {
     hubs: view.hub ? [{ type: 'WebSub', url: view.hub }] : undefined,
   };
   // As JSON.stringify(feed with items, null, 2) writes them, items last, each item's text made once (`itemText`).
-  const head = JSON.stringify(feed, null, 2).slice(0, -2);
-  const items =
-    view.items.length === 0 ? '[]' : `[\n${view.items.map((item) => renderedItems.part('json', item, itemText)).join(',\n')}\n  ]`;
-  return `${head},\n  "items": ${items}\n}\n`;
+  const head = `${JSON.stringify(feed, null, 2).slice(0, -2)},\n  "items": `;
+  if (view.items.length === 0) return assemble([`${head}[]\n}\n`]);
+  const items = view.items.flatMap((item, i) => [i === 0 ? '[\n' : ',\n', renderedItems.fragment('json', item, itemText)]);
+  return assemble([head, ...items, '\n  ]\n}\n']);
 }
 
 /** An item as it stands in the items array, two levels deep. */

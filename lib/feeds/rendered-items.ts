@@ -1,10 +1,11 @@
 /**
  * Each post's item rendered once, for every feed and archive page that shows it: a post is in the site's feed,
  * its categories', its tags' (and their pages), each in three formats, and rendering it (its view, its RSS, Atom
- * and JSON text) costs far more than copying the text. The cache holds the items rendered last, up to a budget of
- * characters, so memory stays bounded however many posts a build renders; a build that renders the documents
+ * and JSON text) costs far more than copying the text, and each text is encoded to UTF-8 once too. The cache holds
+ * the items rendered last, up to a budget (characters and bytes), so memory stays bounded however many posts a build renders; a build that renders the documents
  * showing the same posts near each other (lib/pipeline/rebuild.ts orders pages by date) finds most of them here.
- * Items are keyed by identity and never changed once made; another site configuration makes them again.
+ * Items are looked up by key and never changed once made; an item holding other data under the same key (a post
+ * edited while `herald serve` runs), or another site configuration, makes them again.
  */
 import type { SiteConfig } from '../config.ts';
 import { Lru } from '../lru.ts';
@@ -12,29 +13,48 @@ import type { FeedItem } from '../post/types.ts';
 import type { ItemView } from './model.ts';
 import type { FeedFormat } from './types.ts';
 
+/**
+ * A format's text of one item and its UTF-8 bytes, both made once: every document that shows the item splices in
+ * the text (its `body`, without copying it) and the bytes (its `chunks`, lib/feeds/document.ts), so neither is
+ * rendered nor encoded again per document.
+ */
+export interface Fragment {
+  readonly text: string;
+  readonly bytes: Uint8Array;
+}
+
 interface Rendered {
   site: SiteConfig;
   item: FeedItem;
-  parts: Partial<Record<FeedFormat, string>>;
+  parts: Partial<Record<FeedFormat, Fragment>>;
   /** Gone from the cache: parts made now are not kept. */
   evicted: boolean;
 }
 
 /**
- * At most 2^24 characters (32 MB of two-byte strings): a few hundred posts' items in three formats. Bulwark with
- * archives, one thread: 19.6 s of CPU and 780 MB peak RSS with this budget and the rebuild's equal one for items,
- * 21.4 s and 700 MB with 2^22 each, 19.6 s and 950 MB with 2^26 and 2^25.
+ * At most 2^25 units, a unit being a character of text (a view's HTML, a format's text: at most two bytes) or a byte
+ * of a text's UTF-8: a few hundred posts' items in three formats. A Chinese post counts about 13 units a character of
+ * its body (its HTML, three texts, three times three bytes) for about 17 bytes, where 2^24 held texts alone (4 units,
+ * 8 bytes): about 60% as many posts, in up to 44 MB rather than 32. The synthetic site with archives (10,000 Chinese
+ * posts in 50,000 places) renders each format of 31,400 items with this budget, 37,100 with 2^24 and 33,100 before
+ * the bytes were kept (by identity, 2^24): most renders are of items gone from a cache of any size that fits in
+ * memory, so an item is encoded about three times, not five; its peak RSS is 670 MB, 740 MB before (whole texts).
+ * Bulwark with archives, one thread, before the bytes were kept: 19.6 s of CPU and 780 MB peak RSS with 2^24 and
+ * the rebuild's equal budget for items, 21.4 s and 700 MB with 2^22 each, 19.6 s and 950 MB with 2^26 and 2^25.
  */
-export const RENDER_BUDGET_CHARS = 2 ** 24;
+export const RENDER_BUDGET_CHARS = 2 ** 25;
 
 /**
- * A worker thread gets each document's items as copies of their own (lib/pipeline/threads.ts), so only the three
- * formats of one document share them: enough for a page of long posts.
+ * A worker thread gets each document's items as copies of their own (lib/pipeline/threads.ts), found here by their
+ * key and data like any other: enough for a page of long posts in three formats, their bytes counted.
  */
-export const WORKER_RENDER_BUDGET_CHARS = 2 ** 22;
+export const WORKER_RENDER_BUDGET_CHARS = 2 ** 23;
+
+const utf8 = new TextEncoder();
 
 export class RenderedItems {
-  readonly #byItem: Lru<FeedItem, ItemView>;
+  /** By the item's key: a post's items are equal whatever object holds them (`sameData`). */
+  readonly #byItem: Lru<string, ItemView>;
   readonly #byView = new WeakMap<ItemView, Rendered>();
 
   constructor(
@@ -48,26 +68,54 @@ export class RenderedItems {
     });
   }
 
-  /** The item's view under `site`, made once while the item stays in the cache. */
+  /**
+   * The item's view under `site`, made once while the item stays in the cache: for this very item, or another
+   * holding the same (a post's item read again, from its record or from a feed's list, is another object).
+   */
   view(item: FeedItem, site: SiteConfig): ItemView {
-    const cached = this.#byItem.get(item);
-    if (cached && this.#byView.get(cached)!.site === site) return cached;
+    const cached = this.#byItem.get(item.key);
+    if (cached) {
+      const rendered = this.#byView.get(cached)!;
+      if (rendered.site === site && (rendered.item === item || sameData(rendered.item, item))) return cached;
+    }
     const view = this.makeView(item, site);
     this.#byView.set(view, { site, item, parts: {}, evicted: false });
-    this.#byItem.set(item, view, item.html.length);
+    this.#byItem.set(item.key, view, item.html.length);
     return view;
   }
 
   /** A format's text of an item (`view` from `view()`), rendered on first use. */
   part(format: FeedFormat, view: ItemView, render: (view: ItemView) => string): string {
+    return this.fragment(format, view, render).text;
+  }
+
+  /** A format's text of an item and its UTF-8 bytes, rendered and encoded on first use; both count against the budget. */
+  fragment(format: FeedFormat, view: ItemView, render: (view: ItemView) => string): Fragment {
     const rendered = this.#byView.get(view);
     const cached = rendered?.parts[format];
     if (cached !== undefined) return cached;
     const text = render(view);
+    const fragment = { text, bytes: utf8.encode(text) };
     if (rendered && !rendered.evicted) {
-      rendered.parts[format] = text;
-      this.#byItem.grow(rendered.item, text.length);
+      rendered.parts[format] = fragment;
+      this.#byItem.grow(rendered.item.key, text.length + fragment.bytes.length);
     }
-    return text;
+    return fragment;
   }
+}
+
+/**
+ * Whether two items (plain data, as parsed from JSON or made by lib/post) hold the same: comparing them costs a
+ * walk over a few fields and a comparison of their HTML, far less than rendering one. A field set to `undefined`
+ * is as good as absent.
+ */
+function sameData(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a) ? !Array.isArray(b) || a.length !== b.length : Array.isArray(b)) return false;
+  const x = a as Record<string, unknown>;
+  const y = b as Record<string, unknown>;
+  for (const key in x) if (!sameData(x[key], y[key])) return false;
+  for (const key in y) if (!(key in x) && y[key] !== undefined) return false;
+  return true;
 }

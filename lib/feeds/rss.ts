@@ -1,9 +1,10 @@
 import { Feed, type Extension, type Item } from 'feed';
 import type { Person } from '../config.ts';
+import { assemble, type DocumentText } from './document.ts';
 import { aboutElement, withStylesheet } from './feed-css.ts';
 import { feedView, type FeedView, HISTORY_NS, historyLinks, type ItemView, renderedItems } from './model.ts';
 import type { FeedInput } from './types.ts';
-import { cdataPieces, escapeAttr, escapeText } from './xml.ts';
+import { escapeAttr, escapeSafeText, safeCdataPieces } from './xml.ts';
 
 /**
  * RSS 2.0 through `feed`, which gets the channel layout right (atom:link self with its type,
@@ -30,6 +31,11 @@ import { cdataPieces, escapeAttr, escapeText } from './xml.ts';
  * (the links as `atom:link`, as RFC 5005 does for RSS); an archive page's self link is the page's own URL.
  */
 export function renderRss(input: FeedInput): string {
+  return rssDocument(input).body;
+}
+
+/** The RSS document of `input` as text and bytes, its items spliced in as cached (lib/feeds/document.ts). */
+export function rssDocument(input: FeedInput): DocumentText {
   const view = feedView(input);
   const feed = new Feed({
     title: xmlJsText(view.title),
@@ -54,8 +60,9 @@ export function renderRss(input: FeedInput): string {
     ...historyLines(view, '        '),
     aboutElement(view.dir, view.subscriptionUrl.rss, '        ', { self: view.selfUrl.rss, links: historyLinks(view, 'rss') }),
   ].join('\n');
-  const items = view.items.map((item) => renderedItems.part('rss', item, (shown) => itemText(shown, view.author)));
-  return `${withStylesheet(`${before}\n${channelEnd}${items.join('')}${after}`, view.dir)}\n`;
+  const items = view.items.map((item) => renderedItems.fragment('rss', item, (shown) => itemText(shown, view.author)));
+  // The stylesheet goes after the XML declaration, which opens `before`.
+  return assemble([withStylesheet(`${before}\n${channelEnd}`, view.dir), ...items, `${after}\n`]);
 }
 
 /**
@@ -116,8 +123,9 @@ function historyLines(view: FeedView, indent: string): string[] {
 function rssItem(item: ItemView, author: Person | undefined): Item {
   const extensions: Extension[] = [];
   if (item.title !== '') extensions.push({ name: 'title', objects: { _text: xmlJsText(item.title) } });
-  if (item.summary) extensions.push({ name: 'description', objects: { _cdata: cdataPieces(escapeText(item.summary)) } });
-  if (item.html) extensions.push({ name: 'content:encoded', objects: { _cdata: cdataPieces(item.html) } });
+  // The view's text is XML-safe already (lib/feeds/model.ts): it is not looked through for forbidden characters again.
+  if (item.summary) extensions.push({ name: 'description', objects: { _cdata: safeCdataPieces(escapeSafeText(item.summary)) } });
+  if (item.html) extensions.push({ name: 'content:encoded', objects: { _cdata: safeCdataPieces(item.html) } });
   const creators = (item.authors.length > 0 ? item.authors : author ? [author] : []).map((a) => ({
     _text: xmlJsText(a.name),
   }));

@@ -50,6 +50,11 @@ export interface RenderedFile {
   /** Storage key under the feeds root (`tags/<slug>/rss.xml`); its URL percent-encodes each segment. */
   path: string;
   body: string;
+  /**
+   * `body`'s UTF-8 bytes in pieces, when its renderer has them (feed documents: lib/feeds/document.ts): `encodeFile`
+   * joins them rather than encoding `body`, which then need never be made whole. A copy with another `body` drops them.
+   */
+  chunks?: readonly Uint8Array[];
   contentType: string;
   /** Set by the pipeline (archive pages are cached longer than subscription documents); renderers leave it unset. */
   cacheControl?: string;

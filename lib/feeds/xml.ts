@@ -1,7 +1,9 @@
 /**
  * The few XML text rules every renderer shares. Everything written into a feed goes through
  * `xmlSafe` first, so a stray control character or lone surrogate in a title never makes a
- * document that strict parsers reject.
+ * document that strict parsers reject. It goes through once: the renderers write a FeedView's text,
+ * cleaned when the view was made (lib/feeds/model.ts), with the `safe` functions, which do not look
+ * through it again (a post's body is most of a feed, and scanning it is most of what `xmlSafe` costs).
  */
 
 /** Characters outside XML 1.0's `Char` production (C0 controls but tab/LF/CR, U+FFFE/U+FFFF, lone surrogates). */
@@ -17,7 +19,12 @@ export const TEXT_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;',
 
 /** Character data: `>` is escaped too, so `]]>` can never appear outside a CDATA section. */
 export function escapeText(text: string): string {
-  return xmlSafe(text).replace(/[&<>]/g, (c) => TEXT_ESCAPES[c]!);
+  return escapeSafeText(xmlSafe(text));
+}
+
+/** `escapeText` of text that went through `xmlSafe` already (a FeedView's, an ItemView's): not looked through again. */
+export function escapeSafeText(text: string): string {
+  return text.replace(/[&<>]/g, (c) => TEXT_ESCAPES[c]!);
 }
 
 /** A double-quoted attribute value. */
@@ -30,13 +37,21 @@ export function escapeAttr(text: string): string {
  * between two sections, `]]` ending one and `>` opening the next.
  */
 export function cdataPieces(text: string): string[] {
-  return xmlSafe(text)
-    .split(']]>')
-    .map((piece, i, all) => (i > 0 ? '>' : '') + piece + (i < all.length - 1 ? ']]' : ''));
+  return safeCdataPieces(xmlSafe(text));
+}
+
+/** `cdataPieces` of text that went through `xmlSafe` already: a post's body is long, and looking through it costs. */
+export function safeCdataPieces(text: string): string[] {
+  return text.split(']]>').map((piece, i, all) => (i > 0 ? '>' : '') + piece + (i < all.length - 1 ? ']]' : ''));
 }
 
 export function cdata(text: string): string {
-  return cdataPieces(text)
+  return safeCdata(xmlSafe(text));
+}
+
+/** `cdata` of text that went through `xmlSafe` already. */
+export function safeCdata(text: string): string {
+  return safeCdataPieces(text)
     .map((piece) => `<![CDATA[${piece}]]>`)
     .join('');
 }
