@@ -60,8 +60,8 @@ Options:
                     (hugo.toml, config.toml...) in <content> or its parent
   --base-url <url>  Overrides baseUrl and feedsUrl of the configuration.
   --strict          (build) Exit 1 when any post was rejected.
-  --jobs <n>        Worker threads parsing, rendering and serializing a full build; 1 runs it all in one
-                    thread. Default: one per core but one (here ${defaultJobs()}).
+  --jobs <n>        Threads parsing, rendering and serializing a full build, this one included; 1 runs it
+                    all in this thread. Default: one per core but one (here ${defaultJobs()}).
   --port <n>        (serve) Default: 8080
   --host <addr>     (serve) Default: 127.0.0.1
   -h, --help        Show this help.

@@ -8,7 +8,7 @@ import type { SiteConfig } from '../config.ts';
 import { comparePositions, type Entry, entryOf, feedsOf, keyOf } from '../index/entries.ts';
 import { type FeedId, SITE_FEED } from '../index/feed-id.ts';
 import type { PostRecord } from '../index/records.ts';
-import type { FeedItem } from '../post/types.ts';
+import type { FeedItem, Post } from '../post/types.ts';
 
 /** A content key as listed; its ETag only when stored records may be reused. */
 export interface Listed {
@@ -30,13 +30,15 @@ export interface Read {
   storedItem?: FeedItem;
   /** The key could not be read: its stored record stays as it is. */
   keep?: boolean;
+  /** The post the record was made from, where the steps keep it (`postOf`): rendered from it if shown. */
+  post?: Post;
 }
 
 /**
  * A post that is, so far, among the newest of some feed. Only these records are held until the end;
- * the others are written as soon as they are read, without an item. Bodies are not held at all: the
- * few posts shown are read again to render them (holding the bodies of every post that was among the
- * newest at some point of the read costs more memory than reading the final ones again costs time).
+ * the others are written as soon as they are read, without an item. A build in one thread holds their parsed
+ * posts too, and renders the shown ones from them; worker threads keep theirs, and the shown posts are read again
+ * where they are rendered.
  */
 export interface Candidate extends Read {
   /** How many feeds it is among the newest of: at 0 it can never be shown again. */

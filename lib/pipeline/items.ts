@@ -41,7 +41,7 @@ export function itemOfBytes(key: string, body: Uint8Array, site: SiteConfig): Fe
  */
 export async function itemFromSource(
   content: Storage,
-  record: PostRecord,
+  record: Pick<PostRecord, 'key' | 'source'>,
   site: SiteConfig,
   render: (key: string, body: Uint8Array) => FeedItem | null | Promise<FeedItem | null> = (key, body) => itemOfBytes(key, body, site),
 ): Promise<FeedItem | null> {

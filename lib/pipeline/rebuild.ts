@@ -46,7 +46,7 @@ import { intercept } from '../storage/intercept.ts';
 import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { type Candidate, Collected, type Listed, type Read, type StoredRecord } from './collected.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
-import { itemFromSource } from './items.ts';
+import { itemFromSource, itemOf } from './items.ts';
 import { Lru } from '../lru.ts';
 import { renderedFrom, writeIfChanged } from '../publish.ts';
 import type { FeedHistory } from '../feeds/types.ts';
@@ -64,7 +64,7 @@ import {
   publish,
   subscriptionDocument,
 } from './outputs.ts';
-import { localWork, readRecord, type Work, WorkUnavailableError } from './work.ts';
+import { localWork, postOf, readRecord, type Work, WorkUnavailableError } from './work.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 
 export interface RebuildOptions {
@@ -173,8 +173,8 @@ export class Rebuild {
   ) {
     this.#site = deps.site;
     this.#siteDigest = siteFingerprint(deps.site);
-    // Enough steps in flight to keep every thread busy while this one reads and writes.
-    this.#renderConcurrency = Math.max(RENDER_CONCURRENCY, 2 * work.jobs);
+    // Enough steps in flight to keep every worker thread busy (each holds a few) while this one takes its own.
+    this.#renderConcurrency = Math.max(RENDER_CONCURRENCY, 24 * (work.jobs - 1));
     this.#readConcurrency = Math.max(IO_CONCURRENCY, 64 * work.jobs);
   }
 
@@ -188,7 +188,7 @@ export class Rebuild {
 
     // What is left among the newest are the posts some feed shows: they get their item.
     await mapLimit([...shown.values()], this.#renderConcurrency, async (candidate) => {
-      const item = candidate.record.item ?? candidate.storedItem ?? (await this.itemFromSource(candidate.record));
+      const item = candidate.record.item ?? candidate.storedItem ?? (await this.itemOfShown(candidate));
       if (item) {
         candidate.record.item = item;
         await this.writeRecord(candidate);
@@ -294,7 +294,8 @@ export class Rebuild {
         : await readRecord(this.deps.content, key, this.#site, this.now, this.work.record);
       if (!fresh) return undefined;
       const record = keepingPending(fresh, previous, this.now, this.#site);
-      return stored ? { record, stored } : { record };
+      const post = postOf(fresh);
+      return { record, ...(stored && { stored }), ...(post && { post }) };
     } catch (error) {
       if (error instanceof WorkUnavailableError) throw error;
       this.report.failed.push({ key, error: messageOf(error) });
@@ -308,12 +309,31 @@ export class Rebuild {
     }
   }
 
+  /** The item of a shown post: from the post it was read as, where the steps kept it, else from its source. */
+  async itemOfShown(candidate: Candidate): Promise<FeedItem | undefined> {
+    const { post } = candidate;
+    // Rendered once: the post's text is not held any longer than that.
+    delete candidate.post;
+    if (post) {
+      try {
+        return itemOf(post, this.#site);
+      } catch {
+        // Reported as a post read again that fails to render would be.
+      }
+    }
+    return this.itemFromSource(candidate.record);
+  }
+
   /**
    * The item of a shown post, from its source read again. A source that changed or went away since
    * it was read gives none: the feed goes without it, and its own event (or the next run) brings it back.
    */
   async itemFromSource(record: PostRecord): Promise<FeedItem | undefined> {
-    const item = await itemFromSource(this.deps.content, record, this.#site, this.work.item).catch((error: unknown) => {
+    // Threads given the content folder read the post where they render it; otherwise this thread reads it.
+    const rendered = this.work.shown
+      ? this.work.shown({ key: record.key, source: record.source })
+      : itemFromSource(this.deps.content, record, this.#site, this.work.item);
+    const item = await rendered.catch((error: unknown) => {
       if (error instanceof WorkUnavailableError) throw error;
       return null;
     });

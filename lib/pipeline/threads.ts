@@ -1,8 +1,8 @@
 /**
- * A full build's CPU work (lib/pipeline/work.ts) spread over worker threads, one per core by default. The
- * rebuild keeps its storage, its lists and its writes in the calling thread and sends the threads only bytes
- * and plain data: a post's bytes to parse or render (or its key, when the threads read the content folder
- * themselves), a feed's items to render, encode and hash. Every step is
+ * A full build's CPU work (lib/pipeline/work.ts) spread over threads, one per core by default: the calling thread
+ * and worker threads take steps from one queue. The rebuild keeps its storage, its lists and its writes in the
+ * calling thread and sends the workers only bytes and plain data: a post's bytes to parse or render (or its key,
+ * when the threads read the content folder themselves), a feed's items to render, encode and hash. Every step is
  * a pure function, so the output is the same bytes whatever the number of threads and the order they finish in.
  *
  * Each thread costs its own heap and a copy of the modules (measured in bench/build.ts); a step in flight
@@ -17,7 +17,8 @@ import { Worker } from 'node:worker_threads';
 import type { SiteConfig } from '../config.ts';
 import { messageOf } from '../errors.ts';
 import { type StepReply, type StepRequest, THREAD_MARK, type ThreadData } from './thread-worker.ts';
-import { localWork, type Work, type WorkStep, WorkUnavailableError } from './work.ts';
+import { FsStorage } from '../storage/fs/fs-storage.ts';
+import { localWork, type Work, type WorkStep, type WorkSteps, workSteps, WorkUnavailableError } from './work.ts';
 
 /**
  * A worker thread per core but one, which the main thread keeps busy listing, taking records in and writing (30 to 50%
@@ -128,19 +129,41 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
 
 interface Thread {
   worker: Worker;
-  pending: Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>;
-  /** Requests not sent yet: they go together once the calling thread has nothing else to do (`setImmediate`). */
-  outbox: StepRequest[];
+  pending: Map<number, Queued>;
 }
 
+/** A step waiting for a thread, or running in one. */
+interface Queued {
+  step: WorkStep;
+  args: unknown[];
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Steps a worker thread holds at once. Enough that it never waits for the calling thread, which hands out more only
+ * between two steps of its own (a feed document can take tens of milliseconds); few enough that at the end of a phase
+ * no thread sits idle while another still holds a queue.
+ */
+const STEPS_PER_THREAD = 16;
+
+/**
+ * `jobs - 1` worker threads and the calling thread, all taking steps from one queue. The calling thread also lists,
+ * takes records in and writes, and takes a step of its own whenever the workers hold as many as they may, one per
+ * turn of its event loop, so replies are taken and new steps handed out between two of its own.
+ */
 class ThreadPool implements Work {
-  readonly #threads: Promise<Thread[]>;
+  readonly #threads: Thread[] = [];
   readonly #entry: Promise<WorkerEntry>;
+  readonly #local: WorkSteps;
+  readonly #queue: Queued[] = [];
   #nextId = 0;
+  #localTurn = false;
   #failure: Error | undefined;
   #closing = false;
 
   readonly read: Work['read'];
+  readonly shown: Work['shown'];
 
   constructor(
     site: SiteConfig,
@@ -149,16 +172,20 @@ class ThreadPool implements Work {
     content: string | undefined,
   ) {
     const workerData: ThreadData = { [THREAD_MARK]: true, site, ...(content !== undefined && { content }) };
+    this.#local = workSteps(site, content === undefined ? undefined : new FsStorage(content));
     this.read = content === undefined ? undefined : (...args) => this.#run('read', args);
+    this.shown = content === undefined ? undefined : (...args) => this.#run('shown', args);
     this.#entry = entry();
-    this.#threads = this.#entry
-      .then(({ url }) => Array.from({ length: jobs }, () => this.#start(url, workerData)))
-      .catch((error: unknown) => {
+    this.#entry.then(
+      ({ url }) => {
+        if (this.#closing) return;
+        for (let n = 1; n < jobs; n++) this.#threads.push(this.#start(url, workerData));
+        this.#dispatch();
+      },
+      (error: unknown) =>
         // No thread can run a step: the rebuild must fail, not report every post as failed.
-        throw new WorkUnavailableError(`the worker threads could not start: ${messageOf(error)}`, { cause: error });
-      });
-    // A failure to start is the first step's to report (or close's).
-    this.#threads.catch(() => {});
+        this.#fail(new WorkUnavailableError(`the worker threads could not start: ${messageOf(error)}`, { cause: error })),
+    );
   }
 
   record: Work['record'] = (...args) => this.#run('record', args);
@@ -167,9 +194,8 @@ class ThreadPool implements Work {
 
   async close(): Promise<void> {
     this.#closing = true;
-    const threads = await this.#threads.catch(() => []);
-    await Promise.all(threads.map(({ worker }) => worker.terminate()));
-    this.#fail(threads, new WorkUnavailableError('the worker threads were closed'));
+    await Promise.all(this.#threads.map(({ worker }) => worker.terminate()));
+    this.#fail(new WorkUnavailableError('the worker threads were closed'));
     await (await this.#entry.catch(() => undefined))?.dispose();
   }
 
@@ -181,7 +207,7 @@ class ThreadPool implements Work {
       execArgv: workerExecArgv(process.execArgv),
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
-    const thread: Thread = { worker, pending: new Map(), outbox: [] };
+    const thread: Thread = { worker, pending: new Map() };
     worker.on('message', (replies: StepReply[]) => {
       for (const reply of replies) {
         const waiting = thread.pending.get(reply.id);
@@ -190,39 +216,64 @@ class ThreadPool implements Work {
         if ('error' in reply) waiting?.reject(new Error(reply.error));
         else waiting?.resolve(reply.value);
       }
+      this.#dispatch();
     });
-    worker.on('error', (error) =>
-      this.#fail([thread], new WorkUnavailableError(`a worker thread failed: ${error.message}`, { cause: error })),
-    );
+    worker.on('error', (error) => this.#fail(new WorkUnavailableError(`a worker thread failed: ${error.message}`, { cause: error })));
     worker.on('exit', (code) => {
-      if (!this.#closing) this.#fail([thread], new WorkUnavailableError(`a worker thread stopped (exit code ${code})`));
+      if (!this.#closing) this.#fail(new WorkUnavailableError(`a worker thread stopped (exit code ${code})`));
     });
     return thread;
   }
 
-  async #run<T>(step: WorkStep, args: unknown[]): Promise<T> {
-    const threads = await this.#threads;
-    if (this.#failure) throw this.#failure;
-    // The least busy thread: steps differ in cost (a feed of long posts, a tiny post).
-    const thread = threads.reduce((a, b) => (b.pending.size < a.pending.size ? b : a));
-    const id = this.#nextId++;
+  #run<T>(step: WorkStep, args: unknown[]): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      thread.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      if (thread.outbox.push({ id, step, args }) === 1) {
-        setImmediate(() => {
-          if (!this.#failure) thread.worker.postMessage(thread.outbox);
-          thread.outbox = [];
-        });
-      }
+      if (this.#failure) return reject(this.#failure);
+      this.#queue.push({ step, args, resolve: resolve as (value: unknown) => void, reject });
+      // Steps asked for together go to the workers together: a message costs a wake-up of the other thread.
+      if (this.#queue.length === 1) setImmediate(() => this.#dispatch());
     });
   }
 
-  /** Fails what these threads were doing and every later step. */
-  #fail(threads: Thread[], error: Error): void {
+  /** Hands queued steps to the workers up to `STEPS_PER_THREAD` each, and keeps the calling thread's turn coming. */
+  #dispatch(): void {
+    if (this.#failure) return;
+    for (const thread of this.#threads) {
+      const requests: StepRequest[] = [];
+      while (thread.pending.size < STEPS_PER_THREAD && this.#queue.length > 0) {
+        const queued = this.#queue.shift()!;
+        const id = this.#nextId++;
+        thread.pending.set(id, queued);
+        requests.push({ id, step: queued.step, args: queued.args });
+      }
+      if (requests.length > 0) thread.worker.postMessage(requests);
+    }
+    if (this.#queue.length > 0 && !this.#localTurn) {
+      this.#localTurn = true;
+      setImmediate(() => this.#takeTurn());
+    }
+  }
+
+  /** One step in the calling thread, then the workers' replies and its own work get their turn. */
+  #takeTurn(): void {
+    this.#localTurn = false;
+    const queued = this.#failure ? undefined : this.#queue.shift();
+    if (queued) {
+      try {
+        queued.resolve((this.#local[queued.step] as (...args: unknown[]) => unknown)(...queued.args));
+      } catch (error) {
+        queued.reject(error as Error);
+      }
+    }
+    this.#dispatch();
+  }
+
+  /** Fails what the threads were doing, what waits for them, and every later step. */
+  #fail(error: Error): void {
     this.#failure ??= error;
-    for (const { pending } of threads) {
+    for (const { pending } of this.#threads) {
       for (const { reject } of pending.values()) reject(error);
       pending.clear();
     }
+    for (const { reject } of this.#queue.splice(0)) reject(error);
   }
 }

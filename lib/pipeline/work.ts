@@ -11,10 +11,10 @@ import { HeraldError } from '../errors.ts';
 import { recordOf, type PostRecord } from '../index/records.ts';
 import type { FeedId } from '../index/feed-id.ts';
 import { parsePost } from '../post/parse.ts';
-import type { FeedItem } from '../post/types.ts';
+import type { FeedItem, Post } from '../post/types.ts';
 import { type EncodedFile, encodeFile } from '../publish.ts';
 import type { Storage } from '../storage/storage.ts';
-import { itemOfBytes, recordWithItem } from './items.ts';
+import { itemFromSource, itemOfBytes, recordWithItem } from './items.ts';
 import { type FeedDocument, feedFiles } from './outputs.ts';
 import { fetchSource } from './source.ts';
 
@@ -31,32 +31,60 @@ export interface WorkSteps {
    * is none. Only where they were given one: threads given the content folder read its posts where they parse them.
    */
   read?(key: string, now: Date): Promise<PostRecord | null>;
+  /**
+   * The item of a shown post (`itemFromSource`), read from the same content where `read` is: the thread that renders
+   * it reads it. `null` when its bytes no longer have the record's ETag.
+   */
+  shown?(record: SourceOf): Promise<FeedItem | null>;
 }
+
+/** What reading a post's source again needs of its record. */
+export type SourceOf = Pick<PostRecord, 'key' | 'source'>;
 
 export type WorkStep = keyof WorkSteps;
 
+/** Steps only threads given the content can take. */
+type ContentStep = 'read' | 'shown';
+
 /** The steps as a rebuild calls them: asynchronous, since a worker thread may run them. */
 export type Work = {
-  [step in Exclude<WorkStep, 'read'>]: (...args: Parameters<WorkSteps[step]>) => Promise<ReturnType<WorkSteps[step]>>;
-} & Pick<WorkSteps, 'read'> & {
+  [step in Exclude<WorkStep, ContentStep>]: (...args: Parameters<WorkSteps[step]>) => Promise<ReturnType<WorkSteps[step]>>;
+} & Pick<WorkSteps, ContentStep> & {
     /** Threads that run the steps (1: the calling one). */
     readonly jobs: number;
     /** Stops the worker threads, if any; pending steps fail. */
     close(): Promise<void>;
   };
 
-/** The steps; with `content`, also reading its posts (`read`). */
-export function workSteps(site: SiteConfig, content?: Storage): WorkSteps {
+/**
+ * The post each listed record came from, where the steps keep them (`localWork`, without archives): a rebuild renders
+ * a shown post from it rather than reading and parsing the post again.
+ */
+const posts = new WeakMap<PostRecord, Post>();
+
+/** The post `record` was made from in this thread, if the steps kept it. */
+export function postOf(record: PostRecord): Post | undefined {
+  return posts.get(record);
+}
+
+/** The steps; with `content`, also reading its posts (`read`, `shown`); with `keepPosts`, keeping them (`postOf`). */
+export function workSteps(site: SiteConfig, content?: Storage, keepPosts = false): WorkSteps {
   // Archive pages are rendered from records, so with archives every listed post's record carries its item.
   const record: WorkSteps['record'] = (key, etag, body, now) => {
     const parsed = parsePost(key, body, site);
-    return site.archives ? recordWithItem(key, etag, parsed, now, site) : recordOf(key, etag, parsed, now);
+    if (site.archives) return recordWithItem(key, etag, parsed, now, site);
+    const made = recordOf(key, etag, parsed, now);
+    if (keepPosts && made.listed && parsed.status === 'post') posts.set(made, parsed.post);
+    return made;
   };
   return {
     record,
     item: (key, body) => itemOfBytes(key, body, site),
     feed: (id, document) => feedFiles(site, id, document).map(encodeFile),
-    ...(content && { read: (key: string, now: Date) => readRecord(content, key, site, now, record) }),
+    ...(content && {
+      read: (key: string, now: Date) => readRecord(content, key, site, now, record),
+      shown: (source: SourceOf) => itemFromSource(content, source, site),
+    }),
   };
 }
 
@@ -76,9 +104,12 @@ export async function readRecord(
   return 'body' in fetched ? parse(key, fetched.etag, fetched.body, now) : recordOf(key, fetched.etag, fetched.parsed, now);
 }
 
-/** Every step in the calling thread: `herald build --jobs 1`, a one-core machine, a small Lambda. */
-export function localWork(site: SiteConfig): Work {
-  const steps = workSteps(site);
+/**
+ * Every step in the calling thread: `herald build --jobs 1`, a one-core machine, a small Lambda. Its records keep
+ * their posts (`postOf`) unless `keepPosts` is false.
+ */
+export function localWork(site: SiteConfig, keepPosts = true): Work {
+  const steps = workSteps(site, undefined, keepPosts);
   return {
     jobs: 1,
     record: async (...args) => steps.record(...args),

@@ -8,7 +8,7 @@ import { FEEDS_PREFIX, ROOT_KEY, SCHEDULE_KEY } from '../../lib/index/layout.ts'
 import { dueKeys, type Schedule } from '../../lib/index/schedule.ts';
 import { isCurrent, type Root } from '../../lib/index/root.ts';
 import { readJson } from '../../lib/index/store.ts';
-import { rebuild } from '../../lib/pipeline/rebuild.ts';
+import { type RebuildOptions, rebuild } from '../../lib/pipeline/rebuild.ts';
 import { regenerate } from '../../lib/pipeline/regenerate.ts';
 import type { PipelineDeps, RunReport } from '../../lib/pipeline/types.ts';
 import { MemoryStorage } from '../../lib/storage/memory/memory-storage.ts';
@@ -42,8 +42,8 @@ export class SiteHarness {
     await this.content.delete(key);
   }
 
-  rebuild(overrides: Partial<PipelineDeps> = {}): Promise<RunReport> {
-    return rebuild(this.deps(overrides));
+  rebuild(overrides: Partial<PipelineDeps> = {}, options?: RebuildOptions): Promise<RunReport> {
+    return rebuild(this.deps(overrides), options);
   }
 
   regenerate(keys: string[], overrides: Partial<PipelineDeps> = {}): Promise<RunReport> {

@@ -81,6 +81,18 @@ describe('rebuild', () => {
     }
     // Site 11, 10, 9; odd 11, 9, 7; even 10, 8, 6: six of the twelve posts are shown anywhere.
     expect(withItem.sort()).toEqual(['06', '07', '08', '09', '10', '11'].map((n) => `records/posts/p${n}.md.json`));
+
+    // In one thread the shown posts are rendered from the posts as first read: no post is read twice.
+    const reads = new Map<string, number>();
+    const counted = intercept(site.content, {
+      before: (call) => void (call.op === 'get' && reads.set(call.key, (reads.get(call.key) ?? 0) + 1)),
+    });
+    site.site = testSite({ itemsPerFeed: 3, archives: false, title: 'Renamed' });
+    const again = await site.rebuild({ content: counted });
+    expect(again.failed).toEqual([]);
+    expect(reads.size).toBe(12);
+    expect(Math.max(...reads.values())).toBe(1);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
   });
 
   it('removes the feeds of terms that lost their last post, and publishes posts whose time has come', async () => {

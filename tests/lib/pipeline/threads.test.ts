@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../../../lib/config.ts';
 import { rebuild } from '../../../lib/pipeline/rebuild.ts';
-import { lambdaJobs, threadedWork, workerEntry, workerExecArgv } from '../../../lib/pipeline/threads.ts';
+import { lambdaJobs, threadedWork, type WorkerEntry, workerEntry, workerExecArgv } from '../../../lib/pipeline/threads.ts';
 import type { RunReport } from '../../../lib/pipeline/types.ts';
 import { localWork, WorkUnavailableError } from '../../../lib/pipeline/work.ts';
 import { FsStorage } from '../../../lib/storage/fs/fs-storage.ts';
@@ -148,6 +148,21 @@ describe('threadedWork', () => {
     const build = rebuild({ content, feeds, state: new MemoryStorage(), site, now: () => NOW }, { work }).finally(() => work.close());
     await expect(build).rejects.toThrow(/the worker threads could not start: esbuild is missing/);
     expect(await snapshot(feeds)).toEqual({});
+  });
+
+  it('takes steps in the calling thread too: a build whose worker threads are slow to start does not wait for them', async () => {
+    let started!: (entry: WorkerEntry) => void;
+    const work = threadedWork(site, 2, { entry: () => new Promise((resolve) => (started = resolve)) });
+    const feeds = new MemoryStorage();
+    const state = new MemoryStorage();
+    const report = await rebuild({ content, feeds, state, site, now: () => NOW }, { work });
+    expect(await snapshot(feeds)).toEqual(single.feeds);
+    expect(await snapshot(state, 'records/')).toEqual(single.state);
+    expect({ ...report, durationMs: 0 }).toEqual(single.report);
+    // Closed before its threads could start: none is started after.
+    const closed = work.close();
+    started({ url: new URL('file:///nonexistent/thread.mjs'), dispose: async () => {} });
+    await closed;
   });
 
   it('fails only the step that throws on its input, as the calling thread would: the threads go on', async () => {
