@@ -2,8 +2,9 @@
  * Each post's item rendered once, for every feed and archive page that shows it: a post is in the site's feed,
  * its categories', its tags' (and their pages), each in three formats, and rendering it (its view, its RSS, Atom
  * and JSON text) costs far more than copying the text, and each text is encoded to UTF-8 once too. The cache holds
- * the items rendered last, up to a budget (characters and bytes), so memory stays bounded however many posts a build renders; a build that renders the documents
- * showing the same posts near each other (lib/pipeline/rebuild.ts orders pages by date) finds most of them here.
+ * the items rendered last, up to a budget (characters and bytes), so memory stays bounded however many posts a build
+ * renders; a build that renders the documents showing the same posts near each other (lib/pipeline/rebuild.ts
+ * orders pages by date) finds most of them here.
  * Items are looked up by key and never changed once made; an item holding other data under the same key (a post
  * edited while `herald serve` runs), or another site configuration, makes them again.
  */
