@@ -1,9 +1,9 @@
 /**
  * A feed document as its renderer assembles it: its own text (head, separators, tail) around the items' cached
  * fragments (lib/feeds/rendered-items.ts). The document's bytes are its own text encoded once and the fragments'
- * bytes as they are cached, so an item is encoded once however many documents show it; its text is the same
- * pieces concatenated, which V8 keeps as a rope over the fragments' strings until something reads it (the
- * tests, an incremental run comparing documents), so a build that only writes bytes never makes it whole.
+ * bytes as they are cached, so an item is encoded once however many documents show it, and a build, which only
+ * writes bytes, never makes the document's text: that is decoded from the bytes when something reads it (the
+ * tests, an incremental run comparing a document with the one it replaces).
  */
 import type { Fragment } from './rendered-items.ts';
 
@@ -11,12 +11,14 @@ import type { Fragment } from './rendered-items.ts';
 export type Piece = string | Fragment;
 
 export interface DocumentText {
-  body: string;
+  /** Made from `chunks` when first read. */
+  readonly body: string;
   /** `body`'s UTF-8 bytes, in pieces. */
   chunks: Uint8Array[];
 }
 
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 
 /** Separators between items (`\n  <entry>\n`, `,\n`) come again in every document: each is encoded once. */
 const SHORT = 64;
@@ -35,10 +37,9 @@ function encode(text: string): Uint8Array {
 
 /**
  * The document made of `pieces`, in order. Texts between two fragments are encoded together, and a piece never
- * ends inside a surrogate pair (pieces end at markup), so the bytes are those of encoding `body` whole.
+ * ends inside a surrogate pair (pieces end at markup), so the bytes are those of encoding the whole text at once.
  */
 export function assemble(pieces: readonly Piece[]): DocumentText {
-  let body = '';
   let own = '';
   const chunks: Uint8Array[] = [];
   for (const piece of pieces) {
@@ -48,17 +49,19 @@ export function assemble(pieces: readonly Piece[]): DocumentText {
     }
     if (own !== '') {
       chunks.push(encode(own));
-      body += own;
       own = '';
     }
     chunks.push(piece.bytes);
-    body += piece.text;
   }
-  if (own !== '') {
-    chunks.push(encode(own));
-    body += own;
-  }
-  return { body, chunks };
+  if (own !== '') chunks.push(encode(own));
+  let body: string | undefined;
+  return {
+    chunks,
+    get body() {
+      body ??= utf8Decoder.decode(joinChunks(chunks));
+      return body;
+    },
+  };
 }
 
 /** The bytes of `chunks` in one array of their own. */

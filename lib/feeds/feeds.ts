@@ -13,11 +13,21 @@ const RENDERERS: Record<FeedFormat, (input: FeedInput) => DocumentText> = {
   json: jsonFeedDocument,
 };
 
-/** One document of a feed (its subscription document or an archive page) in its three formats: a pure function of the input (no clock, stable bytes). */
+/**
+ * One document of a feed (its subscription document or an archive page) in its three formats: a pure function of the
+ * input (no clock, stable bytes). Each file's `body` is decoded from its bytes (`chunks`) when first read.
+ */
 export function renderFeed(input: FeedInput): RenderedFile[] {
   const page = input.history?.page;
   return FEED_FORMATS.map((format) => {
-    const { body, chunks } = RENDERERS[format](input);
-    return { path: documentPath(input.feed, page, format), body, chunks, contentType: FEED_FILES[format].contentType };
+    const document = RENDERERS[format](input);
+    return {
+      path: documentPath(input.feed, page, format),
+      get body() {
+        return document.body;
+      },
+      chunks: document.chunks,
+      contentType: FEED_FILES[format].contentType,
+    };
   });
 }

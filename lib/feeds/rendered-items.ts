@@ -1,10 +1,10 @@
 /**
  * Each post's item rendered once, for every feed and archive page that shows it: a post is in the site's feed,
  * its categories', its tags' (and their pages), each in three formats, and rendering it (its view, its RSS, Atom
- * and JSON text) costs far more than copying the text, and each text is encoded to UTF-8 once too. The cache holds
- * the items rendered last, up to a budget (characters and bytes), so memory stays bounded however many posts a build
- * renders; a build that renders the documents showing the same posts near each other (lib/pipeline/rebuild.ts
- * orders pages by date) finds most of them here.
+ * and JSON text) costs far more than copying the text, and each text is encoded to UTF-8 once too (only its bytes
+ * are kept). The cache holds the items rendered last, up to a budget (characters and bytes), so memory stays bounded
+ * however many posts a build renders; a build that renders the documents showing the same posts near each other
+ * (lib/pipeline/rebuild.ts orders pages by date) finds most of them here.
  * Items are looked up by key and never changed once made; an item holding other data under the same key (a post
  * edited while `herald serve` runs), or another site configuration, makes them again.
  */
@@ -15,12 +15,10 @@ import type { ItemView } from './model.ts';
 import type { FeedFormat } from './types.ts';
 
 /**
- * A format's text of one item and its UTF-8 bytes, both made once: every document that shows the item splices in
- * the text (its `body`, without copying it) and the bytes (its `chunks`, lib/feeds/document.ts), so neither is
- * rendered nor encoded again per document.
+ * A format's text of one item as UTF-8, rendered and encoded once: every document that shows the item splices in
+ * these bytes (lib/feeds/document.ts), so the item is neither rendered nor encoded again per document.
  */
 export interface Fragment {
-  readonly text: string;
   readonly bytes: Uint8Array;
 }
 
@@ -33,15 +31,15 @@ interface Rendered {
 }
 
 /**
- * At most 2^25 units, a unit being a character of text (a view's HTML, a format's text: at most two bytes) or a byte
- * of a text's UTF-8: a few hundred posts' items in three formats. A Chinese post counts about 13 units a character of
- * its body (its HTML, three texts, three times three bytes) for about 17 bytes, where 2^24 held texts alone (4 units,
- * 8 bytes): about 60% as many posts, in up to 44 MB rather than 32. The synthetic site with archives (10,000 Chinese
- * posts in 50,000 places) renders each format of 31,400 items with this budget, 37,100 with 2^24 and 33,100 before
- * the bytes were kept (by identity, 2^24): most renders are of items gone from a cache of any size that fits in
- * memory, so an item is encoded about three times, not five; its peak RSS is 670 MB, 740 MB before (whole texts).
- * Bulwark with archives, one thread, before the bytes were kept: 19.6 s of CPU and 780 MB peak RSS with 2^24 and
- * the rebuild's equal budget for items, 21.4 s and 700 MB with 2^22 each, 19.6 s and 950 MB with 2^26 and 2^25.
+ * At most 2^25 units, a unit being a character of a view's HTML (at most two bytes) or a byte of a format's text
+ * in UTF-8 (the texts themselves are not kept): a few hundred posts' items in three formats. A Chinese post counts
+ * about 10 units a character of its body (its HTML, three times three bytes) for about 11 bytes, where 2^24 held
+ * texts (4 units, 8 bytes): about 80% as many posts, in up to 37 MB rather than 32. Synthetic site with archives,
+ * one thread (10,000 Chinese posts in 50,000 places): 14.7 -> 14.1 s of CPU, 746 -> 609 MB peak RSS, and most
+ * items are still rendered (and encoded) about three times, being gone from a cache of any size that fits in memory
+ * when the next page showing them comes. Bulwark with archives, one thread, before the bytes were kept: 19.6 s of
+ * CPU and 780 MB peak RSS with 2^24 and the rebuild's equal budget for items, 21.4 s and 700 MB with 2^22 each,
+ * 19.6 s and 950 MB with 2^26 and 2^25.
  */
 export const RENDER_BUDGET_CHARS = 2 ** 25;
 
@@ -52,6 +50,7 @@ export const RENDER_BUDGET_CHARS = 2 ** 25;
 export const WORKER_RENDER_BUDGET_CHARS = 2 ** 23;
 
 const utf8 = new TextEncoder();
+const utf8Decoder = new TextDecoder();
 
 export class RenderedItems {
   /** By the item's key: a post's items are equal whatever object holds them (`sameData`). */
@@ -87,19 +86,19 @@ export class RenderedItems {
 
   /** A format's text of an item (`view` from `view()`), rendered on first use. */
   part(format: FeedFormat, view: ItemView, render: (view: ItemView) => string): string {
-    return this.fragment(format, view, render).text;
+    return utf8Decoder.decode(this.fragment(format, view, render).bytes);
   }
 
-  /** A format's text of an item and its UTF-8 bytes, rendered and encoded on first use; both count against the budget. */
+  /** A format's text of an item as UTF-8, rendered and encoded on first use; the bytes count against the budget. */
   fragment(format: FeedFormat, view: ItemView, render: (view: ItemView) => string): Fragment {
     const rendered = this.#byView.get(view);
     const cached = rendered?.parts[format];
     if (cached !== undefined) return cached;
     const text = render(view);
-    const fragment = { text, bytes: utf8.encode(text) };
+    const fragment = { bytes: utf8.encode(text) };
     if (rendered && !rendered.evicted) {
       rendered.parts[format] = fragment;
-      this.#byItem.grow(rendered.item.key, text.length + fragment.bytes.length);
+      this.#byItem.grow(rendered.item.key, fragment.bytes.length);
     }
     return fragment;
   }

@@ -51,8 +51,9 @@ export interface RenderedFile {
   path: string;
   body: string;
   /**
-   * `body`'s UTF-8 bytes in pieces, when its renderer has them (feed documents: lib/feeds/document.ts): `encodeFile`
-   * joins them rather than encoding `body`, which then need never be made whole. A copy with another `body` drops them.
+   * `body`'s UTF-8 bytes in pieces, when its renderer has them (feed documents: lib/feeds/document.ts, whose `body`
+   * is decoded from them when first read): `encodeFile` joins them rather than encoding `body`, which a build then
+   * never makes. Copying such a file with a spread reads `body`; a copy with another `body` drops them.
    */
   chunks?: readonly Uint8Array[];
   contentType: string;

@@ -94,7 +94,8 @@ export interface FeedDocument {
 export function feedFiles(site: SiteConfig, id: FeedId, { name, items, history }: FeedDocument): RenderedFile[] {
   const files = renderFeed({ site, feed: descriptorOf(id, name, site), items, ...(history && { history }) });
   const sealed = sealedCacheControl(site, history);
-  return sealed === undefined ? files : files.map((file) => ({ ...file, cacheControl: sealed }));
+  if (sealed !== undefined) for (const file of files) file.cacheControl = sealed;
+  return files;
 }
 
 /** The Cache-Control of a page with a newer one after it, which never changes but for an edit of its posts. */
