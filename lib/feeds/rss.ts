@@ -1,30 +1,19 @@
-import { Feed, type Extension, type Item } from 'feed';
+import { Feed, type Item } from 'feed';
 import type { Person } from '../config.ts';
 import { assemble, type DocumentText } from './document.ts';
 import { aboutElement, withStylesheet } from './feed-css.ts';
 import { feedView, type FeedView, HISTORY_NS, historyLinks, type ItemView, renderedItems } from './model.ts';
 import type { FeedInput } from './types.ts';
-import { escapeAttr, escapeSafeText, safeCdataPieces } from './xml.ts';
+import { escapeAttr, escapeSafeText, safeCdata } from './xml.ts';
 
 /**
- * RSS 2.0 through `feed`, which gets the channel layout right (atom:link self with its type,
- * hub, image, guid isPermaLink, RFC 822 dates, content:encoded after description) but
- * hands our strings to xml-js unguarded. Every value is therefore prepared for what xml-js does
- * with it:
- * - element text: xml-js first turns every `&amp;` back into `&`, so a literal `&amp;` in a
- *   title would lose its `amp;`; `xmlJsText` escapes `&` once more so the round trip is exact;
- * - attributes: xml-js escapes only `"`, so `&` and `<` (RSS category domain, enclosure type)
- *   are escaped here;
- * - CDATA: xml-js splits only the first `]]>`, so description and content:encoded are replaced,
- *   through `extensions` (which overwrite an item's own key in place), by CDATA pieces we split
- *   ourselves; the title is replaced by escaped text for the same reason;
- * - XML-invalid characters are gone already (FeedView), relative URLs are resolved (feed would
- *   throw), lastBuildDate is the newest item's date (feed would use the clock), and the
- *   enclosure carries its real type (feed would guess `image/jpg` from the extension). A
- *   thumbnail whose type is unknown is not given as an enclosure (RSS requires the type), but
- *   every thumbnail is a Media RSS `media:thumbnail`, which needs none and which readers show.
- * Authors go out as `dc:creator` (RSS's own `author` must be an e-mail address). The summary is
- * plain text and readers take description as HTML, so it is HTML-escaped before going in.
+ * RSS 2.0: the channel through `feed`, which gets its layout right (atom:link self with its type, hub, image,
+ * RFC 822 dates, the namespaces its items need), and each item written here (`rssItemText`) as `feed` would write
+ * it, so that `feed` and xml-js serialize one channel per document rather than one per item as well. `feed` hands
+ * our strings to xml-js unguarded, so every channel value is prepared for what xml-js does with it: element text
+ * gets its `&` escaped once more (`xmlJsText`: xml-js first turns every `&amp;` back into `&`, so a literal `&amp;`
+ * would lose its `amp;`); XML-invalid characters are gone already (FeedView); relative URLs are resolved (feed
+ * would throw); lastBuildDate is the newest item's date (feed would use the clock).
  * The browser view (lib/feeds/feed-css.ts) is added to what `feed` wrote: it has no place for a processing
  * instruction or a channel-level extension. Before the first `<item>`, only escaped metadata comes (no CDATA),
  * so the first `<item>` is the element. RFC 5005's markers and links are channel-level too, written the same way
@@ -60,7 +49,7 @@ export function rssDocument(input: FeedInput): DocumentText {
     ...historyLines(view, '        '),
     aboutElement(view.dir, view.subscriptionUrl.rss, '        ', { self: view.selfUrl.rss, links: historyLinks(view, 'rss') }),
   ].join('\n');
-  const items = view.items.map((item) => renderedItems.fragment('rss', item, (shown) => itemText(shown, view.author)));
+  const items = view.items.map((item) => renderedItems.fragment('rss', item, (shown) => rssItemText(shown, view.author)));
   // The stylesheet goes after the XML declaration, which opens `before`.
   return assemble([withStylesheet(`${before}\n${channelEnd}`, view.dir), ...items, `${after}\n`]);
 }
@@ -77,19 +66,54 @@ function aroundItems(xml: string): [string, string] {
 }
 
 const ITEM_START = '\n        <item>';
+const ITEM_END = '\n        </item>';
 const CHANNEL_END = '\n    </channel>';
 const STAND_IN: Item = { title: '', link: 'https://example.invalid/', date: new Date(0), content: '-' };
 
+/** An item's children, one level below `<item>`, as `feed` indents them. */
+const CHILD = '\n            ';
+
 /**
- * One item as `feed` writes it inside a channel, from the line break before it: written by a channel of its own,
- * once per post, and the same text goes into every feed and page that shows it. `author` is the site's, for items
- * that name none.
+ * One item as `feed` writes it inside a channel, from the line break before it: once per post, and the same text
+ * goes into every feed and page that shows it. `author` is the site's, for items that name none.
+ *
+ * Written here rather than by `feed` (a channel of its own for each item, then xml-js), byte for byte what `feed`
+ * writes for the item Herald would give it (tests/lib/feeds/rss-item.test.ts renders both ways): its elements in
+ * `feed`'s order, then Herald's own (dc:creator, media:thumbnail), and each value escaped as xml-js writes the value
+ * Herald prepares for it, which is also what keeps the traps out:
+ * - text is escaped (`&`, `<`, `>`): a literal `&amp;` in a title reads back as written;
+ * - description (the summary, HTML-escaped: readers take it as HTML) and content:encoded are CDATA split at every
+ *   `]]>`, not only the first;
+ * - attributes (category domain, enclosure type and URL, thumbnail URL) are escaped (`&`, `<`, `>`, `"`);
+ * - the view's text has no XML-invalid characters and its URLs are absolute, in the WHATWG serialization `feed`
+ *   would give them again;
+ * - the enclosure carries the image's real type (`feed` would guess `image/jpg` from the extension), and only when
+ *   it has one (RSS requires it); every image is a Media RSS thumbnail, which needs none.
+ * An id that is the post's URL (or none) is a permalink guid, as in Hugo's feeds: the link with isPermaLink="true".
+ * Authors go out as dc:creator (RSS's own `author` must be an e-mail address).
  */
-function itemText(item: ItemView, author: Person | undefined): string {
-  const feed = new Feed({ id: '', title: '', link: item.url, copyright: '', updated: item.updated });
-  feed.addItem(rssItem(item, author));
-  const xml = feed.rss2();
-  return xml.slice(xml.indexOf(ITEM_START), xml.lastIndexOf(CHANNEL_END));
+export function rssItemText(item: ItemView, author: Person | undefined): string {
+  const link = escapeSafeText(item.url);
+  let xml = ITEM_START;
+  // The view's text is XML-safe already (lib/feeds/model.ts): it is not looked through for forbidden characters again.
+  if (item.title !== '') xml += `${CHILD}<title>${escapeSafeText(item.title)}</title>`;
+  xml += `${CHILD}<link>${link}</link>`;
+  xml +=
+    item.id === item.url || item.id === ''
+      ? `${CHILD}<guid isPermaLink="true">${link}</guid>`
+      : `${CHILD}<guid isPermaLink="false">${escapeSafeText(item.id)}</guid>`;
+  xml += `${CHILD}<pubDate>${item.published.toUTCString()}</pubDate>`;
+  if (item.summary) xml += `${CHILD}<description>${safeCdata(escapeSafeText(item.summary))}</description>`;
+  if (item.html) xml += `${CHILD}<content:encoded>${safeCdata(item.html)}</content:encoded>`;
+  for (const term of item.terms) xml += `${CHILD}<category domain="${escapeAttr(term.scheme)}">${escapeSafeText(term.name)}</category>`;
+  const image = item.image;
+  const imageUrl = image && escapeAttr(image.url);
+  if (image?.type) xml += `${CHILD}<enclosure length="0" type="${escapeAttr(image.type)}" url="${imageUrl}"/>`;
+  for (const creator of item.authors.length > 0 ? item.authors : author ? [author] : []) {
+    xml += `${CHILD}<dc:creator>${escapeSafeText(creator.name)}</dc:creator>`;
+  }
+  if (imageUrl !== undefined) xml += `${CHILD}<media:thumbnail url="${imageUrl}"/>`;
+  return `${xml}${ITEM_END}`;
 }
 
 const PERIODS = [
@@ -118,32 +142,6 @@ function historyLines(view: FeedView, indent: string): string[] {
       ({ rel, href }) => `${indent}<atom:link href="${escapeAttr(href)}" rel="${rel}" type="application/rss+xml"/>`,
     ),
   ];
-}
-
-function rssItem(item: ItemView, author: Person | undefined): Item {
-  const extensions: Extension[] = [];
-  if (item.title !== '') extensions.push({ name: 'title', objects: { _text: xmlJsText(item.title) } });
-  // The view's text is XML-safe already (lib/feeds/model.ts): it is not looked through for forbidden characters again.
-  if (item.summary) extensions.push({ name: 'description', objects: { _cdata: safeCdataPieces(escapeSafeText(item.summary)) } });
-  if (item.html) extensions.push({ name: 'content:encoded', objects: { _cdata: safeCdataPieces(item.html) } });
-  const creators = (item.authors.length > 0 ? item.authors : author ? [author] : []).map((a) => ({
-    _text: xmlJsText(a.name),
-  }));
-  // xml-js writes an array value as repeated elements; feed's Extension type only allows one object.
-  if (creators.length > 0) extensions.push({ name: 'dc:creator', objects: creators as unknown as Record<string, unknown> });
-  if (item.image) extensions.push({ name: 'media:thumbnail', objects: { _attributes: { url: escapeAttr(item.image.url) } } });
-  return {
-    title: item.title,
-    // An id that is the post's URL is a permalink, as in Hugo's feeds: without guid, feed writes the link with isPermaLink="true".
-    guid: item.id === item.url ? undefined : xmlJsText(item.id),
-    link: item.url,
-    date: item.published,
-    description: item.summary || undefined,
-    content: item.html || undefined,
-    category: item.terms.map((term) => ({ name: xmlJsText(term.name), domain: escapeAttr(term.scheme) })),
-    enclosure: item.image?.type ? { url: item.image.url, type: escapeAttr(item.image.type), length: 0 } : undefined,
-    extensions,
-  };
 }
 
 function xmlJsText(text: string): string {
