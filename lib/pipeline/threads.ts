@@ -71,9 +71,21 @@ export interface WorkerEntry {
  * loaded the sources through tsx would cost ten times as much to start (measured: 0.5 s of CPU and 48 MB each,
  * against 0.05 s and 15 MB), every build. esbuild is tsx's own dependency.
  */
-export async function workerEntry(moduleUrl = import.meta.url): Promise<WorkerEntry> {
+export function workerEntry(moduleUrl = import.meta.url): Promise<WorkerEntry> {
   const here = new URL(moduleUrl);
-  if (!here.pathname.endsWith('.ts')) return { url: here, dispose: async () => {} };
+  if (!here.pathname.endsWith('.ts')) return Promise.resolve({ url: here, dispose: async () => {} });
+  const made = bundling.then(() => bundleWorkerSide(here));
+  bundling = made.catch(() => {});
+  return made;
+}
+
+/**
+ * One bundling at a time: each stops esbuild's service once done, and a build in flight when another stops it never
+ * settles (seen as a pool whose `close` waited for ever).
+ */
+let bundling: Promise<unknown> = Promise.resolve();
+
+async function bundleWorkerSide(here: URL): Promise<WorkerEntry> {
   // Not a literal: a bundle of this module must not take esbuild in (it never runs this branch).
   const { build, stop } = (await import(ESBUILD)) as typeof import('esbuild');
   const dir = await mkdtemp(path.join(tmpdir(), 'herald-threads-'));
@@ -147,6 +159,9 @@ interface Queued {
  */
 const STEPS_PER_THREAD = 16;
 
+/** How long the calling thread takes steps before it looks at the workers again: less than their 16 steps last. */
+const TURN_MS = 2;
+
 /**
  * `jobs - 1` worker threads and the calling thread, all taking steps from one queue. The calling thread also lists,
  * takes records in and writes, and takes a step of its own whenever the workers hold as many as they may, one per
@@ -154,7 +169,8 @@ const STEPS_PER_THREAD = 16;
  */
 class ThreadPool implements Work {
   readonly #threads: Thread[] = [];
-  readonly #entry: Promise<WorkerEntry>;
+  /** The file the workers started from, once made: closing does not wait for one still being made. */
+  #entry: WorkerEntry | undefined;
   readonly #local: WorkSteps;
   readonly #queue: Queued[] = [];
   #nextId = 0;
@@ -175,11 +191,12 @@ class ThreadPool implements Work {
     this.#local = workSteps(site, content === undefined ? undefined : new FsStorage(content));
     this.read = content === undefined ? undefined : (...args) => this.#run('read', args);
     this.shown = content === undefined ? undefined : (...args) => this.#run('shown', args);
-    this.#entry = entry();
-    this.#entry.then(
-      ({ url }) => {
-        if (this.#closing) return;
-        for (let n = 1; n < jobs; n++) this.#threads.push(this.#start(url, workerData));
+    entry().then(
+      (made) => {
+        // Closed meanwhile: the steps were all taken here, and nobody waits for this entry.
+        if (this.#closing) return void made.dispose();
+        this.#entry = made;
+        for (let n = 1; n < jobs; n++) this.#threads.push(this.#start(made.url, workerData));
         this.#dispatch();
       },
       (error: unknown) =>
@@ -196,7 +213,7 @@ class ThreadPool implements Work {
     this.#closing = true;
     await Promise.all(this.#threads.map(({ worker }) => worker.terminate()));
     this.#fail(new WorkUnavailableError('the worker threads were closed'));
-    await (await this.#entry.catch(() => undefined))?.dispose();
+    await this.#entry?.dispose();
   }
 
   #start(url: URL, workerData: ThreadData): Thread {
@@ -249,21 +266,26 @@ class ThreadPool implements Work {
     }
     if (this.#queue.length > 0 && !this.#localTurn) {
       this.#localTurn = true;
-      setImmediate(() => this.#takeTurn());
+      setImmediate(() => void this.#takeTurn());
     }
   }
 
-  /** One step in the calling thread, then the workers' replies and its own work get their turn. */
-  #takeTurn(): void {
-    this.#localTurn = false;
-    const queued = this.#failure ? undefined : this.#queue.shift();
-    if (queued) {
+  /**
+   * Steps in the calling thread for up to `TURN_MS`, then the workers' replies and the thread's own work get their
+   * turn. One step a turn cost more than the step itself: a turn of the event loop for each post read.
+   */
+  async #takeTurn(): Promise<void> {
+    const until = performance.now() + TURN_MS;
+    while (!this.#failure && this.#queue.length > 0 && performance.now() < until) {
+      const queued = this.#queue.shift()!;
       try {
-        queued.resolve((this.#local[queued.step] as (...args: unknown[]) => unknown)(...queued.args));
+        // Awaited here, so that a step answering a promise (a post read) is done within the turn.
+        queued.resolve(await (this.#local[queued.step] as (...args: unknown[]) => unknown)(...queued.args));
       } catch (error) {
         queued.reject(error as Error);
       }
     }
+    this.#localTurn = false;
     this.#dispatch();
   }
 
