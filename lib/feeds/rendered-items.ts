@@ -50,7 +50,6 @@ export const RENDER_BUDGET_CHARS = 2 ** 25;
 export const WORKER_RENDER_BUDGET_CHARS = 2 ** 23;
 
 const utf8 = new TextEncoder();
-const utf8Decoder = new TextDecoder();
 
 export class RenderedItems {
   /** By the item's key: a post's items are equal whatever object holds them (`sameData`). */
@@ -82,11 +81,6 @@ export class RenderedItems {
     this.#byView.set(view, { site, item, parts: {}, evicted: false });
     this.#byItem.set(item.key, view, item.html.length);
     return view;
-  }
-
-  /** A format's text of an item (`view` from `view()`), rendered on first use. */
-  part(format: FeedFormat, view: ItemView, render: (view: ItemView) => string): string {
-    return utf8Decoder.decode(this.fragment(format, view, render).bytes);
   }
 
   /** A format's text of an item as UTF-8, rendered and encoded on first use; the bytes count against the budget. */

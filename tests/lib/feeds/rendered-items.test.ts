@@ -45,8 +45,9 @@ describe('items rendered once for every feed that shows them', () => {
     const [a, b] = [feedItem({ key: 'a', html: '12345' }), feedItem({ key: 'b', html: '12345' })];
     const viewA = views.view(a, site);
     expect(views.view(a, site)).toBe(viewA);
-    expect(views.part('rss', viewA, () => 'rss of a')).toBe('rss of a');
-    expect(views.part('rss', viewA, () => 'again')).toBe('rss of a');
+    const text = (render: () => string) => new TextDecoder().decode(views.fragment('rss', viewA, render).bytes);
+    expect(text(() => 'rss of a')).toBe('rss of a');
+    expect(text(() => 'again')).toBe('rss of a');
     views.view(b, site);
     expect(made).toBe(2);
     // a's part took it over the budget: b's view pushed it out.
