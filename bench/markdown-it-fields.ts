@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { CREATE_REQUIRE_BANNER } from '../scripts/bundle.ts';
+import { NODE_ESM_BUNDLE } from '../lib/pipeline/threads.ts';
 import { markdownItFields } from '../scripts/markdown-it-fields.mjs';
 import type { SiteConfig } from '../lib/config.ts';
 import type { FeedItem, Post } from '../lib/post/types.ts';
@@ -54,11 +54,7 @@ async function bundle(outfile: string, rewrite: boolean): Promise<string> {
   await build({
     stdin: { contents: ENTRY, resolveDir: repo, loader: 'ts' },
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    banner: { js: CREATE_REQUIRE_BANNER },
+    ...NODE_ESM_BUNDLE,
     plugins: rewrite ? [markdownItFields()] : [],
     logLevel: 'error',
   });

@@ -95,11 +95,7 @@ async function bundleWorkerSide(here: URL): Promise<WorkerEntry> {
     await build({
       entryPoints: [fileURLToPath(new URL('./thread-worker.ts', here))],
       outfile,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      banner: { js: CREATE_REQUIRE_BANNER },
+      ...NODE_ESM_BUNDLE,
       logLevel: 'error',
     });
   } catch (error) {
@@ -116,6 +112,15 @@ const ESBUILD = 'esbuild';
 
 /** CommonJS dependencies call `require` for Node built-ins, which ESM lacks (scripts/bundle.ts uses it too). */
 export const CREATE_REQUIRE_BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** esbuild's options for one ES module that Node 20 runs with its dependencies inside (the worker side, benches, tests). */
+export const NODE_ESM_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  banner: { js: CREATE_REQUIRE_BANNER },
+} as const;
 
 const YOUNG_GENERATION_MB = 8;
 

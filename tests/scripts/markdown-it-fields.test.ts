@@ -12,7 +12,7 @@ import { build, type BuildOptions } from 'esbuild';
 import fc from 'fast-check';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CREATE_REQUIRE_BANNER } from '../../scripts/bundle.ts';
+import { NODE_ESM_BUNDLE } from '../../lib/pipeline/threads.ts';
 import { markdownItFields, rewriteFieldDefinitions, type RewrittenClass } from '../../scripts/markdown-it-fields.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -37,11 +37,7 @@ async function bundled(dir: string, name: string, rewrite: boolean): Promise<Mod
   await build({
     stdin: { contents: ENTRY, resolveDir: repo, loader: 'ts' },
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node20',
-    format: 'esm',
-    banner: { js: CREATE_REQUIRE_BANNER },
+    ...NODE_ESM_BUNDLE,
     plugins: rewrite ? [markdownItFields()] : [],
     logLevel: 'error',
   });
