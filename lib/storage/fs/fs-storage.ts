@@ -41,14 +41,19 @@ export { InvalidKeyError };
 
 const FOLDER_IS_OBJECT = 'a folder in its path is already an object (a folder cannot be a file too)';
 
-/** What a put stored besides the bytes; `etag` ties it to the bytes it describes. */
+/** What a put stored besides the bytes; `stamp` (or else `etag`) ties it to the bytes it describes. */
 interface Sidecar {
   key: string;
-  etag: string;
   /**
-   * The file's identity (inode, size, times) once written: while it has not changed, `etag` is believed without
-   * hashing the file again (the trust the in-memory cache of ETags gives within a process, across processes).
-   * Absent from sidecars written before it: those are checked against the file's hash.
+   * The bytes' ETag, where the put knew it: a put does not hash what it writes (the MD5 of every feed file was 5% of
+   * a build's CPU, for an ETag that a build never reads), so a sidecar with a stamp has none, and the file is
+   * hashed when its ETag is first asked for. Sidecars written before stamps were have one.
+   */
+  etag?: string;
+  /**
+   * The file's identity (inode, size, times) once written: while it has not changed, the sidecar (and its `etag`) is
+   * believed without hashing the file (the trust the in-memory cache of ETags gives within a process, across
+   * processes). Absent from sidecars written before it: those are checked against the file's hash.
    */
   stamp?: string;
   contentType?: string;
@@ -149,7 +154,6 @@ export class FsStorage implements Storage {
     const file = this.#writableFile(key);
     const metadata = validatePutOptions(options);
     const bytes = toBytes(body);
-    const etag = etagOf(bytes);
     return this.#oneAtATime(key, async () => {
       const temp = await this.#writeTemp(bytes);
       // From here to the rename nothing awaits: the check and the rename are one step for this process.
@@ -178,8 +182,8 @@ export class FsStorage implements Storage {
       const stats = statOrNull(file);
       const sidecar: Sidecar = {
         key,
-        etag,
-        ...(stats && { stamp: stamp(stats) }),
+        // Without a stamp only the ETag can tie the sidecar to the bytes (the file went at once).
+        ...(stats ? { stamp: stamp(stats) } : { etag: etagOf(bytes) }),
         ...(options.contentType !== undefined && { contentType: options.contentType }),
         ...(options.cacheControl !== undefined && { cacheControl: options.cacheControl }),
         metadata,
@@ -187,8 +191,11 @@ export class FsStorage implements Storage {
       const sidecarFile = this.#sidecarFile(key);
       const sidecarTemp = await this.#writeTemp(JSON.stringify(sidecar));
       this.#inFolder(path.dirname(sidecarFile), () => renameSync(sidecarTemp, sidecarFile));
-      if (stats) this.#remember(file, stats, etag);
-      return { etag };
+      return lazyEtag({ etag: '' }, () => {
+        const etag = etagOf(bytes);
+        if (stats) this.#remember(file, stats, etag);
+        return etag;
+      });
     });
   }
 
@@ -370,10 +377,10 @@ export class FsStorage implements Storage {
     }
     if (sidecar.key !== key) return null;
     if (sidecar.stamp === stamp(stats)) {
-      this.#remember(file, stats, sidecar.etag);
+      if (sidecar.etag !== undefined) this.#remember(file, stats, sidecar.etag);
       return sidecar;
     }
-    return sidecar.etag === etag() ? sidecar : null;
+    return sidecar.etag !== undefined && sidecar.etag === etag() ? sidecar : null;
   }
 
   /**
