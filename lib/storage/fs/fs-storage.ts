@@ -81,8 +81,8 @@ type Head = Omit<StoredObject, 'body'> & { size: number };
  * - The reserved folder is recognized in any case and Unicode form (`.HERALD` is the same folder on a
  *   case-insensitive file system).
  * - Content type, cache control and metadata go to a sidecar under `.herald/meta/`, which records the
- *   ETag of the bytes it describes: a sidecar that does not match its file (the file was edited by hand,
- *   or a crash fell between the two renames) is ignored rather than believed. Files nobody `put`
+ *   identity of the file it describes (inode, size, times): a sidecar that does not match its file (the file
+ *   was edited by hand, or a crash fell between the two renames) is ignored rather than believed. Files nobody `put`
  *   (hand-written posts) carry no content type; callers derive one from the name.
  * - Writes go to a temporary file under `.herald/tmp/` and are renamed into place: readers see the old
  *   bytes or the new, never a torn file. (A process killed mid-write leaves a stray file there, never in
