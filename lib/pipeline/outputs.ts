@@ -11,7 +11,7 @@ import type { Manifest } from '../index/shards.ts';
 import { OPML_FILE, renderOpml } from '../directory/opml.ts';
 import { FEED_CSS, FEED_CSS_PATH } from '../feeds/feed-css.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
-import { type EncodedFile, writeFile, writeIfChanged } from '../publish.ts';
+import { type EncodedFile, type StoredHead, writeFile, writeIfChanged } from '../publish.ts';
 import type { Storage } from '../storage/storage.ts';
 import { descriptorOf, type FeedId } from '../index/feed-id.ts';
 import { hiddenReason, type PostRecord } from '../index/records.ts';
@@ -202,17 +202,24 @@ export function directoryFiles(site: SiteConfig, summaries: FeedSummary[]): Rend
   ];
 }
 
+/** What `publish` knows already of the files it writes. */
+export interface Known {
+  /** The same files as rendered from the list this one replaced, whose writing was its own run's job. */
+  previous?: RenderedFile[];
+  /** What HEADs of the files answered (by path), so that they are not asked again. */
+  heads?: ReadonlyMap<string, StoredHead>;
+}
+
 /**
- * Writes the files whose bytes changed: compared with `previous` when given (the same files as rendered
- * from the list this one replaced, whose writing was its own run's job), else with what is stored (a HEAD each).
- * Returns whether it wrote any.
+ * Writes the files whose bytes changed: compared with `previous` when given, else with what is stored (a HEAD each,
+ * unless `heads` has it). Returns whether it wrote any.
  */
 export async function publish(
   storage: Storage,
   files: (RenderedFile | EncodedFile)[],
   site: SiteConfig,
   log: FileLog,
-  previous?: RenderedFile[],
+  { previous, heads }: Known = {},
 ): Promise<boolean> {
   const cacheControl = (file: RenderedFile | EncodedFile) => file.cacheControl ?? site.cacheControl;
   let wrote = false;
@@ -221,7 +228,9 @@ export async function publish(
     wrote ||= outcome === 'written';
   };
   if (!previous) {
-    await settleAll(files.map(async (file) => note(file.path, await writeIfChanged(storage, file, cacheControl(file)))));
+    await settleAll(
+      files.map(async (file) => note(file.path, await writeIfChanged(storage, file, cacheControl(file), heads?.get(file.path)))),
+    );
     return wrote;
   }
   const before = new Map(previous.map((file) => [file.path, file]));

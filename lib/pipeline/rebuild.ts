@@ -48,7 +48,7 @@ import { type Candidate, Collected, type Listed, type Read, type StoredRecord } 
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource, itemOf } from './items.ts';
 import { Lru } from '../lru.ts';
-import { renderedFrom, writeIfChanged } from '../publish.ts';
+import { renderedFrom } from '../publish.ts';
 import type { FeedHistory } from '../feeds/types.ts';
 import {
   countPost,
@@ -439,23 +439,13 @@ export class Rebuild {
     });
     const outdated = found.flatMap((document) => (document ? [document] : []));
     await mapLimit(outdated, this.#renderConcurrency, async ({ feed, document, input, heads }) => {
-      const files = await this.work.feed(feed, await document());
+      const files = (await this.work.feed(feed, await document())).map((file) => ({ ...file, input }));
       // A run that started before the lease may write the same file: this rebuild's view wins. A retry looks again.
       let known: typeof heads | undefined = heads;
       await retryOnConflict(async () => {
         const current = known;
         known = undefined;
-        await settleAll(
-          files.map(async (file) => {
-            const outcome = await writeIfChanged(
-              feeds,
-              { ...file, input },
-              file.cacheControl ?? site.cacheControl,
-              current?.get(file.path),
-            );
-            this.files.note(file.path, outcome);
-          }),
-        );
+        await publish(feeds, files, site, this.files, { heads: current });
       });
     });
     // Terms that no longer have published posts, or whose kind the site no longer has, lose their feed files, and

@@ -593,7 +593,7 @@ class Run {
       return;
     }
     const before = previous && (feed !== SITE_FEED && previous.total === 0 ? [] : this.filesOf(feed, previous));
-    await publish(feeds, this.filesOf(feed, manifest), this.site, this.files, before);
+    await publish(feeds, this.filesOf(feed, manifest), this.site, this.files, { previous: before });
     if (!this.site.archives) return;
     const archive = manifest.archive ?? EMPTY_ARCHIVE;
     const pages = pageCount(archive);
