@@ -166,7 +166,7 @@ export class FsStorage implements Storage {
           if (options.ifNoneMatch === '*' && current !== null) throw new PreconditionFailedError(key);
           if (options.ifMatch !== undefined && current !== options.ifMatch) throw new PreconditionFailedError(key);
         }
-        this.#inFolder(folder, () => (options.ifNoneMatch === '*' ? linkSync(temp, file) : renameSync(temp, file)), makeFolder);
+        await this.#inFolder(folder, () => (options.ifNoneMatch === '*' ? linkSync(temp, file) : renameSync(temp, file)), makeFolder);
         if (options.ifNoneMatch === '*') unlinkSync(temp);
       } catch (error) {
         unlinkQuietly(temp);
@@ -190,7 +190,7 @@ export class FsStorage implements Storage {
       };
       const sidecarFile = this.#sidecarFile(key);
       const sidecarTemp = await this.#writeTemp(JSON.stringify(sidecar));
-      this.#inFolder(path.dirname(sidecarFile), () => renameSync(sidecarTemp, sidecarFile));
+      await this.#inFolder(path.dirname(sidecarFile), () => renameSync(sidecarTemp, sidecarFile));
       return lazyEtag({ etag: '' }, () => {
         const etag = etagOf(bytes);
         if (stats) this.#remember(file, stats, etag);
@@ -419,16 +419,7 @@ export class FsStorage implements Storage {
   async #writeTemp(bytes: Uint8Array | string): Promise<string> {
     const folder = path.join(this.root, RESERVED_DIR, 'tmp');
     const temp = path.join(folder, `${process.pid}-${randomBytes(8).toString('hex')}`);
-    this.#makeFolder(folder);
-    try {
-      await writeNew(temp, bytes);
-    } catch (error) {
-      if (errorCode(error) !== 'ENOENT') throw error;
-      // The folder was removed since this storage made it.
-      this.#folders.delete(folder);
-      this.#makeFolder(folder);
-      await writeNew(temp, bytes);
-    }
+    await this.#inFolder(folder, () => writeNew(temp, bytes));
     return temp;
   }
 
@@ -477,17 +468,17 @@ export class FsStorage implements Storage {
   /**
    * Runs `write`, which creates a file in `folder`, creating the folder first (`makeFolder`) unless this storage
    * already made or found it. One removed since (by another process, or by hand) is made again, and `write` run
-   * once more.
+   * once more. The first `write` starts before anything is awaited: a rename stays one step with the check before it.
    */
-  #inFolder<T>(folder: string, write: () => T, makeFolder = () => this.#makeFolder(folder)): T {
+  async #inFolder(folder: string, write: () => unknown, makeFolder = () => this.#makeFolder(folder)): Promise<void> {
     makeFolder();
     try {
-      return write();
+      await write();
     } catch (error) {
       if (errorCode(error) !== 'ENOENT') throw error;
       this.#folders.delete(folder);
       makeFolder();
-      return write();
+      await write();
     }
   }
 
