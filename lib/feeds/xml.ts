@@ -33,23 +33,15 @@ export function escapeAttr(text: string): string {
 }
 
 /**
- * The pieces of a CDATA section holding `text`: every `]]>` (not only the first) is split
- * between two sections, `]]` ending one and `>` opening the next.
+ * The pieces of a CDATA section holding `text`, which went through `xmlSafe` already (a post's body is long, and
+ * looking through it again costs): every `]]>` (not only the first) is split between two sections, `]]` ending one
+ * and `>` opening the next.
  */
-export function cdataPieces(text: string): string[] {
-  return safeCdataPieces(xmlSafe(text));
-}
-
-/** `cdataPieces` of text that went through `xmlSafe` already: a post's body is long, and looking through it costs. */
 export function safeCdataPieces(text: string): string[] {
   return text.split(']]>').map((piece, i, all) => (i > 0 ? '>' : '') + piece + (i < all.length - 1 ? ']]' : ''));
 }
 
-export function cdata(text: string): string {
-  return safeCdata(xmlSafe(text));
-}
-
-/** `cdata` of text that went through `xmlSafe` already. */
+/** A CDATA section holding `text`, which went through `xmlSafe` already, split as `safeCdataPieces` says. */
 export function safeCdata(text: string): string {
   return safeCdataPieces(text)
     .map((piece) => `<![CDATA[${piece}]]>`)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cdata, escapeAttr, escapeText, xmlSafe } from '../../../lib/feeds/xml.ts';
+import { escapeAttr, escapeText, safeCdata, xmlSafe } from '../../../lib/feeds/xml.ts';
 
 describe('xmlSafe', () => {
   it('removes what XML 1.0 forbids and keeps everything else', () => {
@@ -20,9 +20,9 @@ describe('escaping', () => {
   });
 
   it('splits CDATA at every ]]>', () => {
-    expect(cdata('a]]>b]]>c')).toBe('<![CDATA[a]]]]><![CDATA[>b]]]]><![CDATA[>c]]>');
-    expect(cdata(']]>')).toBe('<![CDATA[]]]]><![CDATA[>]]>');
-    expect(cdata(']]]>>')).toBe('<![CDATA[]]]]]><![CDATA[>>]]>');
-    expect(cdata('')).toBe('<![CDATA[]]>');
+    expect(safeCdata('a]]>b]]>c')).toBe('<![CDATA[a]]]]><![CDATA[>b]]]]><![CDATA[>c]]>');
+    expect(safeCdata(']]>')).toBe('<![CDATA[]]]]><![CDATA[>]]>');
+    expect(safeCdata(']]]>>')).toBe('<![CDATA[]]]]]><![CDATA[>>]]>');
+    expect(safeCdata('')).toBe('<![CDATA[]]>');
   });
 });
