@@ -8,6 +8,7 @@
  * Items are looked up by key and never changed once made; an item holding other data under the same key (a post
  * edited while `herald serve` runs), or another site configuration, makes them again.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { SiteConfig } from '../config.ts';
 import { Lru } from '../lru.ts';
 import type { FeedItem } from '../post/types.ts';
@@ -52,7 +53,7 @@ export const WORKER_RENDER_BUDGET_CHARS = 2 ** 23;
 const utf8 = new TextEncoder();
 
 export class RenderedItems {
-  /** By the item's key: a post's items are equal whatever object holds them (`sameData`). */
+  /** By the item's key: a post's items are equal whatever object holds them (plain data, through JSON or a clone). */
   readonly #byItem: Lru<string, ItemView>;
   readonly #byView = new WeakMap<ItemView, Rendered>();
 
@@ -75,7 +76,7 @@ export class RenderedItems {
     const cached = this.#byItem.get(item.key);
     if (cached) {
       const rendered = this.#byView.get(cached)!;
-      if (rendered.site === site && (rendered.item === item || sameData(rendered.item, item))) return cached;
+      if (rendered.site === site && (rendered.item === item || isDeepStrictEqual(rendered.item, item))) return cached;
     }
     const view = this.makeView(item, site);
     this.#byView.set(view, { site, item, parts: {}, evicted: false });
@@ -96,20 +97,4 @@ export class RenderedItems {
     }
     return fragment;
   }
-}
-
-/**
- * Whether two items (plain data, as parsed from JSON or made by lib/post) hold the same: comparing them costs a
- * walk over a few fields and a comparison of their HTML, far less than rendering one. A field set to `undefined`
- * is as good as absent.
- */
-function sameData(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (Array.isArray(a) ? !Array.isArray(b) || a.length !== b.length : Array.isArray(b)) return false;
-  const x = a as Record<string, unknown>;
-  const y = b as Record<string, unknown>;
-  for (const key in x) if (!sameData(x[key], y[key])) return false;
-  for (const key in y) if (!(key in x) && y[key] !== undefined) return false;
-  return true;
 }
