@@ -33,6 +33,9 @@ export function itemOfBytes(key: string, body: Uint8Array, site: SiteConfig): Fe
   return parsed.status === 'post' ? itemOf(parsed.post, site) : null;
 }
 
+/** What reading a post's source again needs of its record. */
+export type SourceOf = Pick<PostRecord, 'key' | 'source'>;
+
 /**
  * The item of a listed post whose record keeps none (it was not among any feed's newest when indexed):
  * rendered from its source, read again, by `render` (a full build's worker threads). `null` when the source
@@ -41,7 +44,7 @@ export function itemOfBytes(key: string, body: Uint8Array, site: SiteConfig): Fe
  */
 export async function itemFromSource(
   content: Storage,
-  record: Pick<PostRecord, 'key' | 'source'>,
+  record: SourceOf,
   site: SiteConfig,
   render: (key: string, body: Uint8Array) => FeedItem | null | Promise<FeedItem | null> = (key, body) => itemOfBytes(key, body, site),
 ): Promise<FeedItem | null> {

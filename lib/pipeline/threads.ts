@@ -21,10 +21,10 @@ import { FsStorage } from '../storage/fs/fs-storage.ts';
 import { localWork, type Work, type WorkStep, type WorkSteps, workSteps, WorkUnavailableError } from './work.ts';
 
 /**
- * A worker thread per core but one, which the main thread keeps busy listing, taking records in and writing (30 to 50%
- * of a core on bulwark): two threads on two cores gave the same wall time as one thread, for 2 s more CPU and 60 to 125
- * MB more memory (docs/architecture.md). So a two-core machine builds in one thread. A Lambda function counts its
- * vCPUs with `lambdaJobs`.
+ * A thread per core but one, the calling thread included: it also lists, takes records in and writes. On two cores
+ * two threads gave the same wall time as one, for 1.4 to 1.8 s more CPU and 20 to 60 MB more memory
+ * (docs/architecture.md), so a two-core machine builds in one thread. A Lambda function counts its vCPUs with
+ * `lambdaJobs`.
  */
 export function defaultJobs(): number {
   return Math.max(1, availableParallelism() - 1);
@@ -169,8 +169,8 @@ const TURN_MS = 2;
 
 /**
  * `jobs - 1` worker threads and the calling thread, all taking steps from one queue. The calling thread also lists,
- * takes records in and writes, and takes a step of its own whenever the workers hold as many as they may, one per
- * turn of its event loop, so replies are taken and new steps handed out between two of its own.
+ * takes records in and writes, and takes steps of its own whenever the workers hold as many as they may, for up to
+ * `TURN_MS` a turn of its event loop, so replies are taken and new steps handed out between its turns.
  */
 class ThreadPool implements Work {
   readonly #threads: Thread[] = [];

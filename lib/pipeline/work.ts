@@ -14,7 +14,7 @@ import { parsePost } from '../post/parse.ts';
 import type { FeedItem, Post } from '../post/types.ts';
 import { type EncodedFile, encodeFile } from '../publish.ts';
 import type { Storage } from '../storage/storage.ts';
-import { itemFromSource, itemOfBytes, recordWithItem } from './items.ts';
+import { itemFromSource, itemOfBytes, recordWithItem, type SourceOf } from './items.ts';
 import { type FeedDocument, feedFiles } from './outputs.ts';
 import { fetchSource } from './source.ts';
 
@@ -37,9 +37,6 @@ export interface WorkSteps {
    */
   shown?(record: SourceOf): Promise<FeedItem | null>;
 }
-
-/** What reading a post's source again needs of its record. */
-export type SourceOf = Pick<PostRecord, 'key' | 'source'>;
 
 export type WorkStep = keyof WorkSteps;
 
