@@ -11,9 +11,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { NODE_ESM_BUNDLE } from '../lib/pipeline/threads.ts';
-import { markdownItFields } from '../scripts/markdown-it-fields.mjs';
+import { bundleEntry } from '../tests/support/markdown-it-bundle.ts';
 import type { SiteConfig } from '../lib/config.ts';
 import type { FeedItem, Post } from '../lib/post/types.ts';
 
@@ -50,17 +48,6 @@ export const contentKeys = (root: string) =>
 
 const SITE_CONFIG = JSON.stringify({ title: 'Bench', baseUrl: 'https://bench.example.com/', timeZone: 'UTC' });
 
-async function bundle(outfile: string, rewrite: boolean): Promise<string> {
-  await build({
-    stdin: { contents: ENTRY, resolveDir: repo, loader: 'ts' },
-    outfile,
-    ...NODE_ESM_BUNDLE,
-    plugins: rewrite ? [markdownItFields()] : [],
-    logLevel: 'error',
-  });
-  return outfile;
-}
-
 /** In a fresh process: every post of `content` read and parsed, then rendered twice; CPU ms of each pass. */
 const TIMED = `
 const [bundle, content, config] = process.argv.slice(1);
@@ -91,8 +78,8 @@ const median = (values: number[]) => {
 const dir = await mkdtemp(path.join(os.tmpdir(), 'herald-bench-fields-'));
 try {
   const files = {
-    installed: await bundle(path.join(dir, 'installed.mjs'), false),
-    assignments: await bundle(path.join(dir, 'assignments.mjs'), true),
+    installed: await bundleEntry(ENTRY, path.join(dir, 'installed.mjs'), false),
+    assignments: await bundleEntry(ENTRY, path.join(dir, 'assignments.mjs'), true),
   };
   const installed: Renderer = await import(pathToFileURL(files.installed).href);
   const assignments: Renderer = await import(pathToFileURL(files.assignments).href);

@@ -12,7 +12,7 @@ import { build, type BuildOptions } from 'esbuild';
 import fc from 'fast-check';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NODE_ESM_BUNDLE } from '../../lib/pipeline/threads.ts';
+import { bundleEntry } from '../support/markdown-it-bundle.ts';
 import { markdownItFields, rewriteFieldDefinitions, type RewrittenClass } from '../../scripts/markdown-it-fields.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -33,15 +33,7 @@ const ENTRY = `export { default as MarkdownIt } from 'markdown-it'; export { ren
 
 /** markdown-it and Herald's renderer bundled whole, as the Lambda functions are, with or without the rewrite. */
 async function bundled(dir: string, name: string, rewrite: boolean): Promise<Module> {
-  const outfile = path.join(dir, `${name}.mjs`);
-  await build({
-    stdin: { contents: ENTRY, resolveDir: repo, loader: 'ts' },
-    outfile,
-    ...NODE_ESM_BUNDLE,
-    plugins: rewrite ? [markdownItFields()] : [],
-    logLevel: 'error',
-  });
-  return import(pathToFileURL(outfile).href);
+  return import(pathToFileURL(await bundleEntry(ENTRY, path.join(dir, `${name}.mjs`), rewrite)).href);
 }
 
 let dir: string;
