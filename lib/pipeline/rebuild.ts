@@ -82,7 +82,7 @@ export interface RebuildOptions {
   work?: Work;
 }
 
-export type ReadPhase = (rebuild: Rebuild, storedRecords: Map<string, string>) => Promise<Collected>;
+export type ReadPhase = (rebuild: Rebuild, storedRecords: ReadonlySet<string>) => Promise<Collected>;
 
 export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}): Promise<RunReport> {
   const startedAt = performance.now();
@@ -180,9 +180,9 @@ export class Rebuild {
 
   async run(read: ReadPhase = (rebuild, storedRecords) => rebuild.readAll(storedRecords)): Promise<void> {
     const { state } = this.deps;
-    const storedRecords = await listEtags(state, RECORDS_PREFIX);
-    const storedFeedObjects = await listEtags(state, FEEDS_PREFIX);
-    const storedRuns = await listEtags(state, RUNS_PREFIX);
+    const storedRecords = await listKeys(state, RECORDS_PREFIX);
+    const storedFeedObjects = await listKeys(state, FEEDS_PREFIX);
+    const storedRuns = await listKeys(state, RUNS_PREFIX);
     const collected = await read(this, storedRecords);
     const { lists, shown } = collected;
 
@@ -216,7 +216,7 @@ export class Rebuild {
   }
 
   /** Reads every post; lists, schedule and report grow as it goes, and only the newest posts stay in memory. */
-  async readAll(storedRecords: Map<string, string>): Promise<Collected> {
+  async readAll(storedRecords: ReadonlySet<string>): Promise<Collected> {
     return this.readKeys(await this.listPosts(storedRecords.size > 0), storedRecords);
   }
 
@@ -237,7 +237,7 @@ export class Rebuild {
    * Reads these posts (`storedRecords`: the record keys that exist). Records of posts that can no longer be
    * among any feed's newest are written as they are read; the others stay in `shown`.
    */
-  async readKeys(keys: Listed[], storedRecords: ReadonlyMap<string, unknown>): Promise<Collected> {
+  async readKeys(keys: Listed[], storedRecords: ReadonlySet<string>): Promise<Collected> {
     const { state, onProgress } = this.deps;
     const collected = new Collected(this.#site);
     let done = 0;
@@ -276,7 +276,13 @@ export class Rebuild {
       const object = state ? await state.get(recordKey(key)) : null;
       if (object) {
         const json = new TextDecoder().decode(object.body);
-        stored = { etag: object.etag, json };
+        // Its ETag only matters to a rewrite, and may cost a hash (`MemoryStorage`, herald build's index).
+        stored = {
+          json,
+          get etag() {
+            return object.etag;
+          },
+        };
         previous = JSON.parse(json) as PostRecord;
       }
       if (this.reuse && previous && info.etag !== undefined && previous.source === info.etag && previous.pending === undefined) {
@@ -345,7 +351,7 @@ export class Rebuild {
   async writeLists(
     lists: Map<FeedId, Entry[]>,
     shown: Map<string, Candidate>,
-    stored: Map<string, string>,
+    stored: ReadonlySet<string>,
   ): Promise<Map<FeedId, Manifest>> {
     const { state } = this.deps;
     const manifests = new Map<FeedId, Manifest>();
@@ -483,24 +489,24 @@ export class Rebuild {
    */
   async collectGarbage(
     seen: Set<string>,
-    storedRecords: Map<string, string>,
-    storedFeedObjects: Map<string, string>,
+    storedRecords: ReadonlySet<string>,
+    storedFeedObjects: ReadonlySet<string>,
     manifests: Map<FeedId, Manifest>,
-    storedRuns: Map<string, string>,
+    storedRuns: ReadonlySet<string>,
   ): Promise<void> {
     const { state } = this.deps;
     const garbage: string[] = [];
-    for (const key of storedRecords.keys()) {
+    for (const key of storedRecords) {
       const contentKey = contentKeyOf(key);
       if (contentKey === null || !seen.has(contentKey)) garbage.push(key);
     }
-    for (const key of storedFeedObjects.keys()) {
+    for (const key of storedFeedObjects) {
       const parsed = parseFeedKey(key);
       const manifest = parsed && manifests.get(parsed.feed);
       const live = manifest && (parsed.shard === undefined || manifest.shards.some((ref) => ref.id === parsed.shard));
       if (!live) garbage.push(key);
     }
-    for (const key of storedRuns.keys()) {
+    for (const key of storedRuns) {
       const start = runStartOf(key);
       if (!start || this.now.getTime() - start.getTime() >= MAX_RUN_MS) garbage.push(key);
     }
@@ -508,10 +514,11 @@ export class Rebuild {
   }
 }
 
-async function listEtags(storage: Storage, prefix: string): Promise<Map<string, string>> {
-  const etags = new Map<string, string>();
-  for await (const { key, etag } of storage.list(prefix)) etags.set(key, etag);
-  return etags;
+/** The keys only: a listing's ETags may cost a hash each (`MemoryStorage`, a folder), and these are never compared. */
+async function listKeys(storage: Storage, prefix: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for await (const { key } of storage.list(prefix)) keys.add(key);
+  return keys;
 }
 
 function ignoreExisting(error: unknown): void {

@@ -38,7 +38,7 @@ export async function runTask(deps: PipelineDeps, message: TaskMessage): Promise
   const report = emptyReport();
   const rebuild = new Rebuild({ ...deps, state, onProgress: undefined }, new Date(task.now), report, new FileLog(), task.reuse, build);
   const listed: Listed[] = task.keys.map(([key, etag]) => (etag ? { key, etag } : { key }));
-  const stored = new Map(task.keys.filter(([, , exists]) => exists).map(([key]) => [recordKey(key), true]));
+  const stored = new Set(task.keys.filter(([, , exists]) => exists).map(([key]) => recordKey(key)));
   const collected = await rebuild.readKeys(listed, stored);
   const { shown } = collected;
   // On a site of many terms nearly every post is among its feeds' newest within a task, and the coordinator

@@ -286,13 +286,26 @@ export class FsStorage implements Storage {
     let known: BigIntStats | undefined;
     const stats = () => {
       known ??= readableStats(file) ?? undefined;
-      if (!known?.isFile()) throw Object.assign(new Error(`${file} is no longer a regular file`), { code: 'ENOENT' });
+      if (!known?.isFile()) throw noLongerAFile(file);
       return known;
     };
     let etag: string | undefined;
+    // The ETag alone (what a rebuild compares) opens the file once: the open's fstat checks the cache, and a miss
+    // hashes through the same descriptor (a stat first cost a sixth of an unchanged rebuild of 30,000 posts).
+    const etagOfOpen = () => {
+      if (known !== undefined) return this.#etagOfFile(file, known);
+      const opened = openRegular(file);
+      if (opened === null) throw noLongerAFile(file);
+      known = opened.stats;
+      try {
+        return this.#cached(file, known) ?? this.#remember(file, known, md5OfOpen(opened.fd));
+      } finally {
+        closeSync(opened.fd);
+      }
+    };
     const info = { key } as ObjectInfo;
     Object.defineProperties(info, {
-      etag: { enumerable: true, configurable: true, get: () => (etag ??= this.#etagOfFile(file, stats())) },
+      etag: { enumerable: true, configurable: true, get: () => (etag ??= etagOfOpen()) },
       size: { enumerable: true, configurable: true, get: () => Number(stats().size) },
       lastModified: { enumerable: true, configurable: true, get: () => new Date(Number(stats().mtimeMs)) },
     });
@@ -520,16 +533,24 @@ let hashChunk: Buffer | undefined;
 /** The S3 ETag of a file, read a chunk at a time: an oversized post costs no more memory than a small one. */
 function md5OfFile(file: string): string {
   const opened = openRegular(file);
-  if (opened === null) throw Object.assign(new Error(`${file} is no longer a regular file`), { code: 'ENOENT' });
-  const hash = createHash('md5');
-  hashChunk ??= Buffer.allocUnsafe(HASH_CHUNK);
-  const chunk = hashChunk;
+  if (opened === null) throw noLongerAFile(file);
   try {
-    for (let read = readSync(opened.fd, chunk); read > 0; read = readSync(opened.fd, chunk)) hash.update(chunk.subarray(0, read));
+    return md5OfOpen(opened.fd);
   } finally {
     closeSync(opened.fd);
   }
+}
+
+function md5OfOpen(fd: number): string {
+  const hash = createHash('md5');
+  hashChunk ??= Buffer.allocUnsafe(HASH_CHUNK);
+  const chunk = hashChunk;
+  for (let read = readSync(fd, chunk); read > 0; read = readSync(fd, chunk)) hash.update(chunk.subarray(0, read));
   return `"${hash.digest('hex')}"`;
+}
+
+function noLongerAFile(file: string): Error {
+  return Object.assign(new Error(`${file} is no longer a regular file`), { code: 'ENOENT' });
 }
 
 /**

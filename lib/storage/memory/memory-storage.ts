@@ -33,12 +33,14 @@ export class MemoryStorage implements Storage {
     const entry = this.#objects.get(key);
     if (!entry) return null;
     const size = entry.body.byteLength;
-    return size > maxBytes ? { oversized: true, etag: etagOfEntry(entry), size } : { ...describe(entry), body: entry.body.slice() };
+    return size > maxBytes
+      ? { oversized: true, etag: etagOfEntry(entry), size }
+      : Object.assign(describe(entry), { body: entry.body.slice() });
   }
 
   async head(key: string): Promise<(Omit<StoredObject, 'body'> & { size: number }) | null> {
     const entry = this.#objects.get(key);
-    return entry ? { ...describe(entry), size: entry.body.byteLength } : null;
+    return entry ? Object.assign(describe(entry), { size: entry.body.byteLength }) : null;
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
@@ -72,7 +74,15 @@ export class MemoryStorage implements Storage {
     for (const key of keys) {
       // Like a paginated S3 listing: an object deleted while the caller iterates is not returned.
       const entry = this.#objects.get(key);
-      if (entry) yield { key, etag: etagOfEntry(entry), size: entry.body.byteLength, lastModified: entry.lastModified };
+      if (entry)
+        yield {
+          key,
+          get etag() {
+            return etagOfEntry(entry);
+          },
+          size: entry.body.byteLength,
+          lastModified: entry.lastModified,
+        };
     }
   }
 }
@@ -82,9 +92,12 @@ function etagOfEntry(entry: Entry): string {
   return entry.etag;
 }
 
+/** The ETag is hashed when read (here and in listings): a rebuild gets every stored record and needs the ETags only of those it rewrites. */
 function describe(entry: Entry): Omit<StoredObject, 'body'> {
   return {
-    etag: etagOfEntry(entry),
+    get etag() {
+      return etagOfEntry(entry);
+    },
     ...(entry.contentType !== undefined && { contentType: entry.contentType }),
     ...(entry.cacheControl !== undefined && { cacheControl: entry.cacheControl }),
     lastModified: entry.lastModified,
