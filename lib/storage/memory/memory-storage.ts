@@ -9,7 +9,8 @@ import {
 } from '../storage.ts';
 import { compareKeys, etagOf, validatePutOptions, toBytes } from '../semantics.ts';
 
-interface Entry {
+/** One stored object as kept, and as a snapshot (./snapshot.ts) saves it. */
+export interface Entry {
   body: Uint8Array;
   /** Hashed on first use (`etagOf`): a build writes 30,000 records whose ETags nobody asks for. */
   etag?: string;
@@ -25,7 +26,17 @@ interface Entry {
  * For faults and forced interleavings wrap it with `intercept` (../intercept.ts).
  */
 export class MemoryStorage implements Storage {
-  readonly #objects = new Map<string, Entry>();
+  readonly #objects: Map<string, Entry>;
+
+  /** `objects` are taken as they are (a snapshot read back), not copied. */
+  constructor(objects: Iterable<[string, Entry]> = []) {
+    this.#objects = new Map(objects);
+  }
+
+  /** Every object as stored, for a snapshot; the entries must not be changed. */
+  entries(): IterableIterator<[string, Readonly<Entry>]> {
+    return this.#objects.entries();
+  }
 
   get(key: string): Promise<StoredObject | null>;
   get(key: string, options: GetOptions): Promise<StoredObject | OversizedObject | null>;
