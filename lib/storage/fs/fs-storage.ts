@@ -64,7 +64,22 @@ interface Sidecar {
 interface CachedEtag {
   stamp: string;
   etag: string;
+  /** Checked against its file in this process (`knownEtags` passes on only those). */
+  used?: boolean;
 }
+
+/**
+ * ETags of files by key, with the identity (`stamp`) each was computed for: what one process's storage tells the
+ * next one over the same folder (`knownEtags`), so that listing an unchanged folder hashes nothing.
+ */
+export type KnownEtags = Record<string, [stamp: string, etag: string]>;
+
+/**
+ * A file changed within a tick of the kernel's file clock after it was hashed keeps its identity (the
+ * caveat of the cache below). Passed on to another process, only ETags of files last changed this long before this
+ * storage started are: a later change then always moves the change time.
+ */
+const SETTLED_NS = 2_000_000_000n;
 
 type Head = Omit<StoredObject, 'body'> & { size: number };
 
@@ -111,9 +126,31 @@ export class FsStorage implements Storage {
   /** Each key's writes in flight (`#oneAtATime`). */
   readonly #writes = new Map<string, Promise<unknown>>();
   #realRoot: string | undefined;
+  readonly #started: bigint;
 
-  constructor(root: string) {
+  /**
+   * `knownEtags`: what another storage over this folder computed (`knownEtags()`), believed while the files keep
+   * their identity. `now` (ms) dates this storage's start.
+   */
+  constructor(root: string, { knownEtags = {}, now = Date.now }: { knownEtags?: KnownEtags; now?: () => number } = {}) {
     this.root = path.resolve(root);
+    this.#started = BigInt(Math.floor(now())) * 1_000_000n;
+    for (const [key, [stamp, etag]] of Object.entries(knownEtags)) {
+      if (keyProblem(key) === null && !isReserved(key)) this.#etags.set(path.join(this.root, key), { stamp, etag });
+    }
+  }
+
+  /** The ETags this storage checked or computed, of files that had settled when it started (`SETTLED_NS`). */
+  knownEtags(): KnownEtags {
+    const known: KnownEtags = {};
+    const settled = this.#started - SETTLED_NS;
+    const under = this.root.endsWith(path.sep) ? this.root.length : this.root.length + 1;
+    for (const [file, { stamp, etag, used }] of this.#etags) {
+      if (!used || changedAt(stamp) >= settled) continue;
+      const relative = file.slice(under);
+      known[path.sep === '/' ? relative : relative.split(path.sep).join('/')] = [stamp, etag];
+    }
+    return known;
   }
 
   get(key: string): Promise<StoredObject | null>;
@@ -293,6 +330,8 @@ export class FsStorage implements Storage {
     // The ETag alone (what a rebuild compares) opens the file once: the open's fstat checks the cache, and a miss
     // hashes through the same descriptor (a stat first cost a sixth of an unchanged rebuild of 30,000 posts).
     const etagOfOpen = () => {
+      // A file whose ETag is cached (computed here or passed on by another process) is only stat'ed: unchanged, it is not opened.
+      if (known === undefined && this.#etags.has(file)) stats();
       if (known !== undefined) return this.#etagOfFile(file, known);
       const opened = openRegular(file);
       if (opened === null) throw noLongerAFile(file);
@@ -509,11 +548,13 @@ export class FsStorage implements Storage {
 
   #cached(file: string, stats: BigIntStats): string | undefined {
     const cached = this.#etags.get(file);
-    return cached?.stamp === stamp(stats) ? cached.etag : undefined;
+    if (cached?.stamp !== stamp(stats)) return undefined;
+    cached.used = true;
+    return cached.etag;
   }
 
   #remember(file: string, stats: BigIntStats, etag: string): string {
-    this.#etags.set(file, { stamp: stamp(stats), etag });
+    this.#etags.set(file, { stamp: stamp(stats), etag, used: true });
     return etag;
   }
 
@@ -591,6 +632,11 @@ function openRegular(file: string): { fd: number; stats: BigIntStats } | null {
 /** What identifies one version of a file without reading it: every write changes the inode or the times. */
 function stamp(stats: BigIntStats): string {
   return `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+}
+
+/** The change time (ns) a `stamp` holds. */
+function changedAt(fileStamp: string): bigint {
+  return BigInt(fileStamp.slice(fileStamp.lastIndexOf(':') + 1));
 }
 
 /** Replaces `etag` by an enumerable getter that hashes on first access (listing 30,000 posts reads none). */

@@ -140,6 +140,36 @@ describe('FsStorage: a folder', () => {
     expect(await new FsStorage(root).head('feed.json')).toMatchObject({ etag: `"${md5('{"v":2}')}"`, metadata: {} });
   });
 
+  it('passes the ETags it computed to another instance, which believes them while each file keeps its identity', async () => {
+    const root = tempRoot();
+    writeFileSync(path.join(root, 'a.md'), 'alpha');
+    writeFileSync(path.join(root, 'b.md'), 'bravo');
+    const etagsOf = async (storage: FsStorage) => {
+      const etags: Record<string, string> = {};
+      for await (const { key, etag } of storage.list('')) etags[key] = etag;
+      return etags;
+    };
+    // Started long after the files last changed, so that it may pass their ETags on.
+    const later = () => Date.now() + 60_000;
+    const first = new FsStorage(root, { now: later });
+    expect(await etagsOf(first)).toEqual({ 'a.md': `"${md5('alpha')}"`, 'b.md': `"${md5('bravo')}"` });
+    const known = first.knownEtags();
+    expect(Object.keys(known).sort()).toEqual(['a.md', 'b.md']);
+    // An ETag no hash gives, with the file's identity: seen only if it is believed without reading the file.
+    known['a.md']![1] = '"believed"';
+    const second = new FsStorage(root, { knownEtags: { ...known, 'gone.md': ['0:0:0:0:0', '"stale"'] }, now: later });
+    // Edited in place to the same size: its change time moves, and it is hashed again.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    writeFileSync(path.join(root, 'b.md'), 'BRAVO');
+    expect(await etagsOf(second)).toEqual({ 'a.md': '"believed"', 'b.md': `"${md5('BRAVO')}"` });
+    // Only what it checked is passed on: nothing of a file that is gone.
+    expect(Object.keys(second.knownEtags()).sort()).toEqual(['a.md', 'b.md']);
+    // A file changed just before a storage started could change again within the same clock tick unseen: not passed on.
+    const now = new FsStorage(root);
+    await etagsOf(now);
+    expect(now.knownEtags()).toEqual({});
+  });
+
   it('shares one folder between instances: each sees the other’s writes and ETags', async () => {
     const root = tempRoot();
     const a = new FsStorage(root);
