@@ -5,11 +5,9 @@ import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { CONFIG_FILE, describeConfiguration, loadConfiguration, type LoadedConfig, type SiteConfig } from './config.ts';
 import { initConfig } from './init.ts';
-import { rebuild } from './pipeline/rebuild.ts';
-import { defaultJobs, threadedWork } from './pipeline/threads.ts';
+import { buildFolder } from './pipeline/folder-build.ts';
+import { defaultJobs } from './pipeline/threads.ts';
 import type { RunReport } from './pipeline/types.ts';
-import { FsStorage } from './storage/fs/fs-storage.ts';
-import { MemoryStorage } from './storage/memory/memory-storage.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_REJECTED = 1;
@@ -160,26 +158,15 @@ async function build(contentDir: string, outDir: string, site: SiteConfig, io: C
     ? new SingleBar({ format: 'posts {bar} {value}/{total} {percentage}% eta {eta}s', hideCursor: true, clearOnComplete: true })
     : undefined;
   let started = false;
-  const work = threadedWork(site, jobs, { content: contentDir });
-  const report = await rebuild(
-    {
-      content: new FsStorage(contentDir),
-      feeds: new FsStorage(outDir),
-      state: new MemoryStorage(),
-      site,
-      now: () => new Date(),
-      onProgress: (done, total) => {
-        if (!bar) return;
-        if (!started) {
-          bar.start(total, 0);
-          started = true;
-        }
-        bar.update(done);
-      },
-    },
-    { work },
-  ).finally(() => work.close());
-  bar?.stop();
+  const onProgress = (done: number, total: number) => {
+    if (!bar) return;
+    if (!started) {
+      bar.start(total, 0);
+      started = true;
+    }
+    bar.update(done);
+  };
+  const { report } = await buildFolder(contentDir, outDir, site, { jobs, onProgress, warn: io.err }).finally(() => bar?.stop());
   return report;
 }
 

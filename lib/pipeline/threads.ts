@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import type { SiteConfig } from '../config.ts';
 import { messageOf } from '../errors.ts';
 import { type StepReply, type StepRequest, THREAD_MARK, type ThreadData } from './thread-worker.ts';
-import { FsStorage } from '../storage/fs/fs-storage.ts';
+import type { FsStorage } from '../storage/fs/fs-storage.ts';
 import { localWork, type Work, type WorkStep, type WorkSteps, workSteps, WorkUnavailableError } from './work.ts';
 
 /**
@@ -44,11 +44,12 @@ export function lambdaJobs(memoryMb: number): number {
 
 export interface ThreadOptions {
   /**
-   * The folder the rebuild reads its posts from (an `FsStorage` root): the threads then read each post
-   * themselves (the `read` step, through their own `FsStorage`), so its bytes are opened, hashed and decoded
-   * where they are parsed, and only its record comes back.
+   * The folder the rebuild reads its posts from: the threads then read each post themselves (the `read` step,
+   * worker threads through their own `FsStorage` of its root), so its bytes are opened, hashed and decoded where
+   * they are parsed, and only its record comes back. The calling thread's steps read through this one, so the
+   * ETags they compute are the ones it passes on (`FsStorage.knownEtags`).
    */
-  content?: string;
+  content?: FsStorage;
   /** The file the threads start from (`workerEntry`). */
   entry?: () => Promise<WorkerEntry>;
 }
@@ -190,10 +191,10 @@ class ThreadPool implements Work {
     site: SiteConfig,
     readonly jobs: number,
     entry: () => Promise<WorkerEntry>,
-    content: string | undefined,
+    content: FsStorage | undefined,
   ) {
-    const workerData: ThreadData = { [THREAD_MARK]: true, site, ...(content !== undefined && { content }) };
-    this.#local = workSteps(site, content === undefined ? undefined : new FsStorage(content));
+    const workerData: ThreadData = { [THREAD_MARK]: true, site, ...(content !== undefined && { content: content.root }) };
+    this.#local = workSteps(site, content);
     this.read = content === undefined ? undefined : (...args) => this.#run('read', args);
     this.shown = content === undefined ? undefined : (...args) => this.#run('shown', args);
     entry().then(

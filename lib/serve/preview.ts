@@ -189,7 +189,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
   };
 
   const build = async (what: string) => {
-    const work = threadedWork(deps.site, options.jobs, { content: contentDir });
+    const work = threadedWork(deps.site, options.jobs, { content });
     let report: RunReport;
     try {
       report = await rebuild(deps, { work });

@@ -103,10 +103,9 @@ describe('feed history over the bulwark corpus', () => {
       const feeds = new MemoryStorage();
       const state = new MemoryStorage();
       // As herald build runs it (lib/cli.ts): the threads read and parse the posts.
-      const work = threadedWork(site, defaultJobs(), { content });
-      const report = await rebuild({ content: new FsStorage(content), feeds, state, site, now: () => NOW }, { work }).finally(() =>
-        work.close(),
-      );
+      const folder = new FsStorage(content);
+      const work = threadedWork(site, defaultJobs(), { content: folder });
+      const report = await rebuild({ content: folder, feeds, state, site, now: () => NOW }, { work }).finally(() => work.close());
       expect(report.failed).toEqual([]);
       expect(report.posts.published).toBe(30_197);
 

@@ -100,7 +100,7 @@ describe('threadedWork', () => {
       const built = async (jobs: number, threadsRead: boolean) => {
         const feeds = new MemoryStorage();
         const state = new MemoryStorage();
-        const work = threadedWork(small, jobs, threadsRead ? { content: dir } : {});
+        const work = threadedWork(small, jobs, threadsRead ? { content: folder } : {});
         expect(work.read !== undefined).toBe(threadsRead && jobs > 1);
         const report = await rebuild({ content: folder, feeds, state, site: small, now: () => NOW }, { work }).finally(() => work.close());
         return { feeds: await snapshot(feeds), state: await snapshot(state, 'records/'), report: { ...report, durationMs: 0 } };
@@ -260,7 +260,7 @@ describe('threadedWork on the real corpora (skipped where ../shared is absent)',
         const built = async (threads: number) => {
           const feeds = new MemoryStorage();
           const state = new MemoryStorage();
-          const work = threadedWork(site, threads, { content: content.root });
+          const work = threadedWork(site, threads, { content });
           const report = await rebuild({ content, feeds, state, site, now: () => NOW }, { work }).finally(() => work.close());
           return { feeds: await snapshot(feeds), records: await snapshot(state, 'records/'), published: report.posts.published };
         };

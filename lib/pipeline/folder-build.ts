@@ -1,0 +1,33 @@
+/**
+ * `herald build`: a full rebuild of a content folder into an output folder, over the index the last build there
+ * kept (lib/index/local-index.ts), spread over `jobs` threads.
+ */
+import type { SiteConfig } from '../config.ts';
+import { openLocalIndex, saveLocalIndex } from '../index/local-index.ts';
+import { FsStorage } from '../storage/fs/fs-storage.ts';
+import { rebuild } from './rebuild.ts';
+import { threadedWork } from './threads.ts';
+import type { PipelineDeps, RunReport } from './types.ts';
+
+export interface FolderBuildOptions {
+  /** Threads, the calling one included (lib/pipeline/threads.ts). */
+  jobs: number;
+  onProgress?: PipelineDeps['onProgress'];
+  /** Told why a kept index is not used. */
+  warn: (line: string) => void;
+}
+
+export async function buildFolder(
+  contentDir: string,
+  outDir: string,
+  site: SiteConfig,
+  { jobs, onProgress, warn }: FolderBuildOptions,
+): Promise<{ report: RunReport; jobs: number }> {
+  const { index, contentEtags } = openLocalIndex(outDir, contentDir, warn);
+  const content = new FsStorage(contentDir, { knownEtags: contentEtags });
+  const work = threadedWork(site, jobs, { content });
+  const deps: PipelineDeps = { content, feeds: new FsStorage(outDir), state: index, site, now: () => new Date(), onProgress };
+  const report = await rebuild(deps, { work }).finally(() => work.close());
+  saveLocalIndex(outDir, contentDir, { index, contentEtags: content.knownEtags() });
+  return { report, jobs: work.jobs };
+}
