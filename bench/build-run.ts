@@ -1,12 +1,14 @@
 // One measured build, in a process of its own (bench/build.ts starts it): a cold `herald build` of a content
 // folder into an empty one, as lib/cli.ts runs it (lib/pipeline/folder-build.ts), then, with --unchanged, the same
-// build again over the index and content ETags the first one kept: nothing to write, and every post the same.
-// Prints one JSON line: wall and CPU seconds of each (CPU of every thread, the kept index read and saved
-// included), and the process's peak RSS after the cold build.
-// Usage: tsx bench/build-run.ts <contentDir> <config file|-> <jobs> [--unchanged]
+// build again in a new process (as the next `herald build` runs), over the index and content ETags the first one
+// kept: nothing to write, and every post the same. Prints one JSON line: wall and CPU seconds of each (CPU of every
+// thread, the kept index read and saved included; node's own start not), and the peak RSS of the cold build.
+// Usage: tsx bench/build-run.ts <contentDir> <config file|-> <jobs> [--unchanged | --into <outDir>]
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadSiteConfig } from '../lib/config.ts';
 import { buildFolder } from '../lib/pipeline/folder-build.ts';
 
@@ -20,9 +22,9 @@ export interface BuildRun {
   unchanged?: { wallS: number; cpuS: number; written: number };
 }
 
-const [contentDir = '', configArg = '-', jobsArg = '1', mode] = process.argv.slice(2);
+const [contentDir = '', configArg = '-', jobsArg = '1', mode, into] = process.argv.slice(2);
 const site = await loadSiteConfig(contentDir, configArg === '-' ? undefined : configArg);
-const out = await mkdtemp(path.join(os.tmpdir(), 'herald-bench-build-'));
+const out = mode === '--into' ? into! : await mkdtemp(path.join(os.tmpdir(), 'herald-bench-build-'));
 async function timed(): Promise<{
   wallS: number;
   cpuS: number;
@@ -48,14 +50,24 @@ async function timed(): Promise<{
   };
 }
 
-try {
-  const { posts, published, jobs, ...cold } = await timed();
-  const result: BuildRun = { posts, published, jobs, cold, peakRssMb: process.resourceUsage().maxRSS / 1024 };
-  if (mode === '--unchanged') {
-    const { wallS, cpuS, written } = await timed();
-    result.unchanged = { wallS, cpuS, written };
+if (mode === '--into') {
+  process.stdout.write(`${JSON.stringify(await timed())}\n`);
+} else {
+  try {
+    const { posts, published, jobs, ...cold } = await timed();
+    const result: BuildRun = { posts, published, jobs, cold, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+    if (mode === '--unchanged') {
+      const again = spawnSync(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), contentDir, configArg, jobsArg, '--into', out],
+        { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      if (again.status !== 0) throw new Error(`the unchanged build failed (exit ${again.status})`);
+      const { wallS, cpuS, written } = JSON.parse(again.stdout.trim().split('\n').pop()!) as BuildRun['cold'];
+      result.unchanged = { wallS, cpuS, written };
+    }
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await rm(out, { recursive: true, force: true });
   }
-  process.stdout.write(`${JSON.stringify(result)}\n`);
-} finally {
-  await rm(out, { recursive: true, force: true });
 }
