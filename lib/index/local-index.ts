@@ -7,6 +7,7 @@
 import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { messageOf } from '../errors.ts';
+import { ROOT_KEY } from './layout.ts';
 import { type KnownEtags, RESERVED_DIR } from '../storage/fs/fs-storage.ts';
 import { MemoryStorage } from '../storage/memory/memory-storage.ts';
 import { readSnapshot, writeSnapshot } from '../storage/memory/snapshot.ts';
@@ -30,16 +31,36 @@ export function openLocalIndex(outDir: string, contentDir: string, warn: (line: 
   const file = localIndexFile(outDir);
   try {
     const saved = readSnapshot(file);
-    if (saved && saved.label.content === contentOf(contentDir)) return { index: saved.storage, contentEtags: etagsOf(saved.label.etags) };
+    if (saved && saved.label.content === contentOf(contentDir)) {
+      // Each pair is checked where it is used (FsStorage leaves out what is not two strings).
+      const etags = saved.label.etags;
+      return { index: saved.storage, contentEtags: etags !== null && typeof etags === 'object' ? (etags as KnownEtags) : {} };
+    }
   } catch (error) {
     warn(`herald build: ignoring the index kept from the last build (${messageOf(error)}); every post is read again`);
   }
   return { index: new MemoryStorage(), contentEtags: {} };
 }
 
-/** Keeps `index` for the next build; called only after a build that finished, so it never holds a half-made index. */
-export function saveLocalIndex(outDir: string, contentDir: string, { index, contentEtags }: LocalIndex): void {
+/**
+ * Keeps the index `opened` for the next build, with the content folder's ETags as they are now; called only after a
+ * build that finished, so it never holds a half-made index. A build that changed nothing wrote only the root (its
+ * lease taken and given back): the file kept already says all, and is not written again.
+ */
+export function saveLocalIndex(outDir: string, contentDir: string, opened: LocalIndex, contentEtags: KnownEtags): void {
+  const { index } = opened;
+  if ([...index.changedKeys()].every((key) => key === ROOT_KEY) && sameEtags(contentEtags, opened.contentEtags)) return;
   writeSnapshot(localIndexFile(outDir), index, { content: contentOf(contentDir), etags: contentEtags });
+}
+
+function sameEtags(now: KnownEtags, before: KnownEtags): boolean {
+  const keys = Object.keys(now);
+  if (keys.length !== Object.keys(before).length) return false;
+  return keys.every((key) => {
+    const [stamp, etag] = now[key]!;
+    const was = before[key];
+    return was !== undefined && was[0] === stamp && was[1] === etag;
+  });
 }
 
 function contentOf(contentDir: string): string {
@@ -48,14 +69,4 @@ function contentOf(contentDir: string): string {
   } catch {
     return path.resolve(contentDir);
   }
-}
-
-/** The saved ETags, less anything that is not a pair of strings (an edited file): those posts are hashed again. */
-function etagsOf(saved: unknown): KnownEtags {
-  const etags: KnownEtags = {};
-  if (saved === null || typeof saved !== 'object') return etags;
-  for (const [key, pair] of Object.entries(saved)) {
-    if (Array.isArray(pair) && pair.length === 2 && pair.every((part) => typeof part === 'string')) etags[key] = pair as [string, string];
-  }
-  return etags;
 }

@@ -23,11 +23,12 @@ export async function buildFolder(
   site: SiteConfig,
   { jobs, onProgress, warn }: FolderBuildOptions,
 ): Promise<{ report: RunReport; jobs: number }> {
-  const { index, contentEtags } = openLocalIndex(outDir, contentDir, warn);
-  const content = new FsStorage(contentDir, { knownEtags: contentEtags });
+  const kept = openLocalIndex(outDir, contentDir, warn);
+  const { index } = kept;
+  const content = new FsStorage(contentDir, { knownEtags: kept.contentEtags });
   const work = threadedWork(site, jobs, { content });
   const deps: PipelineDeps = { content, feeds: new FsStorage(outDir), state: index, site, now: () => new Date(), onProgress };
   const report = await rebuild(deps, { work }).finally(() => work.close());
-  saveLocalIndex(outDir, contentDir, { index, contentEtags: content.knownEtags() });
+  saveLocalIndex(outDir, contentDir, kept, content.knownEtags());
   return { report, jobs: work.jobs };
 }

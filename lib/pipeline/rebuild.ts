@@ -159,6 +159,8 @@ export class Rebuild {
   readonly #storedItems = new Lru<string, FeedItem | null>(STORED_ITEMS_BUDGET_CHARS);
   /** The configuration's fingerprint, part of every document's input. */
   readonly #siteDigest: string;
+  /** Records made from their stored JSON with nothing changed (`readOne`), which `writeRecord` need not serialize to compare. */
+  readonly #asStored = new WeakSet<PostRecord>();
 
   constructor(
     readonly deps: PipelineDeps,
@@ -261,6 +263,8 @@ export class Rebuild {
 
   async writeRecord({ record, stored, keep }: Read): Promise<void> {
     if (keep) return;
+    // Its JSON would be the stored one: only an item can have been added since.
+    if (record.item === undefined && this.#asStored.has(record)) return;
     const json = JSON.stringify(record);
     if (stored?.json === json) return;
     // A regenerate that wrote this record meanwhile loses to this rebuild's view, but its pending places stay.
@@ -286,9 +290,10 @@ export class Rebuild {
         previous = JSON.parse(json) as PostRecord;
       }
       if (this.reuse && previous && info.etag !== undefined && previous.source === info.etag && previous.pending === undefined) {
-        const { item, pending: _pending, ...record } = previous;
+        const { item, pending, ...record } = previous;
         // Same bytes, same configuration: the same metadata. Only visibility moves with the clock.
         record.listed = record.status === 'post' && record.meta !== undefined && isVisible(record.meta, this.now);
+        if (item === undefined && pending === undefined && record.listed === previous.listed) this.#asStored.add(record);
         // With archives a listed record keeps its item; one that was hidden has none, and is read again below.
         if (!this.#site.archives) return { record, stored, ...(item && { storedItem: item }) };
         if (!record.listed) return { record, stored };

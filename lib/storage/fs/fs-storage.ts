@@ -135,8 +135,11 @@ export class FsStorage implements Storage {
   constructor(root: string, { knownEtags = {}, now = Date.now }: { knownEtags?: KnownEtags; now?: () => number } = {}) {
     this.root = path.resolve(root);
     this.#started = BigInt(Math.floor(now())) * 1_000_000n;
-    for (const [key, [stamp, etag]] of Object.entries(knownEtags)) {
-      if (keyProblem(key) === null && !isReserved(key)) this.#etags.set(path.join(this.root, key), { stamp, etag });
+    // Not checked as keys: an entry is only ever looked up for a file this storage lists or reads. A pair that is
+    // not two strings (an edited snapshot) is left out, and its file hashed.
+    for (const [key, pair] of Object.entries(knownEtags)) {
+      const [stamp, etag] = Array.isArray(pair) ? pair : [];
+      if (typeof stamp === 'string' && typeof etag === 'string') this.#etags.set(path.join(this.root, key), { stamp, etag });
     }
   }
 

@@ -27,10 +27,16 @@ export interface Entry {
  */
 export class MemoryStorage implements Storage {
   readonly #objects: Map<string, Entry>;
+  readonly #changed = new Set<string>();
 
   /** `objects` are taken as they are (a snapshot read back), not copied. */
   constructor(objects: Iterable<[string, Entry]> = []) {
     this.#objects = new Map(objects);
+  }
+
+  /** The keys put or deleted since this storage was made, whether or not their bytes changed. */
+  changedKeys(): ReadonlySet<string> {
+    return this.#changed;
   }
 
   /** Every object as stored, for a snapshot; the entries must not be changed. */
@@ -69,6 +75,7 @@ export class MemoryStorage implements Storage {
       metadata,
     };
     this.#objects.set(key, entry);
+    this.#changed.add(key);
     return {
       get etag() {
         return etagOfEntry(entry);
@@ -77,7 +84,7 @@ export class MemoryStorage implements Storage {
   }
 
   async delete(key: string): Promise<void> {
-    this.#objects.delete(key);
+    if (this.#objects.delete(key)) this.#changed.add(key);
   }
 
   async *list(prefix = ''): AsyncIterable<ObjectInfo> {

@@ -2,7 +2,7 @@
  * `herald build` over the index the last build into the same folder kept: the same feeds a build from nothing
  * writes, without reading unchanged posts again, and archive pages kept as cut.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -62,12 +62,18 @@ describe('herald build into a folder it built before', () => {
     const out = folder();
     await build(content, out);
     const before = tree(out);
+    const kept = statSync(localIndexFile(out));
     const gets = vi.spyOn(FsStorage.prototype, 'get');
     const report = await build(content, out);
     expect(gets.mock.contexts.filter((storage) => (storage as FsStorage).root === path.resolve(content))).toEqual([]);
     expect(report.posts.published).toBe(9);
     expect(report.feeds.written).toEqual([]);
     expect(tree(out)).toEqual(before);
+    // Nothing changed but the index's root (its lease): the kept index is not written again (a write is a new file).
+    expect(statSync(localIndexFile(out)).ino).toBe(kept.ino);
+    write(content, 'posts/p8.md', { title: 'P8, edited', date: day(80) });
+    await build(content, out);
+    expect(statSync(localIndexFile(out)).ino).not.toBe(kept.ino);
   });
 
   it('publishes an edit, a new post and a deletion as a build from nothing does', async () => {
