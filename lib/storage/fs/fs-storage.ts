@@ -172,7 +172,7 @@ export class FsStorage implements Storage {
       }
       const body = readOpen(fd, Number(stats.size));
       const etag = () => this.#cached(file, stats) ?? this.#remember(file, stats, etagOf(body));
-      return lazyEtag(Object.assign(this.#described(key, file, stats, etag), { body }), etag);
+      return Object.assign(this.#described(key, file, stats, etag), { body });
     } finally {
       closeSync(fd);
     }
@@ -187,7 +187,7 @@ export class FsStorage implements Storage {
     if (!stats?.isFile() || !this.#inside(file)) return null;
     const etag = () => this.#etagOfFile(file, stats);
     // Looked up now: a sidecar written with this very file gives the ETag without reading the file.
-    return lazyEtag(Object.assign(this.#described(key, file, stats, etag, true), { size: Number(stats.size) }), etag);
+    return Object.assign(this.#described(key, file, stats, etag, true), { size: Number(stats.size) });
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
@@ -345,13 +345,21 @@ export class FsStorage implements Storage {
         closeSync(opened.fd);
       }
     };
-    const info = { key } as ObjectInfo;
-    Object.defineProperties(info, {
-      etag: { enumerable: true, configurable: true, get: () => (etag ??= etagOfOpen()) },
-      size: { enumerable: true, configurable: true, get: () => Number(stats().size) },
-      lastModified: { enumerable: true, configurable: true, get: () => new Date(Number(stats().mtimeMs)) },
-    });
-    return info;
+    // Getters of a literal: defined on an object already made (`Object.defineProperties`), they made a slow object,
+    // and an unchanged build of bulwark took 1.67 s instead of 1.57 s.
+    return {
+      key,
+      get etag() {
+        etag ??= etagOfOpen();
+        return etag;
+      },
+      get size() {
+        return Number(stats().size);
+      },
+      get lastModified() {
+        return new Date(Number(stats().mtimeMs));
+      },
+    };
   }
 
   /**
@@ -452,19 +460,26 @@ export class FsStorage implements Storage {
       return sidecar.found;
     };
     if (now) described();
-    const object = { etag: '', lastModified: new Date(Number(stats.mtimeMs)) } as Omit<StoredObject, 'body'>;
-    return Object.defineProperties(object, {
-      contentType: { enumerable: true, configurable: true, get: () => described()?.contentType },
-      cacheControl: { enumerable: true, configurable: true, get: () => described()?.cacheControl },
-      metadata: {
-        enumerable: true,
-        configurable: true,
-        get: () => {
-          metadata ??= { ...described()?.metadata };
-          return metadata;
-        },
+    let known: string | undefined;
+    // Getters of a literal, each computed when first read (the ETag hashes, the rest reads the sidecar): defined on
+    // an object already made (`Object.defineProperties`), they cost every post read a slow object.
+    return {
+      get etag() {
+        known ??= etag();
+        return known;
       },
-    });
+      lastModified: new Date(Number(stats.mtimeMs)),
+      get contentType() {
+        return described()?.contentType;
+      },
+      get cacheControl() {
+        return described()?.cacheControl;
+      },
+      get metadata() {
+        metadata ??= { ...described()?.metadata };
+        return metadata;
+      },
+    };
   }
 
   /**
