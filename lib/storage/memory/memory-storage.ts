@@ -28,6 +28,8 @@ export interface Entry {
 export class MemoryStorage implements Storage {
   readonly #objects: Map<string, Entry>;
   readonly #changed = new Set<string>();
+  /** Every key in listing order, made again after a key comes or goes: a rebuild lists three prefixes in a row. */
+  #sorted: string[] | undefined;
 
   /** `objects` are taken as they are (a snapshot read back), not copied. */
   constructor(objects: Iterable<[string, Entry]> = []) {
@@ -74,6 +76,7 @@ export class MemoryStorage implements Storage {
       lastModified: new Date(),
       metadata,
     };
+    if (!current) this.#sorted = undefined;
     this.#objects.set(key, entry);
     this.#changed.add(key);
     return {
@@ -84,12 +87,29 @@ export class MemoryStorage implements Storage {
   }
 
   async delete(key: string): Promise<void> {
-    if (this.#objects.delete(key)) this.#changed.add(key);
+    if (!this.#objects.delete(key)) return;
+    this.#changed.add(key);
+    this.#sorted = undefined;
   }
 
   async *list(prefix = ''): AsyncIterable<ObjectInfo> {
-    const keys = [...this.#objects.keys()].filter((key) => key.startsWith(prefix)).sort(compareKeys);
-    for (const key of keys) {
+    this.#sorted ??= [...this.#objects.keys()].sort(compareKeys);
+    const keys = this.#sorted;
+    // The keys under a prefix are next to each other in byte order: from the first not before it, while they have it.
+    // (A prefix ending in half a surrogate pair is no string of whole characters: every key is checked.)
+    let low = 0;
+    let high = SURROGATE.test(prefix) ? 0 : keys.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (compareKeys(keys[mid]!, prefix) < 0) low = mid + 1;
+      else high = mid;
+    }
+    for (let index = low; index < keys.length; index++) {
+      const key = keys[index]!;
+      if (!key.startsWith(prefix)) {
+        if (SURROGATE.test(prefix)) continue;
+        break;
+      }
       // Like a paginated S3 listing: an object deleted while the caller iterates is not returned.
       const entry = this.#objects.get(key);
       if (entry)
@@ -104,6 +124,8 @@ export class MemoryStorage implements Storage {
     }
   }
 }
+
+const SURROGATE = /[\uD800-\uDFFF]/;
 
 function etagOfEntry(entry: Entry): string {
   entry.etag ??= etagOf(entry.body);
