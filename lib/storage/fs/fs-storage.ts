@@ -277,7 +277,8 @@ export class FsStorage implements Storage {
     const children: { key: string; folder: string | null; sortKey: string; file: boolean }[] = [];
     for (const entry of entries) {
       const key = folderKey === '' ? entry.name : `${folderKey}/${entry.name}`;
-      if (keyProblem(key) !== null || isReserved(key)) continue;
+      // The folder's key is a valid one (or the root): only the name is checked, and only at the root can it be ours.
+      if (nameProblem(entry.name) || (folderKey === '' && isReserved(key))) continue;
       let folder = entry.isDirectory() ? path.join(realFolder, entry.name) : null;
       if (entry.isSymbolicLink()) {
         const target = this.#linkTarget(key, realFolder);
@@ -300,7 +301,7 @@ export class FsStorage implements Storage {
         yield* this.#walk(child.key, child.folder, prefix, onUnreadable);
         continue;
       }
-      const file = path.join(this.root, child.key);
+      const file = this.#fileOf(child.key);
       // The listing already says a regular file (not a link): its size and times wait until asked for, as its
       // ETag does (listing 30,000 posts for their keys stats none).
       if (child.file) {
@@ -402,6 +403,11 @@ export class FsStorage implements Storage {
   }
 
   /** The file for a readable key; `null` for keys inside the reserved folder, which hold no objects. */
+  /** The file of a valid key (`path.join`, which also normalizes, is needed only where the separator is not `/`). */
+  #fileOf(key: string): string {
+    return path.sep === '/' && this.root !== '/' ? `${this.root}/${key}` : path.join(this.root, key);
+  }
+
   #file(key: string): string | null {
     const problem = keyProblem(key);
     if (problem !== null) throw new InvalidKeyError(key, problem);
@@ -679,6 +685,11 @@ function keyProblem(key: string): string | null {
     if (segment === '.' || segment === '..') return `has a "${segment}" segment`;
   }
   return null;
+}
+
+/** What `keyProblem` finds in a key made of a valid folder's key and this file name (none for a valid one). */
+function nameProblem(name: string): boolean {
+  return name === '' || name === '.' || name === '..' || name.includes('\\') || name.includes('\0');
 }
 
 /** In any case and Unicode form: on a case-insensitive file system `.HERALD/meta` is the reserved folder. */
