@@ -178,7 +178,7 @@ export function summarize(report: RunReport, contentDir: string, outDir: string,
   const lines = [
     `herald build: ${path.relative(process.cwd(), contentDir) || '.'} -> ${path.relative(process.cwd(), outDir) || '.'}`,
     ...configuration,
-    `  posts: ${posts.read} read, ${posts.published} published, ${posts.skipped.length} skipped, ${posts.rejected.length} rejected`,
+    `  posts: ${posts.read} read${posts.unchanged > 0 ? ` (${posts.unchanged} unchanged since the last build, not parsed again)` : ''}, ${posts.published} published, ${posts.skipped.length} skipped, ${posts.rejected.length} rejected`,
   ];
   const reasons = new Map<string, number>();
   for (const { reason } of posts.skipped) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);

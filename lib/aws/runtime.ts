@@ -150,6 +150,7 @@ export class Runtime {
     const { counts } = stores;
     this.log.info(`${name} finished`, {
       processed: report.posts.read,
+      unchanged: report.posts.unchanged,
       published: report.posts.published,
       skipped: report.posts.skipped.length,
       rejected: report.posts.rejected.length,

@@ -23,7 +23,7 @@ export const OPML_PATH = OPML_FILE;
 
 export function emptyReport(): RunReport {
   return {
-    posts: { read: 0, published: 0, skipped: [], rejected: [] },
+    posts: { read: 0, unchanged: 0, published: 0, skipped: [], rejected: [] },
     feeds: { written: [], unchanged: 0, deleted: [] },
     failed: [],
     durationMs: 0,

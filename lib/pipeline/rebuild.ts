@@ -295,9 +295,14 @@ export class Rebuild {
         record.listed = record.status === 'post' && record.meta !== undefined && isVisible(record.meta, this.now);
         if (item === undefined && pending === undefined && record.listed === previous.listed) this.#asStored.add(record);
         // With archives a listed record keeps its item; one that was hidden has none, and is read again below.
-        if (!this.#site.archives) return { record, stored, ...(item && { storedItem: item }) };
-        if (!record.listed) return { record, stored };
-        if (item) return { record: { ...record, item }, stored, storedItem: item };
+        let kept: Read | undefined;
+        if (!this.#site.archives) kept = { record, stored, ...(item && { storedItem: item }) };
+        else if (!record.listed) kept = { record, stored };
+        else if (item) kept = { record: { ...record, item }, stored, storedItem: item };
+        if (kept) {
+          this.report.posts.unchanged++;
+          return kept;
+        }
       }
       // Threads given the content folder read the post where they parse it; otherwise this thread reads it.
       const fresh = this.work.read

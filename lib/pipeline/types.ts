@@ -27,6 +27,11 @@ export interface RunReport {
   posts: {
     /** Content files looked at. */
     read: number;
+    /**
+     * Of those, posts a rebuild did not read again: their bytes and the configuration are those its stored record was
+     * made from (`herald build` over the index it kept, a rebuild on AWS).
+     */
+    unchanged: number;
     /** Posts visible in feeds after the run (rebuild: all of them; regenerate: among the changed keys). */
     published: number;
     /** Not items, not errors: drafts, future-dated, expired, section pages, no title. */

@@ -92,6 +92,7 @@ export function fanOutRead(fanOut: FanOut): ReadPhase {
       }
       collected.schedule.push(...part.schedule);
       report.posts.published += part.published;
+      report.posts.unchanged += part.unchanged;
       report.posts.skipped.push(...part.skipped);
       report.posts.rejected.push(...part.rejected.map(({ key, reason }) => new PostError(key, reason)));
       report.failed.push(...part.failed);

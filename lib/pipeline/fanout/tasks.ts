@@ -58,6 +58,8 @@ export interface Part {
   /** Posts still among some feed's newest within this part: the coordinator decides which are shown. */
   candidates: Omit<Candidate, 'refs'>[];
   published: number;
+  /** Posts taken from their stored records (`RunReport`'s `unchanged`). */
+  unchanged: number;
   skipped: { key: string; reason: string }[];
   rejected: { key: string; reason: string }[];
   failed: { key: string; error: string }[];

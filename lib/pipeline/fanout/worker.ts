@@ -58,6 +58,7 @@ export async function runTask(deps: PipelineDeps, message: TaskMessage): Promise
     schedule: collected.schedule,
     candidates: [...shown.values()].map(({ refs: _refs, ...read }) => read),
     published: report.posts.published,
+    unchanged: report.posts.unchanged,
     skipped: report.posts.skipped,
     rejected: report.posts.rejected.map(({ key, reason }) => ({ key, reason })),
     failed: report.failed,

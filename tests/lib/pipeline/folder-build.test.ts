@@ -66,7 +66,7 @@ describe('herald build into a folder it built before', () => {
     const gets = vi.spyOn(FsStorage.prototype, 'get');
     const report = await build(content, out);
     expect(gets.mock.contexts.filter((storage) => (storage as FsStorage).root === path.resolve(content))).toEqual([]);
-    expect(report.posts.published).toBe(9);
+    expect(report.posts).toMatchObject({ read: 9, unchanged: 9, published: 9 });
     expect(report.feeds.written).toEqual([]);
     expect(tree(out)).toEqual(before);
     // Nothing changed but the index's root (its lease): the kept index is not written again (a write is a new file).
@@ -83,7 +83,8 @@ describe('herald build into a folder it built before', () => {
     write(content, 'posts/p8.md', { title: 'P8, edited', date: day(80) });
     write(content, 'posts/new.md', { title: 'New', date: day(100) });
     unlinkSync(path.join(content, 'posts/p7.md'));
-    await build(content, out);
+    // Seven posts as they were; the edited one and the new one are read.
+    expect((await build(content, out)).posts).toMatchObject({ read: 9, unchanged: 7 });
     const fresh = folder();
     await build(content, fresh);
     const [kept, fromNothing] = [tree(out), tree(fresh)];
