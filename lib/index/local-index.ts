@@ -45,12 +45,23 @@ export function openLocalIndex(outDir: string, contentDir: string, warn: (line: 
 /**
  * Keeps the index `opened` for the next build, with the content folder's ETags as they are now; called only after a
  * build that finished, so it never holds a half-made index. A build that changed nothing wrote only the root (its
- * lease taken and given back): the file kept already says all, and is not written again.
+ * lease taken and given back): the file kept already says all, and is not written again. The feeds are written by
+ * then: a file that cannot be saved (`warn` says why) only costs the next build its head start.
  */
-export function saveLocalIndex(outDir: string, contentDir: string, opened: LocalIndex, contentEtags: KnownEtags): void {
+export function saveLocalIndex(
+  outDir: string,
+  contentDir: string,
+  opened: LocalIndex,
+  contentEtags: KnownEtags,
+  warn: (line: string) => void,
+): void {
   const { index } = opened;
   if ([...index.changedKeys()].every((key) => key === ROOT_KEY) && sameEtags(contentEtags, opened.contentEtags)) return;
-  writeSnapshot(localIndexFile(outDir), index, { content: contentOf(contentDir), etags: contentEtags });
+  try {
+    writeSnapshot(localIndexFile(outDir), index, { content: contentOf(contentDir), etags: contentEtags });
+  } catch (error) {
+    warn(`herald build: could not keep the index for the next build (${messageOf(error)}); it will read every post`);
+  }
 }
 
 function sameEtags(now: KnownEtags, before: KnownEtags): boolean {

@@ -13,7 +13,7 @@ export interface FolderBuildOptions {
   /** Threads, the calling one included (lib/pipeline/threads.ts). */
   jobs: number;
   onProgress?: PipelineDeps['onProgress'];
-  /** Told why a kept index is not used. */
+  /** Told why a kept index is not used, or cannot be kept. */
   warn: (line: string) => void;
 }
 
@@ -29,6 +29,6 @@ export async function buildFolder(
   const work = threadedWork(site, jobs, { content });
   const deps: PipelineDeps = { content, feeds: new FsStorage(outDir), state: index, site, now: () => new Date(), onProgress };
   const report = await rebuild(deps, { work }).finally(() => work.close());
-  saveLocalIndex(outDir, contentDir, kept, content.knownEtags());
+  saveLocalIndex(outDir, contentDir, kept, content.knownEtags(), warn);
   return { report, jobs: work.jobs };
 }

@@ -85,7 +85,12 @@ export function writeSnapshot(file: string, storage: MemoryStorage, label: Recor
     throw error;
   }
   closeSync(fd);
-  renameSync(temp, file);
+  try {
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
 }
 
 /**

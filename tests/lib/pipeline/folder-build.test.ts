@@ -131,5 +131,15 @@ describe('herald build into a folder it built before', () => {
       `herald build: ignoring the index kept from the last build (${localIndexFile(out)}: cut short); every post is read again`,
     ]);
     expect(tree(out)).toEqual(tree(fresh));
+
+    // A folder where the index goes: the build publishes all the same, and says it could not keep its index.
+    rmSync(localIndexFile(out));
+    mkdirSync(localIndexFile(out));
+    warnings.length = 0;
+    await build(other, out, (line) => warnings.push(line));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/^herald build: could not keep the index for the next build \(.*\); it will read every post$/);
+    expect(tree(out)).toEqual(tree(fresh));
+    expect(readdirSync(path.dirname(localIndexFile(out)))).not.toContainEqual(expect.stringMatching(/\.tmp$/));
   });
 });
