@@ -28,7 +28,14 @@ export async function buildFolder(
   const content = new FsStorage(contentDir, { knownEtags: kept.contentEtags });
   const work = threadedWork(site, jobs, { content });
   const deps: PipelineDeps = { content, feeds: new FsStorage(outDir), state: index, site, now: () => new Date(), onProgress };
-  const report = await rebuild(deps, { work }).finally(() => work.close());
+  let report: RunReport;
+  try {
+    report = await rebuild(deps, { work });
+    // The posts worker threads read were hashed there: their ETags are kept too (an optimization: a failure is not).
+    for (const known of await (work.contentEtags?.() ?? Promise.resolve([])).catch(() => [])) content.adopt(known);
+  } finally {
+    await work.close();
+  }
   saveLocalIndex(outDir, contentDir, kept, content.knownEtags(), warn);
   return { report, jobs: work.jobs };
 }

@@ -23,7 +23,8 @@ export interface ThreadData {
 
 export interface StepRequest {
   id: number;
-  step: WorkStep;
+  /** A step, or `knownEtags`: the ETags the thread's `FsStorage` computed, asked of each thread once a build is done. */
+  step: WorkStep | 'knownEtags';
   args: unknown[];
 }
 
@@ -31,14 +32,16 @@ export type StepReply = { id: number; value: unknown } | { id: number; error: st
 
 /** Requests come and replies go in batches: a message costs a wake-up of the other thread, whatever it carries. */
 export function serveSteps(port: MessagePort, site: SiteConfig, content?: string): void {
-  const steps = workSteps(site, content === undefined ? undefined : new FsStorage(content));
+  const folder = content === undefined ? undefined : new FsStorage(content);
+  const steps = workSteps(site, folder);
   port.on('message', async (requests: StepRequest[]) => {
     const replies: StepReply[] = [];
     const transfer: ArrayBuffer[] = [];
     for (const { id, step, args } of requests) {
       try {
         // `read` answers a promise (a folder's reads are synchronous, so it settles before the next message).
-        const value = await (steps[step] as (...args: unknown[]) => unknown)(...args);
+        const value =
+          step === 'knownEtags' ? (folder?.knownEtags(false) ?? {}) : await (steps[step] as (...args: unknown[]) => unknown)(...args);
         if (step === 'feed') for (const { bytes } of value as EncodedFile[]) transfer.push(bytes.buffer as ArrayBuffer);
         replies.push({ id, value });
       } catch (error) {

@@ -17,7 +17,7 @@ import { Worker } from 'node:worker_threads';
 import type { SiteConfig } from '../config.ts';
 import { messageOf } from '../errors.ts';
 import { type StepReply, type StepRequest, THREAD_MARK, type ThreadData } from './thread-worker.ts';
-import type { FsStorage } from '../storage/fs/fs-storage.ts';
+import type { FsStorage, KnownEtags } from '../storage/fs/fs-storage.ts';
 import { localWork, type Work, type WorkStep, type WorkSteps, workSteps, WorkUnavailableError } from './work.ts';
 
 /**
@@ -147,7 +147,8 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
 
 interface Thread {
   worker: Worker;
-  pending: Map<number, Queued>;
+  /** What waits for each request sent to the thread. */
+  pending: Map<number, Pick<Queued, 'resolve' | 'reject'>>;
 }
 
 /** A step waiting for a thread, or running in one. */
@@ -214,6 +215,21 @@ class ThreadPool implements Work {
   record: Work['record'] = (...args) => this.#run('record', args);
   item: Work['item'] = (...args) => this.#run('item', args);
   feed: Work['feed'] = (...args) => this.#run('feed', args);
+
+  /** Asked of each worker thread directly, not through the queue: each has its own storage of the folder. */
+  async contentEtags(): Promise<KnownEtags[]> {
+    return Promise.all(
+      this.#threads.map(
+        (thread) =>
+          new Promise<KnownEtags>((resolve, reject) => {
+            if (this.#failure) return reject(this.#failure);
+            const id = this.#nextId++;
+            thread.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+            thread.worker.postMessage([{ id, step: 'knownEtags', args: [] } satisfies StepRequest]);
+          }),
+      ),
+    );
+  }
 
   async close(): Promise<void> {
     this.#closing = true;

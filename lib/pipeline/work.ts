@@ -13,6 +13,7 @@ import type { FeedId } from '../index/feed-id.ts';
 import { parsePost } from '../post/parse.ts';
 import type { FeedItem, Post } from '../post/types.ts';
 import { type EncodedFile, encodeFile } from '../publish.ts';
+import type { KnownEtags } from '../storage/fs/fs-storage.ts';
 import type { Storage } from '../storage/storage.ts';
 import { itemFromSource, itemOfBytes, recordWithItem, type SourceOf } from './items.ts';
 import { type FeedDocument, feedFiles } from './outputs.ts';
@@ -49,6 +50,11 @@ export type Work = {
 } & Pick<WorkSteps, ContentStep> & {
     /** Threads that run the steps (1: the calling one). */
     readonly jobs: number;
+    /**
+     * What the worker threads' own storages of the content folder computed (`FsStorage.knownEtags`), for the calling
+     * thread's to `adopt`: where threads read the posts.
+     */
+    contentEtags?(): Promise<KnownEtags[]>;
     /** Stops the worker threads, if any; pending steps fail. */
     close(): Promise<void>;
   };

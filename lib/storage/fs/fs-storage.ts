@@ -143,13 +143,24 @@ export class FsStorage implements Storage {
     }
   }
 
-  /** The ETags this storage checked or computed, of files that had settled when it started (`SETTLED_NS`). */
-  knownEtags(): KnownEtags {
+  /**
+   * Takes the ETags another storage over this folder computed in this same build (a worker thread's): they are
+   * passed on (`knownEtags`) as if computed here, the files still checked against this storage's start.
+   */
+  adopt(known: KnownEtags): void {
+    for (const [key, [stamp, etag]] of Object.entries(known)) this.#etags.set(path.join(this.root, key), { stamp, etag, used: true });
+  }
+
+  /**
+   * The ETags this storage checked or computed, of files that had settled when it started (`SETTLED_NS`); with
+   * `settled` false, all of them, for another storage of this build to `adopt` (it checks them against its own start).
+   */
+  knownEtags(settled = true): KnownEtags {
     const known: KnownEtags = {};
-    const settled = this.#started - SETTLED_NS;
+    const before = settled ? this.#started - SETTLED_NS : undefined;
     const under = this.root.endsWith(path.sep) ? this.root.length : this.root.length + 1;
     for (const [file, { stamp, etag, used }] of this.#etags) {
-      if (!used || changedAt(stamp) >= settled) continue;
+      if (!used || (before !== undefined && changedAt(stamp) >= before)) continue;
       const relative = file.slice(under);
       known[path.sep === '/' ? relative : relative.split(path.sep).join('/')] = [stamp, etag];
     }

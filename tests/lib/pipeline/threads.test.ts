@@ -113,6 +113,33 @@ describe('threadedWork', () => {
     }
   }, 60_000);
 
+  it('hands back the ETags its worker threads computed, so that the calling thread keeps every post read', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'herald-threads-etags-'));
+    try {
+      const written = new FsStorage(dir);
+      const keys: string[] = [];
+      for await (const { key } of content.list('')) {
+        await written.put(key, (await content.get(key))!.body);
+        keys.push(key);
+      }
+      const folder = new FsStorage(dir);
+      const work = threadedWork(site, 3, { content: folder });
+      try {
+        // Both worker threads running, so that they read posts too (a pool goes on without threads slow to start).
+        await expect.poll(async () => (await work.contentEtags!()).length, { timeout: 30_000 }).toBe(2);
+        await rebuild({ content: folder, feeds: new MemoryStorage(), state: new MemoryStorage(), site, now: () => NOW }, { work });
+        for (const known of await work.contentEtags!()) folder.adopt(known);
+      } finally {
+        await work.close();
+      }
+      const known = folder.knownEtags(false);
+      expect(Object.keys(known).sort()).toEqual(keys.filter((key) => key.endsWith('.md')).sort());
+      for (const [key, [, etag]] of Object.entries(known)) expect(etag, key).toBe((await written.head(key))!.etag);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('with one job runs in the calling thread', () => {
     expect(threadedWork(site, 1).jobs).toBe(1);
     expect(localWork(site).jobs).toBe(1);
