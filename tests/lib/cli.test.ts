@@ -38,6 +38,8 @@ describe('herald build', () => {
     const again = capture();
     expect(await run(again)).toBe(EXIT_OK);
     expect(again.stdout.join('\n')).toMatch(/files: 0 written, \d+ unchanged, 0 deleted/);
+    // Over the index the first build kept in public/.herald/index.
+    expect(again.stdout.join('\n')).toMatch(/posts: 9 read \(9 unchanged since the last build, not parsed again\), 7 published/);
   });
 
   it('names a rejected post; --strict turns it into exit status 1', async () => {
