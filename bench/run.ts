@@ -1,4 +1,7 @@
 // `npm run bench`: each benchmark in a fresh process, so peak memory and cold-start figures are its own.
+// Not run here, as they measure one step for whoever changes it (run each alone with `npx tsx bench/<file>`):
+// post-path.ts (parsing and rendering per post), rss-items.ts (RSS items against `feed`'s), markdown-it-fields.ts
+// (the bundles' markdown-it against the installed one).
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
