@@ -492,34 +492,57 @@ export class FsStorage implements Storage {
    * written since describes other bytes and is ignored.
    */
   #described(key: string, file: string, stats: BigIntStats, etag: () => string, now = false): Omit<StoredObject, 'body'> {
-    let sidecar: { found: Sidecar | null } | undefined;
-    let metadata: Record<string, string> | undefined;
-    const described = () => {
-      sidecar ??= { found: this.#sidecar(key, file, stats, etag) };
-      return sidecar.found;
-    };
-    if (now) described();
-    let known: string | undefined;
-    // Getters of a literal, each computed when first read (the ETag hashes, the rest reads the sidecar): defined on
-    // an object already made (`Object.defineProperties`), they cost every post read a slow object.
-    return {
-      get etag() {
-        known ??= etag();
-        return known;
-      },
-      lastModified: new Date(Number(stats.mtimeMs)),
-      get contentType() {
-        return described()?.contentType;
-      },
-      get cacheControl() {
-        return described()?.cacheControl;
-      },
-      get metadata() {
-        metadata ??= { ...described()?.metadata };
-        return metadata;
-      },
-    };
+    return new FsStorage.#Described(key, file, stats, etag, this, now);
   }
+
+  /**
+   * What `#described` makes: each getter computed when first read (the ETag hashes, the rest reads the sidecar). The
+   * getters are the class's, as for `#Listed`: an object literal made a closure for each, on every post read.
+   */
+  static readonly #Described = class implements Omit<StoredObject, 'body'> {
+    readonly lastModified: Date;
+    readonly #key: string;
+    readonly #file: string;
+    readonly #stats: BigIntStats;
+    readonly #etagOf: () => string;
+    readonly #storage: FsStorage;
+    #etag: string | undefined;
+    #found: { sidecar: Sidecar | null } | undefined;
+    #metadata: Record<string, string> | undefined;
+
+    constructor(key: string, file: string, stats: BigIntStats, etag: () => string, storage: FsStorage, now: boolean) {
+      this.lastModified = new Date(Number(stats.mtimeMs));
+      this.#key = key;
+      this.#file = file;
+      this.#stats = stats;
+      this.#etagOf = etag;
+      this.#storage = storage;
+      if (now) this.#sidecarOnce();
+    }
+
+    #sidecarOnce(): Sidecar | null {
+      this.#found ??= { sidecar: this.#storage.#sidecar(this.#key, this.#file, this.#stats, this.#etagOf) };
+      return this.#found.sidecar;
+    }
+
+    get etag(): string {
+      this.#etag ??= this.#etagOf();
+      return this.#etag;
+    }
+
+    get contentType(): string | undefined {
+      return this.#sidecarOnce()?.contentType;
+    }
+
+    get cacheControl(): string | undefined {
+      return this.#sidecarOnce()?.cacheControl;
+    }
+
+    get metadata(): Record<string, string> {
+      this.#metadata ??= { ...this.#sidecarOnce()?.metadata };
+      return this.#metadata;
+    }
+  };
 
   /**
    * A new file holding `bytes`, in the thread pool: making a file is most of a write's cost (on ext4, finding a free
