@@ -54,12 +54,12 @@ export class MemoryStorage implements Storage {
     const size = entry.body.byteLength;
     return size > maxBytes
       ? { oversized: true, etag: etagOfEntry(entry), size }
-      : Object.assign(describe(entry), { body: entry.body.slice() });
+      : Object.assign(new Described(entry), { body: entry.body.slice() });
   }
 
   async head(key: string): Promise<(Omit<StoredObject, 'body'> & { size: number }) | null> {
     const entry = this.#objects.get(key);
-    return entry ? Object.assign(describe(entry), { size: entry.body.byteLength }) : null;
+    return entry ? Object.assign(new Described(entry), { size: entry.body.byteLength }) : null;
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
@@ -112,15 +112,7 @@ export class MemoryStorage implements Storage {
       }
       // Like a paginated S3 listing: an object deleted while the caller iterates is not returned.
       const entry = this.#objects.get(key);
-      if (entry)
-        yield {
-          key,
-          get etag() {
-            return etagOfEntry(entry);
-          },
-          size: entry.body.byteLength,
-          lastModified: entry.lastModified,
-        };
+      if (entry) yield new Listed(key, entry);
     }
   }
 }
@@ -132,15 +124,47 @@ function etagOfEntry(entry: Entry): string {
   return entry.etag;
 }
 
-/** The ETag is hashed when read (here and in listings): a rebuild gets every stored record and needs the ETags only of those it rewrites. */
-function describe(entry: Entry): Omit<StoredObject, 'body'> {
-  return {
-    get etag() {
-      return etagOfEntry(entry);
-    },
-    ...(entry.contentType !== undefined && { contentType: entry.contentType }),
-    ...(entry.cacheControl !== undefined && { cacheControl: entry.cacheControl }),
-    lastModified: entry.lastModified,
-    metadata: { ...entry.metadata },
-  };
+/**
+ * What a get or a head answers. The ETag is hashed when read (here and in listings): a rebuild gets every stored
+ * record and needs the ETags only of those it rewrites. The getter is the class's: an object literal made a closure
+ * for it on every get.
+ */
+class Described implements Omit<StoredObject, 'body'> {
+  declare readonly contentType?: string;
+  declare readonly cacheControl?: string;
+  readonly lastModified: Date;
+  readonly metadata: Record<string, string>;
+  readonly #entry: Entry;
+
+  constructor(entry: Entry) {
+    this.#entry = entry;
+    if (entry.contentType !== undefined) this.contentType = entry.contentType;
+    if (entry.cacheControl !== undefined) this.cacheControl = entry.cacheControl;
+    this.lastModified = entry.lastModified;
+    this.metadata = { ...entry.metadata };
+  }
+
+  get etag(): string {
+    return etagOfEntry(this.#entry);
+  }
+}
+
+/** A listed object, its ETag hashed when read. */
+class Listed implements ObjectInfo {
+  readonly size: number;
+  readonly lastModified: Date;
+  readonly #entry: Entry;
+
+  constructor(
+    readonly key: string,
+    entry: Entry,
+  ) {
+    this.size = entry.body.byteLength;
+    this.lastModified = entry.lastModified;
+    this.#entry = entry;
+  }
+
+  get etag(): string {
+    return etagOfEntry(this.#entry);
+  }
 }
