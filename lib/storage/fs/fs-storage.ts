@@ -135,12 +135,7 @@ export class FsStorage implements Storage {
   constructor(root: string, { knownEtags = {}, now = Date.now }: { knownEtags?: KnownEtags; now?: () => number } = {}) {
     this.root = path.resolve(root);
     this.#started = BigInt(Math.floor(now())) * 1_000_000n;
-    // Not checked as keys: an entry is only ever looked up for a file this storage lists or reads. A pair that is
-    // not two strings (an edited snapshot) is left out, and its file hashed.
-    for (const [key, pair] of Object.entries(knownEtags)) {
-      const [stamp, etag] = Array.isArray(pair) ? pair : [];
-      if (typeof stamp === 'string' && typeof etag === 'string') this.#etags.set(path.join(this.root, key), { stamp, etag });
-    }
+    this.#take(knownEtags, false);
   }
 
   /**
@@ -148,7 +143,19 @@ export class FsStorage implements Storage {
    * passed on (`knownEtags`) as if computed here, the files still checked against this storage's start.
    */
   adopt(known: KnownEtags): void {
-    for (const [key, [stamp, etag]] of Object.entries(known)) this.#etags.set(path.join(this.root, key), { stamp, etag, used: true });
+    this.#take(known, true);
+  }
+
+  /**
+   * Caches `known`, `used` (passed on) or only believed. Not checked as keys: an entry is only ever looked up for a
+   * file this storage lists or reads. A pair that is not two strings (an edited snapshot) is left out, and its file
+   * hashed.
+   */
+  #take(known: KnownEtags, used: boolean): void {
+    for (const [key, pair] of Object.entries(known)) {
+      const [stamp, etag] = Array.isArray(pair) ? pair : [];
+      if (typeof stamp === 'string' && typeof etag === 'string') this.#etags.set(path.join(this.root, key), { stamp, etag, used });
+    }
   }
 
   /**
@@ -435,12 +442,12 @@ export class FsStorage implements Storage {
     return opened;
   }
 
-  /** The file for a readable key; `null` for keys inside the reserved folder, which hold no objects. */
   /** The file of a valid key (`path.join`, which also normalizes, is needed only where the separator is not `/`). */
   #fileOf(key: string): string {
     return path.sep === '/' && this.root !== '/' ? `${this.root}/${key}` : path.join(this.root, key);
   }
 
+  /** The file for a readable key; `null` for keys inside the reserved folder, which hold no objects. */
   #file(key: string): string | null {
     const problem = keyProblem(key);
     if (problem !== null) throw new InvalidKeyError(key, problem);
@@ -734,18 +741,30 @@ function lazyEtag<T extends { etag: string }>(object: T, compute: () => string):
 function keyProblem(key: string): string | null {
   if (typeof key !== 'string' || key === '') return 'empty';
   if (key.startsWith('/')) return 'absolute';
-  if (key.includes('\\')) return 'contains a backslash';
-  if (key.includes('\0')) return 'contains NUL';
+  const characters = characterProblem(key);
+  if (characters !== null) return characters;
   for (const segment of key.split('/')) {
-    if (segment === '') return 'has an empty path segment';
-    if (segment === '.' || segment === '..') return `has a "${segment}" segment`;
+    const problem = segmentProblem(segment);
+    if (problem !== null) return problem;
   }
   return null;
 }
 
-/** What `keyProblem` finds in a key made of a valid folder's key and this file name (none for a valid one). */
+function characterProblem(text: string): string | null {
+  if (text.includes('\\')) return 'contains a backslash';
+  if (text.includes('\0')) return 'contains NUL';
+  return null;
+}
+
+function segmentProblem(segment: string): string | null {
+  if (segment === '') return 'has an empty path segment';
+  if (segment === '.' || segment === '..') return `has a "${segment}" segment`;
+  return null;
+}
+
+/** Whether `keyProblem` finds one in a key made of a valid folder's key and this file name. */
 function nameProblem(name: string): boolean {
-  return name === '' || name === '.' || name === '..' || name.includes('\\') || name.includes('\0');
+  return segmentProblem(name) !== null || characterProblem(name) !== null;
 }
 
 /** In any case and Unicode form: on a case-insensitive file system `.HERALD/meta` is the reserved folder. */
