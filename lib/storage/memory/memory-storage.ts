@@ -79,11 +79,7 @@ export class MemoryStorage implements Storage {
     if (!current) this.#sorted = undefined;
     this.#objects.set(key, entry);
     this.#changed.add(key);
-    return {
-      get etag() {
-        return etagOfEntry(entry);
-      },
-    };
+    return new Etagged(entry);
   }
 
   async delete(key: string): Promise<void> {
@@ -97,8 +93,9 @@ export class MemoryStorage implements Storage {
     const keys = this.#sorted;
     // The keys under a prefix are next to each other in byte order: from the first not before it, while they have it.
     // (A prefix ending in half a surrogate pair is no string of whole characters: every key is checked.)
+    const scan = SURROGATE.test(prefix);
     let low = 0;
-    let high = SURROGATE.test(prefix) ? 0 : keys.length;
+    let high = scan ? 0 : keys.length;
     while (low < high) {
       const mid = (low + high) >> 1;
       if (compareKeys(keys[mid]!, prefix) < 0) low = mid + 1;
@@ -107,7 +104,7 @@ export class MemoryStorage implements Storage {
     for (let index = low; index < keys.length; index++) {
       const key = keys[index]!;
       if (!key.startsWith(prefix)) {
-        if (SURROGATE.test(prefix)) continue;
+        if (scan) continue;
         break;
       }
       // Like a paginated S3 listing: an object deleted while the caller iterates is not returned.
@@ -125,23 +122,15 @@ function etagOfEntry(entry: Entry): string {
 }
 
 /**
- * What a get or a head answers. The ETag is hashed when read (here and in listings): a rebuild gets every stored
- * record and needs the ETags only of those it rewrites. The getter is the class's: an object literal made a closure
- * for it on every get.
+ * An object's ETag, hashed when read (what a put, get, head or listing answers): a rebuild gets every stored record
+ * and needs the ETags only of those it rewrites. The getter is the class's: an object literal made a closure for it
+ * each time.
  */
-class Described implements Omit<StoredObject, 'body'> {
-  declare readonly contentType?: string;
-  declare readonly cacheControl?: string;
-  readonly lastModified: Date;
-  readonly metadata: Record<string, string>;
+class Etagged {
   readonly #entry: Entry;
 
   constructor(entry: Entry) {
     this.#entry = entry;
-    if (entry.contentType !== undefined) this.contentType = entry.contentType;
-    if (entry.cacheControl !== undefined) this.cacheControl = entry.cacheControl;
-    this.lastModified = entry.lastModified;
-    this.metadata = { ...entry.metadata };
   }
 
   get etag(): string {
@@ -149,22 +138,33 @@ class Described implements Omit<StoredObject, 'body'> {
   }
 }
 
-/** A listed object, its ETag hashed when read. */
-class Listed implements ObjectInfo {
+/** What a get or a head answers. */
+class Described extends Etagged implements Omit<StoredObject, 'body'> {
+  declare readonly contentType?: string;
+  declare readonly cacheControl?: string;
+  readonly lastModified: Date;
+  readonly metadata: Record<string, string>;
+
+  constructor(entry: Entry) {
+    super(entry);
+    if (entry.contentType !== undefined) this.contentType = entry.contentType;
+    if (entry.cacheControl !== undefined) this.cacheControl = entry.cacheControl;
+    this.lastModified = entry.lastModified;
+    this.metadata = { ...entry.metadata };
+  }
+}
+
+/** A listed object. */
+class Listed extends Etagged implements ObjectInfo {
   readonly size: number;
   readonly lastModified: Date;
-  readonly #entry: Entry;
 
   constructor(
     readonly key: string,
     entry: Entry,
   ) {
+    super(entry);
     this.size = entry.body.byteLength;
     this.lastModified = entry.lastModified;
-    this.#entry = entry;
-  }
-
-  get etag(): string {
-    return etagOfEntry(this.#entry);
   }
 }
