@@ -44,37 +44,34 @@ export function writeSnapshot(file: string, storage: MemoryStorage, label: Recor
     pieces.add(Buffer.from(MAGIC));
     for (const [, { body }] of storage.entries()) pieces.add(body);
     pieces.flush();
-    // The header's JSON text, object by object: `{"label":…,"objects":[[…],[…]]}`.
+    // The header's JSON text, object by object: `{"label":…,"objects":[[…],[…]]}`. The label's objects (a folder's
+    // ETags: 30,000 entries for bulwark) an entry at a time too.
     let headerBytes = 0;
     const text = (json: string) => {
       headerBytes += pieces.addText(json);
     };
-    // The label's objects (a folder's ETags: 30,000 entries for bulwark) an entry at a time too.
-    text('{"label":{');
-    let first = true;
-    for (const [name, value] of Object.entries(label)) {
-      text(`${first ? '' : ','}${JSON.stringify(name)}:`);
-      first = false;
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-        text(JSON.stringify(value) ?? 'null');
-        continue;
+    /** `open`, each item as `write` writes it, comma-separated, then `close`. */
+    const list = <T>(open: string, items: Iterable<T>, close: string, write: (item: T) => void) => {
+      text(open);
+      let first = true;
+      for (const item of items) {
+        if (!first) text(',');
+        first = false;
+        write(item);
       }
-      text('{');
-      let firstEntry = true;
-      for (const [key, entry] of Object.entries(value)) {
-        text(`${firstEntry ? '' : ','}${JSON.stringify(key)}:${JSON.stringify(entry) ?? 'null'}`);
-        firstEntry = false;
-      }
-      text('}');
-    }
-    text('},"objects":[');
-    first = true;
-    for (const [key, { body, lastModified, ...rest }] of storage.entries()) {
-      const object: ObjectHeader = [key, body.byteLength, lastModified.getTime(), rest];
-      text(`${first ? '' : ','}${JSON.stringify(object)}`);
-      first = false;
-    }
-    text(']}');
+      text(close);
+    };
+    text('{"label":');
+    list('{', Object.entries(label), '}', ([name, value]) => {
+      text(`${JSON.stringify(name)}:`);
+      if (value === null || typeof value !== 'object' || Array.isArray(value)) text(JSON.stringify(value) ?? 'null');
+      else list('{', Object.entries(value), '}', ([key, entry]) => text(`${JSON.stringify(key)}:${JSON.stringify(entry) ?? 'null'}`));
+    });
+    text(',"objects":');
+    list('[', storage.entries(), ']', ([key, { body, lastModified, ...rest }]) =>
+      text(JSON.stringify([key, body.byteLength, lastModified.getTime(), rest] satisfies ObjectHeader)),
+    );
+    text('}');
     const length = Buffer.allocUnsafe(4);
     length.writeUInt32BE(headerBytes);
     pieces.add(length);
