@@ -43,7 +43,7 @@ import { cutList, type Manifest } from '../index/shards.ts';
 import { readJson, retryOnConflict, writeJson } from '../index/store.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
 import { intercept } from '../storage/intercept.ts';
-import { PreconditionFailedError, type Storage } from '../storage/storage.ts';
+import { listKeys, PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { type Candidate, Collected, type Listed, type Read, type StoredRecord } from './collected.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
 import { itemFromSource, itemOf } from './items.ts';
@@ -522,13 +522,6 @@ export class Rebuild {
     }
     await mapLimit(garbage, IO_CONCURRENCY, (key) => state.delete(key));
   }
-}
-
-/** The keys only: a listing's ETags may cost a hash each (`MemoryStorage`, a folder), and these are never compared. */
-async function listKeys(storage: Storage, prefix: string): Promise<Set<string>> {
-  const keys = new Set<string>();
-  for await (const { key } of storage.list(prefix)) keys.add(key);
-  return keys;
 }
 
 function ignoreExisting(error: unknown): void {

@@ -63,6 +63,13 @@ export interface Storage {
   list(prefix?: string, options?: ListOptions): AsyncIterable<ObjectInfo>;
 }
 
+/** The keys under `prefix`, without their ETags: a listing's may cost a hash each (`MemoryStorage`, a folder). */
+export async function listKeys(storage: Storage, prefix: string): Promise<Set<string>> {
+  const keys = new Set<string>();
+  for await (const { key } of storage.list(prefix)) keys.add(key);
+  return keys;
+}
+
 /** A conditional write lost: re-read and retry. S3 answers 412 (or 409 for a concurrent conditional write). */
 export class PreconditionFailedError extends HeraldError {
   constructor(readonly key: string) {

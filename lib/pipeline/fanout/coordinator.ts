@@ -15,7 +15,7 @@ import { recordKey } from '../../index/layout.ts';
 import { siteFingerprint } from '../../index/root.ts';
 import { readJson } from '../../index/store.ts';
 import { PostError } from '../../post/types.ts';
-import type { Storage } from '../../storage/storage.ts';
+import { listKeys, type Storage } from '../../storage/storage.ts';
 import { IO_CONCURRENCY, mapLimit, settleAll } from '../concurrency.ts';
 import { Collected } from '../collected.ts';
 import type { ReadPhase } from '../rebuild.ts';
@@ -108,7 +108,5 @@ export function fanOutRead(fanOut: FanOut): ReadPhase {
 }
 
 async function deleteUnder(state: Storage, prefix: string): Promise<void> {
-  const keys: string[] = [];
-  for await (const { key } of state.list(prefix)) keys.push(key);
-  await mapLimit(keys, IO_CONCURRENCY, (key) => state.delete(key));
+  await mapLimit([...(await listKeys(state, prefix))], IO_CONCURRENCY, (key) => state.delete(key));
 }
