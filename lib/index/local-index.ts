@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { messageOf } from '../errors.ts';
 import { ROOT_KEY } from './layout.ts';
-import { type KnownEtags, RESERVED_DIR } from '../storage/fs/fs-storage.ts';
+import { type FsStorage, type KnownEtags, RESERVED_DIR } from '../storage/fs/fs-storage.ts';
 import { MemoryStorage } from '../storage/memory/memory-storage.ts';
 import { readSnapshot, writeSnapshot } from '../storage/memory/snapshot.ts';
 
@@ -45,33 +45,24 @@ export function openLocalIndex(outDir: string, contentDir: string, warn: (line: 
 /**
  * Keeps the index `opened` for the next build, with the content folder's ETags as they are now; called only after a
  * build that finished, so it never holds a half-made index. A build that changed nothing wrote only the root (its
- * lease taken and given back): the file kept already says all, and is not written again. The feeds are written by
- * then: a file that cannot be saved (`warn` says why) only costs the next build its head start.
+ * lease taken and given back) and used every ETag it was given: the file kept already says all, and is not written
+ * again. The feeds are written by then: a file that cannot be saved (`warn` says why) only costs the next build its
+ * head start.
  */
 export function saveLocalIndex(
   outDir: string,
   contentDir: string,
   opened: LocalIndex,
-  contentEtags: KnownEtags,
+  content: FsStorage,
   warn: (line: string) => void,
 ): void {
   const { index } = opened;
-  if ([...index.changedKeys()].every((key) => key === ROOT_KEY) && sameEtags(contentEtags, opened.contentEtags)) return;
+  if ([...index.changedKeys()].every((key) => key === ROOT_KEY) && !content.knownEtagsChanged()) return;
   try {
-    writeSnapshot(localIndexFile(outDir), index, { content: contentOf(contentDir), etags: contentEtags });
+    writeSnapshot(localIndexFile(outDir), index, { content: contentOf(contentDir), etags: content.knownEtags() });
   } catch (error) {
     warn(`herald build: could not keep the index for the next build (${messageOf(error)}); it will read every post`);
   }
-}
-
-function sameEtags(now: KnownEtags, before: KnownEtags): boolean {
-  const keys = Object.keys(now);
-  if (keys.length !== Object.keys(before).length) return false;
-  return keys.every((key) => {
-    const [stamp, etag] = now[key]!;
-    const was = before[key];
-    return was !== undefined && was[0] === stamp && was[1] === etag;
-  });
 }
 
 function contentOf(contentDir: string): string {

@@ -36,6 +36,6 @@ export async function buildFolder(
   } finally {
     await work.close();
   }
-  saveLocalIndex(outDir, contentDir, kept, content.knownEtags(), warn);
+  saveLocalIndex(outDir, contentDir, kept, content, warn);
   return { report, jobs: work.jobs };
 }

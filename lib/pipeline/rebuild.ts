@@ -42,7 +42,7 @@ import { sortSchedule, tombstoneKey, type Schedule } from '../index/schedule.ts'
 import { cutList, type Manifest } from '../index/shards.ts';
 import { readJson, retryOnConflict, writeJson } from '../index/store.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
-import { intercept } from '../storage/intercept.ts';
+import { intercept, WRITES } from '../storage/intercept.ts';
 import { listKeys, PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { type Candidate, Collected, type Listed, type Read, type StoredRecord } from './collected.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
@@ -66,6 +66,8 @@ import {
 } from './outputs.ts';
 import { localWork, postOf, readRecord, type Work, WorkUnavailableError } from './work.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
+
+const UTF8 = new TextDecoder();
 
 export interface RebuildOptions {
   /** The lease `regenerate` reserved for this rebuild when it started the rebuild function (its `build`). */
@@ -95,8 +97,8 @@ export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}):
   // also renew it when due, as a build that never waits on I/O gives the renewal timer no turn.
   const fence = (storage: Storage) =>
     intercept(storage, {
-      before: (call) => {
-        if (call.op !== 'put' && call.op !== 'delete') return;
+      ops: WRITES,
+      before: () => {
         const renewing = kept.due();
         if (!renewing) return assertLeaseHeld(lease, deps.now());
         return renewing.then(() => assertLeaseHeld(lease, deps.now()));
@@ -279,7 +281,7 @@ export class Rebuild {
     try {
       const object = state ? await state.get(recordKey(key)) : null;
       if (object) {
-        const json = new TextDecoder().decode(object.body);
+        const json = UTF8.decode(object.body);
         // Its ETag only matters to a rewrite, and may cost a hash (`MemoryStorage`, herald build's index).
         stored = {
           json,
@@ -373,7 +375,7 @@ export class Rebuild {
       manifests.set(feed, manifest);
       const key = manifestKey(feed);
       const current = stored.has(key) ? await state.get(key) : null;
-      const currentJson = current && new TextDecoder().decode(current.body);
+      const currentJson = current && UTF8.decode(current.body);
       if (archives) {
         // The history as stored: its bounds (cut before, kept) and the deletions still announced.
         const before = currentJson ? (JSON.parse(currentJson) as Manifest).archive : undefined;
@@ -547,7 +549,7 @@ async function overwrite(
     if (conflicted && merge) {
       const current = await state.get(key);
       over = current?.etag ?? null;
-      body = current ? merge(new TextDecoder().decode(current.body)) : json;
+      body = current ? merge(UTF8.decode(current.body)) : json;
     } else if (conflicted) over = (await state.head(key))?.etag ?? null;
     conflicted = true;
     await state.put(key, body, {
@@ -561,6 +563,6 @@ async function overwrite(
 async function overwriteIfChanged(state: Storage, key: string, value: unknown, exists = true): Promise<void> {
   const json = JSON.stringify(value);
   const stored = exists ? await state.get(key) : null;
-  if (stored && new TextDecoder().decode(stored.body) === json) return;
+  if (stored && UTF8.decode(stored.body) === json) return;
   await overwrite(state, key, json, stored?.etag ?? null);
 }

@@ -11,7 +11,7 @@ import { recordKey, ROOT_KEY } from '../../index/layout.ts';
 import { assertLeaseHeld, type Lease, LeaseLostError } from '../../index/lease.ts';
 import { leaseHeld, type Root, siteFingerprint } from '../../index/root.ts';
 import { readJson } from '../../index/store.ts';
-import { intercept } from '../../storage/intercept.ts';
+import { intercept, WRITES } from '../../storage/intercept.ts';
 import { etagOf, toBytes } from '../../storage/semantics.ts';
 import type { Storage } from '../../storage/storage.ts';
 import { IO_CONCURRENCY, mapLimit } from '../concurrency.ts';
@@ -91,10 +91,6 @@ export function leaseFence(state: Storage, build: string, now: () => Date): { ve
       await verify();
     }
   };
-  const storage = intercept(state, {
-    before: async (call) => {
-      if (call.op === 'put' || call.op === 'delete') await check();
-    },
-  });
+  const storage = intercept(state, { ops: WRITES, before: check });
   return { verify, storage };
 }

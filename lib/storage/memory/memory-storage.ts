@@ -52,14 +52,12 @@ export class MemoryStorage implements Storage {
     const entry = this.#objects.get(key);
     if (!entry) return null;
     const size = entry.body.byteLength;
-    return size > maxBytes
-      ? { oversized: true, etag: etagOfEntry(entry), size }
-      : Object.assign(new Described(entry), { body: entry.body.slice() });
+    return size > maxBytes ? { oversized: true, etag: etagOfEntry(entry), size } : new Got(entry, entry.body.slice());
   }
 
   async head(key: string): Promise<(Omit<StoredObject, 'body'> & { size: number }) | null> {
     const entry = this.#objects.get(key);
-    return entry ? Object.assign(new Described(entry), { size: entry.body.byteLength }) : null;
+    return entry ? new Headed(entry) : null;
   }
 
   async put(key: string, body: Uint8Array | string, options: PutOptions = {}): Promise<{ etag: string }> {
@@ -138,7 +136,7 @@ class Etagged {
   }
 }
 
-/** What a get or a head answers. */
+/** What a get or a head answers, but the body or size. */
 class Described extends Etagged implements Omit<StoredObject, 'body'> {
   declare readonly contentType?: string;
   declare readonly cacheControl?: string;
@@ -151,6 +149,26 @@ class Described extends Etagged implements Omit<StoredObject, 'body'> {
     if (entry.cacheControl !== undefined) this.cacheControl = entry.cacheControl;
     this.lastModified = entry.lastModified;
     this.metadata = { ...entry.metadata };
+  }
+}
+
+/** What a get answers: its body is set in the constructor, so every answer has one shape. */
+class Got extends Described implements StoredObject {
+  constructor(
+    entry: Entry,
+    readonly body: Uint8Array,
+  ) {
+    super(entry);
+  }
+}
+
+/** What a head answers. */
+class Headed extends Described {
+  readonly size: number;
+
+  constructor(entry: Entry) {
+    super(entry);
+    this.size = entry.body.byteLength;
   }
 }
 

@@ -164,6 +164,23 @@ describe('FsStorage: a folder', () => {
     expect(await etagsOf(second)).toEqual({ 'a.md': '"believed"', 'b.md': `"${md5('BRAVO')}"` });
     // Only what it checked is passed on: nothing of a file that is gone.
     expect(Object.keys(second.knownEtags()).sort()).toEqual(['a.md', 'b.md']);
+    expect(second.knownEtagsChanged()).toBe(true);
+    // Given exactly what it then finds, it says so without comparing; a file hashed, or one given but not seen, is a change.
+    const given = second.knownEtags();
+    const same = new FsStorage(root, { knownEtags: given, now: later });
+    await etagsOf(same);
+    expect(same.knownEtagsChanged()).toBe(false);
+    const unseen = new FsStorage(root, { knownEtags: { ...given, 'gone.md': ['0:0:0:0:0', '"stale"'] }, now: later });
+    await etagsOf(unseen);
+    expect(unseen.knownEtagsChanged()).toBe(true);
+    const { 'a.md': _hashed, ...partial } = given;
+    const hashing = new FsStorage(root, { knownEtags: partial, now: later });
+    await etagsOf(hashing);
+    expect(hashing.knownEtagsChanged()).toBe(true);
+    const deleting = new FsStorage(root, { knownEtags: given, now: later });
+    await etagsOf(deleting);
+    await deleting.delete('a.md');
+    expect(deleting.knownEtagsChanged()).toBe(true);
     // A file changed just before a storage started could change again within the same clock tick unseen: not passed on.
     const now = new FsStorage(root);
     await etagsOf(now);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { intercept, type StorageCall } from '../../../lib/storage/intercept.ts';
+import { intercept, type StorageCall, WRITES } from '../../../lib/storage/intercept.ts';
 import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import { PreconditionFailedError } from '../../../lib/storage/storage.ts';
 
@@ -29,6 +29,21 @@ describe('intercept', () => {
       'before delete a',
       'after delete',
     ]);
+  });
+
+  it('hooks only the operations it is given (WRITES: puts and deletes), the others reaching the storage as they are', async () => {
+    const calls: string[] = [];
+    const inner = new MemoryStorage();
+    const storage = intercept(inner, { ops: WRITES, before: (call) => void calls.push(call.op) });
+    await storage.put('a', 'x');
+    expect(text((await storage.get('a'))?.body)).toBe('x');
+    expect((await storage.head('a'))?.size).toBe(1);
+    const keys: string[] = [];
+    for await (const { key } of storage.list('')) keys.push(key);
+    await storage.delete('a');
+    expect(keys).toEqual(['a']);
+    expect(calls).toEqual(['put', 'delete']);
+    expect(await inner.head('a')).toBeNull();
   });
 
   it('fails a call before it lands: storage untouched', async () => {
