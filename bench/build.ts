@@ -1,6 +1,6 @@
 // Full builds (issue 13), for the synthetic site (10,000 posts from ../shared/tools/gen_corpus.py, seed 1) and
 // bulwark (30,197 posts) when ../shared is present, else for the example site in content/:
-// - `herald build` in fresh processes (bench/build-run.ts), one thread per core: wall time, CPU time (every
+// - `herald build` in fresh processes (bench/build-run.mjs), one thread per core: wall time, CPU time (every
 //   thread), peak RSS, median of the rounds; and an unchanged rebuild (the same index, nothing to write) against
 //   the cold build. Goal: at most 0.3x.
 // - peak RSS with 1 thread and with 4: what a thread costs. Goal: bulwark under 400 MB.
@@ -17,7 +17,6 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BuildRun } from './build-run.ts';
 import { defaultJobs } from '../lib/pipeline/threads.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -35,13 +34,24 @@ const median = (values: number[]) => {
 const range = (values: number[], digits = 2) =>
   `median ${median(values).toFixed(digits)} (${values.map((value) => value.toFixed(digits)).join(' ')})`;
 
+/** What bench/build-run.mjs prints. */
+interface BuildRun {
+  posts: number;
+  published: number;
+  jobs: number;
+  /** `written` counts files; `pages` the archive pages among them (a page is three files, one per format). */
+  cold: { wallS: number; cpuS: number; written: number; pages: number };
+  peakRssMb: number;
+  unchanged?: { wallS: number; cpuS: number; written: number };
+}
+
 function buildRun(contentDir: string, config: string | undefined, threads: number, unchanged: boolean): BuildRun {
-  const args = ['--import', 'tsx', path.join(here, 'build-run.ts'), contentDir, config ?? '-', String(threads)];
+  const args = [path.join(here, 'build-run.mjs'), contentDir, config ?? '-', String(threads)];
   const run = spawnSync(process.execPath, unchanged ? [...args, '--unchanged'] : args, {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  if (run.status !== 0) throw new Error(`bench/build-run.ts failed (exit ${run.status})`);
+  if (run.status !== 0) throw new Error(`bench/build-run.mjs failed (exit ${run.status})`);
   return JSON.parse(run.stdout.trim().split('\n').pop()!) as BuildRun;
 }
 

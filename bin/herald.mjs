@@ -1,61 +1,6 @@
 #!/usr/bin/env node
-// The CLI is TypeScript. It runs from one bundled file (dist/cli.mjs), made here with esbuild whenever a source is
-// newer than it: loading the sources through tsx costs 0.3 to 0.5 s at every start (and again in each worker
-// thread of a build), the bundle a tenth of that. Where the bundle cannot be made (no esbuild, a read-only
-// checkout), tsx loads the sources as they are. HERALD_FROM_SOURCES=1 always does. The bundle leaves packages to be
-// imported at run time but takes markdown-it in, with its class fields written as assignments
-// (scripts/markdown-it-fields.mjs says why that is the same, and faster).
-import { mkdirSync, readdirSync, renameSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+// The CLI is TypeScript, run from a bundle of it (scripts/cli-module.mjs says when and why).
+import { cliModule } from '../scripts/cli-module.mjs';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-// One level below the checkout, as lib/ is: the CLI finds package.json at `../package.json`.
-const bundle = path.join(repo, 'dist', 'cli.mjs');
-// A file of the checkout the bundle depends on beside lib/ and the packages: the plugin that makes it.
-const PLUGIN = 'scripts/markdown-it-fields.mjs';
-
-/** The newest modification time among the sources the bundle is made of, and what decides their dependencies. */
-function sourcesTime() {
-  let newest = 0;
-  for (const file of ['package.json', 'package-lock.json', 'tsconfig.json', PLUGIN]) {
-    newest = Math.max(newest, statSync(path.join(repo, file), { throwIfNoEntry: false })?.mtimeMs ?? 0);
-  }
-  for (const entry of readdirSync(path.join(repo, 'lib'), { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) newest = Math.max(newest, statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-  }
-  return newest;
-}
-
-async function bundled() {
-  if (process.env.HERALD_FROM_SOURCES === '1') return undefined;
-  try {
-    if ((statSync(bundle, { throwIfNoEntry: false })?.mtimeMs ?? 0) > sourcesTime()) return bundle;
-    const { build, stop } = await import('esbuild');
-    const { markdownItFields } = await import(pathToFileURL(path.join(repo, PLUGIN)).href);
-    mkdirSync(path.dirname(bundle), { recursive: true });
-    // Written aside and renamed: runs starting together never load a half-written bundle.
-    const partial = `${bundle}.${process.pid}.tmp`;
-    await build({
-      entryPoints: [path.join(repo, 'lib', 'cli.ts')],
-      outfile: partial,
-      bundle: true,
-      platform: 'node',
-      target: 'node20',
-      format: 'esm',
-      packages: 'external',
-      plugins: [markdownItFields({ inline: partial, cache: path.join(repo, 'dist', 'markdown-it-fields.json') })],
-      logLevel: 'silent',
-    }).finally(stop);
-    renameSync(partial, bundle);
-    return bundle;
-  } catch {
-    return undefined;
-  }
-}
-
-const file = await bundled();
-const { main } = file
-  ? await import(pathToFileURL(file).href)
-  : await (await import('tsx/esm/api')).tsImport('../lib/cli.ts', import.meta.url);
+const { main } = await cliModule();
 process.exitCode = await main(process.argv.slice(2));
