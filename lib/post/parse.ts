@@ -4,6 +4,7 @@
  * Hugo. Every problem becomes a PostError naming the file, the key and the reason; parsePost
  * never throws, so one bad file never costs the others.
  */
+import { isUtf8 } from 'node:buffer';
 import { TomlDate } from 'smol-toml';
 import { messageOf } from '../errors.ts';
 import { parsePerson, type Person, type SiteConfig } from '../config.ts';
@@ -17,9 +18,6 @@ import { expandPermalink, keyParts, overrideUrl } from './permalink.ts';
 import { xmlSafe } from '../feeds/xml.ts';
 import { booleanOf, cleanLine, cleanText } from './text.ts';
 import { PostError, type Image, type ParseResult, type Post, type Term } from './types.ts';
-
-// Decoding strips a leading BOM; `fatal` makes invalid UTF-8 (Latin-1, binaries) an error, not U+FFFD.
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 const SECTION_PAGE = /(?:^|\/)_index(?:\.[^/]*)?\.(?:md|markdown)$/i;
 
@@ -66,16 +64,19 @@ export function tooLargeError(key: string, size: number, site: SiteConfig): Post
 
 function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult {
   if (bytes.byteLength > site.maxPostBytes) throw tooLargeError(key, bytes.byteLength, site);
+  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Buffer.indexOf is memchr; Uint8Array.indexOf is a slow element loop.
-  if (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(0) !== -1) {
+  if (buffer.indexOf(0) !== -1) {
     throw new PostError(key, 'binary file (contains NUL bytes), not a Markdown post');
   }
-  let text: string;
-  try {
-    text = UTF8.decode(bytes);
-  } catch {
+  // Invalid UTF-8 (Latin-1, binaries) is an error, not U+FFFD. Checked, then decoded without checking again: a fifth
+  // faster than a fatal TextDecoder, which takes a slower path.
+  if (!isUtf8(buffer)) {
     throw new PostError(key, 'not valid UTF-8 text (binary, or another encoding such as Latin-1: save it as UTF-8)');
   }
+  const decoded = buffer.toString('utf8');
+  // A leading BOM is no part of the text (as TextDecoder drops it).
+  const text = decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded;
 
   let data: Record<string, unknown>;
   let body: string;
