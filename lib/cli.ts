@@ -181,7 +181,7 @@ export function summarize(report: RunReport, contentDir: string, outDir: string,
   const lines = [
     `herald build: ${path.relative(process.cwd(), contentDir) || '.'} -> ${path.relative(process.cwd(), outDir) || '.'}`,
     ...configuration,
-    `  posts: ${posts.read} read${posts.unchanged > 0 ? ` (${posts.unchanged} unchanged since the last build, not parsed again)` : ''}, ${posts.published} published, ${posts.skipped.length} skipped, ${posts.rejected.length} rejected`,
+    `  posts: ${posts.read} read${posts.unchanged > 0 ? ` (${posts.unchanged} unchanged since the last build, not parsed again)` : ''}, ${posts.published} published, ${posts.skipped.length} skipped, ${posts.rejected.length} rejected${posts.warned.length > 0 ? `, ${posts.warned.length} warnings` : ''}`,
   ];
   const reasons = new Map<string, number>();
   for (const { reason } of posts.skipped) reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
@@ -189,6 +189,7 @@ export function summarize(report: RunReport, contentDir: string, outDir: string,
     lines.push(`  skipped ${count}: ${reason}`);
   }
   for (const error of posts.rejected) lines.push(`  rejected ${error.key}: ${error.reason}`);
+  for (const { key, reason } of posts.warned) lines.push(`  warning ${key}: ${reason}`);
   lines.push(`  files: ${feeds.written.length} written, ${feeds.unchanged} unchanged, ${feeds.deleted.length} deleted`);
   for (const failure of report.failed) lines.push(`  failed ${failure.key}: ${failure.error}`);
   lines.push(`  done in ${(report.durationMs / 1000).toFixed(2)} s`);

@@ -139,13 +139,14 @@ export class Runtime {
   }
 
   /**
-   * The run's log: each bad post as a warning naming its key and reason, then one summary line (the line
-   * dashboards and alarms read), with the S3 requests of this invocation.
+   * The run's log: each bad post, and each published one with a warning, naming its key and reason, then one summary
+   * line (the line dashboards and alarms read), with the S3 requests of this invocation.
    */
   logRun(name: string, report: RunReport, stores: Stores, extra: Record<string, unknown> = {}): void {
     for (const rejected of report.posts.rejected) {
       this.log.warn('post rejected', { key: rejected.key, reason: rejected.reason });
     }
+    for (const { key, reason } of report.posts.warned) this.log.warn('post published with a warning', { key, reason });
     for (const failed of report.failed) this.log.error('key failed: will be retried', { key: failed.key, reason: failed.error });
     const { counts } = stores;
     this.log.info(`${name} finished`, {
@@ -154,6 +155,7 @@ export class Runtime {
       published: report.posts.published,
       skipped: report.posts.skipped.length,
       rejected: report.posts.rejected.length,
+      warned: report.posts.warned.length,
       failed: report.failed.length,
       feedsWritten: report.feeds.written.length,
       feedsUnchanged: report.feeds.unchanged,

@@ -15,6 +15,8 @@ export interface PostRecord {
   status: 'post' | 'skipped' | 'rejected' | 'removed';
   /** Why a file is skipped or rejected. */
   reason?: string;
+  /** What the author should fix in a published post (status `post`): reported by every run that counts it. */
+  warnings?: string[];
   /** What the index needs of the metadata (status `post`); the rest is in `item`, or in the source. */
   meta?: IndexedMeta;
   /** In the lists of its feeds: published when the record was written. */
@@ -105,7 +107,9 @@ export function recordOf(key: string, source: string | undefined, parsed: ParseR
       return { key, source, status: 'rejected', reason: parsed.error.reason, listed: false };
     case 'post': {
       const meta = indexedMeta(parsed.post);
-      return { key, source, status: 'post', meta, listed: isVisible(meta, now) };
+      const record: PostRecord = { key, source, status: 'post', meta, listed: isVisible(meta, now) };
+      if (parsed.warnings) record.warnings = parsed.warnings;
+      return record;
     }
   }
 }

@@ -23,21 +23,42 @@ export const OPML_PATH = OPML_FILE;
 
 export function emptyReport(): RunReport {
   return {
-    posts: { read: 0, unchanged: 0, published: 0, skipped: [], rejected: [] },
+    posts: { read: 0, unchanged: 0, published: 0, skipped: [], rejected: [], warned: [] },
     feeds: { written: [], unchanged: 0, deleted: [] },
     failed: [],
     durationMs: 0,
   };
 }
 
-/** Counts a post in the report: published, skipped with its reason, or rejected. */
+/** Counts a post in the report: published, skipped with its reason, or rejected; and what it warns of. */
 export function countPost(report: RunReport, record: PostRecord, now: Date): void {
   const { posts } = report;
+  for (const reason of record.warnings ?? []) posts.warned.push({ key: record.key, reason });
   if (record.status === 'post' && record.meta) {
     if (record.listed) posts.published++;
     else posts.skipped.push({ key: record.key, reason: hiddenReason(record.meta, now) });
   } else if (record.status === 'skipped') posts.skipped.push({ key: record.key, reason: record.reason ?? 'skipped' });
   else if (record.status === 'rejected') posts.rejected.push(new PostError(record.key, record.reason ?? 'rejected'));
+}
+
+/**
+ * Warns of the items of one feed document that share an id: feed readers take them for one item and show only one.
+ * Two posts declaring the same `guid` (a post copied as a template), or, with `itemIds: "url"`, the same URL.
+ */
+export function warnSharedIds(report: RunReport, items: readonly FeedItem[]): void {
+  const keysById = new Map<string, string[]>();
+  for (const { id, key } of items) {
+    const keys = keysById.get(id);
+    if (keys) keys.push(key);
+    else keysById.set(id, [key]);
+  }
+  for (const [id, keys] of keysById) {
+    if (keys.length < 2) continue;
+    for (const key of keys) {
+      const others = keys.filter((other) => other !== key).join(', ');
+      report.posts.warned.push({ key, reason: `its item id ${id} is also the id of ${others}: feed readers show only one of them` });
+    }
+  }
 }
 
 /**
@@ -71,6 +92,9 @@ export function finishReport(report: RunReport, files: FileLog, startedAt: numbe
   const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
   report.posts.skipped.sort(byKey);
   report.posts.rejected.sort(byKey);
+  // A warning of a document (a shared id) comes again from every feed the two posts are in: it is said once.
+  const warned = new Map(report.posts.warned.map((warning) => [`${warning.key}\n${warning.reason}`, warning]));
+  report.posts.warned = [...warned.values()].sort((a, b) => byKey(a, b) || (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : 0));
   report.failed.sort(byKey);
   report.feeds.written.sort();
   report.feeds.deleted.sort();

@@ -63,6 +63,7 @@ import {
   pageDocument,
   publish,
   subscriptionDocument,
+  warnSharedIds,
 } from './outputs.ts';
 import { localWork, postOf, readRecord, type Work, WorkUnavailableError } from './work.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
@@ -414,20 +415,25 @@ export class Rebuild {
     // the items of the subscription document and of the open page; the full pages' come from records.
     const subscriptions = [...manifests].map(([feed, manifest]) => {
       const document = subscriptionDocument(site, manifest);
+      // Every feed's newest are looked at, rendered or not, so that each build says it again.
+      warnSharedIds(this.report, document.items);
       return { feed, entries: manifest.newest.map(({ entry }) => entry), history: document.history, document: async () => document };
     });
     const pages = [...manifests].flatMap(([feed, manifest]) => {
       const entries = this.#pages.get(feed) ?? [];
       const open = openPageDocument(site, manifest);
+      if (open) warnSharedIds(this.report, open.items);
       const full = entries.length - (open ? 1 : 0);
       const pageAt = async (page: Entry[], i: number): Promise<FeedDocument> => {
         const items = await mapLimit(page, IO_CONCURRENCY, (entry) => this.storedItem(entry));
-        return pageDocument(
+        const document = pageDocument(
           page,
           items.flatMap((item) => (item ? [item] : [])),
           i + 1,
           entries.length,
         );
+        warnSharedIds(this.report, document.items);
+        return document;
       };
       // A page that deletions emptied sorts with the page before it.
       let newest: Entry | undefined;

@@ -108,6 +108,7 @@ import {
   subscriptionDocument,
   unpublish,
   unpublishPages,
+  warnSharedIds,
 } from './outputs.ts';
 import { rebuild, requestRebuild } from './rebuild.ts';
 import { readSource, type Source } from './source.ts';
@@ -593,7 +594,7 @@ class Run {
       return;
     }
     const before = previous && (feed !== SITE_FEED && previous.total === 0 ? [] : this.filesOf(feed, previous));
-    await publish(feeds, this.filesOf(feed, manifest), this.site, this.files, { previous: before });
+    await publish(feeds, this.filesOf(feed, manifest, this.report), this.site, this.files, { previous: before });
     if (!this.site.archives) return;
     const archive = manifest.archive ?? EMPTY_ARCHIVE;
     const pages = pageCount(archive);
@@ -611,7 +612,9 @@ class Run {
     if (earlier === undefined || earlier > pages) await unpublishPages(feeds, dir, pages + 1, this.files, earlier);
     const pageFiles = async (page: number) => {
       const { entries, items } = await this.pageItems(feed, manifest, page);
-      return feedFiles(this.site, feed, pageDocument(entries, items, page, pages));
+      const document = pageDocument(entries, items, page, pages);
+      warnSharedIds(this.report, document.items);
+      return feedFiles(this.site, feed, document);
     };
     const write = (files: RenderedFile[]) => publish(feeds, files, this.site, this.files);
     await mapLimit(reached, IO_CONCURRENCY, async (page) => write(await pageFiles(page)));
@@ -631,9 +634,13 @@ class Run {
   }
 
   /** The subscription document and, when it holds anything, the open archive page: all the manifest has. */
-  filesOf(feed: FeedId, manifest: Manifest): RenderedFile[] {
+  /** With `report`, the ids the documents' items share are warned of (`warnSharedIds`): not for a manifest replaced. */
+  filesOf(feed: FeedId, manifest: Manifest, report?: RunReport): RenderedFile[] {
     const open = openPageDocument(this.site, manifest);
-    return [subscriptionDocument(this.site, manifest), ...(open ? [open] : [])].flatMap((document) => feedFiles(this.site, feed, document));
+    return [subscriptionDocument(this.site, manifest), ...(open ? [open] : [])].flatMap((document) => {
+      if (report) warnSharedIds(report, document.items);
+      return feedFiles(this.site, feed, document);
+    });
   }
 
   /** The items of a page below the open one: its entries from the list's shards, their items from records. */

@@ -38,6 +38,11 @@ export interface RunReport {
     skipped: { key: string; reason: string }[];
     /** Bad input: named file and reason. Never stops the run. */
     rejected: PostError[];
+    /**
+     * Published, with something its author should fix: a declared id that cannot be used, or an item id another
+     * post in the same feed has (readers show only one of them). Named file and reason.
+     */
+    warned: { key: string; reason: string }[];
   };
   feeds: {
     /** Storage keys under the feeds root whose bytes changed and were written. */

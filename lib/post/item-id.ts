@@ -11,8 +11,10 @@
  *
  * A declared id must be an absolute IRI (Atom's `<id>` requires one; RSS guids and JSON Feed ids take it as
  * is), printable, without spaces, at most MAX_ID_LENGTH characters. One that is not is reported with the file
- * and the problem, and the post is published with its generated id: `id` is a common key that themes and
- * importers use for other things, and rejecting those posts would take them out of the feeds.
+ * and the problem (a warning of the parse, kept in the post's record), and the post is published with its generated
+ * id: `id` is a common key that themes and importers use for other things, and rejecting those posts would take them
+ * out of the feeds. Ids shared by posts of one feed are warned of where feed documents are made
+ * (lib/pipeline/outputs.ts, `warnSharedIds`).
  */
 import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';

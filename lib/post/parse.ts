@@ -110,7 +110,7 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
   const exclusion = exclusionOf(fields);
   if ('problem' in exclusion) throw new PostError(key, exclusion.problem);
   const declared = declaredId(fields);
-  if (declared !== undefined && 'problem' in declared) console.warn(`${key}: ${declared.problem}; published with its generated id`);
+  const warnings = declared !== undefined && 'problem' in declared ? [`${declared.problem}; published with its generated id`] : [];
   const rawSlug = scalarText(fields.get('slug'));
   const slug = rawSlug === undefined ? '' : cleanLine(rawSlug);
 
@@ -176,7 +176,7 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
   if (exclusion.excludeFrom !== undefined) post.excludeFrom = exclusion.excludeFrom;
   const image = firstImage(fields, url);
   if (image) post.image = image;
-  return { status: 'post', post };
+  return warnings.length > 0 ? { status: 'post', post, warnings } : { status: 'post', post };
 }
 
 /** The first of `names` present, as epoch ms; a value that is not a date rejects the post. */

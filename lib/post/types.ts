@@ -93,6 +93,11 @@ export class PostError extends HeraldError {
 
 /** What reading one content file gives. `skipped` is not an error: section pages, files with no title. */
 export type ParseResult =
-  | { status: 'post'; post: Post }
+  | {
+      status: 'post';
+      post: Post;
+      /** What the author should fix though the post is published: a declared id that cannot be used. */
+      warnings?: string[];
+    }
   | { status: 'skipped'; key: string; reason: string }
   | { status: 'rejected'; error: PostError };

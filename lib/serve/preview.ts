@@ -103,6 +103,7 @@ export function describeRun(what: string, report: RunReport): string[] {
   if (posts.published > 0) parts.push(`${posts.published} published`);
   if (posts.skipped.length > 0) parts.push(`${posts.skipped.length} skipped`);
   if (posts.rejected.length > 0) parts.push(`${posts.rejected.length} rejected`);
+  if (posts.warned.length > 0) parts.push(`${posts.warned.length} warning${posts.warned.length === 1 ? '' : 's'}`);
   parts.push(`${feeds.written.length} file${feeds.written.length === 1 ? '' : 's'} written`);
   if (feeds.deleted.length > 0) parts.push(`${feeds.deleted.length} deleted`);
   if (report.failed.length > 0) parts.push(`${report.failed.length} failed`);
@@ -110,6 +111,7 @@ export function describeRun(what: string, report: RunReport): string[] {
     `[${clock()}] ${what}: ${parts.join(', ')} in ${Math.round(report.durationMs)} ms`,
     ...(posts.skipped.length <= MAX_SKIPPED_SHOWN ? posts.skipped.map(({ key, reason }) => `  skipped ${key}: ${reason}`) : []),
     ...posts.rejected.map((error) => `  rejected ${error.key}: ${error.reason}`),
+    ...posts.warned.map(({ key, reason }) => `  warning ${key}: ${reason}`),
     ...report.failed.map((failure) => `  failed ${failure.key}: ${failure.error}`),
   ];
 }

@@ -123,6 +123,16 @@ describe('regenerate handler', () => {
     expect(String(warning?.extra.reason)).not.toBe('');
   });
 
+  it('logs a post published with a warning, with its key and reason, and counts it in the summary line', async () => {
+    await stores.content.put('odd.md', `---\ntitle: Odd\ndate: 2025-01-01\nguid: "p=7"\n---\nbody`);
+    await handlerWith()(sqsEvent(s3Event(s3Record('ObjectCreated:Put', 'content', 'posts/odd.md'))));
+    expect(await feed('rss.xml')).toContain('<title>Odd</title>');
+    const warning = log.at('warn').find((line) => line.message === 'post published with a warning');
+    expect(warning?.extra).toMatchObject({ key: 'odd.md' });
+    expect(String(warning?.extra.reason)).toContain('guid: "p=7" is not an absolute IRI');
+    expect(log.at('info').find((line) => line.message === 'regenerate finished')?.extra).toMatchObject({ warned: 1 });
+  });
+
   it('rebuilds in place when the configuration changes and no rebuild function is named', async () => {
     await stores.content.put('a.md', markdownPost({ title: 'A' }));
     const handler = handlerWith();

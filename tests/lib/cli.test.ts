@@ -51,6 +51,20 @@ describe('herald build', () => {
     expect(await run(capture(), '--strict')).toBe(EXIT_REJECTED);
   });
 
+  it('names a post published with a warning: a declared id that cannot be used, one another post has too', async () => {
+    const post = (title: string, guid: string) => `---\ntitle: ${title}\ndate: 2025-01-01\nguid: "${guid}"\n---\nbody\n`;
+    await writeFile(path.join(dir, 'content/en/blog/copy-1.md'), post('Copy 1', 'https://example.com/?p=1'));
+    await writeFile(path.join(dir, 'content/en/blog/copy-2.md'), post('Copy 2', 'https://example.com/?p=1'));
+    await writeFile(path.join(dir, 'content/en/blog/bad-id.md'), post('Bad id', 'p=2'));
+    const io = capture();
+    expect(await run(io)).toBe(EXIT_OK);
+    const summary = io.stdout.join('\n');
+    expect(summary).toMatch(/posts: 12 read, 10 published, 2 skipped, 0 rejected, 3 warnings/);
+    expect(summary).toContain('warning en/blog/bad-id.md: guid: "p=2" is not an absolute IRI');
+    expect(summary).toContain('warning en/blog/copy-1.md: its item id https://example.com/?p=1 is also the id of en/blog/copy-2.md');
+    expect(summary).toContain('warning en/blog/copy-2.md: its item id https://example.com/?p=1 is also the id of en/blog/copy-1.md');
+  });
+
   it('--base-url overrides the configured URLs', async () => {
     expect(await run(capture(), '--base-url', 'https://feeds.example.net/')).toBe(EXIT_OK);
     const atom = await readFile(path.join(dir, 'public/atom.xml'), 'utf8');

@@ -62,6 +62,7 @@ export interface Part {
   unchanged: number;
   skipped: { key: string; reason: string }[];
   rejected: { key: string; reason: string }[];
+  warned: { key: string; reason: string }[];
   failed: { key: string; error: string }[];
   /** The worker could not read for this rebuild (it loaded another configuration): the rebuild fails. */
   error?: string;

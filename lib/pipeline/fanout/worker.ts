@@ -61,6 +61,7 @@ export async function runTask(deps: PipelineDeps, message: TaskMessage): Promise
     unchanged: report.posts.unchanged,
     skipped: report.posts.skipped,
     rejected: report.posts.rejected.map(({ key, reason }) => ({ key, reason })),
+    warned: report.posts.warned,
     failed: report.failed,
   };
   await state.put(partKey(build, message.task), JSON.stringify(part), { contentType: 'application/json' });

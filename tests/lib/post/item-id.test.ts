@@ -51,16 +51,53 @@ describe('declared ids', () => {
     ['guid: "https://example.com/\\u0007"', 'guid: contains "\\u0007"'],
     ['guid: "https://example.com/<x>"', 'contains "<"'],
     [`guid: "https://example.com/${'x'.repeat(MAX_ID_LENGTH)}"`, `characters long, more than ${MAX_ID_LENGTH}`],
-  ])('publishes %j with the generated id and warns with the file and the problem', (line, problem) => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    expect(parsed('posts/bad.md', line).id).toBe(itemId('posts/bad.md'));
-    if (problem === undefined) expect(warn).not.toHaveBeenCalled();
+  ])('publishes %j with the generated id and warns with the problem', (line, problem) => {
+    const result = parsePost('posts/bad.md', utf8(`---\ntitle: T\ndate: 2025-01-01\n${line}\n---\nBody\n`), site);
+    expect(result.status === 'post' && result.post.id).toBe(itemId('posts/bad.md'));
+    const warnings = result.status === 'post' ? result.warnings : undefined;
+    if (problem === undefined) expect(warnings).toBeUndefined();
     else {
-      expect(warn).toHaveBeenCalledTimes(1);
-      expect(warn.mock.calls[0]![0]).toContain('posts/bad.md: ');
-      expect(warn.mock.calls[0]![0]).toContain(problem);
-      expect(warn.mock.calls[0]![0]).toContain('published with its generated id');
+      expect(warnings).toHaveLength(1);
+      expect(warnings![0]).toContain(problem);
+      expect(warnings![0]).toContain('published with its generated id');
     }
+  });
+
+  it('names the file and the problem in the report of every run that counts the post, unchanged ones included', async () => {
+    const harness = new SiteHarness(site);
+    await harness.write('posts/bad.md', markdown({ title: 'Bad', date: '2025-01-01', extra: { guid: 'post-123' } }));
+    await harness.write('posts/good.md', markdown({ title: 'Good', date: '2025-01-02' }));
+    const reason = 'guid: "post-123" is not an absolute IRI (it needs a scheme, such as https: or urn:); published with its generated id';
+    expect((await harness.rebuild()).posts.warned).toEqual([{ key: 'posts/bad.md', reason }]);
+    // Taken from its stored record, not parsed again: the warning is kept there.
+    const again = await harness.rebuild();
+    expect(again.posts.unchanged).toBe(2);
+    expect(again.posts.warned).toEqual([{ key: 'posts/bad.md', reason }]);
+    expect((await harness.regenerate(['posts/bad.md'])).posts.warned).toEqual([{ key: 'posts/bad.md', reason }]);
+    expect((await harness.regenerate(['posts/good.md'])).posts.warned).toEqual([]);
+  });
+
+  it('warns of posts that share an id in a feed (a post copied with its guid), once each, in rebuilds and incremental runs', async () => {
+    const harness = new SiteHarness(site);
+    await harness.write('posts/a.md', markdown({ title: 'A', date: '2025-01-01', tags: ['x'], extra: { guid: GUID } }));
+    await harness.write('posts/b.md', markdown({ title: 'B', date: '2025-01-02', tags: ['x'], extra: { guid: GUID } }));
+    await harness.write('posts/c.md', markdown({ title: 'C', date: '2025-01-03' }));
+    const shared = (other: string) => `its item id ${GUID} is also the id of ${other}: feed readers show only one of them`;
+    const expected = [
+      { key: 'posts/a.md', reason: shared('posts/b.md') },
+      { key: 'posts/b.md', reason: shared('posts/a.md') },
+    ];
+    // In the site's feed and tag x's, said once.
+    expect((await harness.rebuild()).posts.warned).toEqual(expected);
+    expect((await harness.rebuild()).posts.warned).toEqual(expected);
+    await harness.write('posts/c.md', markdown({ title: 'C, edited', date: '2025-01-03' }));
+    expect((await harness.regenerate(['posts/c.md'])).posts.warned).toEqual(expected);
+    await harness.write(
+      'posts/b.md',
+      markdown({ title: 'B', date: '2025-01-02', tags: ['x'], extra: { guid: 'https://example.com/?p=124' } }),
+    );
+    expect((await harness.regenerate(['posts/b.md'])).posts.warned).toEqual([]);
+    expect((await harness.rebuild()).posts.warned).toEqual([]);
   });
 
   it('accepts IRIs with non-ASCII characters and trims the value', () => {
@@ -141,7 +178,6 @@ describe('itemIds: "url"', () => {
     expect(parsed('posts/a.md', 'url: /elsewhere/', byUrl).id).toBe('https://example.com/elsewhere/');
     expect(parsed('posts/a.md', `guid: "${GUID}"`, byUrl).id).toBe(GUID);
     expect(parsed('posts/a.md', 'id: "tag:example.com,2019:7"', byUrl).id).toBe('tag:example.com,2019:7');
-    vi.spyOn(console, 'warn').mockImplementation(() => {});
     expect(parsed('posts/a.md', 'guid: "post-7"', byUrl).id).toBe('https://example.com/posts/a/');
   });
 
