@@ -42,12 +42,14 @@ export function countPost(report: RunReport, record: PostRecord, now: Date): voi
 }
 
 /**
- * Warns of the items of one feed document that share an id: feed readers take them for one item and show only one.
- * Two posts declaring the same `guid` (a post copied as a template), or, with `itemIds: "url"`, the same URL.
+ * Warns of what the items of one feed document warn of (`FeedItem.warnings`), and of those that share an id: feed
+ * readers take them for one item and show only one. Two posts declaring the same `guid` (a post copied as a
+ * template), or, with `itemIds: "url"`, the same URL.
  */
-export function warnSharedIds(report: RunReport, items: readonly FeedItem[]): void {
+export function warnDocument(report: RunReport, items: readonly FeedItem[]): void {
   const keysById = new Map<string, string[]>();
-  for (const { id, key } of items) {
+  for (const { id, key, warnings } of items) {
+    for (const reason of warnings ?? []) report.posts.warned.push({ key, reason });
     const keys = keysById.get(id);
     if (keys) keys.push(key);
     else keysById.set(id, [key]);

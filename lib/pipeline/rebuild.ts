@@ -63,7 +63,7 @@ import {
   pageDocument,
   publish,
   subscriptionDocument,
-  warnSharedIds,
+  warnDocument,
 } from './outputs.ts';
 import { localWork, postOf, readRecord, type Work, WorkUnavailableError } from './work.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
@@ -416,13 +416,13 @@ export class Rebuild {
     const subscriptions = [...manifests].map(([feed, manifest]) => {
       const document = subscriptionDocument(site, manifest);
       // Every feed's newest are looked at, rendered or not, so that each build says it again.
-      warnSharedIds(this.report, document.items);
+      warnDocument(this.report, document.items);
       return { feed, entries: manifest.newest.map(({ entry }) => entry), history: document.history, document: async () => document };
     });
     const pages = [...manifests].flatMap(([feed, manifest]) => {
       const entries = this.#pages.get(feed) ?? [];
       const open = openPageDocument(site, manifest);
-      if (open) warnSharedIds(this.report, open.items);
+      if (open) warnDocument(this.report, open.items);
       const full = entries.length - (open ? 1 : 0);
       const pageAt = async (page: Entry[], i: number): Promise<FeedDocument> => {
         const items = await mapLimit(page, IO_CONCURRENCY, (entry) => this.storedItem(entry));
@@ -432,7 +432,7 @@ export class Rebuild {
           i + 1,
           entries.length,
         );
-        warnSharedIds(this.report, document.items);
+        warnDocument(this.report, document.items);
         return document;
       };
       // A page that deletions emptied sorts with the page before it.

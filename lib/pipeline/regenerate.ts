@@ -108,7 +108,7 @@ import {
   subscriptionDocument,
   unpublish,
   unpublishPages,
-  warnSharedIds,
+  warnDocument,
 } from './outputs.ts';
 import { rebuild, requestRebuild } from './rebuild.ts';
 import { readSource, type Source } from './source.ts';
@@ -613,7 +613,7 @@ class Run {
     const pageFiles = async (page: number) => {
       const { entries, items } = await this.pageItems(feed, manifest, page);
       const document = pageDocument(entries, items, page, pages);
-      warnSharedIds(this.report, document.items);
+      warnDocument(this.report, document.items);
       return feedFiles(this.site, feed, document);
     };
     const write = (files: RenderedFile[]) => publish(feeds, files, this.site, this.files);
@@ -634,11 +634,11 @@ class Run {
   }
 
   /** The subscription document and, when it holds anything, the open archive page: all the manifest has. */
-  /** With `report`, the ids the documents' items share are warned of (`warnSharedIds`): not for a manifest replaced. */
+  /** With `report`, what the documents' items warn of is reported (`warnDocument`): not for a manifest replaced. */
   filesOf(feed: FeedId, manifest: Manifest, report?: RunReport): RenderedFile[] {
     const open = openPageDocument(this.site, manifest);
     return [subscriptionDocument(this.site, manifest), ...(open ? [open] : [])].flatMap((document) => {
-      if (report) warnSharedIds(report, document.items);
+      if (report) warnDocument(report, document.items);
       return feedFiles(this.site, feed, document);
     });
   }

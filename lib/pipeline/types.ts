@@ -39,8 +39,9 @@ export interface RunReport {
     /** Bad input: named file and reason. Never stops the run. */
     rejected: PostError[];
     /**
-     * Published, with something its author should fix: a declared id that cannot be used, or an item id another
-     * post in the same feed has (readers show only one of them). Named file and reason.
+     * Published, with something its author should fix: a declared id that cannot be used, a body shown as plain text
+     * (past a limit), or an item id another post in the same feed has (readers show only one of them). Named file
+     * and reason.
      */
     warned: { key: string; reason: string }[];
   };

@@ -14,7 +14,7 @@
  * and the problem (a warning of the parse, kept in the post's record), and the post is published with its generated
  * id: `id` is a common key that themes and importers use for other things, and rejecting those posts would take them
  * out of the feeds. Ids shared by posts of one feed are warned of where feed documents are made
- * (lib/pipeline/outputs.ts, `warnSharedIds`).
+ * (lib/pipeline/outputs.ts, `warnDocument`).
  */
 import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config.ts';

@@ -151,8 +151,8 @@ const SANITIZE: sanitizeHtml.IOptions = {
 
 const plainMarkdown = new PlainMarkdown(markdown, SANITIZE);
 
-/** The post's body as sanitized, absolutized, XML-safe HTML. */
-export function renderBody(post: Post, _site: SiteConfig): string {
+/** The post's body as sanitized, absolutized, XML-safe HTML; `warn` is told when it is shown as plain text, and why. */
+export function renderBody(post: Post, _site: SiteConfig, warn: (reason: string) => void = () => {}): string {
   const source = xmlSafe(post.body);
   try {
     checkMarkup(source);
@@ -160,7 +160,7 @@ export function renderBody(post: Post, _site: SiteConfig): string {
     return xmlSafe(renderMarkdown(source, post.url).html);
   } catch (error) {
     if (!(error instanceof LimitExceeded)) throw error;
-    console.warn(`${post.key}: body shown as plain text: ${error.message}`);
+    warn(`body shown as plain text: ${error.message}`);
     return plainTextHtml(source);
   }
 }
@@ -194,8 +194,14 @@ export function renderMarkdown(source: string, base: string, { sanitizer = false
  */
 export function toFeedItem(post: Post, site: SiteConfig): FeedItem {
   const { body: _body, ...meta } = post;
-  const html = site.content === 'summary' ? (post.summary ? `<p>${escapeAttr(post.summary)}</p>` : '') : renderBody(post, site);
-  return { ...meta, html };
+  const warnings: string[] = [];
+  const html =
+    site.content === 'summary'
+      ? post.summary
+        ? `<p>${escapeAttr(post.summary)}</p>`
+        : ''
+      : renderBody(post, site, (reason) => warnings.push(reason));
+  return warnings.length > 0 ? { ...meta, html, warnings } : { ...meta, html };
 }
 
 /** `countUrl` is called for every URL made absolute, srcset candidates included. */

@@ -77,6 +77,8 @@ export interface Post extends PostMeta {
 /** A post's metadata plus rendered, sanitized, absolutized body HTML: what a feed item is made of. */
 export interface FeedItem extends PostMeta {
   html: string;
+  /** What rendering could not do (a body past a limit, shown as plain text): warned of by every document it is in. */
+  warnings?: string[];
 }
 
 /** A named, per-file problem. Never thrown past the build: collected and reported. */
