@@ -37,6 +37,7 @@ export function encodeFile(file: RenderedFile | EncodedFile): EncodedFile {
   const bytes = file.chunks ? joinChunks(file.chunks) : toBytes(file.body);
   const encoded: EncodedFile = { path: file.path, contentType: file.contentType, bytes, sha256: sha256Hex(bytes) };
   if (file.cacheControl !== undefined) encoded.cacheControl = file.cacheControl;
+  if (file.input !== undefined) encoded.input = file.input;
   return encoded;
 }
 

@@ -59,6 +59,8 @@ export interface RenderedFile {
   contentType: string;
   /** Set by the pipeline (archive pages are cached longer than subscription documents); renderers leave it unset. */
   cacheControl?: string;
+  /** Set by the pipeline when it knows what the document was rendered from (lib/publish.ts, `INPUT_METADATA`). */
+  input?: string;
 }
 
 /**

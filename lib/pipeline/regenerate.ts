@@ -74,7 +74,7 @@ import {
   type PostRecord,
   type RunDone,
 } from '../index/records.ts';
-import { isCurrent, leaseHeld, type Root } from '../index/root.ts';
+import { isCurrent, leaseHeld, type Root, siteFingerprint } from '../index/root.ts';
 import { dueKeys, EMPTY_SCHEDULE, entryFor, feedOfTombstoneKey, tombstoneKey, withTimes, type Schedule } from '../index/schedule.ts';
 import {
   applyChange,
@@ -97,8 +97,10 @@ import { itemFromSource, recordWithItem } from './items.ts';
 import {
   countPost,
   directoryFiles,
+  documentInput,
   emptyReport,
   feedDir,
+  type FeedDocument,
   feedFiles,
   openPageDocument,
   pageDocument,
@@ -184,6 +186,8 @@ const RENDER_ATTEMPTS = 6;
 
 class Run {
   readonly site: SiteConfig;
+  /** The configuration's fingerprint, part of every document's input. */
+  readonly siteDigest: string;
   readonly id: string;
   readonly files = new FileLog();
   readonly report = emptyReport();
@@ -215,6 +219,7 @@ class Run {
     readonly rootEtag: string,
   ) {
     this.site = deps.site;
+    this.siteDigest = siteFingerprint(deps.site);
     this.id = runId(now, randomUUID());
   }
 
@@ -593,8 +598,15 @@ class Run {
       if (this.site.archives) await unpublishPages(feeds, dir, 1, this.files);
       return;
     }
-    const before = previous && (feed !== SITE_FEED && previous.total === 0 ? [] : this.filesOf(feed, previous));
-    await publish(feeds, this.filesOf(feed, manifest, this.report), this.site, this.files, { previous: before });
+    // Rendered as the stored files were, to tell which changed: no input, and nothing of it reported.
+    const before =
+      previous &&
+      (feed !== SITE_FEED && previous.total === 0
+        ? []
+        : [subscriptionDocument(this.site, previous), openPageDocument(this.site, previous)].flatMap((document) =>
+            document ? feedFiles(this.site, feed, document) : [],
+          ));
+    await publish(feeds, this.filesOf(feed, manifest), this.site, this.files, { previous: before });
     if (!this.site.archives) return;
     const archive = manifest.archive ?? EMPTY_ARCHIVE;
     const pages = pageCount(archive);
@@ -612,9 +624,7 @@ class Run {
     if (earlier === undefined || earlier > pages) await unpublishPages(feeds, dir, pages + 1, this.files, earlier);
     const pageFiles = async (page: number) => {
       const { entries, items } = await this.pageItems(feed, manifest, page);
-      const document = pageDocument(entries, items, page, pages);
-      warnDocument(this.report, document.items);
-      return feedFiles(this.site, feed, document);
+      return this.documentFiles(feed, pageDocument(entries, items, page, pages), entries);
     };
     const write = (files: RenderedFile[]) => publish(feeds, files, this.site, this.files);
     await mapLimit(reached, IO_CONCURRENCY, async (page) => write(await pageFiles(page)));
@@ -633,14 +643,27 @@ class Run {
     for (const files of stale.reverse()) await write(files);
   }
 
-  /** The subscription document and, when it holds anything, the open archive page: all the manifest has. */
-  /** With `report`, what the documents' items warn of is reported (`warnDocument`): not for a manifest replaced. */
-  filesOf(feed: FeedId, manifest: Manifest, report?: RunReport): RenderedFile[] {
+  /** The files of a manifest's documents: the subscription document and, when it holds anything, the open archive page. */
+  filesOf(feed: FeedId, manifest: Manifest): RenderedFile[] {
+    const entries = (shown: readonly NewestItem[]) => shown.map(({ entry }) => entry);
+    const files = this.documentFiles(feed, subscriptionDocument(this.site, manifest), entries(manifest.newest));
     const open = openPageDocument(this.site, manifest);
-    return [subscriptionDocument(this.site, manifest), ...(open ? [open] : [])].flatMap((document) => {
-      if (report) warnDocument(report, document.items);
-      return feedFiles(this.site, feed, document);
-    });
+    return open ? [...files, ...this.documentFiles(feed, open, entries(manifest.archive!.open))] : files;
+  }
+
+  /**
+   * A document's files, what its items warn of reported (`warnDocument`). When it shows an item for each of its
+   * `entries`, they name the input they were rendered from (`documentInput`), as a rebuild's do: the next rebuild
+   * then need not render them again.
+   */
+  documentFiles(feed: FeedId, document: FeedDocument, entries: readonly Entry[]): RenderedFile[] {
+    warnDocument(this.report, document.items);
+    const files = feedFiles(this.site, feed, document);
+    if (document.items.length === entries.length) {
+      const input = documentInput(this.siteDigest, feed, entries, document.history);
+      for (const file of files) file.input = input;
+    }
+    return files;
   }
 
   /** The items of a page below the open one: its entries from the list's shards, their items from records. */

@@ -50,6 +50,28 @@ describe('documents whose files name their input', () => {
     expect(await harness.feedTree()).toEqual(await harness.freshTree());
   });
 
+  it('are written so by incremental runs too: a rebuild after them renders none but those a deletion changed', async () => {
+    const harness = await site();
+    await rebuildCounting(harness);
+    // An edit, a new post that closes an archive page, a deletion, a back-dated post: every kind of document written.
+    await harness.write('posts/p8.md', { title: 'Post 8, edited', date: '2025-05-09T00:00:00Z', tags: ['even'] });
+    await harness.regenerate(['posts/p8.md']);
+    await harness.write('posts/p9.md', { title: 'Post 9', date: '2025-05-10T00:00:00Z', tags: ['odd'] });
+    await harness.regenerate(['posts/p9.md']);
+    await harness.remove('posts/p3.md');
+    await harness.regenerate(['posts/p3.md']);
+    await harness.write('posts/old.md', { title: 'Old', date: '2025-04-01T00:00:00Z', tags: ['odd'] });
+    const last = await harness.regenerate(['posts/old.md']);
+    expect(last.feeds.written.some((file) => file.includes('archive/'))).toBe(true);
+    const { rendered, report } = await rebuildCounting(harness);
+    // But two: the deletion announced in the subscription documents changed Atom's bytes, not RSS's or JSON Feed's,
+    // whose files keep the input they were written with (a file is not written again for its input alone, which
+    // would change its Last-Modified), as after a rebuild that announced it.
+    expect(rendered.sort()).toEqual(['site', 'tags/odd']);
+    expect(report.feeds.written).toEqual([]);
+    expect(await harness.feedTree()).toEqual(await harness.freshTree());
+  });
+
   it('are rendered again when a post of theirs changes, and only those', async () => {
     const harness = await site();
     await rebuildCounting(harness);
