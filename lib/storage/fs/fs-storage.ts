@@ -134,6 +134,8 @@ export class FsStorage implements Storage {
   #givenUsed = 0;
   /** An ETag was computed, adopted or forgotten: `knownEtags` may differ from what was given. */
   #changed = false;
+  /** An ETag was computed, adopted or forgotten at all, its file settled or not (`etagsAsGiven`). */
+  #departed = false;
 
   /**
    * `knownEtags`: what another storage over this folder computed (`knownEtags()`), believed while the files keep
@@ -182,6 +184,15 @@ export class FsStorage implements Storage {
    */
   knownEtagsChanged(): boolean {
     return this.#changed || this.#givenUsed !== this.#given;
+  }
+
+  /**
+   * Whether every ETag this storage answered was one the constructor was given, still true of its file, and every
+   * one given was answered: the folder holds exactly the files, with the bytes, that the storage which computed them
+   * saw (`herald build` then knows that nothing changed since the last build; lib/pipeline/folder-build.ts).
+   */
+  etagsAsGiven(): boolean {
+    return !this.#departed && this.#givenUsed === this.#given;
   }
 
   /**
@@ -293,7 +304,7 @@ export class FsStorage implements Storage {
       }
       const known = this.#etags.get(file);
       if (known?.used && this.#settled(known.stamp)) this.#changed = true;
-      this.#etags.delete(file);
+      if (this.#etags.delete(file)) this.#departed = true;
       unlinkQuietly(this.#sidecarFile(key));
       this.#pruneEmptyFolders(path.dirname(file));
     });
@@ -668,6 +679,7 @@ export class FsStorage implements Storage {
   /** Caches an ETag computed or adopted here, noting whether `knownEtags` changes by it. */
   #set(file: string, entry: CachedEtag): void {
     this.#etags.set(file, entry);
+    this.#departed = true;
     if (this.#settled(entry.stamp)) this.#changed = true;
   }
 
