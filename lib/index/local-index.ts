@@ -11,11 +11,17 @@ import { ROOT_KEY } from './layout.ts';
 import { type FsStorage, type KnownEtags, RESERVED_DIR } from '../storage/fs/fs-storage.ts';
 import { MemoryStorage } from '../storage/memory/memory-storage.ts';
 import { readSnapshot, writeSnapshot } from '../storage/memory/snapshot.ts';
+import type { RunReport } from '../pipeline/types.ts';
 
 export interface LocalIndex {
   index: MemoryStorage;
   /** For the content folder's storage (`FsStorage`'s `knownEtags`). */
   contentEtags: KnownEtags;
+  /**
+   * The posts the build that kept the index counted as more than published (`notableKeys`); absent when that build
+   * had failures, or was made by a version that did not keep them: the next build then reads every record it has.
+   */
+  notable?: ReadonlySet<string>;
 }
 
 export function localIndexFile(outDir: string): string {
@@ -33,8 +39,12 @@ export function openLocalIndex(outDir: string, contentDir: string, warn: (line: 
     const saved = readSnapshot(file);
     if (saved && saved.label.content === contentOf(contentDir)) {
       // Each pair is checked where it is used (FsStorage leaves out what is not two strings).
-      const etags = saved.label.etags;
-      return { index: saved.storage, contentEtags: etags !== null && typeof etags === 'object' ? (etags as KnownEtags) : {} };
+      const { etags, notable } = saved.label;
+      return {
+        index: saved.storage,
+        contentEtags: etags !== null && typeof etags === 'object' ? (etags as KnownEtags) : {},
+        ...(Array.isArray(notable) && notable.every((key) => typeof key === 'string') && { notable: new Set(notable) }),
+      };
     }
   } catch (error) {
     warn(`herald build: ignoring the index kept from the last build (${messageOf(error)}); every post is read again`);
@@ -43,26 +53,45 @@ export function openLocalIndex(outDir: string, contentDir: string, warn: (line: 
 }
 
 /**
- * Keeps the index `opened` for the next build, with the content folder's ETags as they are now; called only after a
- * build that finished, so it never holds a half-made index. A build that changed nothing wrote only the root (its
- * lease taken and given back) and used every ETag it was given: the file kept already says all, and is not written
- * again. The feeds are written by then: a file that cannot be saved (`warn` says why) only costs the next build its
- * head start.
+ * Keeps the index `opened` for the next build, with the content folder's ETags as they are now and the build's
+ * `notable` posts (undefined after a build with failures); called only after a build that finished, so it never holds a
+ * half-made index. A build that changed nothing wrote only the root (its lease taken and given back), used every ETag
+ * it was given and found the same notable posts: the file kept already says all, and is not written again. The feeds
+ * are written by then: a file that cannot be saved (`warn` says why) only costs the next build its head start.
  */
 export function saveLocalIndex(
   outDir: string,
   contentDir: string,
   opened: LocalIndex,
   content: FsStorage,
+  notable: readonly string[] | undefined,
   warn: (line: string) => void,
 ): void {
   const { index } = opened;
-  if ([...index.changedKeys()].every((key) => key === ROOT_KEY) && !content.knownEtagsChanged()) return;
+  const same = notable === undefined ? opened.notable === undefined : opened.notable !== undefined && sameKeys(opened.notable, notable);
+  if ([...index.changedKeys()].every((key) => key === ROOT_KEY) && !content.knownEtagsChanged() && same) return;
   try {
-    writeSnapshot(localIndexFile(outDir), index, { content: contentOf(contentDir), etags: content.knownEtags() });
+    writeSnapshot(localIndexFile(outDir), index, {
+      content: contentOf(contentDir),
+      etags: content.knownEtags(),
+      ...(notable && { notable }),
+    });
   } catch (error) {
     warn(`herald build: could not keep the index for the next build (${messageOf(error)}); it will read every post`);
   }
+}
+
+/**
+ * The posts a build's report names (skipped, rejected or warned of), sorted: what the next build, finding nothing
+ * changed, counts from their records, every other post being published as it was.
+ */
+export function notableKeys(report: RunReport): string[] {
+  const { skipped, rejected, warned } = report.posts;
+  return [...new Set([...skipped, ...rejected, ...warned].map(({ key }) => key))].sort();
+}
+
+function sameKeys(a: ReadonlySet<string>, b: readonly string[]): boolean {
+  return a.size === b.length && b.every((key) => a.has(key));
 }
 
 function contentOf(contentDir: string): string {

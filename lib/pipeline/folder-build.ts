@@ -3,7 +3,7 @@
  * kept (lib/index/local-index.ts), spread over `jobs` threads.
  */
 import type { SiteConfig } from '../config.ts';
-import { openLocalIndex, saveLocalIndex } from '../index/local-index.ts';
+import { notableKeys, openLocalIndex, saveLocalIndex } from '../index/local-index.ts';
 import { FsStorage } from '../storage/fs/fs-storage.ts';
 import { rebuild } from './rebuild.ts';
 import { threadedWork } from './threads.ts';
@@ -15,29 +15,33 @@ export interface FolderBuildOptions {
   onProgress?: PipelineDeps['onProgress'];
   /** Told why a kept index is not used, or cannot be kept. */
   warn: (line: string) => void;
+  /** The build's clock (tests move it); the content folder's storage starts by it too. */
+  now?: () => Date;
 }
 
 export async function buildFolder(
   contentDir: string,
   outDir: string,
   site: SiteConfig,
-  { jobs, onProgress, warn }: FolderBuildOptions,
+  { jobs, onProgress, warn, now = () => new Date() }: FolderBuildOptions,
 ): Promise<{ report: RunReport; jobs: number }> {
   const started = performance.now();
   const kept = openLocalIndex(outDir, contentDir, warn);
-  const { index } = kept;
-  const content = new FsStorage(contentDir, { knownEtags: kept.contentEtags });
+  const { index, notable } = kept;
+  const content = new FsStorage(contentDir, { knownEtags: kept.contentEtags, now: () => now().getTime() });
   const work = threadedWork(site, jobs, { content });
-  const deps: PipelineDeps = { content, feeds: new FsStorage(outDir), state: index, site, now: () => new Date(), onProgress };
+  const deps: PipelineDeps = { content, feeds: new FsStorage(outDir), state: index, site, now, onProgress };
   let report: RunReport;
   try {
-    report = await rebuild(deps, { work });
+    // Every post listed with the ETag it had when the last build here finished: nothing changed since.
+    const known = notable && { unchanged: () => content.etagsAsGiven(), notable };
+    report = await rebuild(deps, { work, ...(known && { known }) });
     // The posts worker threads read were hashed there: their ETags are kept too (an optimization: a failure is not).
     for (const known of await (work.contentEtags?.() ?? Promise.resolve([])).catch(() => [])) content.adopt(known);
   } finally {
     await work.close();
   }
-  saveLocalIndex(outDir, contentDir, kept, content, warn);
+  saveLocalIndex(outDir, contentDir, kept, content, report.failed.length === 0 ? notableKeys(report) : undefined, warn);
   // The whole build, as its user waits for it: the kept index read and saved, and the threads started and stopped.
   report.durationMs = Math.round(performance.now() - started);
   return { report, jobs: work.jobs };

@@ -18,7 +18,7 @@ import { TERM_KINDS } from '../feeds/descriptor.ts';
 import { FEED_FILE_NAMES } from '../feeds/types.ts';
 import { catalogOf, summariesOf, type Catalog } from '../index/catalog.ts';
 import { comparePositions, type Entry, keyOf } from '../index/entries.ts';
-import type { FeedId } from '../index/feed-id.ts';
+import { type FeedId, SITE_FEED } from '../index/feed-id.ts';
 import {
   CATALOG_KEY,
   contentKeyOf,
@@ -39,7 +39,7 @@ import { cutHistory, keptBounds, liveTombstones, tombstoneExpiry } from '../inde
 import { isVisible, keepingPending, MAX_RUN_MS, nextChangeOf, unfinished, type PostRecord } from '../index/records.ts';
 import { isCurrent, leaseHeld, type Root, siteFingerprint } from '../index/root.ts';
 import { sortSchedule, tombstoneKey, type Schedule } from '../index/schedule.ts';
-import { cutList, type Manifest } from '../index/shards.ts';
+import { cutList, type Manifest, type Shard } from '../index/shards.ts';
 import { readJson, retryOnConflict, writeJson } from '../index/store.ts';
 import { PostError, type FeedItem } from '../post/types.ts';
 import { intercept, WRITES } from '../storage/intercept.ts';
@@ -83,6 +83,19 @@ export interface RebuildOptions {
    * build` and the `rebuild` function spread them over worker threads (`threadedWork`, lib/pipeline/threads.ts).
    */
   work?: Work;
+  /** What the caller knows of the content since the last rebuild (`herald build`): see `Rebuild.publishAsStored`. */
+  known?: KnownContent;
+}
+
+/** What `herald build` knows of its content folder (lib/pipeline/folder-build.ts). */
+export interface KnownContent {
+  /**
+   * Asked once the posts are listed with their ETags: whether the folder holds exactly the posts, with the bytes, that
+   * the last rebuild read (which made every stored record, and failed on none).
+   */
+  unchanged(): boolean;
+  /** The posts that rebuild counted as more than published: skipped, rejected or warned of (`notableKeys`). */
+  notable: ReadonlySet<string>;
 }
 
 export type ReadPhase = (rebuild: Rebuild, storedRecords: ReadonlySet<string>) => Promise<Collected>;
@@ -109,7 +122,7 @@ export async function rebuild(deps: PipelineDeps, options: RebuildOptions = {}):
   let completed = false;
   try {
     const work = options.work ?? localWork(deps.site);
-    await new Rebuild(fenced, now, report, files, isCurrent(lease.previous, deps.site), lease.build, work).run(options.read);
+    await new Rebuild(fenced, now, report, files, isCurrent(lease.previous, deps.site), lease.build, work).run(options.read, options.known);
     completed = true;
   } finally {
     await kept.stop();
@@ -164,6 +177,8 @@ export class Rebuild {
   readonly #siteDigest: string;
   /** Records made from their stored JSON with nothing changed (`readOne`), which `writeRecord` need not serialize to compare. */
   readonly #asStored = new WeakSet<PostRecord>();
+  /** The posts as listed, once (`publishAsStored` lists them before the rebuild knows whether it goes the whole way). */
+  #listed: Listed[] | undefined;
 
   constructor(
     readonly deps: PipelineDeps,
@@ -183,8 +198,9 @@ export class Rebuild {
     this.#readConcurrency = Math.max(IO_CONCURRENCY, 64 * work.jobs);
   }
 
-  async run(read: ReadPhase = (rebuild, storedRecords) => rebuild.readAll(storedRecords)): Promise<void> {
+  async run(read: ReadPhase = (rebuild, storedRecords) => rebuild.readAll(storedRecords), known?: KnownContent): Promise<void> {
     const { state } = this.deps;
+    if (known && this.reuse && (await this.publishAsStored(known))) return;
     const storedRecords = await listKeys(state, RECORDS_PREFIX);
     const storedFeedObjects = await listKeys(state, FEEDS_PREFIX);
     const storedRuns = await listKeys(state, RUNS_PREFIX);
@@ -225,8 +241,72 @@ export class Rebuild {
     return this.readKeys(await this.listPosts(storedRecords.size > 0), storedRecords);
   }
 
+  /**
+   * Nothing changed since the last rebuild: the same posts with the same bytes (`known`), under the same configuration,
+   * and no post's visibility nor announced deletion due since (the schedule). The stored lists are then the ones this
+   * rebuild would make, so the feeds are published from the stored manifests (their documents checked, and rendered
+   * only where a file is missing or stale) without reading a record but the notable posts' to count them, every
+   * other post being published as it was. False, with the posts listed (`listPosts` answers that listing again), when
+   * anything differs or is missing: the rebuild then goes the whole way.
+   */
+  async publishAsStored(known: KnownContent): Promise<boolean> {
+    const { state } = this.deps;
+    const listed = await this.listPosts(true);
+    if (!known.unchanged()) return false;
+    // A post whose ETag was not passed on (written just before the last build) and deleted since leaves no trace in
+    // the ETags: its record does.
+    const records = await listKeys(state, RECORDS_PREFIX);
+    if (records.size !== listed.length || listed.some(({ key }) => !records.has(recordKey(key)))) return false;
+    const schedule = (await readJson<Schedule>(state, SCHEDULE_KEY))?.value;
+    const now = this.now.toISOString();
+    if (!schedule || schedule.entries.some(([at]) => at <= now)) return false;
+    const catalog = (await readJson<Catalog>(state, CATALOG_KEY))?.value;
+    if (!catalog) return false;
+    const counted: PostRecord[] = [];
+    for (const { key } of listed) {
+      if (!known.notable.has(key)) continue;
+      const record = (await readJson<PostRecord>(state, recordKey(key)))?.value;
+      if (!record) return false;
+      counted.push(record);
+    }
+    const manifests = new Map<FeedId, Manifest>();
+    const pages = new Map<FeedId, Entry[][]>();
+    const archives = this.#site.archives;
+    for (const key of await listKeys(state, FEEDS_PREFIX)) {
+      const feed = parseFeedKey(key);
+      if (!feed || feed.shard !== undefined) continue;
+      const manifest = (await readJson<Manifest>(state, key))?.value;
+      if (!manifest) return false;
+      manifests.set(feed.feed, manifest);
+      if (!archives) continue;
+      // The pages as `writeLists` cuts them: the same list, the same bounds.
+      const shards = await mapLimit(
+        manifest.shards,
+        IO_CONCURRENCY,
+        async ({ id }) => (await readJson<Shard>(state, shardKey(feed.feed, id)))?.value,
+      );
+      if (shards.some((shard) => shard === undefined)) return false;
+      const entries = shards.flatMap((shard) => shard!.entries);
+      pages.set(
+        feed.feed,
+        cutHistory(entries.slice(this.#site.itemsPerFeed), keptBounds(manifest.archive, archives), archives.pageSize).pages,
+      );
+    }
+    if (!manifests.has(SITE_FEED)) return false;
+    for (const [feed, cut] of pages) this.#pages.set(feed, cut);
+    const { posts } = this.report;
+    posts.read = listed.length;
+    posts.unchanged = listed.length;
+    posts.published = listed.length - counted.length;
+    for (const record of counted) countPost(this.report, record, this.now);
+    await this.publishFeeds(manifests);
+    await this.publishDirectory(catalog);
+    return true;
+  }
+
   /** Every post key; with its ETag when stored records may be reused (`anyStored`: there are some). */
   async listPosts(anyStored: boolean): Promise<Listed[]> {
+    if (this.#listed) return this.#listed;
     // Listed ETags are only compared with reusable records; some storages compute them on demand
     // (a folder hashes each file), which reading every post computes anyway.
     const compare = this.reuse && anyStored;
@@ -235,6 +315,7 @@ export class Rebuild {
     const onUnreadable = (key: string, reason: string) => this.report.posts.rejected.push(new PostError(key, reason));
     for await (const info of this.deps.content.list('', { onUnreadable }))
       if (isPostKey(info.key)) keys.push(compare ? { key: info.key, etag: info.etag } : { key: info.key });
+    this.#listed = keys;
     return keys;
   }
 

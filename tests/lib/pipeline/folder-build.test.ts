@@ -8,7 +8,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { localIndexFile } from '../../../lib/index/local-index.ts';
 import { buildFolder } from '../../../lib/pipeline/folder-build.ts';
+import { Rebuild } from '../../../lib/pipeline/rebuild.ts';
 import { FsStorage } from '../../../lib/storage/fs/fs-storage.ts';
+import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
+import { readSnapshot, writeSnapshot } from '../../../lib/storage/memory/snapshot.ts';
 import { markdown, type PostSpec, testSite } from '../../support/site-content.ts';
 
 const folders: string[] = [];
@@ -48,8 +51,8 @@ function tree(out: string): Record<string, string> {
   return files;
 }
 
-async function build(content: string, out: string, warn: (line: string) => void = () => {}) {
-  const { report } = await buildFolder(content, out, site, { jobs: 1, warn });
+async function build(content: string, out: string, warn: (line: string) => void = () => {}, now?: () => Date, on = site) {
+  const { report } = await buildFolder(content, out, on, { jobs: 1, warn, ...(now && { now }) });
   expect(report.failed).toEqual([]);
   return report;
 }
@@ -111,6 +114,125 @@ describe('herald build into a folder it built before', () => {
     const fresh = folder();
     await build(content, fresh);
     expect(titles(tree(fresh)['archive/2/feed.json'])).toEqual(['P4', 'P3', 'P2']);
+  });
+
+  describe('finding nothing changed', () => {
+    // A minute on: the posts just written count as settled, so their ETags are passed on to the next build.
+    const later = () => () => new Date(Date.now() + 60_000);
+    /** Posts of every kind the report names, in categories and tags, with archive pages. */
+    function varied(): string {
+      const content = folder();
+      for (let i = 0; i < 8; i++)
+        write(content, `posts/p${i}.md`, { title: `P${i}`, date: day(i * 10), tags: [`t${i % 2}`], categories: ['c'] });
+      write(content, 'posts/draft.md', { title: 'Draft', date: day(3), draft: true });
+      write(content, 'posts/soon.md', { title: 'Soon', date: day(4), publishDate: '2099-01-01T00:00:00Z' });
+      write(content, 'posts/odd-id.md', { title: 'Odd id', date: day(5), extra: { guid: 'p=1' } });
+      write(content, 'posts/copy-a.md', { title: 'Copy A', date: day(200), extra: { guid: 'https://example.test/?p=2' } });
+      write(content, 'posts/copy-b.md', { title: 'Copy B', date: day(201), extra: { guid: 'https://example.test/?p=2' } });
+      writeFileSync(path.join(content, 'posts/broken.md'), '---\ntitle: [unclosed\n---\nbody\n');
+      return content;
+    }
+    const terms = { itemsPerFeed: 2, archives: { pageSize: 3, tombstoneDays: 1 } };
+    const withTerms = testSite(terms);
+    const readsRecords = () => vi.spyOn(Rebuild.prototype, 'readKeys');
+
+    it('publishes from the stored lists, reads no record but the notable posts, and reports what a full build does', async () => {
+      for (const on of [withTerms, testSite({ itemsPerFeed: 2, archives: false })]) {
+        const content = varied();
+        const out = folder();
+        const first = await build(content, out, undefined, later(), on);
+        const before = tree(out);
+        const reads = readsRecords();
+        const gets = vi.spyOn(MemoryStorage.prototype, 'get');
+        const again = await build(content, out, undefined, later(), on);
+        expect(reads).not.toHaveBeenCalled();
+        const records = gets.mock.calls.map(([key]) => key).filter((key) => key.startsWith('records/'));
+        expect(records.sort()).toEqual(
+          ['broken', 'copy-a', 'copy-b', 'draft', 'odd-id', 'soon'].map((name) => `records/posts/${name}.md.json`),
+        );
+        vi.restoreAllMocks();
+        expect(again.posts).toEqual({ ...first.posts, unchanged: first.posts.read });
+        expect(again.posts.warned.map(({ key }) => key)).toEqual(['posts/copy-a.md', 'posts/copy-b.md', 'posts/odd-id.md']);
+        expect(again.feeds).toEqual({ written: [], unchanged: Object.keys(before).length, deleted: [] });
+        expect(tree(out)).toEqual(before);
+      }
+    });
+
+    it('writes again what was removed from the output folder, as it was', async () => {
+      const content = varied();
+      const out = folder();
+      await build(content, out, undefined, later(), withTerms);
+      const before = tree(out);
+      unlinkSync(path.join(out, 'rss.xml'));
+      unlinkSync(path.join(out, 'archive/1/atom.xml'));
+      const reads = readsRecords();
+      const again = await build(content, out, undefined, later(), withTerms);
+      expect(reads).not.toHaveBeenCalled();
+      expect(again.feeds.written).toEqual(['archive/1/atom.xml', 'rss.xml']);
+      expect(tree(out)).toEqual(before);
+    });
+
+    it('goes the whole way after an edit, a new post, a deletion, a post whose time came, or another configuration', async () => {
+      const changes: [string, (content: string) => void, (() => Date)?, typeof site?][] = [
+        ['an edit', (content) => write(content, 'posts/p3.md', { title: 'P3, edited', date: day(30), tags: ['t1'], categories: ['c'] })],
+        ['a new post', (content) => write(content, 'posts/new.md', { title: 'New', date: day(300) })],
+        ['a deletion', (content) => unlinkSync(path.join(content, 'posts/p2.md'))],
+        ['a post whose time came', () => {}, () => new Date('2099-01-02T00:00:00Z')],
+        ['another configuration', () => {}, undefined, testSite({ ...terms, title: 'Renamed' })],
+      ];
+      for (const [what, change, at = later(), on = withTerms] of changes) {
+        const content = varied();
+        const out = folder();
+        await build(content, out, undefined, later(), withTerms);
+        change(content);
+        const reads = readsRecords();
+        const report = await build(content, out, undefined, at, on);
+        expect(reads, what).toHaveBeenCalledTimes(1);
+        vi.restoreAllMocks();
+        const fresh = folder();
+        const fromNothing = await build(content, fresh, undefined, at, on);
+        expect(report.posts.published, what).toBe(fromNothing.posts.published);
+        // The newest items as a build from nothing shows them (archive pages are kept as cut, so not whole files).
+        expect(titles(tree(out)['feed.json']), what).toEqual(titles(tree(fresh)['feed.json']));
+        expect(titles(tree(out)['tags/t1/feed.json']), what).toEqual(titles(tree(fresh)['tags/t1/feed.json']));
+      }
+    });
+
+    it('goes the whole way when a post whose ETag was not passed on (written just before the last build) is gone', async () => {
+      const content = varied();
+      const out = folder();
+      await build(content, out, undefined, later(), withTerms);
+      const kept = readSnapshot(localIndexFile(out))!;
+      const { 'posts/p7.md': _unsettled, ...etags } = kept.label.etags as Record<string, unknown>;
+      writeSnapshot(localIndexFile(out), kept.storage, { ...kept.label, etags });
+      unlinkSync(path.join(content, 'posts/p7.md'));
+      const reads = readsRecords();
+      await build(content, out, undefined, later(), withTerms);
+      expect(reads).toHaveBeenCalledTimes(1);
+      expect(titles(tree(out)['feed.json'])).not.toContain('P7');
+    });
+
+    it('goes the whole way over an index kept without the notable posts (an older version), then keeps them', async () => {
+      const content = varied();
+      const out = folder();
+      await build(content, out, undefined, later(), withTerms);
+      const kept = readSnapshot(localIndexFile(out))!;
+      const { notable, ...label } = kept.label;
+      expect(notable).toEqual([
+        'posts/broken.md',
+        'posts/copy-a.md',
+        'posts/copy-b.md',
+        'posts/draft.md',
+        'posts/odd-id.md',
+        'posts/soon.md',
+      ]);
+      writeSnapshot(localIndexFile(out), kept.storage, label);
+      const reads = readsRecords();
+      await build(content, out, undefined, later(), withTerms);
+      expect(reads).toHaveBeenCalledTimes(1);
+      await build(content, out, undefined, later(), withTerms);
+      expect(reads).toHaveBeenCalledTimes(1);
+    });
   });
 
   it('starts from nothing when the kept index is of another content folder, or unreadable, and says why', async () => {
