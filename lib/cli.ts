@@ -49,8 +49,8 @@ Commands:
             <feed>archive/<n>/{rss.xml,atom.xml,feed.json}  older items, page 1 the oldest
             index.html feeds.opml                      the feed directory
           Files whose bytes did not change are not rewritten. The index kept in --out/.herald/index
-          lets the next build read only changed posts and keep archive pages as cut; delete it to
-          start afresh.
+          lets the next build read only changed posts (none when nothing changed) and keep archive
+          pages as cut; delete it to start afresh.
   serve   Build, then serve --out over HTTP the way the CDN does (ETag, 304, gzip/br)
           and regenerate the affected feeds whenever a post under --content changes.
   init    Write a minimal ${CONFIG_FILE} for --content (never over an existing one), from
