@@ -22,6 +22,8 @@ export interface LocalIndex {
    * had failures, or was made by a version that did not keep them: the next build then reads every record it has.
    */
   notable?: ReadonlySet<string>;
+  /** When the build that kept the index started (ISO UTC), with `notable`. */
+  builtAt?: string;
 }
 
 export function localIndexFile(outDir: string): string {
@@ -39,11 +41,12 @@ export function openLocalIndex(outDir: string, contentDir: string, warn: (line: 
     const saved = readSnapshot(file);
     if (saved && saved.label.content === contentOf(contentDir)) {
       // Each pair is checked where it is used (FsStorage leaves out what is not two strings).
-      const { etags, notable } = saved.label;
+      const { etags, notable, builtAt } = saved.label;
+      const kept = Array.isArray(notable) && notable.every((key) => typeof key === 'string') && typeof builtAt === 'string';
       return {
         index: saved.storage,
         contentEtags: etags !== null && typeof etags === 'object' ? (etags as KnownEtags) : {},
-        ...(Array.isArray(notable) && notable.every((key) => typeof key === 'string') && { notable: new Set(notable) }),
+        ...(kept && { notable: new Set(notable), builtAt }),
       };
     }
   } catch (error) {
@@ -54,7 +57,7 @@ export function openLocalIndex(outDir: string, contentDir: string, warn: (line: 
 
 /**
  * Keeps the index `opened` for the next build, with the content folder's ETags as they are now and the build's
- * `notable` posts (undefined after a build with failures); called only after a build that finished, so it never holds a
+ * `notable` posts and start (undefined after a build with failures); called only after a build that finished, so it never holds a
  * half-made index. A build that changed nothing wrote only the root (its lease taken and given back), used every ETag
  * it was given and found the same notable posts: the file kept already says all, and is not written again. The feeds
  * are written by then: a file that cannot be saved (`warn` says why) only costs the next build its head start.
@@ -64,17 +67,19 @@ export function saveLocalIndex(
   contentDir: string,
   opened: LocalIndex,
   content: FsStorage,
-  notable: readonly string[] | undefined,
+  built: { notable: readonly string[]; builtAt: string } | undefined,
   warn: (line: string) => void,
 ): void {
   const { index } = opened;
+  const notable = built?.notable;
+  // A build that changed nothing keeps the start of the one that made the index: no visibility change fell between.
   const same = notable === undefined ? opened.notable === undefined : opened.notable !== undefined && sameKeys(opened.notable, notable);
   if ([...index.changedKeys()].every((key) => key === ROOT_KEY) && !content.knownEtagsChanged() && same) return;
   try {
     writeSnapshot(localIndexFile(outDir), index, {
       content: contentOf(contentDir),
       etags: content.knownEtags(),
-      ...(notable && { notable }),
+      ...built,
     });
   } catch (error) {
     warn(`herald build: could not keep the index for the next build (${messageOf(error)}); it will read every post`);

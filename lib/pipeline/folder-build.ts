@@ -27,21 +27,30 @@ export async function buildFolder(
 ): Promise<{ report: RunReport; jobs: number }> {
   const started = performance.now();
   const kept = openLocalIndex(outDir, contentDir, warn);
-  const { index, notable } = kept;
+  const { index, notable, builtAt } = kept;
+  const at = now().toISOString();
   const content = new FsStorage(contentDir, { knownEtags: kept.contentEtags, now: () => now().getTime() });
   const work = threadedWork(site, jobs, { content });
   const deps: PipelineDeps = { content, feeds: new FsStorage(outDir), state: index, site, now, onProgress };
   let report: RunReport;
   try {
-    // Every post listed with the ETag it had when the last build here finished: nothing changed since.
-    const known = notable && { unchanged: () => content.etagsAsGiven(), notable };
+    // Every post listed with the ETag it had when the last build here finished: nothing changed since. Unless the
+    // clock went back past that build's start: the visibility changes its schedule holds all come after it.
+    const known = notable && builtAt !== undefined && at >= builtAt && { unchanged: () => content.etagsAsGiven(), notable };
     report = await rebuild(deps, { work, ...(known && { known }) });
     // The posts worker threads read were hashed there: their ETags are kept too (an optimization: a failure is not).
     for (const known of await (work.contentEtags?.() ?? Promise.resolve([])).catch(() => [])) content.adopt(known);
   } finally {
     await work.close();
   }
-  saveLocalIndex(outDir, contentDir, kept, content, report.failed.length === 0 ? notableKeys(report) : undefined, warn);
+  saveLocalIndex(
+    outDir,
+    contentDir,
+    kept,
+    content,
+    report.failed.length === 0 ? { notable: notableKeys(report), builtAt: at } : undefined,
+    warn,
+  );
   // The whole build, as its user waits for it: the kept index read and saved, and the threads started and stopped.
   report.durationMs = Math.round(performance.now() - started);
   return { report, jobs: work.jobs };

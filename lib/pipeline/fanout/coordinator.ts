@@ -95,7 +95,8 @@ export function fanOutRead(fanOut: FanOut): ReadPhase {
       report.posts.unchanged += part.unchanged;
       report.posts.skipped.push(...part.skipped);
       report.posts.rejected.push(...part.rejected.map(({ key, reason }) => new PostError(key, reason)));
-      report.posts.warned.push(...part.warned);
+      // Absent from the parts of a worker of the version before (a rebuild that spans a deploy).
+      report.posts.warned.push(...(part.warned ?? []));
       report.failed.push(...part.failed);
       for (const candidate of part.candidates) {
         await settleAll(collected.add(candidate).map((final) => rebuild.writeRecord(final)));

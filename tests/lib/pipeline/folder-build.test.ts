@@ -212,6 +212,15 @@ describe('herald build into a folder it built before', () => {
       expect(titles(tree(out)['feed.json'])).not.toContain('P7');
     });
 
+    it('goes the whole way when the clock went back past the last build: its schedule holds only what came after', async () => {
+      const content = varied();
+      const out = folder();
+      await build(content, out, undefined, later(), withTerms);
+      const reads = readsRecords();
+      await build(content, out, undefined, () => new Date(Date.now() - 86_400_000), withTerms);
+      expect(reads).toHaveBeenCalledTimes(1);
+    });
+
     it('goes the whole way over an index kept without the notable posts (an older version), then keeps them', async () => {
       const content = varied();
       const out = folder();
