@@ -198,19 +198,27 @@ class ThreadPool implements Work {
     this.#local = workSteps(site, content);
     this.read = content === undefined ? undefined : (...args) => this.#run('read', args);
     this.shown = content === undefined ? undefined : (...args) => this.#run('shown', args);
-    entry().then(
-      (made) => {
-        // Closed meanwhile: the steps were all taken here, and nobody waits for this entry.
-        if (this.#closing) return void made.dispose();
-        this.#entry = made;
-        for (let n = 1; n < jobs; n++) this.#threads.push(this.#start(made.url, workerData));
-        this.#dispatch();
-      },
-      (error: unknown) =>
-        // No thread can run a step: the rebuild must fail, not report every post as failed.
-        this.#fail(new WorkUnavailableError(`the worker threads could not start: ${messageOf(error)}`, { cause: error })),
-    );
+    this.#startThreads = () =>
+      void entry().then(
+        (made) => {
+          // Closed meanwhile: the steps were all taken here, and nobody waits for this entry.
+          if (this.#closing) return void made.dispose();
+          this.#entry = made;
+          for (let n = 1; n < jobs; n++) this.#threads.push(this.#start(made.url, workerData));
+          this.#dispatch();
+        },
+        (error: unknown) =>
+          // No thread can run a step: the rebuild must fail, not report every post as failed.
+          this.#fail(new WorkUnavailableError(`the worker threads could not start: ${messageOf(error)}`, { cause: error })),
+      );
   }
+
+  /**
+   * Starts the worker threads, at the first step: a build that finds nothing changed takes none, and a thread costs
+   * its start and 12 to 110 MB (bulwark unchanged with 4 threads on 2 cores: 1.07 s and 320 MB against 0.80 s and
+   * 250 MB with one). Until they are up, the calling thread takes the steps.
+   */
+  #startThreads: (() => void) | undefined;
 
   record: Work['record'] = (...args) => this.#run('record', args);
   item: Work['item'] = (...args) => this.#run('item', args);
@@ -265,6 +273,10 @@ class ThreadPool implements Work {
   }
 
   #run<T>(step: WorkStep, args: unknown[]): Promise<T> {
+    if (this.#startThreads) {
+      this.#startThreads();
+      this.#startThreads = undefined;
+    }
     return new Promise<T>((resolve, reject) => {
       if (this.#failure) return reject(this.#failure);
       this.#queue.push({ step, args, resolve: resolve as (value: unknown) => void, reject });

@@ -126,6 +126,8 @@ describe('threadedWork', () => {
       const work = threadedWork(site, 3, { content: folder });
       try {
         // Both worker threads running, so that they read posts too (a pool goes on without threads slow to start).
+        // They start at the first step.
+        await work.item('warm.md', new TextEncoder().encode('---\ntitle: Warm\n---\n'));
         await expect.poll(async () => (await work.contentEtags!()).length, { timeout: 30_000 }).toBe(2);
         await rebuild({ content: folder, feeds: new MemoryStorage(), state: new MemoryStorage(), site, now: () => NOW }, { work });
         for (const known of await work.contentEtags!()) folder.adopt(known);
@@ -137,6 +139,18 @@ describe('threadedWork', () => {
       for (const [key, [, etag]] of Object.entries(known)) expect(etag, key).toBe((await written.head(key))!.etag);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  it('starts its worker threads at the first step, not before (a build that finds nothing changed takes none)', async () => {
+    const work = threadedWork(site, 3);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(await work.contentEtags!()).toEqual([]);
+      await work.item('a.md', new TextEncoder().encode('---\ntitle: A\ndate: 2025-01-01\n---\nBody\n'));
+      await expect.poll(async () => (await work.contentEtags!()).length, { timeout: 30_000 }).toBe(2);
+    } finally {
+      await work.close();
     }
   }, 60_000);
 
