@@ -56,11 +56,12 @@ export function openLocalIndex(outDir: string, contentDir: string, warn: (line: 
 }
 
 /**
- * Keeps the index `opened` for the next build, with the content folder's ETags as they are now and the build's
- * `notable` posts and start (undefined after a build with failures); called only after a build that finished, so it never holds a
- * half-made index. A build that changed nothing wrote only the root (its lease taken and given back), used every ETag
- * it was given and found the same notable posts: the file kept already says all, and is not written again. The feeds
- * are written by then: a file that cannot be saved (`warn` says why) only costs the next build its head start.
+ * Keeps the index `opened` for the next build, with the content folder's ETags as they are now and what the build
+ * `built` (its notable posts and start; undefined after a build with failures); called only after a build that
+ * finished, so it never holds a half-made index. A build that changed nothing wrote only the root (its lease taken
+ * and given back), used every ETag it was given and found the same notable posts: the file kept already says all,
+ * and is not written again. The feeds are written by then: a file that cannot be saved (`warn` says why) only costs
+ * the next build its head start.
  */
 export function saveLocalIndex(
   outDir: string,
