@@ -50,7 +50,7 @@ export function openLocalIndex(outDir: string, contentDir: string, warn: (line: 
       };
     }
   } catch (error) {
-    warn(`herald build: ignoring the index kept from the last build (${messageOf(error)}); every post is read again`);
+    warn(`ignoring the index kept from the last build (${messageOf(error)}); every post is read again`);
   }
   return { index: new MemoryStorage(), contentEtags: {} };
 }
@@ -83,7 +83,7 @@ export function saveLocalIndex(
       ...built,
     });
   } catch (error) {
-    warn(`herald build: could not keep the index for the next build (${messageOf(error)}); it will read every post`);
+    warn(`could not keep the index for the next build (${messageOf(error)}); it will read every post`);
   }
 }
 

@@ -26,7 +26,8 @@ export async function buildFolder(
   { jobs, onProgress, warn, now = () => new Date() }: FolderBuildOptions,
 ): Promise<{ report: RunReport; jobs: number }> {
   const started = performance.now();
-  const kept = openLocalIndex(outDir, contentDir, warn);
+  const said = (line: string) => warn(`herald build: ${line}`);
+  const kept = openLocalIndex(outDir, contentDir, said);
   const { index, notable, builtAt } = kept;
   const at = now().toISOString();
   const content = new FsStorage(contentDir, { knownEtags: kept.contentEtags, now: () => now().getTime() });
@@ -49,7 +50,7 @@ export async function buildFolder(
     kept,
     content,
     report.failed.length === 0 ? { notable: notableKeys(report), builtAt: at } : undefined,
-    warn,
+    said,
   );
   // The whole build, as its user waits for it: the kept index read and saved, and the threads started and stopped.
   report.durationMs = Math.round(performance.now() - started);

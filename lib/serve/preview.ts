@@ -2,6 +2,7 @@ import path from 'node:path';
 import { CONFIG_FILE, loadSiteConfig, type SiteConfig } from '../config.ts';
 import { aliasResolver } from '../aliases.ts';
 import { SCHEDULE_KEY } from '../index/layout.ts';
+import { openLocalIndex, saveLocalIndex } from '../index/local-index.ts';
 import { EMPTY_SCHEDULE, nextChangeAfter, type Schedule } from '../index/schedule.ts';
 import { readJson } from '../index/store.ts';
 import { rebuild } from '../pipeline/rebuild.ts';
@@ -9,7 +10,6 @@ import { threadedWork } from '../pipeline/threads.ts';
 import { regenerate } from '../pipeline/regenerate.ts';
 import type { PipelineDeps, RunReport } from '../pipeline/types.ts';
 import { FsStorage } from '../storage/fs/fs-storage.ts';
-import { MemoryStorage } from '../storage/memory/memory-storage.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { createServer } from './server.ts';
 import { watchContent } from './watch.ts';
@@ -100,6 +100,7 @@ function clock(): string {
 export function describeRun(what: string, report: RunReport): string[] {
   const { posts, feeds } = report;
   const parts: string[] = [];
+  if (posts.unchanged > 0) parts.push(`${posts.unchanged} unchanged since the last build`);
   if (posts.published > 0) parts.push(`${posts.published} published`);
   if (posts.skipped.length > 0) parts.push(`${posts.skipped.length} skipped`);
   if (posts.rejected.length > 0) parts.push(`${posts.rejected.length} rejected`);
@@ -127,7 +128,12 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
   const { contentDir, outDir, host, log } = options;
   const time = options.clock ?? systemClock;
   const now = () => new Date(time.now());
-  const content = new FsStorage(contentDir);
+  // The index the last build or preview into --out kept (lib/index/local-index.ts), saved again on close: a restart
+  // reads only the posts that changed meanwhile. One kept under another configuration (`herald build`'s, whose feeds
+  // point elsewhere) only passes on the content's ETags, as every record is made again.
+  const said = (line: string) => log(`herald serve: ${line}`);
+  const kept = openLocalIndex(outDir, contentDir, said);
+  const content = new FsStorage(contentDir, { knownEtags: kept.contentEtags });
   const feeds = new FsStorage(outDir);
   let redirect = aliasResolver(options.site.aliases ?? []);
   const server = createServer({
@@ -147,7 +153,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
   // Feeds, OPML and self links point at the preview unless --base-url says where they belong.
   const localize = (site: SiteConfig): SiteConfig => (options.baseUrl === undefined ? { ...site, feedsUrl: url } : site);
 
-  let deps: PipelineDeps = { content, feeds, state: new MemoryStorage(), site: localize(options.site), now };
+  let deps: PipelineDeps = { content, feeds, state: kept.index, site: localize(options.site), now };
 
   // Future-dated and expiring posts change the feeds when their time comes, as the per-minute tick does on
   // AWS: after every run a timer is set for the next change in the index's schedule, and regenerating
@@ -257,6 +263,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
       cancelWake();
       await watcher.close();
       await queue;
+      saveLocalIndex(outDir, contentDir, kept, content, undefined, said);
       await server.close();
     },
   };

@@ -281,3 +281,42 @@ describe('openPreview of a Hugo site without herald.config.json', () => {
     }
   });
 });
+
+describe('openPreview over the index the last one kept', () => {
+  it('reads again only the posts that changed while it was stopped', async () => {
+    const work = await mkdtemp(path.join(os.tmpdir(), 'herald-preview-kept-'));
+    const contentDir = path.join(work, 'content');
+    await cp(path.join(repoRoot, 'content'), contentDir, { recursive: true });
+    const site = await loadSiteConfig(contentDir, undefined, 'https://feeds.example.test/');
+    const lines: string[] = [];
+    // With the URL given, the configuration is the same at every start, whatever port the preview gets.
+    const open = () =>
+      openPreview({
+        contentDir,
+        outDir: path.join(work, 'public'),
+        site,
+        baseUrl: 'https://feeds.example.test/',
+        port: 0,
+        host: '127.0.0.1',
+        log: (line) => lines.push(line),
+      });
+    try {
+      await (await open()).close();
+      expect(lines.find((line) => line.includes('built'))).not.toContain('unchanged');
+      const file = path.join(contentDir, 'en/blog/welcome-to-herald.md');
+      await writeFile(file, (await readFile(file, 'utf8')).replace('title:', 'title: Edited —'));
+      lines.length = 0;
+      const again = await open();
+      try {
+        expect(lines.find((line) => line.includes('built'))).toMatch(
+          /: 8 unchanged since the last build, 7 published, 2 skipped, \d+ files written/,
+        );
+        expect(await (await fetch(new URL('/rss.xml', again.url))).text()).toContain('Edited —');
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  });
+});
