@@ -6,7 +6,7 @@ import type { SiteConfig } from '../config.ts';
 import { notableKeys, openLocalIndex, saveLocalIndex } from '../index/local-index.ts';
 import { FsStorage } from '../storage/fs/fs-storage.ts';
 import { rebuild } from './rebuild.ts';
-import { threadedWork } from './threads.ts';
+import { closeWork, threadedWork } from './threads.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 
 export interface FolderBuildOptions {
@@ -39,10 +39,8 @@ export async function buildFolder(
     // clock went back past that build's start: the visibility changes its schedule holds all come after it.
     const known = notable && builtAt !== undefined && at >= builtAt && { unchanged: () => content.etagsAsGiven(), notable };
     report = await rebuild(deps, { work, ...(known && { known }) });
-    // The posts worker threads read were hashed there: their ETags are kept too (an optimization: a failure is not).
-    for (const known of await (work.contentEtags?.() ?? Promise.resolve([])).catch(() => [])) content.adopt(known);
   } finally {
-    await work.close();
+    await closeWork(work, content);
   }
   saveLocalIndex(
     outDir,

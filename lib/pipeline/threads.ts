@@ -59,6 +59,19 @@ export function threadedWork(site: SiteConfig, jobs = defaultJobs(), { content, 
   return jobs > 1 ? new ThreadPool(site, jobs, entry, content) : localWork(site);
 }
 
+/**
+ * Stops `work`'s threads, the content folder's storage first taking the ETags they computed (`FsStorage.adopt`): the
+ * posts worker threads read are then kept as hashed, as the calling thread's are. An optimization: a thread that cannot
+ * answer costs only that.
+ */
+export async function closeWork(work: Work, content: FsStorage): Promise<void> {
+  try {
+    for (const known of await (work.contentEtags?.() ?? Promise.resolve([])).catch(() => [])) content.adopt(known);
+  } finally {
+    await work.close();
+  }
+}
+
 /** The file a worker thread starts from, and what to remove once the threads are done. */
 export interface WorkerEntry {
   url: URL;

@@ -6,7 +6,7 @@ import { openLocalIndex, saveLocalIndex } from '../index/local-index.ts';
 import { EMPTY_SCHEDULE, nextChangeAfter, type Schedule } from '../index/schedule.ts';
 import { readJson } from '../index/store.ts';
 import { rebuild } from '../pipeline/rebuild.ts';
-import { threadedWork } from '../pipeline/threads.ts';
+import { closeWork, threadedWork } from '../pipeline/threads.ts';
 import { regenerate } from '../pipeline/regenerate.ts';
 import type { PipelineDeps, RunReport } from '../pipeline/types.ts';
 import { FsStorage } from '../storage/fs/fs-storage.ts';
@@ -202,7 +202,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
     try {
       report = await rebuild(deps, { work });
     } finally {
-      await work.close();
+      await closeWork(work, content);
     }
     for (const line of describeRun(what, report)) log(line);
   };

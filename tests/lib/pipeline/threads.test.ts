@@ -10,7 +10,7 @@ import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../../../lib/config.ts';
 import { rebuild } from '../../../lib/pipeline/rebuild.ts';
-import { lambdaJobs, threadedWork, type WorkerEntry, workerEntry, workerExecArgv } from '../../../lib/pipeline/threads.ts';
+import { closeWork, lambdaJobs, threadedWork, type WorkerEntry, workerEntry, workerExecArgv } from '../../../lib/pipeline/threads.ts';
 import type { RunReport } from '../../../lib/pipeline/types.ts';
 import { localWork, WorkUnavailableError } from '../../../lib/pipeline/work.ts';
 import { FsStorage } from '../../../lib/storage/fs/fs-storage.ts';
@@ -130,9 +130,8 @@ describe('threadedWork', () => {
         await work.item('warm.md', new TextEncoder().encode('---\ntitle: Warm\n---\n'));
         await expect.poll(async () => (await work.contentEtags!()).length, { timeout: 30_000 }).toBe(2);
         await rebuild({ content: folder, feeds: new MemoryStorage(), state: new MemoryStorage(), site, now: () => NOW }, { work });
-        for (const known of await work.contentEtags!()) folder.adopt(known);
       } finally {
-        await work.close();
+        await closeWork(work, folder);
       }
       const known = folder.knownEtags(false);
       expect(Object.keys(known).sort()).toEqual(keys.filter((key) => key.endsWith('.md')).sort());
