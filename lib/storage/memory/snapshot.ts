@@ -104,7 +104,7 @@ class Pieces {
     if (bytes.byteLength > PIECE - this.#filled) {
       this.flush();
       if (bytes.byteLength >= PIECE) {
-        writeSync(this.fd, bytes);
+        this.#write(bytes, bytes.byteLength);
         return;
       }
     }
@@ -118,7 +118,7 @@ class Pieces {
     if (length > PIECE - this.#filled) {
       this.flush();
       if (length >= PIECE) {
-        writeSync(this.fd, text);
+        this.#write(Buffer.from(text), length);
         return length;
       }
     }
@@ -127,8 +127,13 @@ class Pieces {
   }
 
   flush(): void {
-    if (this.#filled > 0) writeSync(this.fd, this.#buffer, 0, this.#filled);
+    this.#write(this.#buffer, this.#filled);
     this.#filled = 0;
+  }
+
+  /** The first `length` bytes, all of them: a write may take fewer (as `writeFileSync`, which loops the same way). */
+  #write(bytes: Uint8Array, length: number): void {
+    for (let written = 0; written < length; ) written += writeSync(this.fd, bytes, written, length - written);
   }
 }
 
