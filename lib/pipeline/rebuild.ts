@@ -13,7 +13,7 @@
  * and on a conflict it re-reads the ETag and writes its own value, which reflects the content it read.
  */
 import { messageOf } from '../errors.ts';
-import type { SiteConfig } from '../config.ts';
+import type { ArchiveConfig, SiteConfig } from '../config.ts';
 import { TERM_KINDS } from '../feeds/descriptor.ts';
 import { FEED_FILE_NAMES } from '../feeds/types.ts';
 import { catalogOf, summariesOf, type Catalog } from '../index/catalog.ts';
@@ -35,7 +35,7 @@ import {
   shardKey,
 } from '../index/layout.ts';
 import { acquireLease, assertLeaseHeld, keepLease, releaseLease } from '../index/lease.ts';
-import { cutHistory, keptBounds, liveTombstones, tombstoneExpiry } from '../index/archive.ts';
+import { type ArchiveState, cutHistory, keptBounds, liveTombstones, tombstoneExpiry } from '../index/archive.ts';
 import { isVisible, keepingPending, MAX_RUN_MS, nextChangeOf, unfinished, type PostRecord } from '../index/records.ts';
 import { isCurrent, leaseHeld, type Root, siteFingerprint } from '../index/root.ts';
 import { sortSchedule, tombstoneKey, type Schedule } from '../index/schedule.ts';
@@ -279,17 +279,20 @@ export class Rebuild {
       if (!manifest) return false;
       manifests.set(feed.feed, manifest);
       if (!archives) continue;
-      // The pages as `writeLists` cuts them: the same list, the same bounds.
+      // The stored list, cut into pages as `writeLists` cuts it.
       const shards = await mapLimit(
         manifest.shards,
         IO_CONCURRENCY,
         async ({ id }) => (await readJson<Shard>(state, shardKey(feed.feed, id)))?.value,
       );
       if (shards.some((shard) => shard === undefined)) return false;
-      const entries = shards.flatMap((shard) => shard!.entries);
       pages.set(
         feed.feed,
-        cutHistory(entries.slice(this.#site.itemsPerFeed), keptBounds(manifest.archive, archives), archives.pageSize).pages,
+        this.history(
+          shards.flatMap((shard) => shard!.entries),
+          manifest.archive,
+          archives,
+        ).pages,
       );
     }
     if (!manifests.has(SITE_FEED)) return false;
@@ -461,7 +464,7 @@ export class Rebuild {
       if (archives) {
         // The history as stored: its bounds (cut before, kept) and the deletions still announced.
         const before = currentJson ? (JSON.parse(currentJson) as Manifest).archive : undefined;
-        const { bounds, pages } = cutHistory(entries.slice(itemsPerFeed), keptBounds(before, archives), archives.pageSize);
+        const { bounds, pages } = this.history(entries, before, archives);
         const open = pages.length > bounds.length ? pages[pages.length - 1]! : [];
         const listed = new Set(entries.map(keyOf));
         manifest.archive = {
@@ -565,6 +568,11 @@ export class Rebuild {
       await feeds.delete(key);
       this.files.note(key, 'deleted');
     });
+  }
+
+  /** A feed's list past its newest, in archive pages: cut at the bounds `stored` (the manifest's history) kept. */
+  history(entries: readonly Entry[], stored: ArchiveState | undefined, archives: ArchiveConfig): ReturnType<typeof cutHistory> {
+    return cutHistory(entries.slice(this.#site.itemsPerFeed), keptBounds(stored, archives), archives.pageSize);
   }
 
   /** The item of a listed entry as its record keeps it (null: it has none, and the page goes without it). */
