@@ -603,10 +603,9 @@ class Run {
       previous &&
       (feed !== SITE_FEED && previous.total === 0
         ? []
-        : [subscriptionDocument(this.site, previous), openPageDocument(this.site, previous)].flatMap((document) =>
-            document ? feedFiles(this.site, feed, document) : [],
-          ));
-    await publish(feeds, this.filesOf(feed, manifest), this.site, this.files, { previous: before });
+        : documentsOf(this.site, previous).flatMap(({ document }) => feedFiles(this.site, feed, document)));
+    const files = documentsOf(this.site, manifest).flatMap(({ document, entries }) => this.documentFiles(feed, document, entries));
+    await publish(feeds, files, this.site, this.files, { previous: before });
     if (!this.site.archives) return;
     const archive = manifest.archive ?? EMPTY_ARCHIVE;
     const pages = pageCount(archive);
@@ -641,14 +640,6 @@ class Run {
       stale.push(files);
     }
     for (const files of stale.reverse()) await write(files);
-  }
-
-  /** The files of a manifest's documents: the subscription document and, when it holds anything, the open archive page. */
-  filesOf(feed: FeedId, manifest: Manifest): RenderedFile[] {
-    const entries = (shown: readonly NewestItem[]) => shown.map(({ entry }) => entry);
-    const files = this.documentFiles(feed, subscriptionDocument(this.site, manifest), entries(manifest.newest));
-    const open = openPageDocument(this.site, manifest);
-    return open ? [...files, ...this.documentFiles(feed, open, entries(manifest.archive!.open))] : files;
   }
 
   /**
@@ -795,4 +786,15 @@ function symmetricDifference(a: readonly NewestItem[], b: readonly NewestItem[])
   const inA = keysOf(a);
   const inB = keysOf(b);
   return [...a.filter(({ entry }) => !inB.has(keyOf(entry))), ...b.filter(({ entry }) => !inA.has(keyOf(entry)))].map(({ entry }) => entry);
+}
+
+/**
+ * The documents a manifest holds, each with its entries: the subscription document and, when it holds anything, the
+ * open archive page.
+ */
+function documentsOf(site: SiteConfig, manifest: Manifest): { document: FeedDocument; entries: Entry[] }[] {
+  const entries = (shown: readonly NewestItem[]) => shown.map(({ entry }) => entry);
+  const subscription = { document: subscriptionDocument(site, manifest), entries: entries(manifest.newest) };
+  const open = openPageDocument(site, manifest);
+  return open ? [subscription, { document: open, entries: entries(manifest.archive!.open) }] : [subscription];
 }
