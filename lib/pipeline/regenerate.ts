@@ -323,7 +323,11 @@ class Run {
       for (const placement of placementsOf(previous, this.site)) for (const feed of placement.feeds) this.unfinished.add(feed);
     // With archives every listed record keeps its item; one without (a rebuild could not render it) is made again.
     const incomplete = this.site.archives !== undefined && previous?.listed === true && previous.item === undefined;
-    if (previous && sameState(previous, next) && !incomplete) {
+    // A rebuild that could not read the post kept its record as the index knew it (`unfinished`: a marker naming no
+    // run), made under the configuration before, perhaps: its feeds (the site author's, a term spelt otherwise) are
+    // what that configuration said. So it is made again from the content, even with the same bytes.
+    const kept = previous?.pending !== undefined && previous.pendingRun === undefined;
+    if (previous && sameState(previous, next) && !incomplete && !kept) {
       // Nothing new; a pending marker means an earlier run did not finish, and this one will.
       this.records.set(key, previous);
       return { key, record: previous, etag: stored!.etag };
