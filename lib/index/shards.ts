@@ -79,6 +79,22 @@ export function shardsToLoad(manifest: Manifest, change: ListChange): number[] {
 }
 
 /**
+ * Whether the list holds part of a change already: an entry to insert is there as it is, or a position to remove holds
+ * no entry of its key (`loaded` covering `shardsToLoad`). Another run read the same records and listed them, and may
+ * not have written what its list changed.
+ */
+export function partlyMade(manifest: Manifest, loaded: ReadonlyMap<string, Entry[]>, change: ListChange): boolean {
+  const around = (position: Position): readonly Entry[] => {
+    const ref = manifest.shards[locate(manifest.shards, position)];
+    return (ref && loaded.get(ref.id)) ?? [];
+  };
+  return (
+    change.insert.some((entry) => around(entry).some((listed) => sameEntry(listed, entry))) ||
+    change.remove.some((position) => !around(position).some((listed) => comparePositions(listed, position) === 0))
+  );
+}
+
+/**
  * Applies a change to the loaded shards (`loaded` maps shard ids to entries, covering `shardsToLoad`).
  * Every entry of a changed key is dropped from the shards read, so a post is never listed twice even if
  * an earlier position was lost. Returns null when the list does not change.

@@ -79,6 +79,7 @@ import { dueKeys, EMPTY_SCHEDULE, entryFor, feedOfTombstoneKey, tombstoneKey, wi
 import {
   applyChange,
   EMPTY_MANIFEST,
+  partlyMade,
   entriesFromTop,
   entriesBetween,
   newestEntries,
@@ -470,6 +471,7 @@ class Run {
       }),
     );
     const update = applyChange(manifest, list.shards, change, randomUUID);
+    const madeElsewhere = update !== null && partlyMade(manifest, list.shards, change);
     const { itemsPerFeed } = this.site;
     const loaded = new Map([...list.shards, ...(update?.written ?? []).map(({ id, entries }) => [id, entries] as const)]);
     const load = async (ref: ShardRef) => loaded.get(ref.id) ?? (await this.readShard(feed, ref.id));
@@ -510,7 +512,10 @@ class Run {
     // Readers still holding the previous manifest find these gone and start again from the new one.
     await Promise.allSettled(update.obsolete.map((id) => state.delete(shardKey(feed, id))));
     const shards = new Map(update.written.map(({ id, entries }) => [id, entries]));
-    return { list: { manifest: update.manifest, etag, shards }, replaced: manifest };
+    const updated: ListState = { manifest: update.manifest, etag, shards };
+    // Part of this change was made by another run that read these records, whose files (a page it closed) this
+    // run's markers guard: what stands in them is unknown, as when the whole change was made already.
+    return madeElsewhere ? { list: updated } : { list: updated, replaced: manifest };
   }
 
   /**

@@ -6,6 +6,7 @@ import {
   EMPTY_MANIFEST,
   locate,
   newestEntries,
+  partlyMade,
   SHARD_FILL,
   SHARD_MAX,
   shardsToLoad,
@@ -22,18 +23,23 @@ class MemoryList {
   #next = 0;
 
   apply(change: ListChange): boolean {
+    const update = applyChange(this.manifest, this.load(change), change, () => `s${this.#next++}`);
+    if (!update) return false;
+    for (const { id, entries } of update.written) this.shards.set(id, entries);
+    for (const id of update.obsolete) this.shards.delete(id);
+    this.manifest = update.manifest;
+    return true;
+  }
+
+  /** The shards a change reads. */
+  load(change: ListChange): Map<string, Entry[]> {
     const loaded = new Map<string, Entry[]>();
     for (const index of shardsToLoad(this.manifest, change)) {
       const id = this.manifest.shards[index]!.id;
       loaded.set(id, this.shards.get(id)!);
       this.reads++;
     }
-    const update = applyChange(this.manifest, loaded, change, () => `s${this.#next++}`);
-    if (!update) return false;
-    for (const { id, entries } of update.written) this.shards.set(id, entries);
-    for (const id of update.obsolete) this.shards.delete(id);
-    this.manifest = update.manifest;
-    return true;
+    return loaded;
   }
 
   all(): Entry[] {
@@ -76,6 +82,29 @@ describe('sharded feed lists', () => {
     expect(list.apply({ remove: [[day(1), 'a.md']], insert: [entry(day(1), 'a.md')] })).toBe(false);
     expect(list.apply({ remove: [], insert: [entry(day(1), 'a.md', 'e2')] })).toBe(true);
     expect(list.all()).toEqual([entry(day(1), 'a.md', 'e2')]);
+  });
+
+  it('tells a change that the list holds in part already (another run listed the same records)', () => {
+    const list = new MemoryList();
+    list.apply({ remove: [], insert: Array.from({ length: SHARD_MAX + 1 }, (_, i) => entry(day(i), `p${i}.md`)) });
+    const made = (change: ListChange) => partlyMade(list.manifest, list.load(change), change);
+    // An edit (its old position removed, its new entry inserted) and a new post: nothing of them is listed yet.
+    expect(made({ remove: [[day(3), 'p3.md']], insert: [entry(day(4000), 'p3.md', 'e2'), entry(day(5000), 'new.md')] })).toBe(false);
+    // The new post is listed as it is; or the edited post's old position is gone.
+    expect(made({ remove: [], insert: [entry(day(5000), 'new.md'), entry(day(500), 'p500.md')] })).toBe(true);
+    expect(
+      made({
+        remove: [
+          [day(3), 'p3.md'],
+          [day(7), 'gone.md'],
+        ],
+        insert: [],
+      }),
+    ).toBe(true);
+    // Its key listed at another date leaves the position to remove empty; with other bytes, the entry is not listed as it is.
+    expect(made({ remove: [[day(8), 'p3.md']], insert: [] })).toBe(true);
+    expect(made({ remove: [], insert: [entry(day(3), 'p3.md', 'e2')] })).toBe(false);
+    expect(partlyMade(EMPTY_MANIFEST, new Map(), { remove: [], insert: [entry(day(1), 'a.md')] })).toBe(false);
   });
 
   it('never lists a key twice, even when the position it had was lost', () => {

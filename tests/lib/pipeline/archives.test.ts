@@ -4,6 +4,9 @@
  * date falls in without moving the later ones; a deletion is announced in Atom until it runs out.
  */
 import { describe, expect, it } from 'vitest';
+import { SITE_FEED } from '../../../lib/index/feed-id.ts';
+import { manifestKey, recordKey } from '../../../lib/index/layout.ts';
+import { intercept } from '../../../lib/storage/intercept.ts';
 import { SiteHarness } from '../../support/pipeline-harness.ts';
 import { testSite } from '../../support/site-content.ts';
 
@@ -100,5 +103,44 @@ describe('archive pages through regenerate', () => {
       'feed.json',
     ]);
     expect(tree['rss.xml']).not.toContain('<fh:complete/>');
+  });
+
+  it('a run whose post another run listed first writes the pages that run left unwritten', async () => {
+    // Found by the convergence scenarios. Two runs have the same new post: one commits its record, the other lists it,
+    // closing the open page, and stops before that page is written. The first then finds its post listed already.
+    const site = await history();
+    await site.write('posts/new.md', { title: 'New', date: day(100) });
+    await written(site, ['posts/new.md']);
+    await site.write('posts/n.md', { title: 'N', date: day(110) });
+    await site.write('posts/old.md', { title: 'Old', date: day(-10) });
+    let committed!: () => void;
+    const recordCommitted = new Promise<void>((resolve) => (committed = resolve));
+    let listed!: () => void;
+    const otherListed = new Promise<void>((resolve) => (listed = resolve));
+    const first = site.regenerate(['posts/n.md', 'posts/old.md'], {
+      state: intercept(site.stateStore, {
+        after: (call) => {
+          if (call.op === 'put' && call.key === recordKey('posts/n.md')) committed();
+        },
+        before: async (call) => {
+          if (call.op === 'get' && call.key === manifestKey(SITE_FEED)) await otherListed;
+        },
+      }),
+    });
+    await recordCommitted;
+    const other = await site.regenerate(['posts/n.md'], {
+      feeds: intercept(site.feedsStore, {
+        before: (call) => {
+          if (call.op === 'put' && call.key.startsWith('archive/3/')) throw new Error('stopped');
+        },
+      }),
+    });
+    listed();
+    expect(other.failed.map(({ key }) => key)).toEqual(['posts/n.md']);
+    expect((await first).failed).toEqual([]);
+    // The stopped run's retry finds the post's work done.
+    expect((await site.regenerate(['posts/n.md'])).failed).toEqual([]);
+    expect(titles((await site.feedTree())['archive/3/feed.json']!)).toEqual(['P8', 'P7', 'P6']);
+    expect(await site.feedTree()).toEqual(await site.freshTree());
   });
 });
