@@ -28,8 +28,9 @@
  *    writes only the files whose bytes differ from the rendering of the manifest it replaced, without a
  *    HEAD, and nothing when the newest items are the same: the files of that manifest were its own
  *    committer's to write, and that run's keys stay pending until it has. A run that finds its change
- *    already made, or a key left pending by another run, may be finishing such work: it compares with the
- *    stored files instead (a HEAD each), and checks the directory. The directory pages do the same against
+ *    already made, in whole or in part (another run read its records and listed them), or a key left pending
+ *    by another run, may be finishing such work: it compares with the stored files instead (a HEAD each),
+ *    and checks the directory. The directory pages do the same against
  *    the catalog, which changes only when a feed appears, disappears or is renamed: the run that makes
  *    such a change updates it, reading the manifests after the catalog.
  * 4. A rebuild holds a lease on the index root (short, renewed while it works; lib/index/lease.ts), and
