@@ -116,16 +116,6 @@ type Archives = false | 'small pages';
 const archivesOf = (archives: Archives, random: Random) =>
   archives && { pageSize: random() < 0.8 ? 2 : 3, tombstoneDays: 1, cacheControl: 'public, max-age=86400, immutable' };
 
-/**
- * Known and not yet fixed: about one run of this file in ten, a scenario ends with one file different from the
- * reference, after injected faults stopped a run part-way: an archive page whose three files were left from two
- * renderings, or (without archives too: seed 5 failed so on the code before archives) a term feed and the
- * directory after a configuration change. Backoff jitter decides the interleaving, so a scenario is tried again
- * rather than failing the suite; a divergence that is not rare still fails every try. The session notes have the
- * measurements.
- */
-const KNOWN_RARE_DIVERGENCE = 2;
-
 async function scenario(seed: number, steps: number, archives: Archives = 'small pages'): Promise<void> {
   const random = seededRandom(seed);
   const site = new SiteHarness(testSite({ itemsPerFeed: 4, feeds: ALL_KINDS, archives: archivesOf(archives, random) }), new Date(START));
@@ -201,15 +191,26 @@ async function scenario(seed: number, steps: number, archives: Archives = 'small
   }
 }
 
+const KNOWN_RARE_DIVERGENCE = 1;
+
 describe('convergence of incremental runs with a full rebuild', () => {
-  for (const seed of [1, 2, 3, 4]) {
+  // Backoff jitter decides how concurrent runs interleave, so each run of a seed tries other interleavings. Until
+  // session 10 about one run of this file in ten ended with one file different from the rebuild (a record a rebuild
+  // kept unread after a configuration change; an archive page another run listed and left unwritten); both are fixed,
+  // each with a test of its own. One is known and left (docs/architecture.md): a run that closes an archive page and
+  // stops before writing it, while a later run closes the next one and writes that, leaves the first page stale (its
+  // link to the newer page missing), since the run finishing the stopped one's work looks from the top down only to
+  // the first page that is as it should be. Once in 720 scenarios of 60 seeds: a scenario is tried again.
+  for (const seed of [1, 2, 3, 4, 6, 7]) {
     it(`seed ${seed}: 300 random steps, batched, duplicated, reordered and concurrent`, { retry: KNOWN_RARE_DIVERGENCE }, () =>
       scenario(seed, 300),
     );
   }
-  it('seed 5, without archives: 300 random steps, against a rebuild from nothing', { retry: KNOWN_RARE_DIVERGENCE }, () =>
-    scenario(5, 300, false),
-  );
+  for (const seed of [5, 8]) {
+    it(`seed ${seed}, without archives: 300 random steps, against a rebuild from nothing`, { retry: KNOWN_RARE_DIVERGENCE }, () =>
+      scenario(seed, 300, false),
+    );
+  }
 
   it('posts moving between sections, languages and authors, and excluded from feeds and back, end as a rebuild', async () => {
     const site = new SiteHarness(testSite({ itemsPerFeed: 2, feeds: ALL_KINDS, author: 'Site Team' }));
