@@ -143,7 +143,8 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
       (r) => r.body.includes(title) && !r.body.includes(expiring),
       'the schedule to turn',
     );
-    expect(lines.some((line) => line.includes('scheduled posts due'))).toBe(true);
+    // The run has written the feed before it returns and logs: under load a fetch sees the one before the other.
+    await until(() => lines.some((line) => line.includes('scheduled posts due')), 'the scheduled run to be logged');
     await unlink(path.join(contentDir, 'scheduled.md'));
     await unlink(path.join(contentDir, 'expiring.md'));
     await settle('scheduled.md', 'expiring.md');
