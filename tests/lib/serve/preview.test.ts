@@ -166,6 +166,8 @@ describe('openPreview: build, serve and regenerate on changes (a temporary copy 
     await Promise.all(names.map((name, i) => writeFile(path.join(folder, name), post(`Burst ${i}`, 'burst'))));
     await settle(...names.map((name) => `burst/${name}`));
     await eventually(sitePosts, (n) => n === before + 500, 'all 500 posts');
+    // Logged once the run returns, which is after it wrote the directory page.
+    await until(() => runs().length > runsBefore, 'the burst run to be logged');
     expect(runs().slice(runsBefore)).toEqual([expect.stringContaining('500 changes (burst/post-000.md')]);
     expect((await fetchText('/tags/burst/rss.xml')).status).toBe(200);
 
