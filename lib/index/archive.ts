@@ -31,7 +31,21 @@ export interface ArchiveState {
   open: NewestItem[];
   /** Deleted posts still announced, newest first. */
   deleted: Tombstone[];
+  /**
+   * The pages incremental runs closed last (at most `CLOSINGS_KEPT`, oldest first), each with the start of the run
+   * that closed it. A run that stops before writing a page it closed leaves it to the run finishing its work, which
+   * looks from the top down for what it left; pages others closed since may sit on top of it, as they should be. So
+   * the finishing run also checks each page closed since the stopped run started. Absent from a rebuild's lists,
+   * whose pages it writes itself.
+   */
+  closings?: Closing[];
 }
+
+/** A page an incremental run closed, and when that run started (ISO). */
+export type Closing = [page: number, at: string];
+
+/** Enough for the pages closed while a stopped run's retry comes, on any feed but one written to without pause. */
+export const CLOSINGS_KEPT = 16;
 
 export const EMPTY_ARCHIVE: ArchiveState = { size: 0, bounds: [], open: [], deleted: [] };
 
@@ -74,18 +88,25 @@ export function sealOpen(
   archive: ArchiveState,
   size: number,
   archivedTotal: number,
+  /** When the run closing them started (ISO), noted in `closings`. */
+  at: string,
 ): { archive: ArchiveState; closed: { page: number; items: NewestItem[] }[] } {
-  if (archivedTotal === 0) return { archive: { ...archive, size, bounds: [], open: [] }, closed: [] };
+  const { closings: _closings, ...rest } = archive;
+  if (archivedTotal === 0) return { archive: { ...rest, size, bounds: [], open: [] }, closed: [] };
   const bounds = [...archive.bounds];
+  // Those of pages cut again (another size) are gone with them.
+  const closings = (archive.closings ?? []).filter(([page]) => page <= bounds.length);
   let open = archive.open;
   const closed: { page: number; items: NewestItem[] }[] = [];
   while (open.length > size) {
     const items = open.slice(open.length - size);
     bounds.push(position(items[0]!.entry));
     closed.push({ page: bounds.length, items });
+    closings.push([bounds.length, at]);
     open = open.slice(0, open.length - size);
   }
-  return { archive: { ...archive, size, bounds, open }, closed };
+  const kept = closings.slice(-CLOSINGS_KEPT);
+  return { archive: { ...rest, size, bounds, open, ...(kept.length > 0 && { closings: kept }) }, closed };
 }
 
 /**

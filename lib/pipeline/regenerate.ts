@@ -68,6 +68,7 @@ import { type NewestItem, newestItems, sameNewest, touchesNewest } from '../inde
 import {
   cleared,
   markerLapsed,
+  MAX_RUN_MS,
   nextChangeOf,
   pendingAfter,
   placementsOf,
@@ -199,6 +200,8 @@ class Run {
   readonly renderedItems = new Map<string, FeedItem | null>();
   /** Feeds where an earlier run left its work unfinished (a pending marker): rendered in full, directory checked. */
   readonly unfinished = new Set<FeedId>();
+  /** When the earliest run whose unfinished work this one finishes in a feed started (its marker's `pendingSince`). */
+  readonly unfinishedSince = new Map<FeedId, string>();
   /** Feeds whose line in the catalog may have changed. */
   readonly directory = new Set<FeedId>();
   /** Some feed's work was already done by an earlier run that may not have finished it: the directory pages too. */
@@ -322,7 +325,12 @@ class Run {
     // An earlier run's work on this key is unfinished: its feeds may hold any older render, so this run
     // writes them in full and checks the directory.
     if (previous?.pending !== undefined)
-      for (const placement of placementsOf(previous, this.site)) for (const feed of placement.feeds) this.unfinished.add(feed);
+      for (const placement of placementsOf(previous, this.site))
+        for (const feed of placement.feeds) {
+          this.unfinished.add(feed);
+          const since = earliest(this.unfinishedSince.get(feed), previous.pendingSince);
+          if (since !== undefined) this.unfinishedSince.set(feed, since);
+        }
     // With archives every listed record keeps its item; one without (a rebuild could not render it) is made again.
     const incomplete = this.site.archives !== undefined && previous?.listed === true && previous.item === undefined;
     // A rebuild that could not read the post kept its record as the index knew it (`unfinished`: a marker naming no
@@ -561,7 +569,7 @@ class Run {
       open = await newestItems(top.slice(itemsPerFeed), known, (entry) => this.itemFor(entry));
     }
     const archived = next.total - next.newest.length;
-    const { archive, closed } = sealOpen({ ...before, bounds, open }, config.pageSize, archived);
+    const { archive, closed } = sealOpen({ ...before, bounds, open }, config.pageSize, archived, this.now.toISOString());
 
     let deleted = before.deleted;
     for (const tombstone of leaving) deleted = withTombstone(deleted, tombstone);
@@ -642,14 +650,25 @@ class Run {
     // Finishing a run whose replaced manifest is unknown: what it left unwritten is on top (it wrote them oldest
     // first), down to the first page that is as it should be. They are found first, then written oldest first in turn,
     // so that a run stopping here too leaves them on top for the next.
-    const stale: RenderedFile[][] = [];
+    const stale = new Map<number, RenderedFile[]>();
+    const looked = new Set(reached);
     for (let page = Math.min(top - 1, full); page >= 1; page--) {
-      if (reached.includes(page)) continue;
+      if (looked.has(page)) continue;
+      looked.add(page);
       const files = await pageFiles(page);
       if (await allStored(feeds, files, this.site.cacheControl)) break;
-      stale.push(files);
+      stale.set(page, files);
     }
-    for (const files of stale.reverse()) await write(files);
+    // Pages closed since the run whose work this one finishes started, which pages others closed later may hide from
+    // the look above; and since any run still writing can have started (another run listed part of this one's change).
+    const since = earliest(this.unfinishedSince.get(feed), new Date(this.now.getTime() - MAX_RUN_MS).toISOString());
+    for (const [page, at] of archive.closings ?? []) {
+      if (at < since || page >= top || looked.has(page)) continue;
+      looked.add(page);
+      const files = await pageFiles(page);
+      if (!(await allStored(feeds, files, this.site.cacheControl))) stale.set(page, files);
+    }
+    for (const page of [...stale.keys()].sort((a, b) => a - b)) await write(stale.get(page)!);
   }
 
   /**
@@ -787,6 +806,13 @@ class Run {
 }
 
 /** An item's identity in a run: its post and the source it was rendered from. */
+/** The earlier of two instants (ISO UTC, which sort as text); `b` when `a` is absent. */
+function earliest(a: string | undefined, b: string): string;
+function earliest(a: string | undefined, b: string | undefined): string | undefined;
+function earliest(a: string | undefined, b: string | undefined): string | undefined {
+  return a === undefined ? b : b === undefined || a < b ? a : b;
+}
+
 function itemKey(entry: Entry): string {
   return `${keyOf(entry)}\n${sourceOf(entry)}`;
 }

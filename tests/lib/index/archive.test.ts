@@ -1,6 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { cutHistory, EMPTY_ARCHIVE, liveTombstones, pageOf, sealOpen, tombstoneExpiry, withTombstone } from '../../../lib/index/archive.ts';
+import {
+  CLOSINGS_KEPT,
+  type Closing,
+  cutHistory,
+  EMPTY_ARCHIVE,
+  liveTombstones,
+  pageOf,
+  sealOpen,
+  tombstoneExpiry,
+  withTombstone,
+} from '../../../lib/index/archive.ts';
 import type { Entry } from '../../../lib/index/entries.ts';
 
 const entry = (n: number): Entry => [
@@ -24,10 +34,13 @@ describe('archive pages', () => {
         let archive = EMPTY_ARCHIVE;
         for (let n = 0; n < count; n++) {
           const open = [{ entry: entry(n), item: null }, ...archive.open];
-          archive = sealOpen({ ...archive, open }, size, n + 1).archive;
+          archive = sealOpen({ ...archive, open }, size, n + 1, entry(n)[0]).archive;
         }
         const { bounds, pages } = cutHistory(list(count), [], size);
         expect(archive.bounds).toEqual(bounds);
+        // The pages closed last, each when: the newest `CLOSINGS_KEPT` of them.
+        const closings = bounds.map((_, i): Closing => [i + 1, entry(size * (i + 1))[0]]).slice(-CLOSINGS_KEPT);
+        expect(archive.closings ?? []).toEqual(closings);
         expect(archive.open.map(({ entry }) => entry)).toEqual(pages.length > bounds.length ? pages.at(-1) : []);
         // Every page but the newest is full; the newest holds 1 to `size`.
         for (const page of pages.slice(0, bounds.length)) expect(page).toHaveLength(size);
