@@ -30,9 +30,9 @@
  *    committer's to write, and that run's keys stay pending until it has. A run that finds its change
  *    already made, in whole or in part (another run read its records and listed them), or a key left pending
  *    by another run, may be finishing such work: it compares with the stored files instead (a HEAD each),
- *    and checks the directory. The directory pages do the same against
- *    the catalog, which changes only when a feed appears, disappears or is renamed: the run that makes
- *    such a change updates it, reading the manifests after the catalog.
+ *    and checks the directory. The directory pages do the same against the catalog, which changes only when
+ *    a feed appears, disappears or is renamed: the run that makes such a change updates it, reading the
+ *    manifests after the catalog.
  * 4. A rebuild holds a lease on the index root (short, renewed while it works; lib/index/lease.ts), and
  *    a run that finds no current index reserves it for the rebuild function when there is one, rather
  *    than rebuilding within its own timeout. A run that finds the lease held, or sees the root change under
@@ -81,10 +81,10 @@ import { dueKeys, EMPTY_SCHEDULE, entryFor, feedOfTombstoneKey, tombstoneKey, wi
 import {
   applyChange,
   EMPTY_MANIFEST,
-  partlyMade,
   entriesFromTop,
   entriesBetween,
   newestEntries,
+  partlyMade,
   shardsToLoad,
   type ListChange,
   type Manifest,
@@ -805,7 +805,6 @@ class Run {
   }
 }
 
-/** An item's identity in a run: its post and the source it was rendered from. */
 /** The earlier of two instants (ISO UTC, which sort as text); `b` when `a` is absent. */
 function earliest(a: string | undefined, b: string): string;
 function earliest(a: string | undefined, b: string | undefined): string | undefined;
@@ -813,6 +812,7 @@ function earliest(a: string | undefined, b: string | undefined): string | undefi
   return a === undefined ? b : b === undefined || a < b ? a : b;
 }
 
+/** An item's identity in a run: its post and the source it was rendered from. */
 function itemKey(entry: Entry): string {
   return `${keyOf(entry)}\n${sourceOf(entry)}`;
 }
