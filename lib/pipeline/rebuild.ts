@@ -440,7 +440,9 @@ export class Rebuild {
       if (error instanceof WorkUnavailableError) throw error;
       return null;
     });
-    if (!item) this.report.failed.push({ key: record.key, error: 'changed or unreadable while the rebuild read it' });
+    // A post this rebuild could not read in the first place (its record kept as the index knew it) is reported once.
+    if (!item && !this.report.failed.some(({ key }) => key === record.key))
+      this.report.failed.push({ key: record.key, error: 'changed or unreadable while the rebuild read it' });
     return item ?? undefined;
   }
 

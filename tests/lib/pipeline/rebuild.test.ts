@@ -141,6 +141,22 @@ describe('rebuild', () => {
     expect(titles(await site.feedTree(), 'feed.json')).toEqual(['Gamma', 'Beta']);
   });
 
+  it('reports a shown post it cannot read once, and keeps it as the index knew it', async () => {
+    const site = await exampleSite();
+    await site.rebuild();
+    // Another configuration: every post is read again.
+    site.site = testSite({ title: 'Renamed' });
+    const content = intercept(site.content, {
+      before: (call) => {
+        if (call.op === 'get' && call.key === 'posts/a.md') throw new Error('SlowDown');
+      },
+    });
+    // Its record is kept, its item read again for the feeds that show it: that fails too, and says nothing new.
+    expect((await site.rebuild({ content })).failed).toEqual([{ key: 'posts/a.md', error: 'SlowDown' }]);
+    expect((await site.rebuild()).failed).toEqual([]);
+    expect(titles(await site.feedTree(), 'feed.json')).toEqual(['Gamma', 'Beta', 'Alpha']);
+  });
+
   it('refuses to run while another rebuild holds the index', async () => {
     const site = await exampleSite();
     let release!: () => void;
