@@ -32,11 +32,11 @@ export interface ArchiveState {
   /** Deleted posts still announced, newest first. */
   deleted: Tombstone[];
   /**
-   * The pages incremental runs closed last (at most `CLOSINGS_KEPT`, oldest first), each with the start of the run
-   * that closed it. A run that stops before writing a page it closed leaves it to the run finishing its work, which
-   * looks from the top down for what it left; pages others closed since may sit on top of it, as they should be. So
-   * the finishing run also checks each page closed since the stopped run started. Absent from a rebuild's lists,
-   * whose pages it writes itself.
+   * The pages incremental runs closed last, or whose newer neighbour came or went (their links change), at most
+   * `CLOSINGS_KEPT`, oldest first, each with the start of the run that did it. A run that stops before writing such a
+   * page leaves it to the run finishing its work, which looks from the top down for what it left; pages others closed
+   * since may sit on top of it, as they should be. So the finishing run also checks each page noted since the stopped
+   * run started. Absent from a rebuild's lists, whose pages it writes itself.
    */
   closings?: Closing[];
 }
@@ -107,6 +107,19 @@ export function sealOpen(
   }
   const kept = closings.slice(-CLOSINGS_KEPT);
   return { archive: { ...rest, size, bounds, open, ...(kept.length > 0 && { closings: kept }) }, closed };
+}
+
+/**
+ * `archive` noting, in `closings`, the full page whose newer neighbour came or went with this change (the feed had
+ * `pagesBefore` pages): its links change, as a closed page's content does.
+ */
+export function notingReshaped(archive: ArchiveState, pagesBefore: number, at: string): ArchiveState {
+  const pages = pageCount(archive);
+  const page = Math.min(pagesBefore, pages);
+  const closings = archive.closings ?? [];
+  if (pages === pagesBefore || page < 1 || page > archive.bounds.length || closings.some(([p, t]) => p === page && t === at))
+    return archive;
+  return { ...archive, closings: [...closings, [page, at] satisfies Closing].slice(-CLOSINGS_KEPT) };
 }
 
 /**

@@ -51,6 +51,7 @@ import {
   keptBounds,
   keysOf,
   liveTombstones,
+  notingReshaped,
   pageCount,
   pageOf,
   sameArchive,
@@ -569,7 +570,10 @@ class Run {
       open = await newestItems(top.slice(itemsPerFeed), known, (entry) => this.itemFor(entry));
     }
     const archived = next.total - next.newest.length;
-    const { archive, closed } = sealOpen({ ...before, bounds, open }, config.pageSize, archived, this.now.toISOString());
+    const at = this.now.toISOString();
+    const sealed = sealOpen({ ...before, bounds, open }, config.pageSize, archived, at);
+    const archive = notingReshaped(sealed.archive, pageCount(before), at);
+    const { closed } = sealed;
 
     let deleted = before.deleted;
     for (const tombstone of leaving) deleted = withTombstone(deleted, tombstone);

@@ -6,6 +6,7 @@ import {
   cutHistory,
   EMPTY_ARCHIVE,
   liveTombstones,
+  notingReshaped,
   pageOf,
   sealOpen,
   tombstoneExpiry,
@@ -46,6 +47,19 @@ describe('archive pages', () => {
         for (const page of pages.slice(0, bounds.length)) expect(page).toHaveLength(size);
       }),
     );
+  });
+
+  it('notes the full page whose newer neighbour comes or goes, once, and no other', () => {
+    const full = { ...EMPTY_ARCHIVE, size: 2, bounds: [entry(1), entry(3)] };
+    const open = [{ entry: entry(4), item: null }];
+    const at = entry(9)[0];
+    // The open page fills again (2 pages, then 3), or empties (3, then 2): page 2's links change.
+    expect(notingReshaped({ ...full, open }, 2, at).closings).toEqual([[2, at]]);
+    expect(notingReshaped(full, 3, at).closings).toEqual([[2, at]]);
+    expect(notingReshaped(notingReshaped(full, 3, at), 3, at).closings).toEqual([[2, at]]);
+    // The same number of pages; or none full.
+    expect(notingReshaped({ ...full, open }, 3, at).closings).toBeUndefined();
+    expect(notingReshaped({ ...EMPTY_ARCHIVE, size: 2, open }, 0, at).closings).toBeUndefined();
   });
 
   it('keeps stored bounds: a back-dated entry joins its page, which grows, and later pages stay', () => {

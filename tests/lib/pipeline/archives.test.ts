@@ -173,4 +173,30 @@ describe('archive pages through regenerate', () => {
     expect(titles((await site.feedTree())['archive/3/feed.json']!)).toEqual(['P8', 'P7', 'P6']);
     expect(await site.feedTree()).toEqual(await site.freshTree());
   });
+
+  it('a run finishing one that gave a page a newer neighbour and stopped writes that page, under newer pages', async () => {
+    const site = await history();
+    // The open page emptied: page 2 is the newest.
+    await site.remove('posts/p6.md');
+    await written(site, ['posts/p6.md']);
+    // A post newer than any to come fills the open page 3 again: page 2's links change, and the run stops there.
+    await site.write('posts/a.md', { title: 'A', date: day(140) });
+    const stopped = await site.regenerate(['posts/a.md'], {
+      feeds: intercept(site.feedsStore, {
+        before: (call) => {
+          if (call.op === 'put' && call.key.startsWith('archive/2/')) throw new Error('stopped');
+        },
+      }),
+    });
+    expect(stopped.failed.map(({ key }) => key)).toEqual(['posts/a.md']);
+    // A later run closes page 3 and writes it.
+    const later = ['b1', 'b2', 'b3', 'b4'];
+    for (const [i, name] of later.entries()) await site.write(`posts/${name}.md`, { title: name, date: day(103 + i) });
+    expect((await site.regenerate(later.map((name) => `posts/${name}.md`))).failed).toEqual([]);
+    expect(titles((await site.feedTree())['archive/3/feed.json']!)).toEqual(['b1', 'P8', 'P7']);
+    expect((await site.feedTree())['archive/2/atom.xml']).not.toContain('next-archive');
+    expect((await site.regenerate(['posts/a.md'])).failed).toEqual([]);
+    expect((await site.feedTree())['archive/2/atom.xml']).toContain('next-archive');
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
 });
