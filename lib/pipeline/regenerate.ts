@@ -329,8 +329,8 @@ class Run {
       for (const placement of placementsOf(previous, this.site))
         for (const feed of placement.feeds) {
           this.unfinished.add(feed);
-          const since = earliest(this.unfinishedSince.get(feed), previous.pendingSince);
-          if (since !== undefined) this.unfinishedSince.set(feed, since);
+          if (previous.pendingSince !== undefined)
+            this.unfinishedSince.set(feed, earliest(this.unfinishedSince.get(feed), previous.pendingSince));
         }
     // With archives every listed record keeps its item; one without (a rebuild could not render it) is made again.
     const incomplete = this.site.archives !== undefined && previous?.listed === true && previous.item === undefined;
@@ -810,10 +810,8 @@ class Run {
 }
 
 /** The earlier of two instants (ISO UTC, which sort as text); `b` when `a` is absent. */
-function earliest(a: string | undefined, b: string): string;
-function earliest(a: string | undefined, b: string | undefined): string | undefined;
-function earliest(a: string | undefined, b: string | undefined): string | undefined {
-  return a === undefined ? b : b === undefined || a < b ? a : b;
+function earliest(a: string | undefined, b: string): string {
+  return a !== undefined && a < b ? a : b;
 }
 
 /** An item's identity in a run: its post and the source it was rendered from. */
