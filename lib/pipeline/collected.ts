@@ -36,9 +36,9 @@ export interface Read {
 
 /**
  * A post that is, so far, among the newest of some feed. Only these records are held until the end;
- * the others are written as soon as they are read, without an item. A build in one thread holds their parsed
- * posts too, and renders the shown ones from them; worker threads keep theirs, and the shown posts are read again
- * where they are rendered.
+ * the others are written as soon as they are read, without an item. The thread that parsed such a post holds it too
+ * (the calling thread here, as `post`; a worker thread in its own memory, `Work.kept`), and renders its item from it
+ * if some feed shows it.
  */
 export interface Candidate extends Read {
   /** How many feeds it is among the newest of: at 0 it can never be shown again. */

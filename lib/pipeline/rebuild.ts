@@ -46,7 +46,7 @@ import { intercept, WRITES } from '../storage/intercept.ts';
 import { listKeys, PreconditionFailedError, type Storage } from '../storage/storage.ts';
 import { type Candidate, Collected, type Listed, type Read, type StoredRecord } from './collected.ts';
 import { IO_CONCURRENCY, mapLimit, RENDER_CONCURRENCY, settleAll } from './concurrency.ts';
-import { itemFromSource, itemOf } from './items.ts';
+import { itemFromSource } from './items.ts';
 import { Lru } from '../lru.ts';
 import { renderedFrom } from '../publish.ts';
 import type { FeedHistory } from '../feeds/types.ts';
@@ -165,6 +165,7 @@ const STORED_ITEMS_BUDGET_CHARS = 2 ** 24;
 export class Rebuild {
   readonly #site: SiteConfig;
   readonly #renderConcurrency: number;
+  readonly #itemConcurrency: number;
   readonly #readConcurrency: number;
   /** Each feed's archive pages, oldest first, when the site keeps archives. */
   readonly #pages = new Map<FeedId, Entry[][]>();
@@ -195,6 +196,8 @@ export class Rebuild {
     this.#siteDigest = siteFingerprint(deps.site);
     // Enough steps in flight to keep every worker thread busy (each holds a few) while this one takes its own.
     this.#renderConcurrency = Math.max(RENDER_CONCURRENCY, 24 * (work.jobs - 1));
+    // Items are steps as small as reads, and a worker thread holds many (lib/pipeline/threads.ts).
+    this.#itemConcurrency = Math.max(RENDER_CONCURRENCY, 64 * (work.jobs - 1));
     this.#readConcurrency = Math.max(IO_CONCURRENCY, 64 * work.jobs);
   }
 
@@ -208,7 +211,7 @@ export class Rebuild {
     const { lists, shown } = collected;
 
     // What is left among the newest are the posts some feed shows: they get their item.
-    await mapLimit([...shown.values()], this.#renderConcurrency, async (candidate) => {
+    await mapLimit([...shown.values()], this.#itemConcurrency, async (candidate) => {
       const item = candidate.record.item ?? candidate.storedItem ?? (await this.itemOfShown(candidate));
       if (item) {
         candidate.record.item = item;
@@ -338,8 +341,11 @@ export class Rebuild {
         if (!read.keep) countPost(this.report, read.record, this.now);
         const at = nextChangeOf(read.record, this.now);
         if (at !== undefined) collected.schedule.push([at, key]);
-        // Posts that can no longer be among any feed's newest are final: their records are written now.
-        await settleAll(collected.add(read).map((final) => this.writeRecord(final)));
+        // Posts that can no longer be among any feed's newest are final: their records are written now, and a worker
+        // thread that parsed one need not keep it.
+        const finals = collected.add(read);
+        for (const { record } of finals) this.work.forget?.(record.key);
+        await settleAll(finals.map((final) => this.writeRecord(final)));
       }
       onProgress?.(++done, keys.length);
     });
@@ -412,17 +418,20 @@ export class Rebuild {
     }
   }
 
-  /** The item of a shown post: from the post it was read as, where the steps kept it, else from its source. */
+  /**
+   * The item of a shown post: from the post it was read as, where the steps kept it (this thread, or the worker thread
+   * that parsed it), else from its source.
+   */
   async itemOfShown(candidate: Candidate): Promise<FeedItem | undefined> {
     const { post } = candidate;
     // Rendered once: the post's text is not held any longer than that.
     delete candidate.post;
-    if (post) {
-      try {
-        return itemOf(post, this.#site);
-      } catch {
-        // Reported as a post read again that fails to render would be.
-      }
+    try {
+      const item = await this.work.kept(candidate.record, post);
+      if (item) return item;
+    } catch (error) {
+      if (error instanceof WorkUnavailableError) throw error;
+      // Reported as a post read again that fails to render would be.
     }
     return this.itemFromSource(candidate.record);
   }

@@ -4,6 +4,8 @@
  * calling thread and sends the workers only bytes and plain data: a post's bytes to parse or render (or its key,
  * when the threads read the content folder themselves), a feed's items to render, encode and hash. Every step is
  * a pure function, so the output is the same bytes whatever the number of threads and the order they finish in.
+ * Each thread keeps the listed posts it parsed, and renders the item of each one some feed shows (`kept`): a shown
+ * post is neither read nor parsed twice, nor its text copied to another thread.
  *
  * Each thread costs its own heap and a copy of the modules (measured in bench/build.ts); a step in flight
  * holds one post or one feed. A thread that dies fails the steps it held and every later one: the rebuild
@@ -18,7 +20,9 @@ import type { SiteConfig } from '../config.ts';
 import { messageOf } from '../errors.ts';
 import { type StepReply, type StepRequest, THREAD_MARK, type ThreadData } from './thread-worker.ts';
 import type { FsStorage, KnownEtags } from '../storage/fs/fs-storage.ts';
-import { localWork, type Work, type WorkStep, type WorkSteps, workSteps, WorkUnavailableError } from './work.ts';
+import type { FeedItem, Post } from '../post/types.ts';
+import { itemOf, type SourceOf } from './items.ts';
+import { keepForRecord, localWork, type Work, type WorkStep, type WorkSteps, workSteps, WorkUnavailableError } from './work.ts';
 
 /**
  * A thread per core but one, the calling thread included: it also lists, takes records in and writes. On two cores
@@ -160,32 +164,57 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
 
 interface Thread {
   worker: Worker;
-  /** What waits for each request sent to the thread. */
-  pending: Map<number, Pick<Queued, 'resolve' | 'reject'>>;
+  /** What waits for each request sent to the thread (and which step it is, for the steps of the queues). */
+  pending: Map<number, Pick<Queued, 'resolve' | 'reject'> & Partial<Pick<Queued, 'step'>>>;
+  /** Steps only this thread can take (the items of posts it kept), handed out before the shared queue's. */
+  queue: Queued[];
+  /** Posts it kept that will not be shown, to tell it with its next steps. */
+  forgotten: string[];
+  /** Feed documents among its pending steps. */
+  feeds: number;
 }
 
 /** A step waiting for a thread, or running in one. */
 interface Queued {
-  step: WorkStep;
+  step: WorkStep | 'kept';
   args: unknown[];
+  /** A step only the calling thread can take: rendering a post it kept. */
+  local?: () => unknown;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
 
 /**
  * Steps a worker thread holds at once. Enough that it never waits for the calling thread, which hands out more only
- * between two steps of its own (a feed document can take tens of milliseconds); few enough that at the end of a phase
- * no thread sits idle while another still holds a queue.
+ * between its own turns; few enough that at the end of a phase no thread sits idle while another still holds a queue
+ * (feed documents, much longer steps, have a lower bound: `FEEDS_PER_THREAD`).
  */
-const STEPS_PER_THREAD = 16;
-
-/** How long the calling thread takes steps before it looks at the workers again: less than their 16 steps last. */
-const TURN_MS = 2;
+const STEPS_PER_THREAD = 32;
 
 /**
- * `jobs - 1` worker threads and the calling thread, all taking steps from one queue. The calling thread also lists,
- * takes records in and writes, and takes steps of its own whenever the workers hold as many as they may, for up to
- * `TURN_MS` a turn of its event loop, so replies are taken and new steps handed out between its turns.
+ * Steps a message carries: a worker holding several messages starts on the next while the calling thread takes the
+ * replies to the last (in one message of 16, a worker waited for the calling thread's turn to end about half the time
+ * it read posts).
+ */
+const STEPS_PER_MESSAGE = 8;
+
+/**
+ * Feed documents a worker holds at once, of its `STEPS_PER_THREAD`: a document takes milliseconds where a post takes
+ * a tenth of one, and a worker holding every document in flight left the calling thread none to render.
+ */
+const FEEDS_PER_THREAD = 8;
+
+/** How long the calling thread takes steps before it looks at the workers again: less than a worker's steps last. */
+const TURN_MS = 2;
+
+/** Forgotten posts a thread is told of without waiting for a step to go with them. */
+const FORGOTTEN_PER_MESSAGE = 256;
+
+/**
+ * `jobs - 1` worker threads and the calling thread, all taking steps from one queue, and each from a queue of its own
+ * (the items of the posts it kept). The calling thread also lists, takes records in and writes, and takes steps of its
+ * own whenever the workers hold as many as they may, for up to `TURN_MS` a turn of its event loop, so replies are taken
+ * and new steps handed out between its turns.
  */
 class ThreadPool implements Work {
   readonly #threads: Thread[] = [];
@@ -193,6 +222,10 @@ class ThreadPool implements Work {
   #entry: WorkerEntry | undefined;
   readonly #local: WorkSteps;
   readonly #queue: Queued[] = [];
+  /** Steps only the calling thread takes, in its turns like the others: not all at once while the workers wait. */
+  readonly #localQueue: Queued[] = [];
+  /** The worker thread that parsed each post, which keeps it if it is listed (`kept`). */
+  readonly #parsedBy = new Map<string, Thread>();
   #nextId = 0;
   #localTurn = false;
   #failure: Error | undefined;
@@ -202,13 +235,13 @@ class ThreadPool implements Work {
   readonly shown: Work['shown'];
 
   constructor(
-    site: SiteConfig,
+    readonly site: SiteConfig,
     readonly jobs: number,
     entry: () => Promise<WorkerEntry>,
     content: FsStorage | undefined,
   ) {
     const workerData: ThreadData = { [THREAD_MARK]: true, site, ...(content !== undefined && { content: content.root }) };
-    this.#local = workSteps(site, content);
+    this.#local = workSteps(site, content, keepForRecord);
     this.read = content === undefined ? undefined : (...args) => this.#run('read', args);
     this.shown = content === undefined ? undefined : (...args) => this.#run('shown', args);
     this.#startThreads = () =>
@@ -234,6 +267,22 @@ class ThreadPool implements Work {
   #startThreads: (() => void) | undefined;
 
   record: Work['record'] = (...args) => this.#run('record', args);
+
+  kept(source: SourceOf, post?: Post): Promise<FeedItem | undefined> {
+    if (post) return this.#run('kept', [], this.#localQueue, () => itemOf(post, this.site));
+    const thread = this.#parsedBy.get(source.key);
+    if (!thread) return Promise.resolve(undefined);
+    this.#parsedBy.delete(source.key);
+    return this.#run('kept', [source.key, source.source], thread.queue);
+  }
+
+  forget(key: string): void {
+    const thread = this.#parsedBy.get(key);
+    if (!thread) return;
+    this.#parsedBy.delete(key);
+    thread.forgotten.push(key);
+    if (thread.forgotten.length >= FORGOTTEN_PER_MESSAGE) this.#dispatch();
+  }
   item: Work['item'] = (...args) => this.#run('item', args);
   feed: Work['feed'] = (...args) => this.#run('feed', args);
 
@@ -267,11 +316,12 @@ class ThreadPool implements Work {
       execArgv: workerExecArgv(process.execArgv),
       resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB },
     });
-    const thread: Thread = { worker, pending: new Map() };
+    const thread: Thread = { worker, pending: new Map(), queue: [], forgotten: [], feeds: 0 };
     worker.on('message', (replies: StepReply[]) => {
       for (const reply of replies) {
         const waiting = thread.pending.get(reply.id);
         thread.pending.delete(reply.id);
+        if (waiting?.step === 'feed') thread.feeds--;
         // A step that throws on its input fails that step only, as it would in the calling thread.
         if ('error' in reply) waiting?.reject(new Error(reply.error));
         else waiting?.resolve(reply.value);
@@ -285,16 +335,17 @@ class ThreadPool implements Work {
     return thread;
   }
 
-  #run<T>(step: WorkStep, args: unknown[]): Promise<T> {
+  /** Queues a step for any thread, or on the queue of one. */
+  #run<T>(step: Queued['step'], args: unknown[], queue = this.#queue, local?: () => unknown): Promise<T> {
     if (this.#startThreads) {
       this.#startThreads();
       this.#startThreads = undefined;
     }
     return new Promise<T>((resolve, reject) => {
       if (this.#failure) return reject(this.#failure);
-      this.#queue.push({ step, args, resolve: resolve as (value: unknown) => void, reject });
+      queue.push({ step, args, resolve: resolve as (value: unknown) => void, reject, ...(local && { local }) });
       // Steps asked for together go to the workers together: a message costs a wake-up of the other thread.
-      if (this.#queue.length === 1) setImmediate(() => this.#dispatch());
+      if (queue.length === 1) setImmediate(() => this.#dispatch());
     });
   }
 
@@ -302,19 +353,35 @@ class ThreadPool implements Work {
   #dispatch(): void {
     if (this.#failure) return;
     for (const thread of this.#threads) {
-      const requests: StepRequest[] = [];
-      while (thread.pending.size < STEPS_PER_THREAD && this.#queue.length > 0) {
-        const queued = this.#queue.shift()!;
-        const id = this.#nextId++;
-        thread.pending.set(id, queued);
-        requests.push({ id, step: queued.step, args: queued.args });
-      }
-      if (requests.length > 0) thread.worker.postMessage(requests);
+      let requests: StepRequest[];
+      do {
+        requests = [];
+        for (let queued = this.#nextFor(thread); queued; queued = requests.length < STEPS_PER_MESSAGE ? this.#nextFor(thread) : undefined) {
+          const id = this.#nextId++;
+          thread.pending.set(id, queued);
+          requests.push({ id, step: queued.step, args: queued.args });
+          if (queued.step === 'feed') thread.feeds++;
+          if (queued.step === 'record' || queued.step === 'read') this.#parsedBy.set(queued.args[0] as string, thread);
+        }
+        if (requests.length > 0 || thread.forgotten.length >= FORGOTTEN_PER_MESSAGE) {
+          // Before the steps: a post forgotten and then parsed again by the same steps is kept again.
+          if (thread.forgotten.length > 0) requests.unshift({ id: -1, step: 'forget', args: thread.forgotten.splice(0) });
+          thread.worker.postMessage(requests);
+        }
+      } while (requests.length >= STEPS_PER_MESSAGE);
     }
-    if (this.#queue.length > 0 && !this.#localTurn) {
+    if ((this.#queue.length > 0 || this.#localQueue.length > 0) && !this.#localTurn) {
       this.#localTurn = true;
       setImmediate(() => void this.#takeTurn());
     }
+  }
+
+  /** The next step `thread` may take now, taken off its queue or the shared one. */
+  #nextFor(thread: Thread): Queued | undefined {
+    if (thread.pending.size >= STEPS_PER_THREAD) return undefined;
+    if (thread.queue.length > 0) return thread.queue.shift();
+    if (this.#queue[0]?.step === 'feed' && thread.feeds >= FEEDS_PER_THREAD) return undefined;
+    return this.#queue.shift();
   }
 
   /**
@@ -323,11 +390,12 @@ class ThreadPool implements Work {
    */
   async #takeTurn(): Promise<void> {
     const until = performance.now() + TURN_MS;
-    while (!this.#failure && this.#queue.length > 0 && performance.now() < until) {
-      const queued = this.#queue.shift()!;
+    while (!this.#failure && (this.#localQueue.length > 0 || this.#queue.length > 0) && performance.now() < until) {
+      const queued = this.#localQueue.shift() ?? this.#queue.shift()!;
       try {
         // Awaited here, so that a step answering a promise (a post read) is done within the turn.
-        queued.resolve(await (this.#local[queued.step] as (...args: unknown[]) => unknown)(...queued.args));
+        const step = queued.local ?? (() => (this.#local[queued.step as WorkStep] as (...args: unknown[]) => unknown)(...queued.args));
+        queued.resolve(await step());
       } catch (error) {
         queued.reject(error as Error);
       }
@@ -339,10 +407,10 @@ class ThreadPool implements Work {
   /** Fails what the threads were doing, what waits for them, and every later step. */
   #fail(error: Error): void {
     this.#failure ??= error;
-    for (const { pending } of this.#threads) {
-      for (const { reject } of pending.values()) reject(error);
+    for (const { pending, queue } of this.#threads) {
+      for (const { reject } of [...pending.values(), ...queue.splice(0)]) reject(error);
       pending.clear();
     }
-    for (const { reject } of this.#queue.splice(0)) reject(error);
+    for (const { reject } of [...this.#queue.splice(0), ...this.#localQueue.splice(0)]) reject(error);
   }
 }

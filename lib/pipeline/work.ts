@@ -15,7 +15,7 @@ import type { FeedItem, Post } from '../post/types.ts';
 import { type EncodedFile, encodeFile } from '../publish.ts';
 import type { KnownEtags } from '../storage/fs/fs-storage.ts';
 import type { Storage } from '../storage/storage.ts';
-import { itemFromSource, itemOfBytes, recordWithItem, type SourceOf } from './items.ts';
+import { itemFromSource, itemOf, itemOfBytes, recordWithItem, type SourceOf } from './items.ts';
 import { type FeedDocument, feedFiles } from './outputs.ts';
 import { fetchSource } from './source.ts';
 
@@ -51,6 +51,14 @@ export type Work = {
     /** Threads that run the steps (1: the calling one). */
     readonly jobs: number;
     /**
+     * The item of a shown post from the post as this build parsed it: `post`, where the calling thread kept it, else
+     * the post the worker thread that parsed it kept (its `record` or `read` step), rendered there. `undefined` when
+     * no thread kept it with this source: it is to be read again.
+     */
+    kept(source: SourceOf, post?: Post): Promise<FeedItem | undefined>;
+    /** The post under `key` will not be shown: a thread that kept it lets it go. */
+    forget?(key: string): void;
+    /**
      * What the worker threads' own storages of the content folder computed (`FsStorage.knownEtags`), for the calling
      * thread's to `adopt`: where threads read the posts.
      */
@@ -70,14 +78,23 @@ export function postOf(record: PostRecord): Post | undefined {
   return posts.get(record);
 }
 
-/** The steps; with `content`, also reading its posts (`read`, `shown`); with `keepPosts`, keeping them (`postOf`). */
-export function workSteps(site: SiteConfig, content?: Storage, keepPosts = false): WorkSteps {
+/** Where the steps keep each listed post they parse, to render it from if some feed shows it. */
+export type KeepPost = (record: PostRecord, post: Post) => void;
+
+/** Keeps a post for `postOf`, as long as its record lives. */
+export const keepForRecord: KeepPost = (record, post) => posts.set(record, post);
+
+/**
+ * The steps; with `content`, also reading its posts (`read`, `shown`); with `keep`, keeping the listed posts they
+ * parse (without archives: with them every listed record carries its item already).
+ */
+export function workSteps(site: SiteConfig, content?: Storage, keep?: KeepPost): WorkSteps {
   // Archive pages are rendered from records, so with archives every listed post's record carries its item.
   const record: WorkSteps['record'] = (key, etag, body, now) => {
     const parsed = parsePost(key, body, site);
     if (site.archives) return recordWithItem(key, etag, parsed, now, site);
     const made = recordOf(key, etag, parsed, now);
-    if (keepPosts && made.listed && parsed.status === 'post') posts.set(made, parsed.post);
+    if (keep && made.listed && parsed.status === 'post') keep(made, parsed.post);
     return made;
   };
   return {
@@ -112,12 +129,13 @@ export async function readRecord(
  * their posts (`postOf`) unless `keepPosts` is false.
  */
 export function localWork(site: SiteConfig, keepPosts = true): Work {
-  const steps = workSteps(site, undefined, keepPosts);
+  const steps = workSteps(site, undefined, keepPosts ? keepForRecord : undefined);
   return {
     jobs: 1,
     record: async (...args) => steps.record(...args),
     item: async (...args) => steps.item(...args),
     feed: async (...args) => steps.feed(...args),
+    kept: async (_source, post) => post && itemOf(post, site),
     close: async () => {},
   };
 }

@@ -14,6 +14,7 @@ import { closeWork, lambdaJobs, threadedWork, type WorkerEntry, workerEntry, wor
 import type { RunReport } from '../../../lib/pipeline/types.ts';
 import { localWork, WorkUnavailableError } from '../../../lib/pipeline/work.ts';
 import { FsStorage } from '../../../lib/storage/fs/fs-storage.ts';
+import { intercept } from '../../../lib/storage/intercept.ts';
 import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import { bundleOptions } from '../../../scripts/bundle.ts';
 import { corpusDir } from '../../support/shared-corpus.ts';
@@ -87,6 +88,33 @@ describe('threadedWork', () => {
       for (const [key, body] of Object.entries(single.feeds)) expect(threaded.feeds[key], `${key} with ${jobs} jobs`).toBe(body);
       expect(threaded.state).toEqual(single.state);
       expect(threaded.report).toEqual(single.report);
+    }
+  }, 60_000);
+
+  it('renders each shown post in the thread that parsed it, from the post as parsed: no post is read twice', async () => {
+    // Without archives: records carry no items, and the shown posts' are rendered after every post is read.
+    const plain = testSite({ itemsPerFeed: 4, archives: false });
+    const built = async (jobs: number) => {
+      const reads = new Map<string, number>();
+      const counted = intercept(content, {
+        before: (call) => void (call.op === 'get' && reads.set(call.key, (reads.get(call.key) ?? 0) + 1)),
+      });
+      const feeds = new MemoryStorage();
+      const work = threadedWork(plain, jobs);
+      // Every worker thread running, so that they parse posts too (a pool goes on without threads slow to start).
+      await work.item('warm.md', new TextEncoder().encode('---\ntitle: Warm\n---\n'));
+      await expect.poll(async () => (await work.contentEtags?.())?.length ?? 0, { timeout: 30_000 }).toBe(jobs - 1);
+      const report = await rebuild({ content: counted, feeds, state: new MemoryStorage(), site: plain, now: () => NOW }, { work }).finally(
+        () => work.close(),
+      );
+      return { reads, feeds: await snapshot(feeds), report: { ...report, durationMs: 0 } };
+    };
+    const one = await built(1);
+    for (const jobs of [1, 2, 4]) {
+      const { reads, feeds, report } = jobs === 1 ? one : await built(jobs);
+      expect(reads.size, `${jobs} jobs`).toBe(153);
+      expect(Math.max(...reads.values()), `${jobs} jobs`).toBe(1);
+      expect({ feeds, report }).toEqual({ feeds: one.feeds, report: one.report });
     }
   }, 60_000);
 
