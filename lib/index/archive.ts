@@ -32,11 +32,13 @@ export interface ArchiveState {
   /** Deleted posts still announced, newest first. */
   deleted: Tombstone[];
   /**
-   * The pages incremental runs closed last, or whose newer neighbour came or went (their links change), at most
-   * `CLOSINGS_KEPT`, oldest first, each with the start of the run that did it. A run that stops before writing such a
-   * page leaves it to the run finishing its work, which looks from the top down for what it left; pages others closed
-   * since may sit on top of it, as they should be. So the finishing run also checks each page noted since the stopped
-   * run started. Absent from a rebuild's lists, whose pages it writes itself.
+   * The full pages incremental runs changed last: closed, given or deprived of a newer neighbour (their links change),
+   * or with entries of their own come, gone or edited (a post dated into the page, a post pushed down from the newest
+   * or drawn up into it); at most `CLOSINGS_KEPT`, oldest first, each with the start of the run that did it. A run that
+   * stops before writing such a page leaves it to the run finishing its work, which looks from the top down for what
+   * it left; pages as they should be may sit on top of it (closed by others since, or emptied). So the finishing run
+   * also checks each page noted since the stopped run started. Absent from a rebuild's lists, whose pages it writes
+   * itself.
    */
   closings?: Closing[];
 }
@@ -44,8 +46,8 @@ export interface ArchiveState {
 /** A page an incremental run closed, and when that run started (ISO). */
 export type Closing = [page: number, at: string];
 
-/** Enough for the pages closed while a stopped run's retry comes, on any feed but one written to without pause. */
-export const CLOSINGS_KEPT = 16;
+/** Enough for the pages changed while a stopped run's retry comes, on any feed but one written to without pause. */
+export const CLOSINGS_KEPT = 32;
 
 export const EMPTY_ARCHIVE: ArchiveState = { size: 0, bounds: [], open: [], deleted: [] };
 
@@ -109,17 +111,23 @@ export function sealOpen(
   return { archive: { ...rest, size, bounds, open, ...(kept.length > 0 && { closings: kept }) }, closed };
 }
 
+/** `archive` noting, in `closings`, these of its full pages as changed by the run started `at` (each once). */
+export function noting(archive: ArchiveState, pages: Iterable<number>, at: string): ArchiveState {
+  const before = archive.closings ?? [];
+  const closings = [...before];
+  for (const page of pages) {
+    if (page >= 1 && page <= archive.bounds.length && !closings.some(([p, t]) => p === page && t === at)) closings.push([page, at]);
+  }
+  return closings.length === before.length ? archive : { ...archive, closings: closings.slice(-CLOSINGS_KEPT) };
+}
+
 /**
  * `archive` noting, in `closings`, the full page whose newer neighbour came or went with this change (the feed had
  * `pagesBefore` pages): its links change, as a closed page's content does.
  */
 export function notingReshaped(archive: ArchiveState, pagesBefore: number, at: string): ArchiveState {
   const pages = pageCount(archive);
-  const page = Math.min(pagesBefore, pages);
-  const closings = archive.closings ?? [];
-  if (pages === pagesBefore || page < 1 || page > archive.bounds.length || closings.some(([p, t]) => p === page && t === at))
-    return archive;
-  return { ...archive, closings: [...closings, [page, at] satisfies Closing].slice(-CLOSINGS_KEPT) };
+  return pages === pagesBefore ? archive : noting(archive, [Math.min(pagesBefore, pages)], at);
 }
 
 /**

@@ -51,6 +51,7 @@ import {
   keptBounds,
   keysOf,
   liveTombstones,
+  noting,
   notingReshaped,
   pageCount,
   pageOf,
@@ -597,7 +598,9 @@ class Run {
       for (const { entry, item } of items) if (item) this.knownItems.set(itemKey(entry), item);
     }
     this.pages.set(feed, pages);
-    return archive;
+    // A run finishing this one, should it stop before writing them, learns them from the list: its own change may
+    // no longer reach them (a post pushed down from the newest is no key of its).
+    return noting(archive, pages, at);
   }
 
   async readShard(feed: FeedId, id: string): Promise<Entry[]> {

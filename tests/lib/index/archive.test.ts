@@ -1,11 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type ArchiveState,
   CLOSINGS_KEPT,
   type Closing,
   cutHistory,
   EMPTY_ARCHIVE,
   liveTombstones,
+  noting,
   notingReshaped,
   pageOf,
   sealOpen,
@@ -60,6 +62,25 @@ describe('archive pages', () => {
     // The same number of pages; or none full.
     expect(notingReshaped({ ...full, open }, 3, at).closings).toBeUndefined();
     expect(notingReshaped({ ...EMPTY_ARCHIVE, size: 2, open }, 0, at).closings).toBeUndefined();
+  });
+
+  it('notes the full pages a run changed, each once a run, the newest CLOSINGS_KEPT, and no open page', () => {
+    const full = { ...EMPTY_ARCHIVE, size: 2, bounds: [entry(1), entry(3)], open: [{ entry: entry(4), item: null }] };
+    const [at, later] = [entry(9)[0], entry(10)[0]];
+    expect(noting(full, [2, 1, 3, 0], at).closings).toEqual([
+      [2, at],
+      [1, at],
+    ]);
+    expect(noting(noting(full, [2], at), [2], at).closings).toEqual([[2, at]]);
+    expect(noting(noting(full, [2], at), [2], later).closings).toEqual([
+      [2, at],
+      [2, later],
+    ]);
+    expect(noting(full, [], at)).toBe(full);
+    let many: ArchiveState = full;
+    for (let i = 0; i < CLOSINGS_KEPT + 5; i++) many = noting(many, [1], entry(100 + i)[0]);
+    expect(many.closings).toHaveLength(CLOSINGS_KEPT);
+    expect(many.closings?.at(-1)).toEqual([1, entry(100 + CLOSINGS_KEPT + 4)[0]]);
   });
 
   it('keeps stored bounds: a back-dated entry joins its page, which grows, and later pages stay', () => {

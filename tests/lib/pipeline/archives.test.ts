@@ -174,6 +174,38 @@ describe('archive pages through regenerate', () => {
     expect(await site.feedTree()).toEqual(await site.freshTree());
   });
 
+  it('a run finishing one that stopped while writing a page a post came down to writes that page, under newer pages', async () => {
+    // Found by the convergence scenarios: the page the run changed without closing it kept one file of three from
+    // before, under an emptied page as it should be, which is as far as the finishing run looked from the top down.
+    const site = await history(12);
+    // Full pages [P2 P1 P0], [P5 P4 P3], [P8 P7 P6]: deletions draw P6 and P5 into the newest, and empty page 3.
+    for (const key of ['posts/p11.md', 'posts/p10.md', 'posts/p9.md', 'posts/p8.md', 'posts/p7.md']) {
+      await site.remove(key);
+      await written(site, [key]);
+    }
+    const before = await site.feedTree();
+    expect([before['feed.json'], before['archive/3/feed.json'], before['archive/2/feed.json']].map((json) => titles(json!))).toEqual([
+      ['P6', 'P5'],
+      [],
+      ['P4', 'P3'],
+    ]);
+    // A new post pushes P5 back down to page 2, and the run stops after writing one file of page 2.
+    await site.write('posts/new.md', { title: 'New', date: day(120) });
+    const stopped = await site.regenerate(['posts/new.md'], {
+      feeds: intercept(site.feedsStore, {
+        before: (call) => {
+          if (call.op === 'put' && call.key === 'archive/2/rss.xml') throw new Error('stopped');
+        },
+      }),
+    });
+    expect(stopped.failed.map(({ key }) => key)).toEqual(['posts/new.md']);
+    expect(titles((await site.feedTree())['archive/2/feed.json']!)).toEqual(['P5', 'P4', 'P3']);
+    expect((await site.feedTree())['archive/2/rss.xml']).not.toContain('<title>P5</title>');
+    expect((await site.regenerate(['posts/new.md'])).failed).toEqual([]);
+    expect((await site.feedTree())['archive/2/rss.xml']).toContain('<title>P5</title>');
+    expect(await site.feedTree()).toEqual(await site.freshTree());
+  });
+
   it('a run finishing one that gave a page a newer neighbour and stopped writes that page, under newer pages', async () => {
     const site = await history();
     // The open page emptied: page 2 is the newest.
