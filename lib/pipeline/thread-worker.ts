@@ -45,9 +45,9 @@ export function serveSteps(port: MessagePort, site: SiteConfig, content?: string
   const kept = new Map<string, { source: string | undefined; post: Post }>();
   const steps = workSteps(site, folder, (record, post) => kept.set(record.key, { source: record.source, post }));
   const keptItem = (key: string, source: string | undefined): FeedItem | undefined => {
-    const post = kept.get(key);
+    const held = kept.get(key);
     kept.delete(key);
-    return post && post.source === source ? itemOf(post.post, site) : undefined;
+    return held && held.source === source ? itemOf(held.post, site) : undefined;
   };
   port.on('message', async (requests: StepRequest[]) => {
     const replies: StepReply[] = [];
