@@ -36,9 +36,3 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, task: (
 
 /** Storage round trips in flight at once: enough to hide S3 latency, few enough for a small Lambda. */
 export const IO_CONCURRENCY = 16;
-
-/**
- * Steps that render and then write (items, feeds): a few in flight overlap the writes' latency; more
- * only keep more rendered output alive between awaits, which a full rebuild pays for in peak memory.
- */
-export const RENDER_CONCURRENCY = 4;
