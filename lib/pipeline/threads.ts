@@ -25,10 +25,10 @@ import { itemOf, type SourceOf } from './items.ts';
 import { keepForRecord, localWork, type Work, type WorkStep, type WorkSteps, workSteps, WorkUnavailableError } from './work.ts';
 
 /**
- * A thread per core but one, the calling thread included: it also lists, takes records in and writes. On two cores
- * two threads gave the same wall time as one, for 1.4 to 1.8 s more CPU and 20 to 60 MB more memory
- * (docs/architecture.md), so a two-core machine builds in one thread. A Lambda function counts its vCPUs with
- * `lambdaJobs`.
+ * A thread per core but one, the calling thread included: it also lists, takes records in and writes, and V8 compiles
+ * and collects beside it (a build in one thread keeps about 1.4 cores busy). On two cores two threads save 2 to 7% of
+ * the wall time for 1.2 to 1.4 s more CPU and 50 to 90 MB more memory (docs/architecture.md), so a two-core machine
+ * builds in one thread. A Lambda function counts its vCPUs with `lambdaJobs`.
  */
 export function defaultJobs(): number {
   return Math.max(1, availableParallelism() - 1);
