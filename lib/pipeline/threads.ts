@@ -267,6 +267,8 @@ class ThreadPool implements Work {
   #startThreads: (() => void) | undefined;
 
   record: Work['record'] = (...args) => this.#run('record', args);
+  item: Work['item'] = (...args) => this.#run('item', args);
+  feed: Work['feed'] = (...args) => this.#run('feed', args);
 
   kept(source: SourceOf, post?: Post): Promise<FeedItem | undefined> {
     if (post) return this.#run('kept', [], this.#localQueue, () => itemOf(post, this.site));
@@ -283,8 +285,6 @@ class ThreadPool implements Work {
     thread.forgotten.push(key);
     if (thread.forgotten.length >= FORGOTTEN_PER_MESSAGE) this.#dispatch();
   }
-  item: Work['item'] = (...args) => this.#run('item', args);
-  feed: Work['feed'] = (...args) => this.#run('feed', args);
 
   /** Asked of each worker thread directly, not through the queue: each has its own storage of the folder. */
   async contentEtags(): Promise<KnownEtags[]> {
@@ -356,7 +356,9 @@ class ThreadPool implements Work {
       let requests: StepRequest[];
       do {
         requests = [];
-        for (let queued = this.#nextFor(thread); queued; queued = requests.length < STEPS_PER_MESSAGE ? this.#nextFor(thread) : undefined) {
+        while (requests.length < STEPS_PER_MESSAGE) {
+          const queued = this.#nextFor(thread);
+          if (!queued) break;
           const id = this.#nextId++;
           thread.pending.set(id, queued);
           requests.push({ id, step: queued.step, args: queued.args });
