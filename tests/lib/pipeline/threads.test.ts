@@ -12,7 +12,7 @@ import type { SiteConfig } from '../../../lib/config.ts';
 import { rebuild } from '../../../lib/pipeline/rebuild.ts';
 import { closeWork, lambdaJobs, threadedWork, type WorkerEntry, workerEntry, workerExecArgv } from '../../../lib/pipeline/threads.ts';
 import type { RunReport } from '../../../lib/pipeline/types.ts';
-import { localWork, WorkUnavailableError } from '../../../lib/pipeline/work.ts';
+import { localWork, type Work, WorkUnavailableError } from '../../../lib/pipeline/work.ts';
 import { FsStorage } from '../../../lib/storage/fs/fs-storage.ts';
 import { intercept } from '../../../lib/storage/intercept.ts';
 import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
@@ -48,6 +48,15 @@ async function fixtureContent(): Promise<MemoryStorage> {
   await content.put('posts/_index.md', '---\ntitle: Section\n---\n');
   await content.put('posts/binary.md', new Uint8Array([45, 45, 45, 0, 1, 2]));
   return content;
+}
+
+/**
+ * Waits until every worker thread of `work` runs, so that they take steps too (a pool goes on without threads slow to
+ * start). They start at the first step.
+ */
+async function allThreadsRunning(work: Work): Promise<void> {
+  await work.item('warm.md', new TextEncoder().encode('---\ntitle: Warm\n---\n'));
+  await expect.poll(async () => (await work.contentEtags?.())?.length ?? 0, { timeout: 30_000 }).toBe(work.jobs - 1);
 }
 
 interface Built {
@@ -101,9 +110,7 @@ describe('threadedWork', () => {
       });
       const feeds = new MemoryStorage();
       const work = threadedWork(plain, jobs);
-      // Every worker thread running, so that they parse posts too (a pool goes on without threads slow to start).
-      await work.item('warm.md', new TextEncoder().encode('---\ntitle: Warm\n---\n'));
-      await expect.poll(async () => (await work.contentEtags?.())?.length ?? 0, { timeout: 30_000 }).toBe(jobs - 1);
+      await allThreadsRunning(work);
       const report = await rebuild({ content: counted, feeds, state: new MemoryStorage(), site: plain, now: () => NOW }, { work }).finally(
         () => work.close(),
       );
@@ -153,10 +160,8 @@ describe('threadedWork', () => {
       const folder = new FsStorage(dir);
       const work = threadedWork(site, 3, { content: folder });
       try {
-        // Both worker threads running, so that they read posts too (a pool goes on without threads slow to start).
-        // They start at the first step.
-        await work.item('warm.md', new TextEncoder().encode('---\ntitle: Warm\n---\n'));
-        await expect.poll(async () => (await work.contentEtags!()).length, { timeout: 30_000 }).toBe(2);
+        // Both worker threads read posts too.
+        await allThreadsRunning(work);
         await rebuild({ content: folder, feeds: new MemoryStorage(), state: new MemoryStorage(), site, now: () => NOW }, { work });
       } finally {
         await closeWork(work, folder);
