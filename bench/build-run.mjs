@@ -43,10 +43,14 @@ if (mode === '--into') {
     const { posts, published, jobs, ...cold } = await timed();
     const result = { posts, published, jobs, cold, peakRssMb: process.resourceUsage().maxRSS / 1024 };
     if (mode === '--unchanged') {
-      const again = spawnSync(process.execPath, [fileURLToPath(import.meta.url), contentDir, configArg, jobsArg, '--into', out], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const again = spawnSync(
+        process.execPath,
+        [...process.execArgv, fileURLToPath(import.meta.url), contentDir, configArg, jobsArg, '--into', out],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       if (again.status !== 0) throw new Error(`the unchanged build failed (exit ${again.status})`);
       const { wallS, cpuS, written } = JSON.parse(again.stdout.trim().split('\n').pop());
       result.unchanged = { wallS, cpuS, written };

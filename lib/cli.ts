@@ -72,7 +72,7 @@ Options:
 
 Exit status: 0 published; 1 with --strict when a post was rejected; 2 bad usage or configuration.`;
 
-const OPTIONS = {
+export const OPTIONS = {
   content: { type: 'string' },
   out: { type: 'string' },
   config: { type: 'string' },

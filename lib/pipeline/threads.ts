@@ -145,17 +145,20 @@ const YOUNG_GENERATION_MB = 8;
 /** Options that load modules or say how to read them: a worker's entry is one bundled file that needs none. */
 const LOADER_OPTIONS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--input-type']);
 
+/** Options of the whole process, which a worker thread refuses to start with (bin/herald.mjs gives this one). */
+const PROCESS_OPTIONS = new Set(['--v8-pool-size']);
+
 /**
  * The calling process's options for a worker thread, which would otherwise inherit them all: without the
- * loaders (`node --import tsx` would load tsx again in every thread) and `--input-type` (which a thread started
- * from a file refuses); profiling and memory options still apply.
+ * loaders (`node --import tsx` would load tsx again in every thread), `--input-type` (which a thread started
+ * from a file refuses) and the process's own; profiling and memory options still apply.
  */
 export function workerExecArgv(execArgv: readonly string[]): string[] {
   const kept: string[] = [];
   for (let index = 0; index < execArgv.length; index++) {
     const option = execArgv[index]!;
     const [name] = option.split('=', 1);
-    if (!LOADER_OPTIONS.has(name!)) kept.push(option);
+    if (!LOADER_OPTIONS.has(name!) && !PROCESS_OPTIONS.has(name!)) kept.push(option);
     // `--import tsx`: the value is the next argument.
     else if (!option.includes('=')) index++;
   }

@@ -364,6 +364,13 @@ describe('workerExecArgv', () => {
       ]),
     ).toEqual(['--cpu-prof', '--max-old-space-size=900']);
   });
+
+  it('leaves out the size of V8’s pool, which is the whole process’s and which a thread refuses', () => {
+    expect(workerExecArgv(['--v8-pool-size=1', '--cpu-prof', '--v8-pool-size', '2', '--stack-size=900'])).toEqual([
+      '--cpu-prof',
+      '--stack-size=900',
+    ]);
+  });
 });
 
 describe('lambdaJobs', () => {
