@@ -4,7 +4,7 @@ export const VALUE_OPTIONS: readonly string[];
 
 export function poolOptions(
   argv: readonly string[],
-  process?: { execArgv?: readonly string[]; nodeOptions?: string; cores?: number },
+  started?: { execArgv?: readonly string[]; nodeOptions?: string; cores?: number },
 ): string[];
 
 export function runWith(options: readonly string[]): Promise<number>;
