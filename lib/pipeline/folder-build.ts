@@ -28,29 +28,34 @@ export async function buildFolder(
   const started = performance.now();
   const said = (line: string) => warn(`herald build: ${line}`);
   const kept = openLocalIndex(outDir, contentDir, said);
-  const { index, notable, builtAt } = kept;
-  const at = now().toISOString();
-  const content = new FsStorage(contentDir, { knownEtags: kept.contentEtags, now: () => now().getTime() });
-  const work = threadedWork(site, jobs, { content });
-  const deps: PipelineDeps = { content, feeds: new FsStorage(outDir), state: index, site, now, onProgress };
-  let report: RunReport;
+  // Its files are let go however the build ends.
   try {
-    // Every post listed with the ETag it had when the last build here finished: nothing changed since. Unless the
-    // clock went back past that build's start: the visibility changes its schedule holds all come after it.
-    const known = notable && builtAt !== undefined && at >= builtAt && { unchanged: () => content.etagsAsGiven(), notable };
-    report = await rebuild(deps, { work, ...(known && { known }) });
+    const { index, notable, builtAt } = kept;
+    const at = now().toISOString();
+    const content = new FsStorage(contentDir, { knownEtags: kept.contentEtags, now: () => now().getTime() });
+    const work = threadedWork(site, jobs, { content });
+    const deps: PipelineDeps = { content, feeds: new FsStorage(outDir), state: index, site, now, onProgress };
+    let report: RunReport;
+    try {
+      // Every post listed with the ETag it had when the last build here finished: nothing changed since. Unless the
+      // clock went back past that build's start: the visibility changes its schedule holds all come after it.
+      const known = notable && builtAt !== undefined && at >= builtAt && { unchanged: () => content.etagsAsGiven(), notable };
+      report = await rebuild(deps, { work, ...(known && { known }) });
+    } finally {
+      await closeWork(work, content);
+    }
+    saveLocalIndex(
+      outDir,
+      contentDir,
+      kept,
+      content,
+      report.failed.length === 0 ? { notable: notableKeys(report), builtAt: at } : undefined,
+      said,
+    );
+    // The whole build, as its user waits for it: the kept index read and saved, and the threads started and stopped.
+    report.durationMs = Math.round(performance.now() - started);
+    return { report, jobs: work.jobs };
   } finally {
-    await closeWork(work, content);
+    kept.close();
   }
-  saveLocalIndex(
-    outDir,
-    contentDir,
-    kept,
-    content,
-    report.failed.length === 0 ? { notable: notableKeys(report), builtAt: at } : undefined,
-    said,
-  );
-  // The whole build, as its user waits for it: the kept index read and saved, and the threads started and stopped.
-  report.durationMs = Math.round(performance.now() - started);
-  return { report, jobs: work.jobs };
 }

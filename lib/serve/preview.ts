@@ -147,6 +147,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
   try {
     port = (await server.listen(options.port, host)).port;
   } catch (error) {
+    kept.close();
     throw listenError(error as NodeJS.ErrnoException, host, options.port);
   }
   const url = urlOf(host, port);
@@ -252,6 +253,7 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
     closed = true;
     cancelWake();
     await Promise.allSettled([watcher.close(), server.close()]);
+    kept.close();
     throw error;
   }
   log(`Serving ${shown(outDir)} at ${url} (feed directory), watching ${shown(contentDir)} for changes. Ctrl-C to stop.`);
@@ -263,7 +265,11 @@ export async function openPreview(options: PreviewOptions): Promise<Preview> {
       cancelWake();
       await watcher.close();
       await queue;
-      saveLocalIndex(outDir, contentDir, kept, content, undefined, said);
+      try {
+        saveLocalIndex(outDir, contentDir, kept, content, undefined, said);
+      } finally {
+        kept.close();
+      }
       await server.close();
     },
   };

@@ -8,10 +8,12 @@ import {
   type StoredObject,
 } from '../storage.ts';
 import { compareKeys, etagOf, validatePutOptions, toBytes } from '../semantics.ts';
+import { type Body, type BodyFile, bytesOf, FileBody } from './body-file.ts';
 
 /** One stored object as kept, and as a snapshot (./snapshot.ts) saves it. */
 export interface Entry {
-  body: Uint8Array;
+  /** In memory, or in a file (`spill`, or the snapshot read): never changed once stored. */
+  body: Body;
   /** Hashed on first use (`etagOf`): a build writes 30,000 records whose ETags nobody asks for. */
   etag?: string;
   contentType?: string;
@@ -31,9 +33,13 @@ export class MemoryStorage implements Storage {
   /** Every key in listing order, made again after a key comes or goes: a rebuild lists three prefixes in a row. */
   #sorted: string[] | undefined;
 
+  /** Where the bodies put from now on are kept, when not in memory. */
+  readonly #spill: BodyFile | undefined;
+
   /** `objects` are taken as they are (a snapshot read back), not copied. */
-  constructor(objects: Iterable<[string, Entry]> = []) {
+  constructor(objects: Iterable<[string, Entry]> = [], { spill }: { spill?: BodyFile } = {}) {
     this.#objects = new Map(objects);
+    this.#spill = spill;
   }
 
   /** The keys put or deleted since this storage was made, whether or not their bytes changed. */
@@ -51,8 +57,10 @@ export class MemoryStorage implements Storage {
   async get(key: string, { maxBytes = Number.POSITIVE_INFINITY }: GetOptions = {}): Promise<StoredObject | OversizedObject | null> {
     const entry = this.#objects.get(key);
     if (!entry) return null;
-    const size = entry.body.byteLength;
-    return size > maxBytes ? { oversized: true, etag: etagOfEntry(entry), size } : new Got(entry, entry.body.slice());
+    const { body } = entry;
+    const size = body.byteLength;
+    if (size > maxBytes) return { oversized: true, etag: etagOfEntry(entry), size };
+    return new Got(entry, body instanceof FileBody ? body.bytes() : body.slice());
   }
 
   async head(key: string): Promise<(Omit<StoredObject, 'body'> & { size: number }) | null> {
@@ -65,10 +73,10 @@ export class MemoryStorage implements Storage {
     const current = this.#objects.get(key);
     if (options.ifNoneMatch === '*' && current) throw new PreconditionFailedError(key);
     if (options.ifMatch !== undefined && (current && etagOfEntry(current)) !== options.ifMatch) throw new PreconditionFailedError(key);
-    // A string is encoded into new bytes; only a caller's buffer needs copying.
-    const bytes = typeof body === 'string' ? toBytes(body) : body.slice();
+    // A string is encoded into new bytes; only a caller's buffer needs copying (or is copied into the file).
+    const bytes = typeof body === 'string' ? toBytes(body) : this.#spill ? body : body.slice();
     const entry: Entry = {
-      body: bytes,
+      body: this.#spill ? this.#spill.append(bytes) : bytes,
       contentType: options.contentType,
       cacheControl: options.cacheControl,
       lastModified: new Date(),
@@ -115,7 +123,7 @@ export class MemoryStorage implements Storage {
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 function etagOfEntry(entry: Entry): string {
-  entry.etag ??= etagOf(entry.body);
+  entry.etag ??= etagOf(bytesOf(entry.body));
   return entry.etag;
 }
 

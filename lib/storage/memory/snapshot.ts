@@ -9,9 +9,10 @@
  * large site's index is 50 to 200 MB, its header 9 MB for bulwark's, and a build's memory peaks as it ends. It is
  * written to a temporary file and renamed, so a reader finds the previous snapshot or the new one, never a torn one.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { HeraldError } from '../../errors.ts';
+import { BodyFile, bytesOf, FileBody } from './body-file.ts';
 import { type Entry, MemoryStorage } from './memory-storage.ts';
 
 const MAGIC = 'herald-snapshot 3\n';
@@ -42,7 +43,7 @@ export function writeSnapshot(file: string, storage: MemoryStorage, label: Recor
   try {
     const pieces = new Pieces(fd);
     pieces.add(Buffer.from(MAGIC));
-    for (const [, { body }] of storage.entries()) pieces.add(body);
+    for (const [, { body }] of storage.entries()) pieces.add(bytesOf(body));
     pieces.flush();
     // The header's JSON text, object by object: `{"label":…,"objects":[[…],[…]]}`. The label's objects (a folder's
     // ETags: 30,000 entries for bulwark) an entry at a time too.
@@ -137,38 +138,58 @@ class Pieces {
   }
 }
 
-/** The storage and label saved in `file`; `null` when there is none. */
-export function readSnapshot(file: string): { storage: MemoryStorage; label: Record<string, unknown> } | null {
-  let bytes: Buffer;
+/** A snapshot read back. */
+export interface Snapshot {
+  storage: MemoryStorage;
+  label: Record<string, unknown>;
+  /** The snapshot's file, from which the storage reads the objects' bytes when asked for them: close it after. */
+  file: BodyFile;
+}
+
+/**
+ * The storage and label saved in `file`; `null` when there is none. Only the header is read: each object's bytes
+ * stay in the file until asked for (`BodyFile`), and objects put since go to `spill` when given.
+ */
+export function readSnapshot(file: string, spill?: BodyFile): Snapshot | null {
+  let bodies: BodyFile;
   try {
-    bytes = readFileSync(file);
+    bodies = BodyFile.reading(file);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  if (bytes.toString('latin1', 0, MAGIC.length) !== MAGIC)
-    throw new SnapshotError(file, 'not a Herald snapshot (or one of another version)');
-  if (bytes.length < MAGIC.length + 4) throw new SnapshotError(file, 'cut short');
-  const end = bytes.length - 4;
-  const start = end - bytes.readUInt32BE(end);
-  if (start < MAGIC.length) throw new SnapshotError(file, 'cut short');
-  let header: Header;
   try {
-    header = JSON.parse(bytes.toString('utf8', start, end)) as Header;
-  } catch {
-    throw new SnapshotError(file, 'an unreadable header');
+    const size = bodies.size;
+    if (size < MAGIC.length || asBuffer(bodies.read(0, MAGIC.length)).toString('latin1') !== MAGIC)
+      throw new SnapshotError(file, 'not a Herald snapshot (or one of another version)');
+    if (size < MAGIC.length + 4) throw new SnapshotError(file, 'cut short');
+    const end = size - 4;
+    const start = end - asBuffer(bodies.read(end, 4)).readUInt32BE(0);
+    if (start < MAGIC.length) throw new SnapshotError(file, 'cut short');
+    let header: Header;
+    try {
+      header = JSON.parse(asBuffer(bodies.read(start, end - start)).toString('utf8')) as Header;
+    } catch {
+      throw new SnapshotError(file, 'an unreadable header');
+    }
+    if (!isHeader(header)) throw new SnapshotError(file, 'an unreadable header');
+    const entries: [string, Entry][] = [];
+    let at = MAGIC.length;
+    for (const [key, size, lastModified, rest] of header.objects) {
+      if (at + size > start) throw new SnapshotError(file, 'its objects overrun its header');
+      entries.push([key, { ...rest, body: new FileBody(bodies, at, size), lastModified: new Date(lastModified) }]);
+      at += size;
+    }
+    if (at !== start) throw new SnapshotError(file, `${start - at} bytes more than its header describes`);
+    return { storage: new MemoryStorage(entries, { spill }), label: header.label, file: bodies };
+  } catch (error) {
+    bodies.close();
+    throw error;
   }
-  if (!isHeader(header)) throw new SnapshotError(file, 'an unreadable header');
-  const entries: [string, Entry][] = [];
-  let at = MAGIC.length;
-  for (const [key, size, lastModified, rest] of header.objects) {
-    if (at + size > start) throw new SnapshotError(file, 'its objects overrun its header');
-    // Copied out, so that the file's buffer goes once read rather than living as long as any one object.
-    entries.push([key, { ...rest, body: bytes.subarray(at, at + size).slice(), lastModified: new Date(lastModified) }]);
-    at += size;
-  }
-  if (at !== start) throw new SnapshotError(file, `${start - at} bytes more than its header describes`);
-  return { storage: new MemoryStorage(entries), label: header.label };
+}
+
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function isHeader(header: unknown): header is Header {

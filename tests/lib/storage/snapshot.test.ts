@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { BodyFile } from '../../../lib/storage/memory/body-file.ts';
 import { MemoryStorage } from '../../../lib/storage/memory/memory-storage.ts';
 import { readSnapshot, SnapshotError, writeSnapshot } from '../../../lib/storage/memory/snapshot.ts';
 import type { Storage } from '../../../lib/storage/storage.ts';
@@ -45,6 +46,26 @@ describe('MemoryStorage snapshots', () => {
     // The restored storage is a storage like any other: conditional writes see the restored ETags.
     const { etag } = (await saved.storage.head('empty'))!;
     await expect(saved.storage.put('empty', 'now', { ifMatch: etag })).resolves.toBeDefined();
+    saved.file.close();
+  });
+
+  it('reads objects from the file when asked for, so that a storage read back can be saved over that very file', async () => {
+    const file = path.join(dir, 'over-itself');
+    writeSnapshot(file, await sample(), { n: 1 });
+    const spill = BodyFile.scratch(path.join(dir, 'spill'));
+    const saved = readSnapshot(file, spill)!;
+    await saved.storage.put('records/b.json', '{"b":2}');
+    await saved.storage.delete('binary');
+    const expected = await everything(saved.storage);
+    writeSnapshot(file, saved.storage, { n: 2 });
+    // Still read from the replaced file, which the storage holds open.
+    expect(await everything(saved.storage)).toEqual(expected);
+    saved.file.close();
+    spill.close();
+    const again = readSnapshot(file)!;
+    expect(again.label).toEqual({ n: 2 });
+    expect(await everything(again.storage)).toEqual(expected);
+    again.file.close();
   });
 
   it('is null where there is none, and names the file of anything else it cannot read', () => {
@@ -66,7 +87,7 @@ describe('MemoryStorage snapshots', () => {
         if (value !== null) copy[at] = value;
         writeFileSync(broken, copy);
         try {
-          readSnapshot(broken);
+          readSnapshot(broken)?.file.close();
         } catch (error) {
           expect(error).toBeInstanceOf(SnapshotError);
         }
