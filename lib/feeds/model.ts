@@ -5,8 +5,7 @@ import { archiveDir, archiveUrl, feedUrl, taxonomyUrl } from './descriptor.ts';
 import type { FeedDescriptor, FeedFormat, FeedHistory, FeedInput } from './types.ts';
 import { xmlSafe } from './xml.ts';
 import { safeUrl } from '../url.ts';
-import { isMainThread } from 'node:worker_threads';
-import { RENDER_BUDGET_CHARS, RenderedItems, WORKER_RENDER_BUDGET_CHARS } from './rendered-items.ts';
+import { RENDER_BUDGET_CHARS, RenderedItems } from './rendered-items.ts';
 
 /**
  * What the three renderers agree on, computed once from a FeedInput: cleaned text (no
@@ -164,10 +163,7 @@ function feedLanguage({ site, feed }: FeedInput, items: ItemView[]): string | un
 }
 
 /** The items every renderer shares, each made once (lib/feeds/rendered-items.ts). */
-export const renderedItems = new RenderedItems(
-  (item, site) => itemView(item, site),
-  isMainThread ? RENDER_BUDGET_CHARS : WORKER_RENDER_BUDGET_CHARS,
-);
+export const renderedItems = new RenderedItems((item, site) => itemView(item, site), RENDER_BUDGET_CHARS);
 
 function itemView(item: FeedItem, site: SiteConfig): ItemView {
   const published = instant(item.date, item.key, 'date');

@@ -32,23 +32,19 @@ interface Rendered {
 }
 
 /**
- * At most 2^25 units, a unit being a character of a view's HTML (at most two bytes) or a byte of a format's text
- * in UTF-8 (the texts themselves are not kept): a few hundred posts' items in three formats. A Chinese post counts
- * about 10 units a character of its body (its HTML, three times three bytes) for about 11 bytes, where 2^24 held
- * texts (4 units, 8 bytes): about 80% as many posts, in up to 37 MB rather than 32. Synthetic site with archives,
- * one thread (10,000 Chinese posts in 50,000 places): 14.7 -> 14.1 s of CPU, 746 -> 609 MB peak RSS, and most
- * items are still rendered (and encoded) about three times, being gone from a cache of any size that fits in memory
- * when the next page showing them comes. Bulwark with archives, one thread, before the bytes were kept: 19.6 s of
- * CPU and 780 MB peak RSS with 2^24 and the rebuild's equal budget for items, 21.4 s and 700 MB with 2^22 each,
- * 19.6 s and 950 MB with 2^26 and 2^25.
+ * At most 2^23 units in each thread, a unit being a character of a view's HTML (at most two bytes) or a byte of a
+ * format's text in UTF-8 (the texts themselves are not kept): a page of long posts in three formats, or a few hundred
+ * short ones. A Chinese post counts about 10 units a character of its body (its HTML, three times three bytes).
+ * Most items are rendered (and encoded) about three times with archives, being gone from a cache of any size that
+ * fits in memory when the next page showing them comes; a worker thread gets each document's items as copies of its
+ * own (lib/pipeline/threads.ts), found here by their key and data like any other.
+ * The calling thread had 2^25 until session 12, when the index's bytes left memory (lib/index/local-index.ts) and
+ * this cache became the largest thing in a build with archives. Medians of 3 to 4, one thread, 2^25 against 2^23:
+ * bulwark with archives 13.4 s both, peak RSS 432 against 393 to 399 MB (the goal is 400); without, 3.5 and 3.6 s,
+ * 313 and 309 MB; the synthetic site without archives 3.9 s both, 363 and 347 MB; with archives 9.2 against 9.7 s,
+ * 444 against 403 MB.
  */
-export const RENDER_BUDGET_CHARS = 2 ** 25;
-
-/**
- * A worker thread gets each document's items as copies of their own (lib/pipeline/threads.ts), found here by their
- * key and data like any other: enough for a page of long posts in three formats, their bytes counted.
- */
-export const WORKER_RENDER_BUDGET_CHARS = 2 ** 23;
+export const RENDER_BUDGET_CHARS = 2 ** 23;
 
 const utf8 = new TextEncoder();
 
