@@ -142,25 +142,42 @@ export const NODE_ESM_BUNDLE = {
 
 const YOUNG_GENERATION_MB = 8;
 
-/** Options that load modules or say how to read them: a worker's entry is one bundled file that needs none. */
-const LOADER_OPTIONS = new Set(['--import', '--require', '-r', '--loader', '--experimental-loader', '--input-type']);
-
-/** Options of the whole process, which a worker thread refuses to start with (bin/herald.mjs gives this one). */
-const PROCESS_OPTIONS = new Set(['--v8-pool-size']);
+/**
+ * The calling process's options a worker thread takes too: profiling and warnings, which Node applies in each thread.
+ * No others: a thread refuses V8's options (`--max-old-space-size`, `--max-semi-space-size`) and the process's own
+ * (`--v8-pool-size`, which bin/herald.mjs gives a build), which apply to it anyway, and loaders would load tsx again
+ * in every thread, whose entry is one bundled file.
+ */
+const THREAD_OPTIONS = new Set([
+  '--cpu-prof',
+  '--cpu-prof-dir',
+  '--cpu-prof-name',
+  '--cpu-prof-interval',
+  '--heap-prof',
+  '--heap-prof-dir',
+  '--heap-prof-name',
+  '--heap-prof-interval',
+  '--enable-source-maps',
+  '--no-warnings',
+  '--no-deprecation',
+  '--trace-warnings',
+  '--trace-deprecation',
+  '--throw-deprecation',
+  '--trace-uncaught',
+]);
 
 /**
- * The calling process's options for a worker thread, which would otherwise inherit them all: without the
- * loaders (`node --import tsx` would load tsx again in every thread), `--input-type` (which a thread started
- * from a file refuses) and the process's own; profiling and memory options still apply.
+ * `execArgv` (node's options: the script and its arguments come after them) kept for a worker thread, which would
+ * otherwise inherit them all, and refuse to start with some.
  */
 export function workerExecArgv(execArgv: readonly string[]): string[] {
   const kept: string[] = [];
   for (let index = 0; index < execArgv.length; index++) {
     const option = execArgv[index]!;
-    const [name] = option.split('=', 1);
-    if (!LOADER_OPTIONS.has(name!) && !PROCESS_OPTIONS.has(name!)) kept.push(option);
-    // `--import tsx`: the value is the next argument.
-    else if (!option.includes('=')) index++;
+    // `--import tsx`: a value in the next argument, which is then no option.
+    const value = !option.includes('=') && execArgv[index + 1] !== undefined && !execArgv[index + 1]!.startsWith('-');
+    if (THREAD_OPTIONS.has(option.split('=', 1)[0]!)) kept.push(...execArgv.slice(index, value ? index + 2 : index + 1));
+    if (value) index++;
   }
   return kept;
 }

@@ -1,11 +1,13 @@
 // A full build spread over worker threads writes the same bytes as one thread, from the sources (whose worker
 // side is bundled first) and from an esbuild bundle like the Lambda's (where the bundle file is the worker's entry).
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SiteConfig } from '../../../lib/config.ts';
@@ -350,26 +352,37 @@ describe('threadedWork on the real corpora (skipped where ../shared is absent)',
 });
 
 describe('workerExecArgv', () => {
-  it('passes a thread the process options but the loaders and --input-type, in either spelling', () => {
+  it('passes a thread the profiling and warning options, in either spelling, and nothing else', () => {
     expect(
       workerExecArgv([
         '--import',
         'tsx',
         '--cpu-prof',
+        '--cpu-prof-dir',
+        '/tmp/prof',
         '--require=x.cjs',
         '-r',
         'y.cjs',
         '--input-type=module',
         '--max-old-space-size=900',
+        '--v8-pool-size',
+        '1',
+        '--expose-gc',
+        '--heap-prof-dir=/tmp/heap',
+        '--no-warnings',
       ]),
-    ).toEqual(['--cpu-prof', '--max-old-space-size=900']);
+    ).toEqual(['--cpu-prof', '--cpu-prof-dir', '/tmp/prof', '--heap-prof-dir=/tmp/heap', '--no-warnings']);
   });
 
-  it('leaves out the size of V8’s pool, which is the whole process’s and which a thread refuses', () => {
-    expect(workerExecArgv(['--v8-pool-size=1', '--cpu-prof', '--v8-pool-size', '2', '--stack-size=900'])).toEqual([
-      '--cpu-prof',
-      '--stack-size=900',
-    ]);
+  it('gives options a worker thread starts with', async () => {
+    // What Node refuses in a thread: V8's options and the process's own.
+    const given = ['--max-old-space-size=900', '--max-semi-space-size', '8', '--v8-pool-size=1', '--stack-size=900', '--no-warnings'];
+    const worker = new Worker('require("node:worker_threads").parentPort.postMessage(process.execArgv)', {
+      eval: true,
+      execArgv: workerExecArgv(given),
+    });
+    const [argv] = (await once(worker, 'message')) as [string[]];
+    expect(argv).toEqual(['--no-warnings']);
   });
 });
 
