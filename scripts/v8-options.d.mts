@@ -1,8 +1,8 @@
-// Types of scripts/v8-pool.mjs (plain JavaScript so that bin/herald.mjs can load it before any TypeScript loader).
+// Types of scripts/v8-options.mjs (plain JavaScript so that bin/herald.mjs can load it before any TypeScript loader).
 
 export const VALUE_OPTIONS: readonly string[];
 
-export function poolOptions(
+export function v8Options(
   argv: readonly string[],
   started?: { execArgv?: readonly string[]; nodeOptions?: string; cores?: number },
 ): string[];

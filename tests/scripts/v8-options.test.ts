@@ -5,28 +5,30 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../lib/cli.ts';
-import { poolOptions, VALUE_OPTIONS } from '../../scripts/v8-pool.mjs';
+import { v8Options, VALUE_OPTIONS } from '../../scripts/v8-options.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const temp = mkdtempSync(path.join(os.tmpdir(), 'herald-v8-pool-'));
+const temp = mkdtempSync(path.join(os.tmpdir(), 'herald-v8-options-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
 const on = (cores: number, more: { execArgv?: string[]; nodeOptions?: string } = {}) => ({ execArgv: [], nodeOptions: '', cores, ...more });
 
-describe('poolOptions', () => {
-  it('gives a build the cores its threads leave, at least one and below Node’s 4', () => {
-    expect(poolOptions(['build'], on(2))).toEqual(['--v8-pool-size=1']);
-    expect(poolOptions(['build', '--content', 'c'], on(16))).toEqual(['--v8-pool-size=1']);
-    expect(poolOptions(['build', '--jobs', '2'], on(2))).toEqual(['--v8-pool-size=1']);
-    expect(poolOptions(['build', '--jobs=1'], on(4))).toEqual(['--v8-pool-size=3']);
-    expect(poolOptions(['build', '--jobs', '1'], on(8))).toEqual([]);
-    expect(poolOptions(['--out', 'public', 'build'], on(1))).toEqual(['--v8-pool-size=1']);
+const SEMI = '--max-semi-space-size=8';
+
+describe('v8Options', () => {
+  it('gives a build the cores its threads leave for V8, at least one and below Node’s 4, and a young generation of 8 MB', () => {
+    expect(v8Options(['build'], on(2))).toEqual(['--v8-pool-size=1', SEMI]);
+    expect(v8Options(['build', '--content', 'c'], on(16))).toEqual(['--v8-pool-size=1', SEMI]);
+    expect(v8Options(['build', '--jobs', '2'], on(2))).toEqual(['--v8-pool-size=1', SEMI]);
+    expect(v8Options(['build', '--jobs=1'], on(4))).toEqual(['--v8-pool-size=3', SEMI]);
+    expect(v8Options(['build', '--jobs', '1'], on(8))).toEqual([SEMI]);
+    expect(v8Options(['--out', 'public', 'build'], on(1))).toEqual(['--v8-pool-size=1', SEMI]);
   });
 
   it('knows which of the CLI’s options take a value, so that the command is the first word left', () => {
     const taking = Object.entries(OPTIONS).flatMap(([name, { type }]) => (type === 'string' ? [name] : []));
     expect([...VALUE_OPTIONS].sort()).toEqual(taking.sort());
-    expect(poolOptions(['--content', 'build', 'serve'], on(2))).toEqual([]);
+    expect(v8Options(['--content', 'build', 'serve'], on(2))).toEqual([]);
   });
 
   it('leaves every other command, and a build whose jobs the CLI is to refuse, as Node starts them', () => {
@@ -41,13 +43,14 @@ describe('poolOptions', () => {
       ['build', '--jobs', 'two'],
       ['build', '--jobs', '-1'],
     ]) {
-      expect(poolOptions(argv, on(2)), argv.join(' ')).toEqual([]);
+      expect(v8Options(argv, on(2)), argv.join(' ')).toEqual([]);
     }
   });
 
-  it('keeps a pool someone sized, in the node options or in NODE_OPTIONS', () => {
-    expect(poolOptions(['build'], on(2, { execArgv: ['--v8-pool-size=2'] }))).toEqual([]);
-    expect(poolOptions(['build'], on(2, { nodeOptions: '--max-old-space-size=900 --v8-pool-size=3' }))).toEqual([]);
+  it('gives none someone gave already, in the node options or in NODE_OPTIONS: the build it starts asks for nothing more', () => {
+    expect(v8Options(['build'], on(2, { execArgv: ['--v8-pool-size=2'] }))).toEqual([SEMI]);
+    expect(v8Options(['build'], on(2, { nodeOptions: '--max-old-space-size=900 --max-semi-space-size=16' }))).toEqual(['--v8-pool-size=1']);
+    expect(v8Options(['build'], on(2, { execArgv: v8Options(['build'], on(2)) }))).toEqual([]);
   });
 });
 
@@ -56,7 +59,7 @@ describe('runWith', () => {
   const script = path.join(temp, 'again.mjs');
   writeFileSync(
     script,
-    `import { runWith } from ${JSON.stringify(pathToFileURL(path.join(repo, 'scripts/v8-pool.mjs')).href)};
+    `import { runWith } from ${JSON.stringify(pathToFileURL(path.join(repo, 'scripts/v8-options.mjs')).href)};
 if (process.execArgv.includes('--v8-pool-size=1')) {
   const [mode, ...rest] = process.argv.slice(2);
   if (mode === 'exit') { console.log('again', rest.join(' ')); process.exit(3); }
@@ -94,7 +97,7 @@ if (process.execArgv.includes('--v8-pool-size=1')) {
 });
 
 describe('bin/herald.mjs build', () => {
-  it('builds in a process with the smaller pool, its report and exit status passed through', () => {
+  it('builds in a process of its own, its report and exit status passed through', () => {
     const content = path.join(temp, 'content');
     cpSync(path.join(repo, 'content'), content, { recursive: true });
     writeFileSync(path.join(content, 'en', 'blog', 'broken.md'), '---\ntitle: [unclosed\n---\nbody\n');
