@@ -63,16 +63,24 @@ export class BodyFile {
 
   /** A new array of the `size` bytes at `at`. */
   read(at: number, size: number): Uint8Array {
-    if (size === 0) return new Uint8Array(0);
-    const waiting = at - (this.#end - this.#filled);
-    if (waiting >= 0) return this.#pending!.slice(waiting, waiting + size);
     const bytes = new Uint8Array(size);
+    this.readInto(bytes, 0, at, size);
+    return bytes;
+  }
+
+  /** The `size` bytes at `at`, copied into `target` from `offset`. */
+  readInto(target: Uint8Array, offset: number, at: number, size: number): void {
+    if (size === 0) return;
+    const waiting = at - (this.#end - this.#filled);
+    if (waiting >= 0) {
+      target.set(this.#pending!.subarray(waiting, waiting + size), offset);
+      return;
+    }
     for (let read = 0; read < size; ) {
-      const got = readSync(this.#fd, bytes, read, size - read, at + read);
+      const got = readSync(this.#fd, target, offset + read, size - read, at + read);
       if (got === 0) throw new Error(`an object's bytes are cut short in the index's file (${read} of ${size} bytes)`);
       read += got;
     }
-    return bytes;
   }
 
   /** The bytes appended since the last write, written. */
@@ -103,6 +111,10 @@ export class FileBody {
 
   bytes(): Uint8Array {
     return this.file.read(this.at, this.byteLength);
+  }
+
+  copyTo(target: Uint8Array, offset: number): void {
+    this.file.readInto(target, offset, this.at, this.byteLength);
   }
 }
 

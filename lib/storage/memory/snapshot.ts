@@ -12,7 +12,7 @@
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { HeraldError } from '../../errors.ts';
-import { BodyFile, bytesOf, FileBody } from './body-file.ts';
+import { type Body, BodyFile, bytesOf, FileBody } from './body-file.ts';
 import { type Entry, MemoryStorage } from './memory-storage.ts';
 
 const MAGIC = 'herald-snapshot 3\n';
@@ -43,7 +43,7 @@ export function writeSnapshot(file: string, storage: MemoryStorage, label: Recor
   try {
     const pieces = new Pieces(fd);
     pieces.add(Buffer.from(MAGIC));
-    for (const [, { body }] of storage.entries()) pieces.add(bytesOf(body));
+    for (const [, { body }] of storage.entries()) pieces.add(body);
     pieces.flush();
     // The header's JSON text, object by object: `{"label":…,"objects":[[…],[…]]}`. The label's objects (a folder's
     // ETags: 30,000 entries for bulwark) an entry at a time too.
@@ -101,16 +101,19 @@ class Pieces {
 
   constructor(readonly fd: number) {}
 
-  add(bytes: Uint8Array): void {
-    if (bytes.byteLength > PIECE - this.#filled) {
+  /** `body`'s bytes; one in a file is read into the buffer, not into an array of its own first. */
+  add(body: Body): void {
+    const size = body.byteLength;
+    if (size > PIECE - this.#filled) {
       this.flush();
-      if (bytes.byteLength >= PIECE) {
-        this.#write(bytes, bytes.byteLength);
+      if (size >= PIECE) {
+        this.#write(bytesOf(body), size);
         return;
       }
     }
-    this.#buffer.set(bytes, this.#filled);
-    this.#filled += bytes.byteLength;
+    if (body instanceof FileBody) body.copyTo(this.#buffer, this.#filled);
+    else this.#buffer.set(body, this.#filled);
+    this.#filled += size;
   }
 
   /** `text` as UTF-8, written into the buffer rather than encoded into a new one; returns its length in bytes. */

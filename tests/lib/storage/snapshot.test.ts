@@ -55,6 +55,8 @@ describe('MemoryStorage snapshots', () => {
     const spill = BodyFile.scratch(path.join(dir, 'spill'));
     const saved = readSnapshot(file, spill)!;
     await saved.storage.put('records/b.json', '{"b":2}');
+    // Larger than what the scratch file and the snapshot gather before a write: both write it whole.
+    await saved.storage.put('large', new Uint8Array(2 ** 21 + 3).fill(7));
     await saved.storage.delete('binary');
     const expected = await everything(saved.storage);
     writeSnapshot(file, saved.storage, { n: 2 });
