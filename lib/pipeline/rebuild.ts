@@ -161,9 +161,9 @@ export async function requestRebuild(
 
 /**
  * About 32 MB of two-byte strings: a few hundred posts, more than the span of most pages. Bulwark with archives,
- * before its index's bytes were kept in memory no more: 19.6 s of CPU and 780 MB peak RSS with 2^24 here and in the
+ * while its index's bytes were still held in memory: 19.6 s of CPU and 780 MB peak RSS with 2^24 here and in the
  * render cache, 21.4 s and 700 MB with 2^22 each. In session 12, 2^22 here took the synthetic site with archives
- * from 9.6 to 10.2 s (bulwark 13.4 to 13.0 s, 413 to 373 MB, within noise).
+ * from 9.6 to 10.2 s, and bulwark from 413 to 373 MB in a time within noise.
  */
 const STORED_ITEMS_BUDGET_CHARS = 2 ** 24;
 
