@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defaultJobs } from '../lib/pipeline/threads.ts';
-import { v8Options } from '../scripts/v8-options.mjs';
+import { buildEnvironment, v8Options } from '../scripts/v8-options.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, '..');
@@ -47,10 +47,11 @@ interface BuildRun {
 }
 
 function buildRun(contentDir: string, config: string | undefined, threads: number, unchanged: boolean): BuildRun {
-  // V8's options as bin/herald.mjs gives them to a build.
+  // V8's options and the environment as bin/herald.mjs gives them to a build.
   const v8 = v8Options(['build', '--jobs', String(threads)], { execArgv: [], nodeOptions: '' });
   const args = [...v8, path.join(here, 'build-run.mjs'), contentDir, config ?? '-', String(threads)];
   const run = spawnSync(process.execPath, unchanged ? [...args, '--unchanged'] : args, {
+    env: buildEnvironment(),
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   });

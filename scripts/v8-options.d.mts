@@ -7,4 +7,6 @@ export function v8Options(
   started?: { execArgv?: readonly string[]; nodeOptions?: string; cores?: number },
 ): string[];
 
+export function buildEnvironment(env?: NodeJS.ProcessEnv): NodeJS.ProcessEnv;
+
 export function runWith(options: readonly string[]): Promise<number>;

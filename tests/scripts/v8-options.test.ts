@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { OPTIONS } from '../../lib/cli.ts';
-import { v8Options, VALUE_OPTIONS } from '../../scripts/v8-options.mjs';
+import { buildEnvironment, v8Options, VALUE_OPTIONS } from '../../scripts/v8-options.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const temp = mkdtempSync(path.join(os.tmpdir(), 'herald-v8-options-'));
@@ -54,6 +54,31 @@ describe('v8Options', () => {
   });
 });
 
+describe('buildEnvironment', () => {
+  const tunables = (env: NodeJS.ProcessEnv) => env.GLIBC_TUNABLES!.split(':');
+
+  it("adds the allocator's tunables and keeps the rest of the environment", () => {
+    const env = buildEnvironment({ PATH: '/bin' });
+    expect(env.PATH).toBe('/bin');
+    expect(tunables(env)).toEqual([
+      'glibc.malloc.trim_threshold=1073741824',
+      'glibc.malloc.mmap_threshold=33554432',
+      'glibc.malloc.hugetlb=1',
+    ]);
+  });
+
+  it('keeps the tunables someone set, their values included', () => {
+    const env = buildEnvironment({ GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0:glibc.cpu.x86_rep_movsb_threshold=4096' });
+    expect(tunables(env)).toEqual([
+      'glibc.malloc.hugetlb=0',
+      'glibc.cpu.x86_rep_movsb_threshold=4096',
+      'glibc.malloc.trim_threshold=1073741824',
+      'glibc.malloc.mmap_threshold=33554432',
+    ]);
+    expect(buildEnvironment(env)).toEqual(env);
+  });
+});
+
 describe('runWith', () => {
   // A script that runs itself again with an option, as bin/herald.mjs does, and says what the second process got.
   const script = path.join(temp, 'again.mjs');
@@ -63,6 +88,7 @@ describe('runWith', () => {
 if (process.execArgv.includes('--v8-pool-size=1')) {
   const [mode, ...rest] = process.argv.slice(2);
   if (mode === 'exit') { console.log('again', rest.join(' ')); process.exit(3); }
+  if (mode === 'env') console.log(process.env.GLIBC_TUNABLES);
   if (mode === 'signal') process.kill(process.pid, 'SIGTERM');
   if (mode === 'wait') { process.on('SIGTERM', () => { console.log('stopped'); process.exit(0); }); console.log('ready'); setInterval(() => {}, 1000); }
 } else process.exitCode = await runWith(['--v8-pool-size=1']);
@@ -73,6 +99,11 @@ if (process.execArgv.includes('--v8-pool-size=1')) {
     const run = spawnSync(process.execPath, [script, 'exit', 'a b', 'c'], { encoding: 'utf8' });
     expect(run.stdout).toBe('again a b c\n');
     expect(run.status).toBe(3);
+  });
+
+  it("gives the second process the build's environment", () => {
+    const run = spawnSync(process.execPath, [script, 'env'], { encoding: 'utf8', env: { ...process.env, GLIBC_TUNABLES: '' } });
+    expect(run.stdout.trim()).toBe(buildEnvironment({}).GLIBC_TUNABLES);
   });
 
   it('ends by the signal that ended the second process', () => {
