@@ -67,8 +67,10 @@ import {
 } from './outputs.ts';
 import { localWork, postOf, readRecord, type Work, WorkUnavailableError } from './work.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
+import { ItemJson, jsonBytes } from '../index/json-bytes.ts';
 
 const UTF8 = new TextDecoder();
+const ENCODER = new TextEncoder();
 
 export interface RebuildOptions {
   /** The lease `regenerate` reserved for this rebuild when it started the rebuild function (its `build`). */
@@ -183,6 +185,8 @@ export class Rebuild {
   readonly #siteDigest: string;
   /** Records made from their stored JSON with nothing changed (`readOne`), which `writeRecord` need not serialize to compare. */
   readonly #asStored = new WeakSet<PostRecord>();
+  /** The shown items' JSON, each in its record and in the manifests of the feeds showing it, until those are written. */
+  readonly #itemJson = new ItemJson();
   /** The posts as listed, once (`publishAsStored` lists them before the rebuild knows whether it goes the whole way). */
   #listed: Listed[] | undefined;
 
@@ -223,6 +227,7 @@ export class Rebuild {
       const item = candidate.record.item ?? candidate.storedItem ?? (await this.itemOfShown(candidate));
       if (item) {
         candidate.record.item = item;
+        this.#itemJson.keep(item);
         await this.writeRecord(candidate);
         return;
       }
@@ -232,6 +237,7 @@ export class Rebuild {
     });
 
     const manifests = await this.writeLists(lists, shown, storedFeedObjects);
+    this.#itemJson.clear();
     const days = this.#site.archives?.tombstoneDays ?? 0;
     for (const [feed, { archive }] of manifests) {
       const expiry = archive && tombstoneExpiry(archive.deleted, days);
@@ -366,11 +372,13 @@ export class Rebuild {
     if (keep) return;
     // Its JSON would be the stored one: only an item can have been added since.
     if (record.item === undefined && this.#asStored.has(record)) return;
-    const json = JSON.stringify(record);
-    if (stored?.json === json) return;
+    // A record whose item no manifest holds is written as it is: a serializer that looks for items is slower.
+    const body =
+      record.item && this.#itemJson.bytesOf(record.item) ? jsonBytes(record, this.#itemJson) : ENCODER.encode(JSON.stringify(record));
+    if (stored && sameBytes(ENCODER.encode(stored.json), body)) return;
     // A regenerate that wrote this record meanwhile loses to this rebuild's view, but its pending places stay.
     const merge = (current: string) => JSON.stringify(keepingPending(record, JSON.parse(current) as PostRecord, this.now, this.#site));
-    await overwrite(this.deps.state, recordKey(record.key), json, stored?.etag ?? null, merge);
+    await overwrite(this.deps.state, recordKey(record.key), body, stored?.etag ?? null, merge);
   }
 
   async readOne(info: Listed, state: Storage | undefined): Promise<Read | undefined> {
@@ -479,10 +487,9 @@ export class Rebuild {
       manifests.set(feed, manifest);
       const key = manifestKey(feed);
       const current = stored.has(key) ? await state.get(key) : null;
-      const currentJson = current && UTF8.decode(current.body);
       if (archives) {
         // The history as stored: its bounds (cut before, kept) and the deletions still announced.
-        const before = currentJson ? (JSON.parse(currentJson) as Manifest).archive : undefined;
+        const before = current ? (JSON.parse(UTF8.decode(current.body)) as Manifest).archive : undefined;
         const { bounds, pages } = this.history(entries, before, archives);
         const open = pages.length > bounds.length ? pages[pages.length - 1]! : [];
         const listed = new Set(entries.map(keyOf));
@@ -502,8 +509,8 @@ export class Rebuild {
             writeJson(state, shardKey(feed, id), { entries: slice }, null).catch(ignoreExisting),
           ),
       );
-      const json = JSON.stringify(manifest);
-      if (json !== currentJson) await overwrite(state, key, json, current?.etag ?? null);
+      const body = jsonBytes(manifest, this.#itemJson);
+      if (!current || !sameBytes(current.body, body)) await overwrite(state, key, body, current?.etag ?? null);
     });
     return manifests;
   }
@@ -651,7 +658,7 @@ function ignoreExisting(error: unknown): void {
 async function overwrite(
   state: Storage,
   key: string,
-  json: string,
+  json: Uint8Array | string,
   etag: string | null,
   merge?: (current: string) => string,
 ): Promise<void> {
@@ -671,6 +678,10 @@ async function overwrite(
       ...(over === null ? { ifNoneMatch: '*' as const } : { ifMatch: over }),
     });
   });
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.compare(a, b) === 0;
 }
 
 /** Writes a JSON object unless the stored one holds the same bytes; `exists: false` saves reading a missing one. */
