@@ -127,6 +127,12 @@ export class FsStorage implements Storage {
   readonly #folders = new Set<string>();
   /** Each key's writes in flight (`#oneAtATime`). */
   readonly #writes = new Map<string, Promise<unknown>>();
+  /**
+   * Temporary files' names: this storage's own random part, then a count. A random part for each file cost a
+   * system call each (`getrandom`, 18 µs on this machine; 57 ms of the synthetic site's build).
+   */
+  readonly #tempPrefix = `${process.pid}-${randomBytes(8).toString('hex')}-`;
+  #temps = 0;
   #realRoot: string | undefined;
   readonly #started: bigint;
   /** Entries given to the constructor, and how many of them were used since. */
@@ -595,7 +601,7 @@ export class FsStorage implements Storage {
    */
   async #writeTemp(bytes: Uint8Array | string): Promise<string> {
     const folder = path.join(this.root, RESERVED_DIR, 'tmp');
-    const temp = path.join(folder, `${process.pid}-${randomBytes(8).toString('hex')}`);
+    const temp = path.join(folder, `${this.#tempPrefix}${this.#temps++}`);
     await this.#inFolder(folder, () => writeNew(temp, bytes));
     return temp;
   }
@@ -885,7 +891,7 @@ function isUnreadable(error: unknown): boolean {
  * `FileHandle`.
  */
 function writeNew(file: string, bytes: Uint8Array | string): Promise<void> {
-  return new Promise((resolve, reject) => writeFile(file, bytes, (error) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) => writeFile(file, bytes, { flag: 'wx' }, (error) => (error ? reject(error) : resolve())));
 }
 
 function unlinkQuietly(file: string): void {
