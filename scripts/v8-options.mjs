@@ -12,7 +12,8 @@
 // of encoded strings, files read and written) taken from memory it already has, and as 2 MB pages where the system
 // gives them on request. A page's first use costs a fault, about 12 µs on this virtual machine (PVM): the synthetic
 // site's build took 106,000 of them, 1.7 s of system time; with these 62,000, 6.6 to 6.1 s wall (medians of 3), and
-// bulwark with archives 167,000 to 116,000, 20.0 to 18.8 s, with the same peak RSS.
+// bulwark with archives 167,000 to 116,000, 20.0 to 18.8 s, for 5 MB more peak RSS (memory freed is kept; the
+// synthetic site with archives 34 MB more). docs/architecture.md has the variants measured.
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
