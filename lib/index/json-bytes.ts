@@ -6,8 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { FeedItem } from '../post/types.ts';
+import { toBytes } from '../storage/semantics.ts';
 
-const encoder = new TextEncoder();
 /** Stands for an item in the rest of the object's JSON: no text of a post can hold it, unknown to them. */
 const MARK = `\u0000item ${randomUUID()}`;
 const MARK_JSON = JSON.stringify(MARK);
@@ -18,7 +18,7 @@ export class ItemJson {
 
   /** `item`'s bytes, kept for the objects that hold it later. */
   keep(item: FeedItem): void {
-    if (!this.#kept.has(item)) this.#kept.set(item, encoder.encode(JSON.stringify(item)));
+    if (!this.#kept.has(item)) this.#kept.set(item, toBytes(JSON.stringify(item)));
   }
 
   bytesOf(item: FeedItem): Uint8Array | undefined {
@@ -44,8 +44,8 @@ export function jsonBytes(value: unknown, items: ItemJson): Uint8Array {
     spliced.push(bytes);
     return MARK;
   });
-  if (spliced.length === 0) return encoder.encode(text);
-  const parts = text.split(MARK_JSON).map((part) => encoder.encode(part));
+  if (spliced.length === 0) return toBytes(text);
+  const parts = text.split(MARK_JSON).map((part) => toBytes(part));
   const bytes = new Uint8Array([...parts, ...spliced].reduce((size, part) => size + part.byteLength, 0));
   let at = 0;
   for (const [index, part] of parts.entries()) {

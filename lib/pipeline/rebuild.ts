@@ -68,9 +68,9 @@ import {
 import { localWork, postOf, readRecord, type Work, WorkUnavailableError } from './work.ts';
 import type { PipelineDeps, RunReport } from './types.ts';
 import { ItemJson, jsonBytes } from '../index/json-bytes.ts';
+import { toBytes } from '../storage/semantics.ts';
 
 const UTF8 = new TextDecoder();
-const ENCODER = new TextEncoder();
 
 export interface RebuildOptions {
   /** The lease `regenerate` reserved for this rebuild when it started the rebuild function (its `build`). */
@@ -372,10 +372,16 @@ export class Rebuild {
     if (keep) return;
     // Its JSON would be the stored one: only an item can have been added since.
     if (record.item === undefined && this.#asStored.has(record)) return;
-    // A record whose item no manifest holds is written as it is: a serializer that looks for items is slower.
-    const body =
-      record.item && this.#itemJson.bytesOf(record.item) ? jsonBytes(record, this.#itemJson) : ENCODER.encode(JSON.stringify(record));
-    if (stored && sameBytes(ENCODER.encode(stored.json), body)) return;
+    // A record whose item no manifest holds is serialized as it is (a serializer that looks for items is slower), and
+    // compared as text.
+    let body: Uint8Array | string;
+    if (record.item && this.#itemJson.bytesOf(record.item)) {
+      body = jsonBytes(record, this.#itemJson);
+      if (stored && sameBytes(toBytes(stored.json), body)) return;
+    } else {
+      body = JSON.stringify(record);
+      if (stored?.json === body) return;
+    }
     // A regenerate that wrote this record meanwhile loses to this rebuild's view, but its pending places stay.
     const merge = (current: string) => JSON.stringify(keepingPending(record, JSON.parse(current) as PostRecord, this.now, this.#site));
     await overwrite(this.deps.state, recordKey(record.key), body, stored?.etag ?? null, merge);
