@@ -40,6 +40,8 @@ function parse(bytes: Uint8Array, key = KEY, config = site): ParseResult {
 function expectWellFormedFeeds(result: ParseResult, config = site): void {
   if (result.status !== 'post') return;
   const item = toFeedItem(result.post, config);
+  // The item as a record stores it and a later build reads it back (lib/pipeline/items.ts: itemOf).
+  expect(JSON.parse(JSON.stringify(item))).toStrictEqual(item);
   const feeds = [
     siteFeed(config),
     ...result.post.categories.map((term) => termFeed('category', term, config)),
