@@ -348,7 +348,10 @@ export class Rebuild {
     const collected = new Collected(this.#site);
     let done = 0;
     onProgress?.(0, keys.length);
-    await mapLimit(keys, this.#readConcurrency, async (info) => {
+    // Last listed first: names sort oldest first where they hold the date (Hugo's and Jekyll's 2025-02-12-slug.md,
+    // numbered posts, MongoDB ids), and read newest first, most posts are at once outside every feed's newest rather
+    // than placed there and pushed out later (placing the synthetic site's posts: 0.18 to 0.09 s of CPU).
+    await mapLimit(keys.toReversed(), this.#readConcurrency, async (info) => {
       const { key } = info;
       const read = await this.readOne(info, storedRecords.has(recordKey(key)) ? state : undefined);
       if (read) {
