@@ -39,11 +39,14 @@ export function jsonFeedDocument(input: FeedInput): DocumentText {
   return assemble([head, ...items, '\n  ]\n}\n']);
 }
 
-/** An item as it stands in the items array, two levels deep. */
+/** An item as it stands in the items array, two levels deep: as JSON.stringify indents it two arrays deep. */
 function itemText(item: ItemView): string {
-  // JSON.stringify escapes every line break inside strings, so the only line breaks are its own.
-  return JSON.stringify(jsonItem(item), null, 2).replace(/^/gm, '    ');
+  // Rather than indenting each line after (a second copy of the item's text, the synthetic site's largest but one).
+  return JSON.stringify([[jsonItem(item)]], null, 2).slice(NESTING.length, -NESTING.length);
 }
+
+/** What JSON.stringify(…, null, 2) writes before a value two arrays deep, as long as what it writes after it. */
+const NESTING = '[\n  [\n';
 
 function jsonItem(item: ItemView) {
   return {
