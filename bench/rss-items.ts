@@ -12,7 +12,7 @@ import { parseConfig, type Person, type SiteConfig } from '../lib/config.ts';
 import { siteFeed } from '../lib/feeds/feeds.ts';
 import { feedView, type ItemView } from '../lib/feeds/model.ts';
 import { rssItemText } from '../lib/feeds/rss.ts';
-import { itemOf } from '../lib/pipeline/items.ts';
+import { toFeedItem } from '../lib/post/render.ts';
 import { parsePost } from '../lib/post/parse.ts';
 import { feedItemText } from '../tests/lib/feeds/rss-reference.ts';
 
@@ -48,7 +48,7 @@ function views(name: string, dir: string, config: Record<string, unknown>): { it
     .sort()
     .flatMap((key) => {
       const parsed = parsePost(key, readFileSync(path.join(dir, key)), site);
-      return parsed.status === 'post' ? [itemOf(parsed.post, site)] : [];
+      return parsed.status === 'post' ? [toFeedItem(parsed.post, site)] : [];
     });
   const view = feedView({ site, feed: siteFeed(site), items });
   return { items: view.items, author: view.author };

@@ -2,19 +2,9 @@ import type { SiteConfig } from '../config.ts';
 import { recordOf, type PostRecord } from '../index/records.ts';
 import { parsePost } from '../post/parse.ts';
 import { toFeedItem } from '../post/render.ts';
-import type { FeedItem, ParseResult, Post } from '../post/types.ts';
+import type { FeedItem, ParseResult } from '../post/types.ts';
 import type { Storage } from '../storage/storage.ts';
 import { fetchSource } from './source.ts';
-
-/**
- * A post's feed item. An item rendered just now is the same as one read back from a record, so a feed's bytes never
- * depend on which path produced it: `toFeedItem` makes only JSON's own values (no `undefined`, no dates; pinned on any
- * front matter by tests/lib/post/parse.property.test.ts). It went through JSON here until session 14: the synthetic
- * site's 5,347 shown items took 0.12 s to serialize and parse again, only to be serialized once more for the index.
- */
-export function itemOf(post: Post, site: SiteConfig): FeedItem {
-  return toFeedItem(post, site);
-}
 
 /** A content object's record with the item of a listed post: where archives are kept, every such record has it. */
 export function recordWithItem(
@@ -25,14 +15,14 @@ export function recordWithItem(
   site: SiteConfig,
 ): PostRecord {
   const record = recordOf(key, source, parsed, now);
-  if (record.listed && parsed?.status === 'post') record.item = itemOf(parsed.post, site);
+  if (record.listed && parsed?.status === 'post') record.item = toFeedItem(parsed.post, site);
   return record;
 }
 
 /** The item a content object's bytes make; `null` when they make no post. */
 export function itemOfBytes(key: string, body: Uint8Array, site: SiteConfig): FeedItem | null {
   const parsed = parsePost(key, body, site);
-  return parsed.status === 'post' ? itemOf(parsed.post, site) : null;
+  return parsed.status === 'post' ? toFeedItem(parsed.post, site) : null;
 }
 
 /** What reading a post's source again needs of its record. */

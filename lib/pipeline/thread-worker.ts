@@ -11,7 +11,7 @@ import { messageOf } from '../errors.ts';
 import type { EncodedFile } from '../publish.ts';
 import { FsStorage } from '../storage/fs/fs-storage.ts';
 import type { FeedItem, Post } from '../post/types.ts';
-import { itemOf } from './items.ts';
+import { toFeedItem } from '../post/render.ts';
 import { type WorkStep, workSteps } from './work.ts';
 
 /** Marks the data of a worker thread that serves the steps, so the bundle file knows what it is started as. */
@@ -47,7 +47,7 @@ export function serveSteps(port: MessagePort, site: SiteConfig, content?: string
   const keptItem = (key: string, source: string | undefined): FeedItem | undefined => {
     const held = kept.get(key);
     kept.delete(key);
-    return held && held.source === source ? itemOf(held.post, site) : undefined;
+    return held && held.source === source ? toFeedItem(held.post, site) : undefined;
   };
   port.on('message', async (requests: StepRequest[]) => {
     const replies: StepReply[] = [];

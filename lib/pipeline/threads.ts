@@ -21,7 +21,8 @@ import { messageOf } from '../errors.ts';
 import { type StepReply, type StepRequest, THREAD_MARK, type ThreadData } from './thread-worker.ts';
 import type { FsStorage, KnownEtags } from '../storage/fs/fs-storage.ts';
 import type { FeedItem, Post } from '../post/types.ts';
-import { itemOf, type SourceOf } from './items.ts';
+import { toFeedItem } from '../post/render.ts';
+import type { SourceOf } from './items.ts';
 import { keepForRecord, localWork, type Work, type WorkStep, type WorkSteps, workSteps, WorkUnavailableError } from './work.ts';
 
 /**
@@ -291,7 +292,7 @@ class ThreadPool implements Work {
   feed: Work['feed'] = (...args) => this.#run('feed', args);
 
   kept(source: SourceOf, post?: Post): Promise<FeedItem | undefined> {
-    if (post) return this.#run('kept', [], this.#localQueue, () => itemOf(post, this.site));
+    if (post) return this.#run('kept', [], this.#localQueue, () => toFeedItem(post, this.site));
     const thread = this.#parsedBy.get(source.key);
     if (!thread) return Promise.resolve(undefined);
     this.#parsedBy.delete(source.key);

@@ -15,7 +15,8 @@ import type { FeedItem, Post } from '../post/types.ts';
 import { type EncodedFile, encodeFile } from '../publish.ts';
 import type { KnownEtags } from '../storage/fs/fs-storage.ts';
 import type { Storage } from '../storage/storage.ts';
-import { itemFromSource, itemOf, itemOfBytes, recordWithItem, type SourceOf } from './items.ts';
+import { toFeedItem } from '../post/render.ts';
+import { itemFromSource, itemOfBytes, recordWithItem, type SourceOf } from './items.ts';
 import { type FeedDocument, feedFiles } from './outputs.ts';
 import { fetchSource } from './source.ts';
 
@@ -135,7 +136,7 @@ export function localWork(site: SiteConfig, keepPosts = true): Work {
     record: async (...args) => steps.record(...args),
     item: async (...args) => steps.item(...args),
     feed: async (...args) => steps.feed(...args),
-    kept: async (_source, post) => post && itemOf(post, site),
+    kept: async (_source, post) => post && toFeedItem(post, site),
     close: async () => {},
   };
 }

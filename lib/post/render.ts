@@ -191,6 +191,9 @@ export function renderMarkdown(source: string, base: string, { sanitizer = false
  * A FeedItem: the metadata plus the item HTML. With `content: 'summary'` the HTML is only the
  * summary, escaped, in a paragraph (empty when the post has none), and the body is never rendered:
  * sites choose it so feeds do not carry full articles, so there is no fallback to the body.
+ * It holds only JSON's own values (no `undefined`, no dates; pinned on any front matter by
+ * tests/lib/post/parse.property.test.ts), so an item rendered just now is the same as one read back
+ * from a record, and a feed's bytes never depend on which path produced it.
  */
 export function toFeedItem(post: Post, site: SiteConfig): FeedItem {
   const { body: _body, ...meta } = post;

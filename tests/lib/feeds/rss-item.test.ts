@@ -13,7 +13,7 @@ import { loadSiteConfig, parseConfig, type Person, type SiteConfig } from '../..
 import { siteFeed } from '../../../lib/feeds/feeds.ts';
 import { feedView, type ItemView } from '../../../lib/feeds/model.ts';
 import { rssItemText } from '../../../lib/feeds/rss.ts';
-import { itemOf } from '../../../lib/pipeline/items.ts';
+import { toFeedItem } from '../../../lib/post/render.ts';
 import { parsePost } from '../../../lib/post/parse.ts';
 import type { FeedItem, Term } from '../../../lib/post/types.ts';
 import { feedItem, siteConfig } from '../../support/factories.ts';
@@ -47,7 +47,7 @@ function fixtureItems(site: SiteConfig): FeedItem[] {
   return markdownFiles(FIXTURES).flatMap((file) => {
     const key = path.relative(FIXTURES, file).split(path.sep).join('/');
     const parsed = parsePost(key, readFileSync(file), site);
-    return parsed.status === 'post' ? [itemOf(parsed.post, site)] : [];
+    return parsed.status === 'post' ? [toFeedItem(parsed.post, site)] : [];
   });
 }
 

@@ -40,7 +40,7 @@ function parse(bytes: Uint8Array, key = KEY, config = site): ParseResult {
 function expectWellFormedFeeds(result: ParseResult, config = site): void {
   if (result.status !== 'post') return;
   const item = toFeedItem(result.post, config);
-  // The item as a record stores it and a later build reads it back (lib/pipeline/items.ts: itemOf).
+  // The item as a record stores it and a later build reads it back (lib/post/render.ts: toFeedItem).
   expect(JSON.parse(JSON.stringify(item))).toStrictEqual(item);
   const feeds = [
     siteFeed(config),
