@@ -9,6 +9,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll } from 'vitest';
 import { CloudFrontClient } from '@aws-sdk/client-cloudfront';
 import { CreateBucketCommand, PutBucketNotificationConfigurationCommand, type S3Client, type Event } from '@aws-sdk/client-s3';
@@ -34,6 +36,8 @@ export interface Moto {
 }
 
 const REGION = 'us-east-1';
+/** Python's `sitecustomize` for moto (tests/support/moto-site/sitecustomize.py): why it is there is said there. */
+const MOTO_SITE = fileURLToPath(new URL('./moto-site', import.meta.url));
 /** A hang guard: moto takes a few seconds to start here, more on a loaded machine; vitest's hookTimeout is longer. */
 const START_TIMEOUT_MS = 120_000;
 
@@ -101,7 +105,11 @@ export async function startMoto(): Promise<Moto> {
     const endpoint = `http://127.0.0.1:${port}`;
     const child = spawn('moto_server', ['-p', String(port), '-H', '127.0.0.1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, PYTHONUNBUFFERED: '1' },
+      env: {
+        ...process.env,
+        PYTHONUNBUFFERED: '1',
+        PYTHONPATH: [MOTO_SITE, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+      },
     });
     // Should the test process end without afterAll (a crash, a timeout), take moto down with it.
     const killOnExit = () => child.kill('SIGKILL');
@@ -119,7 +127,7 @@ export async function startMoto(): Promise<Moto> {
       if (attempt < 3 && /address already in use/i.test(log)) continue;
       throw error;
     }
-    // Past startup, moto logs every request: stop collecting it.
+    // Past startup its output is only ever read on a failure to start: stop collecting it.
     child.stdout?.off('data', keep).resume();
     child.stderr?.off('data', keep).resume();
 
