@@ -9,8 +9,8 @@ export default defineConfig({
     hookTimeout: 180_000,
     pool: 'forks',
     // Vitest's default leaves a core to its own process, which only waits here: on two cores that ran every file one
-    // after another. A file per core: the suite 364 to 236-260 s on two cores with ../shared (the longest files drive moto_server,
-    // a process of its own, so one file rarely keeps both cores busy).
+    // after another. A file per core: the suite 364 to 236-260 s on two cores with ../shared (the longest files
+    // drive moto_server, a process of its own, so one file rarely keeps both cores busy).
     maxWorkers: availableParallelism(),
     // A passing run prints only its summary; a failing test still shows everything it logged.
     silent: 'passed-only',
