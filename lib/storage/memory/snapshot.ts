@@ -3,19 +3,26 @@
  * on AWS). One file rather than a folder of objects, as the index of 30,000 posts is 30,000 small records: creating
  * as many files (and their sidecars) would cost a build more than the index saves.
  *
- * Layout: the line `herald-snapshot 3`, the objects' bytes one after the other, the header (a JSON text: the
- * caller's label and each object's key, size and metadata), then the header's length (4 bytes, big-endian). The
- * header comes last so that both are written a piece at a time, in two passes over the objects: the snapshot of a
- * large site's index is 50 to 200 MB, its header 9 MB for bulwark's, and a build's memory peaks as it ends. It is
- * written to a temporary file and renamed, so a reader finds the previous snapshot or the new one, never a torn one.
+ * Layout: the line `herald-snapshot 4`, the objects' bytes one after the other, the header (a JSON text: the
+ * caller's label and each object's key, size and metadata), the header's length (4 bytes, big-endian), then the
+ * CRC-32 of all that (4 bytes, big-endian). The header comes last so that both are written a piece at a time, in two
+ * passes over the objects: the snapshot of a large site's index is 50 to 200 MB, its header 9 MB for bulwark's, and a
+ * build's memory peaks as it ends. It is written to a temporary file and renamed, so a reader finds the previous
+ * snapshot or the new one, never a torn one.
+ *
+ * The checksum is read through when the snapshot is opened, before any object is: an object is read only when a
+ * build needs it, and a damaged one (a disk's fault, a hand's edit) then crashed the build half done, or, where it
+ * still parsed, put wrong records into feeds that no later build would read again. CRC-32 finds any change of up to
+ * four bytes in a row; it takes zlib 40 ms for 200 MB here, besides reading them (from the system's cache, mostly).
  */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { crc32 } from 'node:zlib';
 import { HeraldError } from '../../errors.ts';
 import { type Body, BodyFile, bytesOf, FileBody } from './body-file.ts';
 import { type Entry, MemoryStorage } from './memory-storage.ts';
 
-const MAGIC = 'herald-snapshot 3\n';
+const MAGIC = 'herald-snapshot 4\n';
 /** What is gathered before a write: 1 MB. */
 const PIECE = 1 << 20;
 
@@ -27,7 +34,7 @@ interface Header {
   objects: ObjectHeader[];
 }
 
-/** A snapshot file that is not one, or is cut short: it is named, and the caller starts without it. */
+/** A snapshot file that is not one, is cut short or damaged: it is named, and the caller starts without it. */
 export class SnapshotError extends HeraldError {
   constructor(file: string, problem: string) {
     super(`${file}: ${problem}`);
@@ -73,9 +80,9 @@ export function writeSnapshot(file: string, storage: MemoryStorage, label: Recor
       text(JSON.stringify([key, body.byteLength, lastModified.getTime(), rest] satisfies ObjectHeader)),
     );
     text('}');
-    const length = Buffer.allocUnsafe(4);
-    length.writeUInt32BE(headerBytes);
-    pieces.add(length);
+    pieces.add(uint32(headerBytes));
+    pieces.flush();
+    pieces.add(uint32(pieces.crc));
     pieces.flush();
   } catch (error) {
     closeSync(fd);
@@ -98,6 +105,8 @@ export function writeSnapshot(file: string, storage: MemoryStorage, label: Recor
 class Pieces {
   readonly #buffer = Buffer.allocUnsafe(PIECE);
   #filled = 0;
+  /** The CRC-32 of the bytes written so far. */
+  crc = 0;
 
   constructor(readonly fd: number) {}
 
@@ -137,6 +146,7 @@ class Pieces {
 
   /** The first `length` bytes, all of them: a write may take fewer (as `writeFileSync`, which loops the same way). */
   #write(bytes: Uint8Array, length: number): void {
+    this.crc = crc32(bytes.subarray(0, length), this.crc);
     for (let written = 0; written < length; ) written += writeSync(this.fd, bytes, written, length - written);
   }
 }
@@ -165,8 +175,10 @@ export function readSnapshot(file: string, spill?: BodyFile): Snapshot | null {
     const size = bodies.size;
     if (size < MAGIC.length || asBuffer(bodies.read(0, MAGIC.length)).toString('latin1') !== MAGIC)
       throw new SnapshotError(file, 'not a Herald snapshot (or one of another version)');
-    if (size < MAGIC.length + 4) throw new SnapshotError(file, 'cut short');
-    const end = size - 4;
+    if (size < MAGIC.length + 8) throw new SnapshotError(file, 'cut short');
+    const end = size - 8;
+    if (checksum(bodies, end + 4) !== asBuffer(bodies.read(end + 4, 4)).readUInt32BE(0))
+      throw new SnapshotError(file, 'damaged or cut short: its bytes do not match their checksum');
     const start = end - asBuffer(bodies.read(end, 4)).readUInt32BE(0);
     if (start < MAGIC.length) throw new SnapshotError(file, 'cut short');
     let header: Header;
@@ -189,6 +201,24 @@ export function readSnapshot(file: string, spill?: BodyFile): Snapshot | null {
     bodies.close();
     throw error;
   }
+}
+
+/** The CRC-32 of the file's first `size` bytes, read a piece at a time. */
+function checksum(bodies: BodyFile, size: number): number {
+  const piece = new Uint8Array(Math.min(PIECE, size));
+  let crc = 0;
+  for (let at = 0; at < size; at += piece.length) {
+    const length = Math.min(piece.length, size - at);
+    bodies.readInto(piece, 0, at, length);
+    crc = crc32(piece.subarray(0, length), crc);
+  }
+  return crc;
+}
+
+function uint32(value: number): Buffer {
+  const bytes = Buffer.allocUnsafe(4);
+  bytes.writeUInt32BE(value);
+  return bytes;
 }
 
 function asBuffer(bytes: Uint8Array): Buffer {
