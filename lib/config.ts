@@ -51,11 +51,26 @@ export interface SiteConfig {
   aliases?: FeedAlias[];
   /** `url`: an item's id is its post's URL, as Hugo's feeds have it (lib/post/item-id.ts); absent: from the content key. */
   itemIds?: 'url';
+  /** Hugo's translations by file name (`a.fr.md`), each language's posts under its own path; absent: none. */
+  translations?: TranslationConfig;
   /**
    * Every feed's whole history (RFC 5005 archive pages, JSON Feed `next_url`, RFC 6721 deleted entries in Atom);
    * absent: a feed shows its newest `itemsPerFeed` items only (`"archives": false`).
    */
   archives?: ArchiveConfig;
+}
+
+/**
+ * Hugo's multilingual layout, translation by file name: `posts/a.fr.md` is the `fr` translation of `posts/a.md`, and
+ * Hugo puts it at `/fr/posts/a/`. A post's language here is the suffix of its file name when that is one of
+ * `languages` exactly as written (Hugo's language keys, which it lower-cases: `a.zh-CN.md` is not `zh-cn`'s), else
+ * `default`; its permalink then starts with `/<language>/`, but for the default language unless `defaultInSubdir`.
+ * Front matter `url` and `path` are taken as written, as Hugo takes `url`.
+ */
+export interface TranslationConfig {
+  languages: string[];
+  default: string;
+  defaultInSubdir: boolean;
 }
 
 export interface ArchiveConfig {
@@ -102,6 +117,7 @@ const CONFIG_KEYS = [
   'pollMinutes',
   'aliases',
   'itemIds',
+  'translations',
   'archives',
 ] as const satisfies readonly (keyof SiteConfig)[];
 
@@ -303,6 +319,8 @@ export function parseConfig(text: string, source: string, overrides?: Partial<Si
   if (websubHub !== undefined) config.websubHub = websubHub;
   // "key", the default, is left out, so a file that says it and one that does not configure the same site.
   if (check.oneOf('itemIds', ['key', 'url'] as const) === 'url') config.itemIds = 'url';
+  const translations = check.translations('translations');
+  if (translations) config.translations = translations;
   const archives = check.archives('archives');
   if (archives) config.archives = archives;
   if (input.aliases !== undefined) {
@@ -353,6 +371,12 @@ export function parsePerson(value: unknown, { strict = true } = {}): Person | st
 }
 
 const EMAIL = /^[^\s@<>]+@[^\s@<>]+$/;
+/** A language key of `translations`: lower-case letters and digits, words joined by `-` or `_`. */
+const LANGUAGE_KEY = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
+
+export function isLanguageKey(name: string): boolean {
+  return LANGUAGE_KEY.test(name);
+}
 /** An absolute http(s) URL, resolved against `base` when given; undefined for anything else. */
 function httpUrl(value: string, base?: string): string | undefined {
   let url: URL;
@@ -485,6 +509,26 @@ class Checker {
       cacheControl: nested.headerValue('cacheControl') ?? defaults.cacheControl,
       tombstoneDays: nested.positiveInteger('tombstoneDays') ?? defaults.tombstoneDays,
     };
+  }
+
+  /** `{ "languages": ["en", "fr"], "default": "en", "defaultInSubdir": false }` (the last optional). */
+  translations(key: string): TranslationConfig | undefined {
+    const value = this.value(key);
+    if (value === undefined) return undefined;
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return this.fail(key, 'must be an object such as { "languages": ["en", "fr"], "default": "en" }', value);
+    const known = ['languages', 'default', 'defaultInSubdir'];
+    for (const name of Object.keys(value)) {
+      if (!known.includes(name)) this.problems.push(`${key}.${name}: unknown key (known: ${known.join(', ')})`);
+    }
+    const { languages, default: fallback, defaultInSubdir = false } = value as Record<string, unknown>;
+    // A key is a path segment of every URL of its posts: Hugo's keys are lower case, and so are its URLs.
+    if (!Array.isArray(languages) || languages.length === 0 || !languages.every((name) => typeof name === 'string' && isLanguageKey(name)))
+      return this.fail(`${key}.languages`, 'must list language keys as Hugo writes them, such as ["en", "fr", "zh-cn"]', languages);
+    if (typeof fallback !== 'string' || !languages.includes(fallback))
+      return this.fail(`${key}.default`, `must be one of ${JSON.stringify(languages)}`, fallback);
+    if (typeof defaultInSubdir !== 'boolean') return this.fail(`${key}.defaultInSubdir`, 'must be true or false', defaultInSubdir);
+    return { languages: [...new Set(languages as string[])], default: fallback, defaultInSubdir };
   }
 
   /**

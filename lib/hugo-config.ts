@@ -6,14 +6,15 @@
  * What maps: `title`, `baseURL`, `languageCode` (else `defaultContentLanguage`), `timeZone`, `copyright`,
  * `params.description` (these from the default language's table first, as Hugo does), `params.author` (else the older
  * top-level `author`), `services.rss.limit` (else the older `rssLimit`), the posts' `permalinks`, `taxonomies`,
- * `outputs`, `disableKinds` and `languages` as the feed kinds Hugo gave feeds for, and Hugo's feed URLs as `aliases`.
+ * `outputs`, `disableKinds` and `languages` as the feed kinds Hugo gave feeds for, Hugo's feed URLs as `aliases`, and
+ * a multilingual site's `languages`, `defaultContentLanguage` and `defaultContentLanguageInSubdir` as `translations`.
  * What does not map is said in `notes`, one sentence each, never silently dropped.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseDocument } from 'yaml';
-import { ConfigError, parsePerson } from './config.ts';
+import { ConfigError, isLanguageKey, parsePerson } from './config.ts';
 import { firstLine, messageOf } from './errors.ts';
 import { TERM_KINDS } from './feeds/descriptor.ts';
 import { MAX_YAML_ALIASES } from './post/frontmatter.ts';
@@ -242,6 +243,7 @@ class Mapper {
     this.author();
     this.rssLimit();
     this.permalinks();
+    this.translations();
     this.feedKinds();
     if (this.get('uglyURLs') === true) {
       this.notes.push('uglyURLs: Herald links posts as folders (/posts/x/); for /posts/x.html set "permalink": "/:sections/:slug.html"');
@@ -439,14 +441,43 @@ class Mapper {
     }
     if (noFeeds) return;
     // Hugo's RSS template writes each post's permalink as its guid: the ids its subscribers' readers already hold. Not
-    // for a multilingual site: Hugo puts a translation under /<language>/, Herald's permalink has no such token, and
+    // for a multilingual site whose translations were not taken: Hugo puts a translation under /<language>/, and
     // `a.md` and `a.fr.md` would share one URL and so one id.
-    if (multilingual)
-      this.notes.push(
-        "languages: item ids stay Herald's own (itemIds \"key\"): Hugo's guids of translations need a /<language>/ prefix Herald's permalink cannot write",
-      );
+    if (multilingual && this.config.translations === undefined)
+      this.notes.push("languages: item ids stay Herald's own (itemIds \"key\"): Hugo's guids of translations are not Herald's URLs");
     else this.take('itemIds', "Hugo's RSS guids (each post's permalink)", 'url');
     this.aliases(multilingual);
+  }
+
+  /**
+   * A multilingual site's translations by file name (`a.fr.md`, at `/fr/...` in Hugo), so that their links and ids are
+   * Hugo's. Hugo lower-cases its language keys. Not taken where a language has a `contentDir` (translation by content
+   * folder: those posts' keys begin with a folder Hugo's URLs leave out), nor from keys Herald cannot put in a path.
+   */
+  private translations(): void {
+    const languages = this.get('languages');
+    if (!isMapping(languages) || Object.keys(languages).length < 2) return;
+    const keys = Object.keys(languages).map((key) => key.toLowerCase());
+    const folder = Object.entries(languages).find(
+      ([, table]) => isMapping(table) && Object.keys(table).some((key) => key.toLowerCase() === 'contentdir'),
+    );
+    if (folder) {
+      this.notes.push(
+        `languages.${folder[0]}.contentDir: translations by content folder are not taken (Herald's are by file name, a.fr.md): those posts' links keep their folder and lack Hugo's /<language>/`,
+      );
+      return;
+    }
+    const named = this.get('defaultContentLanguage');
+    const fallback = (typeof named === 'string' && named.trim() !== '' ? named.trim() : 'en').toLowerCase();
+    const unusable = keys.filter((key) => !isLanguageKey(key));
+    if (unusable.length > 0 || !keys.includes(fallback)) {
+      const why =
+        unusable.length > 0 ? `${unusable.join(', ')} cannot be a path segment` : `defaultContentLanguage ${fallback} is not one of them`;
+      this.notes.push(`languages: translations not taken (${why}): posts' links lack Hugo's /<language>/`);
+      return;
+    }
+    const defaultInSubdir = this.get('defaultContentLanguageInSubdir') === true;
+    this.take('translations', 'languages', { languages: keys, default: fallback, defaultInSubdir });
   }
 
   /**

@@ -14,7 +14,7 @@ import { exclusionOf } from './exclusion.ts';
 import { FrontMatterError, splitFrontMatter } from './frontmatter.ts';
 import { declaredId, generatedId } from './item-id.ts';
 import { canonicalLanguage, knownLanguage } from './language.ts';
-import { expandPermalink, keyParts, overrideUrl } from './permalink.ts';
+import { expandPermalink, keyParts, overrideUrl, translationPrefix } from './permalink.ts';
 import { xmlSafe } from '../feeds/xml.ts';
 import { booleanOf, cleanLine, cleanText } from './text.ts';
 import { PostError, type Image, type ParseResult, type Post, type Term } from './types.ts';
@@ -102,8 +102,9 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
   const lastmod = readDate(fields, DATE_KEYS.lastmod, timeZone, key);
   const expiry = readDate(fields, DATE_KEYS.expiryDate, timeZone, key);
   const declaredLang = firstLanguage(fields.get('lang') ?? fields.get('language'));
-  const parts = keyParts(key, declaredLang, site.language);
-  const folderLang = parts.sections.length > 0 ? knownLanguage(parts.sections[0]!) : undefined;
+  const parts = keyParts(key, [declaredLang, site.language], site.translations);
+  // Hugo's translations are by file name: its sections are folders, whatever their names.
+  const folderLang = !site.translations && parts.sections.length > 0 ? knownLanguage(parts.sections[0]!) : undefined;
   const suffixLang = parts.language === undefined ? undefined : knownLanguage(parts.language);
   const lang = declaredLang ?? suffixLang ?? folderLang;
   const section = makeTerm(parts.sections[folderLang === undefined ? 0 : 1] ?? '');
@@ -149,7 +150,7 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
       title,
       () => writtenDay(fields) ?? calendarDate(instant, timeZone),
     );
-    url = new URL(path, site.baseUrl).href;
+    url = new URL(translationPrefix(parts, site.translations) + path, site.baseUrl).href;
   }
 
   const post: Post = {

@@ -15,7 +15,7 @@
  * punctuation dropped, lower case), then percent-encoded as Hugo's permalinks are: a post's URL is the
  * page Hugo built, and with `itemIds: "url"` the id Hugo's feeds gave it (lib/post/item-id.ts).
  */
-import { DEFAULT_CONFIG } from '../config.ts';
+import { DEFAULT_CONFIG, type TranslationConfig } from '../config.ts';
 import { hugoUrlize } from '../feeds/term-page.ts';
 import type { CalendarDate } from './dates.ts';
 import { isLanguageName } from './language.ts';
@@ -32,13 +32,17 @@ export interface KeyParts {
 
 const EXTENSION = /\.(?:md|markdown)$/i;
 const LANGUAGE_SUFFIX = /\.([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)$/;
+/** What follows a file name's last dot, which a translation's language key may be (`english` too). */
+const TRANSLATION_SUFFIX = /\.([^.]+)$/;
 
 /**
  * Throws a PostError naming the key when a segment is empty, `.` or `..`: S3 keys may hold them, but as URL
  * path segments they would be resolved away (`posts/../../x.md` would publish outside baseUrl's path), and
  * normalizing would let two keys share one URL. A folder can hold no such key either.
+ * A language suffix is one of `languages` (the post's and the site's) or a language-region pair; with `translations`
+ * (the site's, lib/config.ts), only one of those keys as written, as Hugo reads a translation's file name.
  */
-export function keyParts(key: string, ...languages: (string | undefined)[]): KeyParts {
+export function keyParts(key: string, languages: readonly (string | undefined)[], translations?: TranslationConfig): KeyParts {
   const sections = key.split('/');
   for (const segment of sections) {
     if (segment === '' || segment === '.' || segment === '..') {
@@ -48,18 +52,31 @@ export function keyParts(key: string, ...languages: (string | undefined)[]): Key
   }
   let filename = (sections.pop() ?? '').replace(EXTENSION, '');
   let language: string | undefined;
-  const suffix = LANGUAGE_SUFFIX.exec(filename);
+  const suffix = translations ? TRANSLATION_SUFFIX.exec(filename) : LANGUAGE_SUFFIX.exec(filename);
   if (suffix) {
     const tag = suffix[1]!.toLowerCase();
     // `node.js.md` keeps its `.js`, `crates.io-incident.md` its `.io-incident`: only a known language or a
     // language-region (or script) pair is a suffix.
-    if ((tag.includes('-') && isLanguageName(tag)) || languages.some((known) => known?.toLowerCase() === tag)) {
+    const isSuffix = translations
+      ? translations.languages.includes(suffix[1]!)
+      : (tag.includes('-') && isLanguageName(tag)) || languages.some((known) => known?.toLowerCase() === tag);
+    if (isSuffix) {
       filename = filename.slice(0, suffix.index);
       language = suffix[1]!;
     }
   }
   if (filename === 'index' && sections.length > 0) filename = sections.pop()!;
   return language === undefined ? { sections, filename } : { sections, filename, language };
+}
+
+/**
+ * Where a translation's permalink starts (lib/config.ts, `TranslationConfig`): `fr/` for `a.fr.md`, nothing for the
+ * default language's posts unless `defaultInSubdir` puts them in a folder of their own too; nothing without translations.
+ */
+export function translationPrefix(parts: KeyParts, translations: TranslationConfig | undefined): string {
+  if (!translations) return '';
+  const language = parts.language ?? translations.default;
+  return language !== translations.default || translations.defaultInSubdir ? `${language}/` : '';
 }
 
 /** A pattern split into literal text (even indexes) and token names (odd indexes), once per pattern. */

@@ -94,6 +94,26 @@ describe('parseConfig', () => {
     });
   });
 
+  it('reads translations by file name, and names what is wrong with them', () => {
+    expect(parse(minimal).translations).toBeUndefined();
+    expect(parse({ ...minimal, translations: { languages: ['en', 'fr', 'fr'], default: 'en' } }).translations).toEqual({
+      languages: ['en', 'fr'],
+      default: 'en',
+      defaultInSubdir: false,
+    });
+    for (const [translations, problem] of [
+      ['fr', /translations: must be an object/],
+      [{ languages: ['en', 'FR'], default: 'en' }, /translations\.languages: must list language keys as Hugo writes them/],
+      [{ languages: [], default: 'en' }, /translations\.languages: must list/],
+      [{ languages: ['en', 'a/b'], default: 'en' }, /translations\.languages: must list/],
+      [{ languages: ['en', 'fr'], default: 'de' }, /translations\.default: must be one of \["en","fr"\], not "de"/],
+      [{ languages: ['en'], default: 'en', defaultInSubdir: 'yes' }, /translations\.defaultInSubdir: must be true or false/],
+      [{ languages: ['en'], default: 'en', prefix: true }, /translations\.prefix: unknown key/],
+    ] as const) {
+      expect(() => parse({ ...minimal, translations }), JSON.stringify(translations)).toThrow(problem);
+    }
+  });
+
   it("keeps every feed's history unless archives are turned off, and names bad archive settings", () => {
     expect(parse(minimal).archives).toEqual({ pageSize: 100, cacheControl: 'public, max-age=31536000, immutable', tombstoneDays: 30 });
     expect(parse({ ...minimal, archives: true }).archives).toEqual(parse(minimal).archives);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
@@ -137,6 +137,56 @@ description = "描述"
     });
   });
 
+  describe('translations', () => {
+    it("takes a multilingual site's languages, in lower case as Hugo keys them, and then Hugo's guids", () => {
+      const result = toml('defaultContentLanguage = "zh-CN"\n[languages.zh-CN]\nweight = 1\n[languages.EN]\nweight = 2\n');
+      expect(result.config.translations).toEqual({ languages: ['zh-cn', 'en'], default: 'zh-cn', defaultInSubdir: false });
+      expect(result.config.itemIds).toBe('url');
+      expect(fromOf(result, 'translations')).toBe('languages');
+      expect(toml('defaultContentLanguageInSubdir = true\n[languages.en]\n[languages.fr]').config.translations).toEqual({
+        languages: ['en', 'fr'],
+        default: 'en',
+        defaultInSubdir: true,
+      });
+      // One language is no translation; nor is a site without languages.
+      expect(toml('[languages.en]\nweight = 1').config.translations).toBeUndefined();
+      expect(toml('title = "T"').config.translations).toBeUndefined();
+      // What it takes is a configuration Herald reads.
+      expect(parseConfig(JSON.stringify({ title: 'T', baseUrl: 'https://m.example/', ...result.config }), 'c.json').translations).toEqual(
+        result.config.translations,
+      );
+    });
+
+    it('notes, and keeps item ids its own, where it cannot take them: by content folder, a key no path holds, no default', () => {
+      for (const [text, note] of [
+        [
+          '[languages.en]\ncontentDir = "content/en"\n[languages.fr]\ncontentDir = "content/fr"',
+          /languages\.en\.contentDir: translations by content folder are not taken/,
+        ],
+        ['[languages.en]\n[languages."pt BR"]', /translations not taken \(pt br cannot be a path segment\)/],
+        [
+          'defaultContentLanguage = "de"\n[languages.en]\n[languages.fr]',
+          /translations not taken \(defaultContentLanguage de is not one of them\)/,
+        ],
+      ] as const) {
+        const result = toml(text);
+        expect(result.config.translations, text).toBeUndefined();
+        expect(result.config.itemIds, text).toBeUndefined();
+        expect(result.notes.join('\n'), text).toMatch(note);
+        expect(result.notes.join('\n'), text).toMatch(/item ids stay Herald's own/);
+      }
+    });
+
+    it("is what gives Hugo's own guids to the fixture's multilingual site (tests/fixtures/hugo-guids)", async () => {
+      const fixture = new URL('../fixtures/hugo-guids/', import.meta.url);
+      const hugo = await readFile(new URL('hugo/multilingual.toml', fixture), 'utf8');
+      const expected = JSON.parse(await readFile(new URL('expected-guids.json', fixture), 'utf8')) as {
+        sites: Record<string, { herald: Record<string, unknown> }>;
+      };
+      expect(toml(hugo).config.translations).toEqual(expected.sites.multilingual!.herald.translations);
+    });
+  });
+
   describe("Hugo's feed URLs", () => {
     it('are aliased: the preset for the site and terms, each section of the content folder by name', () => {
       const result = importHugoConfig([{ file: '/s/hugo.toml', text: 'title = "T"' }], ['News', 'posts', 'tags', 'été']);
@@ -162,8 +212,6 @@ description = "描述"
       );
       const multilingual = importHugoConfig([{ file: '/s/hugo.toml', text: '[languages.en]\n[languages.fr]' }], ['en', 'fr']);
       expect(multilingual.config.aliases).toBe('hugo');
-      expect(multilingual.config.itemIds).toBeUndefined();
-      expect(multilingual.notes.join('\n')).toMatch(/item ids stay Herald's own/);
       expect(multilingual.notes.join('\n')).toMatch(/no aliases for Hugo's per-language feed URLs/);
     });
   });

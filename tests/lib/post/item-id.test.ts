@@ -156,7 +156,7 @@ describe('a declared id through the pipeline', () => {
   });
 });
 
-/** tests/fixtures/hugo-guids: Hugo 0.111's RSS over its content, for two configurations (regenerate.py). */
+/** tests/fixtures/hugo-guids: Hugo 0.111's RSS over its content, for three configurations (regenerate.py). */
 const HUGO = new URL('../../fixtures/hugo-guids/', import.meta.url);
 const hugoGuids = JSON.parse(readFileSync(new URL('expected-guids.json', HUGO), 'utf8')) as {
   sites: Record<string, { herald: Partial<SiteConfig>; guids: Record<string, string> }>;

@@ -124,6 +124,28 @@ describe('parsePost', () => {
     expect(post('a/c.md', '---\ntitle: T\ndate: 2025-01-01\nslug: "../Part/./Two"\n---\n').url).toBe('https://example.com/a/part/two/');
   });
 
+  it("puts Hugo's translations by file name under their language, and gives them its language", () => {
+    const text = '---\ntitle: T\ndate: 2025-01-01\n---\n';
+    const translations = { languages: ['en', 'fr', 'zh-cn', 'english'], default: 'en', defaultInSubdir: false };
+    const on = { translations };
+    expect(post('posts/a.fr.md', text, on)).toMatchObject({ url: 'https://example.com/fr/posts/a/', lang: 'fr' });
+    expect(post('posts/a.md', text, on).url).toBe('https://example.com/posts/a/');
+    expect(post('posts/a.en.md', text, on).url).toBe('https://example.com/posts/a/');
+    expect(post('posts/bundle/index.fr.md', text, on).url).toBe('https://example.com/fr/posts/bundle/');
+    expect(post('posts/a.english.md', text, on).url).toBe('https://example.com/english/posts/a/');
+    // A folder is a section, whatever its name: Hugo's translations are by file name.
+    expect(post('en/news/a.md', text, on)).toMatchObject({ url: 'https://example.com/en/news/a/', section: { name: 'en' } });
+    // Only a key as written: Hugo lower-cases its keys, and reads `a.zh-CN.md` and `a.FR.md` as plain names.
+    expect(post('posts/a.zh-cn.md', text, on)).toMatchObject({ url: 'https://example.com/zh-cn/posts/a/', lang: 'zh-CN' });
+    expect(post('posts/a.zh-CN.md', text, on).url).toBe('https://example.com/posts/a.zh-cn/');
+    expect(post('posts/a.FR.md', text, on).url).toBe('https://example.com/posts/a.fr/');
+    // Front matter `url` is taken as written; the default language goes under its own folder with defaultInSubdir.
+    expect(post('posts/a.fr.md', '---\ntitle: T\ndate: 2025-01-01\nurl: /x/\n---\n', on).url).toBe('https://example.com/x/');
+    const inSubdir = { translations: { ...translations, defaultInSubdir: true } };
+    expect(post('posts/a.md', text, inSubdir).url).toBe('https://example.com/en/posts/a/');
+    expect(post('posts/a.fr.md', text, inSubdir).url).toBe('https://example.com/fr/posts/a/');
+  });
+
   it('dates a permalink by the day written, in its own UTC offset as Hugo does, else in the site zone', () => {
     const dated = { permalink: '/:year/:month/:day/:slug/' };
     // 2025-03-31T23:30-05:00 is April 1 in the site zone (Asia/Shanghai).
