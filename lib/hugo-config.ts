@@ -14,10 +14,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseDocument } from 'yaml';
-import { ConfigError, isLanguageKey, parsePerson } from './config.ts';
+import { ConfigError, DEFAULT_CONFIG, isLanguageKey, parsePerson, type TranslationConfig } from './config.ts';
 import { firstLine, messageOf } from './errors.ts';
 import { TERM_KINDS } from './feeds/descriptor.ts';
 import { MAX_YAML_ALIASES } from './post/frontmatter.ts';
+import { canonicalLanguage, knownLanguage } from './post/language.ts';
 import { termSlug } from './post/terms.ts';
 import { isMapping } from './post/text.ts';
 
@@ -493,11 +494,15 @@ class Mapper {
       return;
     }
     const sections: Record<string, string> = {};
-    if (this.feeds.sections === true && !multilingual) {
+    const translations = this.config.translations as TranslationConfig | undefined;
+    // Without its translations, a multilingual site's /<name>/index.xml could be a section's feed or a language's.
+    if (this.feeds.sections === true && (!multilingual || translations)) {
       // Hugo lowercases section URLs; a name needing percent-encoding is left to the user, who sees how Hugo sent it.
-      // A taxonomy's folder holds its term pages, and its /<plural>/index.xml listed terms, not posts.
+      // A taxonomy's folder holds its term pages, and its /<plural>/index.xml listed terms, not posts; a language's
+      // folder, its feed.
       const taxonomies = this.taxonomyPlurals();
-      const folders = this.sections.filter((name) => !taxonomies.includes(name.toLowerCase()));
+      const taken = [...taxonomies, ...(translations?.languages ?? [])];
+      const folders = this.sections.filter((name) => !taken.includes(name.toLowerCase()));
       const plain = folders.filter((name) => /^[A-Za-z0-9_~-]+$/.test(name));
       for (const name of plain) {
         // `[permalinks.section] posts = "/articles/"` moved the section's page, and its feed with it.
@@ -509,8 +514,36 @@ class Mapper {
       const others = folders.filter((name) => !plain.includes(name));
       if (others.length > 0) this.notes.push(`sections ${others.join(', ')}: no alias for their Hugo feed URLs (name them in aliases)`);
     }
-    if (multilingual) this.notes.push("languages: no aliases for Hugo's per-language feed URLs (/en/index.xml...): name them in aliases");
+    if (translations) Object.assign(sections, this.languageAliases(translations));
+    else if (multilingual)
+      this.notes.push("languages: no aliases for Hugo's per-language feed URLs (/en/index.xml...): name them in aliases");
     this.take('aliases', "Hugo's feed URLs", Object.keys(sections).length > 0 ? ['hugo', sections] : 'hugo');
+  }
+
+  /**
+   * Each language's Hugo feed under its folder (`/fr/index.xml`; the default language's too with `defaultInSubdir`)
+   * to Herald's feed of that language, which holds the same posts: the suffix's language (the site's for the default
+   * language's posts, which have none). Hugo's per-language section and term feeds have no counterpart: noted.
+   */
+  private languageAliases(translations: TranslationConfig): Record<string, string> {
+    const aliases: Record<string, string> = {};
+    const unknown: string[] = [];
+    for (const key of translations.languages) {
+      const isDefault = key === translations.default;
+      if (isDefault && !translations.defaultInSubdir) continue;
+      const site = typeof this.config.language === 'string' ? this.config.language : DEFAULT_CONFIG.language;
+      const language = isDefault ? canonicalLanguage(site) : knownLanguage(key);
+      if (language === undefined) unknown.push(key);
+      else aliases[`/${key}/index.xml`] = `/${TERM_KINDS.language.folder}/${encodeURIComponent(termSlug(language))}/rss.xml`;
+    }
+    if (unknown.length > 0)
+      this.notes.push(
+        `languages ${unknown.join(', ')}: no alias for their Hugo feed URLs (not languages Herald knows: their posts are in the site's language feed)`,
+      );
+    this.notes.push(
+      "languages: Hugo's per-language section and term feeds (/fr/tags/<term>/index.xml) have no counterpart and are not aliased",
+    );
+    return aliases;
   }
 
   /** A term's page when Hugo's permalinks move it from `/<plural>/<term>/`; only `:slug` can be expressed. */

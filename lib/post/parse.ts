@@ -105,7 +105,9 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
   const parts = keyParts(key, [declaredLang, site.language], site.translations);
   // Hugo's translations are by file name: its sections are folders, whatever their names.
   const folderLang = !site.translations && parts.sections.length > 0 ? knownLanguage(parts.sections[0]!) : undefined;
-  const suffixLang = parts.language === undefined ? undefined : knownLanguage(parts.language);
+  // A translation into the default language (`a.en.md`) is in the site's language, as the posts without a suffix are.
+  const translated = parts.language !== undefined && parts.language !== site.translations?.default;
+  const suffixLang = translated ? knownLanguage(parts.language!) : undefined;
   const lang = declaredLang ?? suffixLang ?? folderLang;
   const section = makeTerm(parts.sections[folderLang === undefined ? 0 : 1] ?? '');
   const exclusion = exclusionOf(fields);

@@ -177,6 +177,25 @@ description = "描述"
       }
     });
 
+    it("answers each language's Hugo feed with Herald's feed of that language, and each section's", () => {
+      const text = 'languageCode = "en-US"\n[languages.en]\n[languages.fr]\n[languages.zh-CN]\n[languages.english]';
+      const result = importHugoConfig([{ file: '/s/hugo.toml', text }], ['posts', 'fr']);
+      expect(result.config.aliases).toEqual([
+        'hugo',
+        {
+          '/posts/index.xml': '/sections/posts/rss.xml',
+          '/fr/index.xml': '/languages/fr/rss.xml',
+          '/zh-cn/index.xml': '/languages/zh-cn/rss.xml',
+        },
+      ]);
+      expect(result.notes.join('\n')).toMatch(/languages english: no alias for their Hugo feed URLs/);
+      expect(result.notes.join('\n')).toMatch(/per-language section and term feeds \(\/fr\/tags\/<term>\/index\.xml\) have no counterpart/);
+      // The default language's posts, in a folder of their own, are in the site's language feed.
+      const inSubdir = toml(`defaultContentLanguageInSubdir = true\n${text}`);
+      expect(inSubdir.config.aliases).toEqual(['hugo', expect.objectContaining({ '/en/index.xml': '/languages/en-us/rss.xml' })]);
+      expect(parseConfig(JSON.stringify({ title: 'T', baseUrl: 'https://m.example/', ...result.config }), 'c.json').aliases).toBeDefined();
+    });
+
     it("is what gives Hugo's own guids to the fixture's multilingual site (tests/fixtures/hugo-guids)", async () => {
       const fixture = new URL('../fixtures/hugo-guids/', import.meta.url);
       const hugo = await readFile(new URL('hugo/multilingual.toml', fixture), 'utf8');
@@ -210,7 +229,11 @@ description = "描述"
       expect(toml('[outputFormats.rss]\nbaseName = "feed"').notes).toContain(
         'outputFormats.rss.baseName = "feed": no aliases set for Hugo\'s feed URLs',
       );
-      const multilingual = importHugoConfig([{ file: '/s/hugo.toml', text: '[languages.en]\n[languages.fr]' }], ['en', 'fr']);
+      // Without its translations, /fr/index.xml could be a section's feed or a language's.
+      const multilingual = importHugoConfig(
+        [{ file: '/s/hugo.toml', text: '[languages.en]\ncontentDir = "content/en"\n[languages.fr]\ncontentDir = "content/fr"' }],
+        ['en', 'fr'],
+      );
       expect(multilingual.config.aliases).toBe('hugo');
       expect(multilingual.notes.join('\n')).toMatch(/no aliases for Hugo's per-language feed URLs/);
     });

@@ -130,7 +130,9 @@ describe('parsePost', () => {
     const on = { translations };
     expect(post('posts/a.fr.md', text, on)).toMatchObject({ url: 'https://example.com/fr/posts/a/', lang: 'fr' });
     expect(post('posts/a.md', text, on).url).toBe('https://example.com/posts/a/');
-    expect(post('posts/a.en.md', text, on).url).toBe('https://example.com/posts/a/');
+    // A translation into the default language is in the site's, as the posts without a suffix are.
+    const english = post('posts/a.en.md', text, on);
+    expect([english.url, english.lang]).toEqual(['https://example.com/posts/a/', undefined]);
     expect(post('posts/bundle/index.fr.md', text, on).url).toBe('https://example.com/fr/posts/bundle/');
     expect(post('posts/a.english.md', text, on).url).toBe('https://example.com/english/posts/a/');
     // A folder is a section, whatever its name: Hugo's translations are by file name.
