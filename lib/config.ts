@@ -61,16 +61,20 @@ export interface SiteConfig {
 }
 
 /**
- * Hugo's multilingual layout, translation by file name: `posts/a.fr.md` is the `fr` translation of `posts/a.md`, and
- * Hugo puts it at `/fr/posts/a/`. A post's language here is the suffix of its file name when that is one of
- * `languages` exactly as written (Hugo's language keys, which it lower-cases: `a.zh-CN.md` is not `zh-cn`'s), else
- * `default`; its permalink then starts with `/<language>/`, but for the default language unless `defaultInSubdir`.
- * Front matter `url` and `path` are taken as written, as Hugo takes `url`.
+ * Hugo's multilingual layout. By file name: `posts/a.fr.md` is the `fr` translation of `posts/a.md`, and Hugo puts it
+ * at `/fr/posts/a/`. By content folder (`folders`, Hugo's per-language `contentDir`): `fr/posts/a.md`, where `fr/` is
+ * the French folder, is at `/fr/posts/a/` too, its path read from inside that folder. A post's language here is the
+ * suffix of its file name when that is one of `languages` exactly as written (Hugo's language keys, which it
+ * lower-cases: `a.zh-CN.md` is not `zh-cn`'s), else its folder's, else `default`; its permalink then starts with
+ * `/<language>/`, but for the default language unless `defaultInSubdir`. Front matter `url` and `path` are taken as
+ * written, as Hugo takes `url`. With `folders`, a post in none of them is no page of Hugo's, and is skipped.
  */
 export interface TranslationConfig {
   languages: string[];
   default: string;
   defaultInSubdir: boolean;
+  /** Content folders (relative, `/`-separated) of one language each, by folder; absent: translations by file name only. */
+  folders?: Record<string, string>;
 }
 
 export interface ArchiveConfig {
@@ -377,6 +381,21 @@ const LANGUAGE_KEY = /^[a-z0-9]+(?:[-_][a-z0-9]+)*$/;
 export function isLanguageKey(name: string): boolean {
   return LANGUAGE_KEY.test(name);
 }
+
+/** What is wrong with `translations.folders`, if anything: each a folder of the content of one listed language, none inside another. */
+function foldersProblem(folders: unknown, languages: readonly string[]): string | undefined {
+  if (typeof folders !== 'object' || folders === null || Array.isArray(folders) || Object.keys(folders).length === 0)
+    return 'must map content folders to languages, such as { "en": "en", "french": "fr" }';
+  const entries = Object.entries(folders);
+  for (const [folder, language] of entries) {
+    if (typeof language !== 'string' || !languages.includes(language))
+      return `${JSON.stringify(folder)} must name one of ${JSON.stringify(languages)}`;
+    if (folder.split('/').some((segment) => segment === '' || segment === '.' || segment === '..'))
+      return `${JSON.stringify(folder)} must be a folder of the content, such as "en" or "content/fr", without "." or ".." or an outer "/"`;
+  }
+  const inner = entries.find(([folder]) => entries.some(([other]) => other !== folder && folder.startsWith(`${other}/`)));
+  return inner === undefined ? undefined : `${JSON.stringify(inner[0])} is inside another language's folder`;
+}
 /** An absolute http(s) URL, resolved against `base` when given; undefined for anything else. */
 function httpUrl(value: string, base?: string): string | undefined {
   let url: URL;
@@ -517,18 +536,23 @@ class Checker {
     if (value === undefined) return undefined;
     if (typeof value !== 'object' || value === null || Array.isArray(value))
       return this.fail(key, 'must be an object such as { "languages": ["en", "fr"], "default": "en" }', value);
-    const known = ['languages', 'default', 'defaultInSubdir'];
+    const known = ['languages', 'default', 'defaultInSubdir', 'folders'];
     for (const name of Object.keys(value)) {
       if (!known.includes(name)) this.problems.push(`${key}.${name}: unknown key (known: ${known.join(', ')})`);
     }
-    const { languages, default: fallback, defaultInSubdir = false } = value as Record<string, unknown>;
+    const { languages, default: fallback, defaultInSubdir = false, folders } = value as Record<string, unknown>;
     // A key is a path segment of every URL of its posts: Hugo's keys are lower case, and so are its URLs.
     if (!Array.isArray(languages) || languages.length === 0 || !languages.every((name) => typeof name === 'string' && isLanguageKey(name)))
       return this.fail(`${key}.languages`, 'must list language keys as Hugo writes them, such as ["en", "fr", "zh-cn"]', languages);
     if (typeof fallback !== 'string' || !languages.includes(fallback))
       return this.fail(`${key}.default`, `must be one of ${JSON.stringify(languages)}`, fallback);
     if (typeof defaultInSubdir !== 'boolean') return this.fail(`${key}.defaultInSubdir`, 'must be true or false', defaultInSubdir);
-    return { languages: [...new Set(languages as string[])], default: fallback, defaultInSubdir };
+    const config: TranslationConfig = { languages: [...new Set(languages as string[])], default: fallback, defaultInSubdir };
+    if (folders === undefined) return config;
+    const problem = foldersProblem(folders, languages as string[]);
+    if (problem !== undefined) return this.fail(`${key}.folders`, problem, folders);
+    config.folders = { ...(folders as Record<string, string>) };
+    return config;
   }
 
   /**

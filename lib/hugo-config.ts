@@ -451,23 +451,16 @@ class Mapper {
   }
 
   /**
-   * A multilingual site's translations by file name (`a.fr.md`, at `/fr/...` in Hugo), so that their links and ids are
-   * Hugo's. Hugo lower-cases its language keys. Not taken where a language has a `contentDir` (translation by content
-   * folder: those posts' keys begin with a folder Hugo's URLs leave out), nor from keys Herald cannot put in a path.
+   * A multilingual site's translations (`a.fr.md`, or `a.md` in the French content folder: at `/fr/...` in Hugo), so
+   * that their links and ids are Hugo's. Hugo lower-cases its language keys. Not taken from keys Herald cannot put in
+   * a path, nor from content folders it cannot map (`translationFolders`).
    */
   private translations(): void {
     const languages = this.get('languages');
     if (!isMapping(languages) || Object.keys(languages).length < 2) return;
     const keys = Object.keys(languages).map((key) => key.toLowerCase());
-    const folder = Object.entries(languages).find(
-      ([, table]) => isMapping(table) && Object.keys(table).some((key) => key.toLowerCase() === 'contentdir'),
-    );
-    if (folder) {
-      this.notes.push(
-        `languages.${folder[0]}.contentDir: translations by content folder are not taken (Herald's are by file name, a.fr.md): those posts' links keep their folder and lack Hugo's /<language>/`,
-      );
-      return;
-    }
+    const folders = this.translationFolders(languages);
+    if (folders === null) return;
     const named = this.get('defaultContentLanguage');
     const fallback = (typeof named === 'string' && named.trim() !== '' ? named.trim() : 'en').toLowerCase();
     const unusable = keys.filter((key) => !isLanguageKey(key));
@@ -478,7 +471,42 @@ class Mapper {
       return;
     }
     const defaultInSubdir = this.get('defaultContentLanguageInSubdir') === true;
-    this.take('translations', 'languages', { languages: keys, default: fallback, defaultInSubdir });
+    this.take('translations', 'languages', { languages: keys, default: fallback, defaultInSubdir, ...(folders && { folders }) });
+  }
+
+  /**
+   * Each language's `contentDir` as a folder of the content folder (Hugo's own `contentDir`, `content` by default), by
+   * folder; undefined when no language has one; null, and noted, when they cannot be taken: a language without one
+   * (Hugo would read the others' folders as its sections), or one outside the content folder or inside another's.
+   */
+  private translationFolders(languages: Record<string, unknown>): Record<string, string> | undefined | null {
+    const dirs = Object.entries(languages).map(([key, table]) => {
+      const dir = isMapping(table) ? Object.entries(table).find(([name]) => name.toLowerCase() === 'contentdir')?.[1] : undefined;
+      return [key, dir] as const;
+    });
+    if (dirs.every(([, dir]) => dir === undefined)) return undefined;
+    const root = this.get('contentDir');
+    const content = path.posix.normalize(typeof root === 'string' && root.trim() !== '' ? root.trim() : 'content');
+    const folders: Record<string, string> = {};
+    for (const [key, dir] of dirs) {
+      const folder = typeof dir === 'string' ? path.posix.relative(content, path.posix.normalize(dir.trim())) : '';
+      if (folder === '' || folder.startsWith('..') || path.posix.isAbsolute(folder)) {
+        const why =
+          dir === undefined ? 'has no contentDir beside the others' : `contentDir ${JSON.stringify(dir)} is not a folder inside ${content}`;
+        this.notes.push(`languages.${key}: translations not taken (${why}): posts' links lack Hugo's /<language>/`);
+        return null;
+      }
+      folders[folder] = key.toLowerCase();
+    }
+    const names = Object.keys(folders);
+    const inner = names.find((folder) => names.some((other) => other !== folder && folder.startsWith(`${other}/`)));
+    if (inner !== undefined) {
+      this.notes.push(
+        `languages: translations not taken (the content folder ${inner} is inside another language's): posts' links lack Hugo's /<language>/`,
+      );
+      return null;
+    }
+    return folders;
   }
 
   /**

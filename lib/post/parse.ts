@@ -103,12 +103,15 @@ function readPost(key: string, bytes: Uint8Array, site: SiteConfig): ParseResult
   const expiry = readDate(fields, DATE_KEYS.expiryDate, timeZone, key);
   const declaredLang = firstLanguage(fields.get('lang') ?? fields.get('language'));
   const parts = keyParts(key, [declaredLang, site.language], site.translations);
-  // Hugo's translations are by file name: its sections are folders, whatever their names.
+  if (parts.unfoldered)
+    return { status: 'skipped', key, reason: "in no language's folder (translations.folders): Hugo makes no page of it" };
+  // With Hugo's translations a folder is a language's only as `folders` says (keyParts took it off): the rest are sections.
   const folderLang = !site.translations && parts.sections.length > 0 ? knownLanguage(parts.sections[0]!) : undefined;
-  // A translation into the default language (`a.en.md`) is in the site's language, as the posts without a suffix are.
+  // The key's language (its suffix's, or its translation folder's); a translation into the default language (`a.en.md`)
+  // is in the site's language, as the posts without a suffix are.
   const translated = parts.language !== undefined && parts.language !== site.translations?.default;
-  const suffixLang = translated ? knownLanguage(parts.language!) : undefined;
-  const lang = declaredLang ?? suffixLang ?? folderLang;
+  const keyLang = translated ? knownLanguage(parts.language!) : undefined;
+  const lang = declaredLang ?? keyLang ?? folderLang;
   const section = makeTerm(parts.sections[folderLang === undefined ? 0 : 1] ?? '');
   const exclusion = exclusionOf(fields);
   if ('problem' in exclusion) throw new PostError(key, exclusion.problem);

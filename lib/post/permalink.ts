@@ -26,8 +26,13 @@ export interface KeyParts {
   sections: string[];
   /** File name without extension and language suffix; the bundle folder for `index.md`. */
   filename: string;
-  /** The language suffix taken off the file name (`zh-HK` for `x.zh-HK.md`), as written. */
+  /**
+   * The language suffix taken off the file name (`zh-HK` for `x.zh-HK.md`), as written; with translations, the
+   * post's translation language: its suffix's, else its language folder's.
+   */
   language?: string;
+  /** With translations by folder, the post is in none of the languages' folders. */
+  unfoldered?: true;
 }
 
 const EXTENSION = /\.(?:md|markdown)$/i;
@@ -43,11 +48,21 @@ const TRANSLATION_SUFFIX = /\.([^.]+)$/;
  * (the site's, lib/config.ts), only one of those keys as written, as Hugo reads a translation's file name.
  */
 export function keyParts(key: string, languages: readonly (string | undefined)[], translations?: TranslationConfig): KeyParts {
-  const sections = key.split('/');
+  let sections = key.split('/');
   for (const segment of sections) {
     if (segment === '' || segment === '.' || segment === '..') {
       const what = segment === '' ? 'an empty path segment' : `a "${segment}" path segment`;
       throw new PostError(key, `the key has ${what}, which a permalink cannot hold: rename the object`);
+    }
+  }
+  // A language's folder is its content root (Hugo's contentDir): the post's path is read from inside it.
+  let folderLanguage: string | undefined;
+  for (const [folder, language] of Object.entries(translations?.folders ?? {})) {
+    const depth = folder.split('/').length;
+    if (sections.length > depth && sections.slice(0, depth).join('/') === folder) {
+      sections = sections.slice(depth);
+      folderLanguage = language;
+      break;
     }
   }
   let filename = (sections.pop() ?? '').replace(EXTENSION, '');
@@ -66,7 +81,10 @@ export function keyParts(key: string, languages: readonly (string | undefined)[]
     }
   }
   if (filename === 'index' && sections.length > 0) filename = sections.pop()!;
-  return language === undefined ? { sections, filename } : { sections, filename, language };
+  language ??= folderLanguage;
+  const parts: KeyParts = language === undefined ? { sections, filename } : { sections, filename, language };
+  if (translations?.folders && folderLanguage === undefined) parts.unfoldered = true;
+  return parts;
 }
 
 /**

@@ -96,6 +96,8 @@ describe('parseConfig', () => {
 
   it('reads translations by file name, and names what is wrong with them', () => {
     expect(parse(minimal).translations).toBeUndefined();
+    const folders = { 'content/en': 'en', french: 'fr' };
+    expect(parse({ ...minimal, translations: { languages: ['en', 'fr'], default: 'en', folders } }).translations?.folders).toEqual(folders);
     expect(parse({ ...minimal, translations: { languages: ['en', 'fr', 'fr'], default: 'en' } }).translations).toEqual({
       languages: ['en', 'fr'],
       default: 'en',
@@ -109,6 +111,10 @@ describe('parseConfig', () => {
       [{ languages: ['en', 'fr'], default: 'de' }, /translations\.default: must be one of \["en","fr"\], not "de"/],
       [{ languages: ['en'], default: 'en', defaultInSubdir: 'yes' }, /translations\.defaultInSubdir: must be true or false/],
       [{ languages: ['en'], default: 'en', prefix: true }, /translations\.prefix: unknown key/],
+      [{ languages: ['en'], default: 'en', folders: {} }, /translations\.folders: must map content folders to languages/],
+      [{ languages: ['en'], default: 'en', folders: { en: 'fr' } }, /translations\.folders: "en" must name one of \["en"\]/],
+      [{ languages: ['en'], default: 'en', folders: { '../en': 'en' } }, /translations\.folders: "..\/en" must be a folder of the content/],
+      [{ languages: ['en', 'fr'], default: 'en', folders: { x: 'en', 'x/fr': 'fr' } }, /"x\/fr" is inside another language's folder/],
     ] as const) {
       expect(() => parse({ ...minimal, translations }), JSON.stringify(translations)).toThrow(problem);
     }

@@ -160,8 +160,20 @@ description = "描述"
     it('notes, and keeps item ids its own, where it cannot take them: by content folder, a key no path holds, no default', () => {
       for (const [text, note] of [
         [
-          '[languages.en]\ncontentDir = "content/en"\n[languages.fr]\ncontentDir = "content/fr"',
-          /languages\.en\.contentDir: translations by content folder are not taken/,
+          '[languages.en]\ncontentDir = "content/en"\n[languages.fr]',
+          /languages\.fr: translations not taken \(has no contentDir beside the others\)/,
+        ],
+        [
+          '[languages.en]\ncontentDir = "content"\n[languages.fr]\ncontentDir = "content/fr"',
+          /languages\.en: translations not taken \(contentDir "content" is not a folder inside content\)/,
+        ],
+        [
+          '[languages.en]\ncontentDir = "en"\n[languages.fr]\ncontentDir = "content/fr"',
+          /languages\.en: translations not taken \(contentDir "en" is not a folder inside content\)/,
+        ],
+        [
+          '[languages.en]\ncontentDir = "content/x"\n[languages.fr]\ncontentDir = "content/x/fr"',
+          /the content folder x\/fr is inside another language's/,
         ],
         ['[languages.en]\n[languages."pt BR"]', /translations not taken \(pt br cannot be a path segment\)/],
         [
@@ -175,6 +187,22 @@ description = "描述"
         expect(result.notes.join('\n'), text).toMatch(note);
         expect(result.notes.join('\n'), text).toMatch(/item ids stay Herald's own/);
       }
+    });
+
+    it("takes translations by content folder: each language's contentDir inside Hugo's own", () => {
+      const result = toml('[languages.en]\ncontentDir = "content/english"\n[languages.FR]\ncontentDir = "./content/french/"\n');
+      expect(result.config.translations).toEqual({
+        languages: ['en', 'fr'],
+        default: 'en',
+        defaultInSubdir: false,
+        folders: { english: 'en', french: 'fr' },
+      });
+      expect(result.config.itemIds).toBe('url');
+      const moved = toml('contentDir = "src"\n[languages.en]\ncontentDir = "src/en"\n[languages.fr]\ncontentDir = "src/fr"\n');
+      expect((moved.config.translations as { folders: unknown }).folders).toEqual({ en: 'en', fr: 'fr' });
+      expect(parseConfig(JSON.stringify({ title: 'T', baseUrl: 'https://m.example/', ...result.config }), 'c.json').translations).toEqual(
+        result.config.translations,
+      );
     });
 
     it("answers each language's Hugo feed with Herald's feed of that language, and each section's", () => {
@@ -196,14 +224,17 @@ description = "描述"
       expect(parseConfig(JSON.stringify({ title: 'T', baseUrl: 'https://m.example/', ...result.config }), 'c.json').aliases).toBeDefined();
     });
 
-    it("is what gives Hugo's own guids to the fixture's multilingual site (tests/fixtures/hugo-guids)", async () => {
-      const fixture = new URL('../fixtures/hugo-guids/', import.meta.url);
-      const hugo = await readFile(new URL('hugo/multilingual.toml', fixture), 'utf8');
-      const expected = JSON.parse(await readFile(new URL('expected-guids.json', fixture), 'utf8')) as {
-        sites: Record<string, { herald: Record<string, unknown> }>;
-      };
-      expect(toml(hugo).config.translations).toEqual(expected.sites.multilingual!.herald.translations);
-    });
+    it.each(['multilingual', 'by-folder'])(
+      "is what gives Hugo's own guids to the fixture's %s site (tests/fixtures/hugo-guids)",
+      async (name) => {
+        const fixture = new URL('../fixtures/hugo-guids/', import.meta.url);
+        const hugo = await readFile(new URL(`hugo/${name}.toml`, fixture), 'utf8');
+        const expected = JSON.parse(await readFile(new URL('expected-guids.json', fixture), 'utf8')) as {
+          sites: Record<string, { herald: Record<string, unknown> }>;
+        };
+        expect(toml(hugo).config.translations).toEqual(expected.sites[name]!.herald.translations);
+      },
+    );
   });
 
   describe("Hugo's feed URLs", () => {
@@ -231,7 +262,7 @@ description = "描述"
       );
       // Without its translations, /fr/index.xml could be a section's feed or a language's.
       const multilingual = importHugoConfig(
-        [{ file: '/s/hugo.toml', text: '[languages.en]\ncontentDir = "content/en"\n[languages.fr]\ncontentDir = "content/fr"' }],
+        [{ file: '/s/hugo.toml', text: '[languages.en]\ncontentDir = "content/en"\n[languages.fr]' }],
         ['en', 'fr'],
       );
       expect(multilingual.config.aliases).toBe('hugo');

@@ -156,10 +156,11 @@ describe('a declared id through the pipeline', () => {
   });
 });
 
-/** tests/fixtures/hugo-guids: Hugo 0.111's RSS over its content, for three configurations (regenerate.py). */
+/** tests/fixtures/hugo-guids: Hugo 0.111's RSS over its content, for four configurations (regenerate.py). */
 const HUGO = new URL('../../fixtures/hugo-guids/', import.meta.url);
 const hugoGuids = JSON.parse(readFileSync(new URL('expected-guids.json', HUGO), 'utf8')) as {
-  sites: Record<string, { herald: Partial<SiteConfig>; guids: Record<string, string> }>;
+  /** `content`: the folder of the site's posts, when not `content/`. */
+  sites: Record<string, { herald: Partial<SiteConfig>; content?: string; guids: Record<string, string> }>;
 };
 
 describe('itemIds: "url"', () => {
@@ -181,16 +182,19 @@ describe('itemIds: "url"', () => {
     expect(parsed('posts/a.md', 'guid: "post-7"', byUrl).id).toBe('https://example.com/posts/a/');
   });
 
-  it.each(Object.entries(hugoGuids.sites))('gives the ids Hugo gave, for its %s configuration', (_name, { herald, guids }) => {
-    const on = testSite({ ...herald, itemIds: 'url' });
-    const ids = Object.fromEntries(
-      Object.keys(guids).map((key) => {
-        const result = parsePost(key, readFileSync(new URL(`content/${key}`, HUGO)), on);
-        return [key, result.status === 'post' ? result.post.id : result];
-      }),
-    );
-    expect(ids).toEqual(guids);
-  });
+  it.each(Object.entries(hugoGuids.sites))(
+    'gives the ids Hugo gave, for its %s configuration',
+    (_name, { herald, content = 'content', guids }) => {
+      const on = testSite({ ...herald, itemIds: 'url' });
+      const ids = Object.fromEntries(
+        Object.keys(guids).map((key) => {
+          const result = parsePost(key, readFileSync(new URL(`${content}/${key}`, HUGO)), on);
+          return [key, result.status === 'post' ? result.post.id : result];
+        }),
+      );
+      expect(ids).toEqual(guids);
+    },
+  );
 
   it('reaches readers as Hugo wrote it: RSS permalink guids, Atom ids and JSON Feed ids, through a rebuild', async () => {
     const { herald, guids } = hugoGuids.sites.default!;

@@ -148,6 +148,25 @@ describe('parsePost', () => {
     expect(post('posts/a.fr.md', text, inSubdir).url).toBe('https://example.com/fr/posts/a/');
   });
 
+  it("reads Hugo's translations by content folder from inside each language's folder", () => {
+    const text = '---\ntitle: T\ndate: 2025-01-01\n---\n';
+    const folders = { english: 'en', 'content/fr': 'fr' };
+    const on = { translations: { languages: ['en', 'fr'], default: 'en', defaultInSubdir: false, folders } };
+    expect(post('english/posts/a.md', text, on)).toMatchObject({ url: 'https://example.com/posts/a/', section: { name: 'posts' } });
+    expect(post('content/fr/posts/a.md', text, on)).toMatchObject({ url: 'https://example.com/fr/posts/a/', lang: 'fr' });
+    expect(post('content/fr/posts/bundle/index.md', text, on).url).toBe('https://example.com/fr/posts/bundle/');
+    // A suffix wins over the folder, as in Hugo: the English page of a file kept among the French ones.
+    const english = post('content/fr/posts/b.en.md', text, on);
+    expect([english.url, english.lang]).toEqual(['https://example.com/posts/b/', undefined]);
+    expect(post('english/posts/c.fr.md', text, on).url).toBe('https://example.com/fr/posts/c/');
+    // Outside every language's folder Hugo makes no page.
+    for (const key of ['posts/a.md', 'content/a.md', 'english.md', 'content/french/a.md'])
+      expect(parsePost(key, utf8(text), testSite(on)), key).toMatchObject({
+        status: 'skipped',
+        reason: expect.stringMatching(/in no language's folder/),
+      });
+  });
+
   it('dates a permalink by the day written, in its own UTC offset as Hugo does, else in the site zone', () => {
     const dated = { permalink: '/:year/:month/:day/:slug/' };
     // 2025-03-31T23:30-05:00 is April 1 in the site zone (Asia/Shanghai).
