@@ -523,8 +523,13 @@ class Mapper {
     }
     const sections: Record<string, string> = {};
     const translations = this.config.translations as TranslationConfig | undefined;
-    // Without its translations, a multilingual site's /<name>/index.xml could be a section's feed or a language's.
-    if (this.feeds.sections === true && (!multilingual || translations)) {
+    // Without its translations, a multilingual site's /<name>/index.xml could be a section's feed or a language's. With
+    // translations by folder, Hugo's sections are the folders inside each language's, not the ones known here.
+    if (this.feeds.sections === true && translations?.folders) {
+      this.notes.push(
+        "sections: no aliases for Hugo's section feed URLs (/posts/index.xml) of a site translated by content folder: name them in aliases",
+      );
+    } else if (this.feeds.sections === true && (!multilingual || translations)) {
       // Hugo lowercases section URLs; a name needing percent-encoding is left to the user, who sees how Hugo sent it.
       // A taxonomy's folder holds its term pages, and its /<plural>/index.xml listed terms, not posts; a language's
       // folder, its feed.

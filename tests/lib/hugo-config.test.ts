@@ -198,6 +198,15 @@ description = "描述"
         folders: { english: 'en', french: 'fr' },
       });
       expect(result.config.itemIds).toBe('url');
+      // Hugo's sections are inside each language's folder: the content folder's own are languages, not sections.
+      const read = importHugoConfig(
+        [{ file: '/s/hugo.toml', text: '[languages.en]\ncontentDir = "content/english"\n[languages.fr]\ncontentDir = "content/french"' }],
+        ['english', 'french'],
+      );
+      expect(read.config.aliases).toEqual(['hugo', { '/fr/index.xml': '/languages/fr/rss.xml' }]);
+      expect(read.notes.join('\n')).toMatch(
+        /sections: no aliases for Hugo's section feed URLs \(\/posts\/index\.xml\) of a site translated by content folder/,
+      );
       const moved = toml('contentDir = "src"\n[languages.en]\ncontentDir = "src/en"\n[languages.fr]\ncontentDir = "src/fr"\n');
       expect((moved.config.translations as { folders: unknown }).folders).toEqual({ en: 'en', fr: 'fr' });
       expect(parseConfig(JSON.stringify({ title: 'T', baseUrl: 'https://m.example/', ...result.config }), 'c.json').translations).toEqual(
