@@ -51,7 +51,7 @@ export interface SiteConfig {
   aliases?: FeedAlias[];
   /** `url`: an item's id is its post's URL, as Hugo's feeds have it (lib/post/item-id.ts); absent: from the content key. */
   itemIds?: 'url';
-  /** Hugo's translations by file name (`a.fr.md`), each language's posts under its own path; absent: none. */
+  /** Hugo's translations, by file name (`a.fr.md`) or by content folder: each language's posts under its own path. */
   translations?: TranslationConfig;
   /**
    * Every feed's whole history (RFC 5005 archive pages, JSON Feed `next_url`, RFC 6721 deleted entries in Atom);
@@ -530,7 +530,7 @@ class Checker {
     };
   }
 
-  /** `{ "languages": ["en", "fr"], "default": "en", "defaultInSubdir": false }` (the last optional). */
+  /** `{ "languages": ["en", "fr"], "default": "en", "defaultInSubdir": false, "folders": { "french": "fr" } }` (the last two optional). */
   translations(key: string): TranslationConfig | undefined {
     const value = this.value(key);
     if (value === undefined) return undefined;
