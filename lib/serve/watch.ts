@@ -54,6 +54,10 @@ function isSpecial(stats: Stats | undefined): boolean {
   return stats !== undefined && (stats.isFIFO() || stats.isSocket() || stats.isCharacterDevice() || stats.isBlockDevice());
 }
 
+/** How long a burst filling a new folder must be quiet before the folder is read again, and when once more after. */
+const REREAD_QUIET_MS = 100;
+const REREAD_AGAIN_MS = 1000;
+
 export function watchContent(options: WatchOptions): Watcher {
   const { dir, onChange, onError = () => {}, quietMs = 200, maxWaitMs = 2000, clock = systemClock, onQueued = () => {} } = options;
   const root = path.resolve(dir);
@@ -115,6 +119,40 @@ export function watchContent(options: WatchOptions): Watcher {
     onQueued(key);
   };
 
+  // A folder written at once with its files (a checkout, an unpacked archive): chokidar reads a new folder and only
+  // then watches it, so a file that appears between the two is never reported (under load, one in a few hundred).
+  // The folder is read when it is reported, and again once its burst has been quiet for a moment and a second
+  // later, by then watched; a file already taken in is not reported twice. On the system's time, not `clock`:
+  // what chokidar missed is missed in real time.
+  const readFolder = (folder: string) => {
+    readdir(folder, { recursive: true, withFileTypes: true }).then(
+      (entries) => {
+        if (closed) return;
+        for (const entry of entries) {
+          const key = entry.isFile() ? keyOf(path.join(entry.parentPath, entry.name)) : null;
+          if (key === null || known.has(key)) continue;
+          known.add(key);
+          changed(key);
+        }
+      },
+      // The folder went again before it was read: its removal is reported on its own.
+      () => {},
+    );
+  };
+  const fresh = new Set<string>();
+  let rereads: NodeJS.Timeout | undefined;
+  const rereadFresh = () => {
+    clearTimeout(rereads);
+    rereads = setTimeout(() => {
+      for (const folder of fresh) readFolder(folder);
+      rereads = setTimeout(() => {
+        for (const folder of fresh) readFolder(folder);
+        fresh.clear();
+      }, REREAD_AGAIN_MS);
+      rereads.unref();
+    }, REREAD_QUIET_MS);
+    rereads.unref();
+  };
   // Links are reported, not followed: a link to a parent folder would be walked until ELOOP (one error per
   // level), and a link out of the folder names nothing the storage serves. Reading the key decides what it is.
   const watcher = chokidarWatch([root, ...(configFile ? [configFile] : []), ...hugoFiles], {
@@ -123,6 +161,8 @@ export function watchContent(options: WatchOptions): Watcher {
     followSymlinks: false,
   });
   watcher.on('add', (file, stats) => {
+    // The burst that fills a new folder is not over yet: it is read again once it is.
+    if (fresh.size > 0) rereadFresh();
     const key = keyOf(file);
     if (key === null || isSpecial(stats)) return;
     known.add(key);
@@ -138,23 +178,11 @@ export function watchContent(options: WatchOptions): Watcher {
     known.delete(key);
     changed(key);
   });
-  // A folder written at once with its files (a checkout, an unpacked archive): chokidar starts watching it while the
-  // files appear, and under load one in a few hundred was never reported. Reading the folder once it is watched
-  // finds them; a file already taken in is not reported twice.
   watcher.on('addDir', (folder) => {
     if (!isReady || keyOf(folder) === null) return;
-    readdir(folder, { recursive: true, withFileTypes: true }).then(
-      (entries) => {
-        for (const entry of entries) {
-          const key = entry.isFile() ? keyOf(path.join(entry.parentPath, entry.name)) : null;
-          if (key === null || known.has(key)) continue;
-          known.add(key);
-          changed(key);
-        }
-      },
-      // The folder went again before it was read: its removal is reported on its own.
-      () => {},
-    );
+    readFolder(folder);
+    fresh.add(folder);
+    rereadFresh();
   });
   watcher.on('unlinkDir', (folder) => {
     const relative = path.relative(root, path.resolve(folder)).split(path.sep).join('/');
@@ -179,6 +207,7 @@ export function watchContent(options: WatchOptions): Watcher {
     async close() {
       closed = true;
       cancelTimer();
+      clearTimeout(rereads);
       pending.clear();
       await watcher.close();
       await running;
