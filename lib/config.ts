@@ -393,8 +393,13 @@ function foldersProblem(folders: unknown, languages: readonly string[]): string 
     if (folder.split('/').some((segment) => segment === '' || segment === '.' || segment === '..'))
       return `${JSON.stringify(folder)} must be a folder of the content, such as "en" or "content/fr", without "." or ".." or an outer "/"`;
   }
-  const inner = entries.find(([folder]) => entries.some(([other]) => other !== folder && folder.startsWith(`${other}/`)));
-  return inner === undefined ? undefined : `${JSON.stringify(inner[0])} is inside another language's folder`;
+  const inner = innerFolder(Object.keys(folders));
+  return inner === undefined ? undefined : `${JSON.stringify(inner)} is inside another language's folder`;
+}
+
+/** The first of `folders` (relative, `/`-separated) inside another of them, if any: no post can be in both languages. */
+export function innerFolder(folders: readonly string[]): string | undefined {
+  return folders.find((folder) => folders.some((other) => other !== folder && folder.startsWith(`${other}/`)));
 }
 /** An absolute http(s) URL, resolved against `base` when given; undefined for anything else. */
 function httpUrl(value: string, base?: string): string | undefined {

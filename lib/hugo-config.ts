@@ -14,7 +14,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { parseDocument } from 'yaml';
-import { ConfigError, DEFAULT_CONFIG, isLanguageKey, parsePerson, type TranslationConfig } from './config.ts';
+import { ConfigError, DEFAULT_CONFIG, innerFolder, isLanguageKey, parsePerson, type TranslationConfig } from './config.ts';
 import { firstLine, messageOf } from './errors.ts';
 import { TERM_KINDS } from './feeds/descriptor.ts';
 import { MAX_YAML_ALIASES } from './post/frontmatter.ts';
@@ -498,8 +498,7 @@ class Mapper {
       }
       folders[folder] = key.toLowerCase();
     }
-    const names = Object.keys(folders);
-    const inner = names.find((folder) => names.some((other) => other !== folder && folder.startsWith(`${other}/`)));
+    const inner = innerFolder(Object.keys(folders));
     if (inner !== undefined) {
       this.notes.push(
         `languages: translations not taken (the content folder ${inner} is inside another language's): posts' links lack Hugo's /<language>/`,
@@ -561,10 +560,10 @@ class Mapper {
   private languageAliases(translations: TranslationConfig): Record<string, string> {
     const aliases: Record<string, string> = {};
     const unknown: string[] = [];
+    const site = typeof this.config.language === 'string' ? this.config.language : DEFAULT_CONFIG.language;
     for (const key of translations.languages) {
       const isDefault = key === translations.default;
       if (isDefault && !translations.defaultInSubdir) continue;
-      const site = typeof this.config.language === 'string' ? this.config.language : DEFAULT_CONFIG.language;
       const language = isDefault ? canonicalLanguage(site) : knownLanguage(key);
       if (language === undefined) unknown.push(key);
       else aliases[`/${key}/index.xml`] = `/${TERM_KINDS.language.folder}/${encodeURIComponent(termSlug(language))}/rss.xml`;

@@ -181,7 +181,8 @@ export function watchContent(options: WatchOptions): Watcher {
   watcher.on('addDir', (folder) => {
     if (!isReady || keyOf(folder) === null) return;
     readFolder(folder);
-    fresh.add(folder);
+    // A folder inside one read again already is read with it (the reading is recursive).
+    if (![...fresh].some((outer) => folder.startsWith(`${outer}${path.sep}`))) fresh.add(folder);
     rereadFresh();
   });
   watcher.on('unlinkDir', (folder) => {
